@@ -1,0 +1,469 @@
+//! Manifests, indexes and image configs: exact bytes kept, a parsed copy for display.
+//!
+//! A [`FetchedManifest`] owns the bytes exactly as the registry sent them; everything that puts a
+//! manifest back (retag, copy) uses those bytes, never a re-serialisation, because a serde round
+//! trip changes the digest. The parsed structs exist only to show things.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::digest::{check_header, sha256_of, HeaderCheck};
+use crate::error::Error;
+use crate::media::MediaType;
+use crate::names::Digest;
+
+/// Annotation buildx puts on attestation entries of an index.
+pub const REFERENCE_TYPE_ANNOTATION: &str = "vnd.docker.reference.type";
+/// The annotation value that marks an attestation manifest.
+pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
+/// Annotation naming the image an attestation describes.
+pub const REFERENCE_DIGEST_ANNOTATION: &str = "vnd.docker.reference.digest";
+/// Manifests above this size are refused by distribution (413) and not worth showing.
+pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// Platform of an index entry or image config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Platform {
+    /// CPU architecture (`amd64`, `arm64`, `unknown` for attestations).
+    #[serde(default)]
+    pub architecture: String,
+    /// Operating system.
+    #[serde(default)]
+    pub os: String,
+    /// CPU variant (`v7`, `v8`).
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Windows OS version.
+    #[serde(rename = "os.version", default)]
+    pub os_version: Option<String>,
+}
+
+impl Platform {
+    /// `linux/arm64/v8` form.
+    pub fn label(&self) -> String {
+        let mut s = format!("{}/{}", self.os, self.architecture);
+        if let Some(v) = self.variant.as_deref().filter(|v| !v.is_empty()) {
+            s.push('/');
+            s.push_str(v);
+        }
+        s
+    }
+}
+
+/// A content descriptor.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    /// Media type of the target.
+    #[serde(default)]
+    pub media_type: String,
+    /// Digest of the target.
+    pub digest: String,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// Platform (index entries).
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Artifact type (OCI 1.1).
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+}
+
+impl Descriptor {
+    /// buildx attestation entries: marked by annotation, or the `unknown/unknown` platform.
+    pub fn is_attestation(&self) -> bool {
+        self.annotations.get(REFERENCE_TYPE_ANNOTATION).map(String::as_str) == Some(ATTESTATION_MANIFEST)
+            || self.platform.as_ref().is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
+    }
+}
+
+/// An image manifest (Docker v2 or OCI).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageManifest {
+    /// The config blob.
+    pub config: Descriptor,
+    /// The layers, base first.
+    #[serde(default)]
+    pub layers: Vec<Descriptor>,
+    /// OCI 1.1 subject.
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Artifact type (OCI 1.1).
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+}
+
+impl ImageManifest {
+    /// Sum of the (compressed) layer sizes.
+    pub fn total_layer_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.size).sum()
+    }
+}
+
+/// An index / manifest list.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ImageIndex {
+    /// Child manifests.
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The part of a schema 1 manifest worth showing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Schema1 {
+    /// The repository name it is bound to.
+    #[serde(default)]
+    pub name: String,
+    /// The tag it is bound to.
+    #[serde(default)]
+    pub tag: String,
+    /// Architecture.
+    #[serde(default)]
+    pub architecture: String,
+}
+
+/// Explanation shown with schema 1 manifests.
+pub const SCHEMA1_EXPLANATION: &str = "This image uses Docker's deprecated signed manifest format (schema 1). Its signature binds it to its original repository name and tag, and the registry's digest is computed over the payload without the signatures, so it cannot be retagged or copied here. Pull and push it again with a current Docker (which converts it to schema 2), or rebuild it.";
+
+/// A manifest's parsed form, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedManifest {
+    /// Docker v2 / OCI image manifest.
+    Image(ImageManifest),
+    /// Manifest list / OCI index.
+    Index(ImageIndex),
+    /// Docker schema 1: read-only.
+    Schema1(Schema1),
+    /// Something else (an artifact type we don't know): shown raw.
+    Unknown,
+}
+
+/// Only the `mediaType` field, to compare with the Content-Type.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MediaTypeField {
+    #[serde(default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    schema_version: Option<u32>,
+    #[serde(default)]
+    manifests: Option<serde_json::Value>,
+    #[serde(default)]
+    layers: Option<serde_json::Value>,
+}
+
+/// A manifest as fetched: exact bytes and what is known about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedManifest {
+    /// The bytes exactly as received.
+    pub bytes: Vec<u8>,
+    /// The kind of manifest.
+    pub media_type: MediaType,
+    /// The Content-Type header as sent (may be absent or hidden).
+    pub content_type: Option<String>,
+    /// sha256 of `bytes`.
+    pub digest: Digest,
+    /// How the registry's `Docker-Content-Digest` compares.
+    pub header_check: HeaderCheck,
+    /// Parsed copy for display.
+    pub parsed: ParsedManifest,
+}
+
+impl FetchedManifest {
+    /// Builds from a response body. `by_digest` is the digest it was fetched by, if any: the bytes
+    /// must hash to it (schema 1 excepted, whose registry digest excludes the signatures).
+    pub fn from_bytes(
+        url: &str,
+        bytes: Vec<u8>,
+        content_type: Option<&str>,
+        digest_header: Option<&str>,
+        by_digest: Option<&Digest>,
+    ) -> Result<Self, Error> {
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(Error::Parse { url: url.into(), detail: format!("the manifest is {} bytes, over the 4 MiB limit", bytes.len()) });
+        }
+        let fields: MediaTypeField = serde_json::from_slice(&bytes).map_err(|e| Error::Parse {
+            url: url.into(),
+            detail: format!("the body is not a JSON manifest ({e})"),
+        })?;
+        let header_type = content_type.map(MediaType::parse);
+        let body_type = fields.media_type.as_deref().map(MediaType::parse);
+        if let (Some(h), Some(b)) = (&header_type, &body_type) {
+            // Some registries send a generic JSON type for schema 1; only a clash between two
+            // manifest types is a real mismatch.
+            let generic = matches!(h, MediaType::Other(s) if s == "application/json" || s == "text/plain");
+            if h != b && !generic {
+                return Err(Error::Parse {
+                    url: url.into(),
+                    detail: format!("the Content-Type is {h} but the manifest says it is {b}"),
+                });
+            }
+        }
+        let media_type = body_type
+            .or(header_type.filter(|t| !matches!(t, MediaType::Other(s) if s == "application/json")))
+            .unwrap_or_else(|| infer_media_type(&fields));
+        let parsed = parse_for_display(&media_type, &bytes, fields.schema_version);
+        let digest = sha256_of(&bytes);
+        let header_check = if media_type.is_schema1() {
+            // The registry's digest covers the payload without signatures: not comparable.
+            match digest_header {
+                Some(h) if !h.is_empty() => HeaderCheck::Unverifiable { header: h.to_string() },
+                _ => HeaderCheck::Absent,
+            }
+        } else {
+            check_header(&digest, digest_header)
+        };
+        if let Some(expected) = by_digest {
+            if !media_type.is_schema1() && expected != &digest && expected.algorithm() == "sha256" {
+                return Err(Error::DigestMismatch { url: url.into(), expected: expected.to_string(), actual: digest.to_string() });
+            }
+        }
+        if let HeaderCheck::Differs { header } = &header_check {
+            return Err(Error::DigestMismatch { url: url.into(), expected: header.clone(), actual: digest.to_string() });
+        }
+        Ok(FetchedManifest { bytes, media_type, content_type: content_type.map(str::to_string), digest, header_check, parsed })
+    }
+
+    /// The Content-Type to PUT these bytes with: the manifest's own type.
+    pub fn put_content_type(&self) -> &str {
+        self.media_type.as_str()
+    }
+
+    /// The body as text (manifests are UTF-8 JSON).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The body re-indented for reading. Display only: never send this.
+    pub fn pretty(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.bytes)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| self.text())
+    }
+}
+
+/// Manifests without a `mediaType` field (allowed by OCI): tell by shape.
+fn infer_media_type(fields: &MediaTypeField) -> MediaType {
+    match (fields.schema_version, &fields.manifests, &fields.layers) {
+        (Some(1), _, _) => MediaType::DockerSchema1(crate::media::DOCKER_MANIFEST_V1_SIGNED.into()),
+        (_, Some(_), _) => MediaType::OciIndex,
+        (_, _, Some(_)) => MediaType::OciManifest,
+        _ => MediaType::Other("application/json".into()),
+    }
+}
+
+fn parse_for_display(media_type: &MediaType, bytes: &[u8], schema_version: Option<u32>) -> ParsedManifest {
+    if media_type.is_schema1() || schema_version == Some(1) {
+        return serde_json::from_slice(bytes).map(ParsedManifest::Schema1).unwrap_or(ParsedManifest::Unknown);
+    }
+    if media_type.is_index() {
+        return serde_json::from_slice(bytes).map(ParsedManifest::Index).unwrap_or(ParsedManifest::Unknown);
+    }
+    if media_type.is_image() {
+        return serde_json::from_slice(bytes).map(ParsedManifest::Image).unwrap_or(ParsedManifest::Unknown);
+    }
+    ParsedManifest::Unknown
+}
+
+/// The image config blob, the parts worth showing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ImageConfig {
+    /// Creation time (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// Author.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Architecture.
+    #[serde(default)]
+    pub architecture: String,
+    /// OS.
+    #[serde(default)]
+    pub os: String,
+    /// Variant.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Runtime configuration.
+    #[serde(default)]
+    pub config: Option<RuntimeConfig>,
+    /// Build history.
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The `config` object of an image config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimeConfig {
+    /// Entrypoint.
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    /// Cmd.
+    #[serde(default)]
+    pub cmd: Option<Vec<String>>,
+    /// Environment.
+    #[serde(default)]
+    pub env: Option<Vec<String>>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Working directory.
+    #[serde(default)]
+    pub working_dir: Option<String>,
+    /// User.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Exposed ports.
+    #[serde(default)]
+    pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct HistoryEntry {
+    /// When.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// The build step.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Whether it added no layer.
+    #[serde(default)]
+    pub empty_layer: bool,
+    /// Comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl ImageConfig {
+    /// Parses a config blob.
+    pub fn parse(url: &str, bytes: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Parse { url: url.into(), detail: format!("the image config is not valid JSON ({e})") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Shaped like `docker buildx build --platform linux/amd64,linux/arm64 --attest type=provenance`
+    // output pushed to distribution 2.8: two images plus one attestation manifest per image.
+    const BUILDX_INDEX: &str = r#"{
+  "schemaVersion": 2,
+  "mediaType": "application/vnd.oci.image.index.v1+json",
+  "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "size": 673, "platform": {"architecture": "amd64", "os": "linux"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:2222222222222222222222222222222222222222222222222222222222222222", "size": 673, "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:3333333333333333333333333333333333333333333333333333333333333333", "size": 566, "annotations": {"vnd.docker.reference.digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "vnd.docker.reference.type": "attestation-manifest"}, "platform": {"architecture": "unknown", "os": "unknown"}}
+  ]
+}"#;
+
+    // Docker v2 manifest as written by `docker push` (Docker 24).
+    const DOCKER_V2: &str = r#"{
+   "schemaVersion": 2,
+   "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+   "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1472, "digest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+   "layers": [
+      {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 3408729, "digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+      {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 100, "digest": "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"}
+   ]
+}"#;
+
+    // Schema 1 shape from distribution 2.8 converting a v2 image for an old client (signature cut).
+    const SCHEMA1: &str = r#"{
+   "schemaVersion": 1,
+   "name": "library/alpine",
+   "tag": "3.18",
+   "architecture": "amd64",
+   "fsLayers": [{"blobSum": "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"}],
+   "history": [{"v1Compatibility": "{}"}],
+   "signatures": [{"header": {"alg": "ES256"}, "signature": "x", "protected": "y"}]
+}"#;
+
+    #[test]
+    fn index_with_attestation() {
+        let m = FetchedManifest::from_bytes("u", BUILDX_INDEX.as_bytes().to_vec(), Some(crate::media::OCI_INDEX), None, None).unwrap();
+        assert!(m.media_type.is_index());
+        let ParsedManifest::Index(index) = &m.parsed else { panic!("{:?}", m.parsed) };
+        let flags: Vec<bool> = index.manifests.iter().map(Descriptor::is_attestation).collect();
+        assert_eq!(flags, [false, false, true]);
+        assert_eq!(index.manifests[1].platform.as_ref().unwrap().label(), "linux/arm64/v8");
+        assert_eq!(m.header_check, HeaderCheck::Absent);
+    }
+
+    #[test]
+    fn docker_v2_keeps_exact_bytes_and_checks_header() {
+        let bytes = DOCKER_V2.as_bytes().to_vec();
+        let digest = sha256_of(&bytes);
+        let m = FetchedManifest::from_bytes("u", bytes.clone(), Some(crate::media::DOCKER_MANIFEST_V2), Some(digest.as_str()), Some(&digest)).unwrap();
+        assert_eq!(m.bytes, bytes, "bytes untouched");
+        assert_eq!(m.header_check, HeaderCheck::Matches);
+        assert_eq!(m.put_content_type(), crate::media::DOCKER_MANIFEST_V2);
+        let ParsedManifest::Image(image) = &m.parsed else { panic!() };
+        assert_eq!(image.layers.len(), 2);
+        assert_eq!(image.total_layer_size(), 3408829);
+        assert_ne!(m.pretty().as_bytes(), bytes.as_slice(), "pretty is a display copy");
+    }
+
+    #[test]
+    fn mismatches_are_errors() {
+        let bytes = DOCKER_V2.as_bytes().to_vec();
+        let wrong = sha256_of(b"other");
+        let by_digest = FetchedManifest::from_bytes("u", bytes.clone(), None, None, Some(&wrong)).unwrap_err();
+        assert!(matches!(by_digest, Error::DigestMismatch { .. }));
+        let by_header = FetchedManifest::from_bytes("u", bytes.clone(), None, Some(wrong.as_str()), None).unwrap_err();
+        assert!(matches!(by_header, Error::DigestMismatch { .. }));
+        let clash = FetchedManifest::from_bytes("u", bytes, Some(crate::media::OCI_MANIFEST), None, None).unwrap_err();
+        assert!(clash.headline().contains("says it is"), "{clash}");
+        let html = FetchedManifest::from_bytes("u", b"<html></html>".to_vec(), Some("text/html"), None, None).unwrap_err();
+        assert!(matches!(html, Error::Parse { .. }));
+    }
+
+    #[test]
+    fn schema1_is_recognised_and_not_hash_checked() {
+        let m = FetchedManifest::from_bytes(
+            "u",
+            SCHEMA1.as_bytes().to_vec(),
+            Some(crate::media::DOCKER_MANIFEST_V1_SIGNED),
+            Some("sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            None,
+        )
+        .unwrap();
+        assert!(m.media_type.is_schema1());
+        assert!(matches!(m.header_check, HeaderCheck::Unverifiable { .. }));
+        let ParsedManifest::Schema1(s) = &m.parsed else { panic!() };
+        assert_eq!((s.name.as_str(), s.tag.as_str()), ("library/alpine", "3.18"));
+    }
+
+    #[test]
+    fn media_type_inferred_without_field() {
+        let oci = br#"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:00","size":1},"layers":[]}"#;
+        let m = FetchedManifest::from_bytes("u", oci.to_vec(), Some("application/json"), None, None).unwrap();
+        assert_eq!(m.media_type, MediaType::OciManifest);
+    }
+
+    #[test]
+    fn config_fields() {
+        let config = br#"{"created":"2024-01-02T03:04:05Z","architecture":"amd64","os":"linux",
+          "config":{"Entrypoint":["/bin/app"],"Cmd":["--serve"],"Env":["PATH=/bin"],"Labels":{"org.opencontainers.image.source":"https://x"}},
+          "history":[{"created_by":"ADD file:abc in /","empty_layer":false},{"created_by":"CMD [\"--serve\"]","empty_layer":true}]}"#;
+        let c = ImageConfig::parse("u", config).unwrap();
+        let rc = c.config.unwrap();
+        assert_eq!(rc.entrypoint.unwrap(), ["/bin/app"]);
+        assert_eq!(rc.labels.unwrap()["org.opencontainers.image.source"], "https://x");
+        assert_eq!(c.history.len(), 2);
+        assert!(c.history[1].empty_layer);
+    }
+}
