@@ -1,0 +1,105 @@
+//! "See the wire": every exchange the app made, newest first, each with "copy as curl".
+
+use std::rc::Rc;
+
+use wharf_protocol::curl::Exchange;
+use yew::prelude::*;
+
+use crate::wire::{WireAction, WireLog};
+
+/// How many rows the panel renders (the log keeps more; the count says so).
+const ROWS_SHOWN: usize = 300;
+
+/// A drawer at the bottom of the page.
+#[component]
+pub fn WirePanel() -> Html {
+    let log = use_context::<UseReducerHandle<WireLog>>().expect("inside WireProvider");
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(!*open))
+    };
+    let clear = {
+        let log = log.clone();
+        Callback::from(move |_| log.dispatch(WireAction::Clear))
+    };
+    let count = log.exchanges.len();
+    html! {
+        <section class={classes!("wire", open.then_some("open"))} data-testid="wire-panel">
+            <div class="wire-bar">
+                <button class="wire-toggle" onclick={toggle} data-testid="wire-toggle" aria-expanded={open.to_string()}>
+                    { if *open { "▾ Wire" } else { "▸ Wire" } }{ format!(" ({count})") }
+                </button>
+                if *open {
+                    <span class="wire-note">{ "Every HTTP exchange this page made. Credentials are never shown." }</span>
+                    <button class="secondary" onclick={clear}>{ "Clear" }</button>
+                }
+            </div>
+            if *open {
+                <ol class="wire-list" reversed=true>
+                    { for log.exchanges.iter().rev().take(ROWS_SHOWN).map(|e| html! { <WireRow key={e.id} exchange={e.clone()} /> }) }
+                </ol>
+                if count > ROWS_SHOWN {
+                    <p class="muted">{ format!("{} older exchanges not shown.", count - ROWS_SHOWN) }</p>
+                }
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct WireRowProps {
+    exchange: Rc<Exchange>,
+}
+
+#[component]
+fn WireRow(props: &WireRowProps) -> Html {
+    let e = &props.exchange;
+    let copied = use_state(|| false);
+    let curl = e.to_curl();
+    let copy = {
+        let curl = curl.clone();
+        let copied = copied.clone();
+        Callback::from(move |_| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&curl);
+                copied.set(true);
+            }
+        })
+    };
+    let status_class = match e.status {
+        Some(s) if s < 300 => "ok",
+        Some(s) if s < 400 => "redirect",
+        Some(_) => "bad",
+        None => "failed",
+    };
+    let status = e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
+    html! {
+        <li class="wire-row" data-testid="wire-row" data-method={e.method.as_str()} data-status={status.clone()}>
+            <details>
+                <summary>
+                    <span class="method">{ e.method.as_str() }</span>
+                    <span class="url">{ e.url.clone() }</span>
+                    <span class={classes!("status", status_class)}>{ status }</span>
+                    <span class="ms">{ format!("{:.0} ms", e.duration_ms) }</span>
+                </summary>
+                <div class="wire-detail">
+                    if let Some(failure) = &e.failure {
+                        <p class="field-error">{ failure.clone() }</p>
+                    }
+                    <h4>{ "Request headers" }</h4>
+                    <pre>{ for e.request_headers.iter().map(|(n, v)| format!("{n}: {v}\n")) }</pre>
+                    if e.request_body_len > 0 {
+                        <p class="muted">{ format!("Request body: {} bytes", e.request_body_len) }</p>
+                    }
+                    <h4>{ "Response headers (as visible to the page)" }</h4>
+                    <pre>{ for e.response_headers.iter().map(|(n, v)| format!("{n}: {v}\n")) }</pre>
+                    <p class="muted">{ format!("Response body: {} bytes", e.response_body_len) }</p>
+                    <h4>{ "As curl" }</h4>
+                    <pre class="curl" data-testid="curl">{ curl }</pre>
+                    <button onclick={copy}>{ if *copied { "Copied" } else { "Copy as curl" } }</button>
+                </div>
+            </details>
+        </li>
+    }
+}

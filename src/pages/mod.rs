@@ -1,0 +1,7 @@
+//! One component per view.
+
+pub mod catalog;
+pub mod home;
+pub mod manifest;
+pub mod retag;
+pub mod tags;

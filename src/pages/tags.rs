@@ -1,0 +1,223 @@
+//! A repository's tags: the whole list (following Link), filtered, naturally sorted, paged on the
+//! client, with each visible tag's digest fetched lazily by HEAD with bounded concurrency.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use wharf_protocol::address::View;
+use wharf_protocol::names::{Reference, Repository};
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::tags::{filter_and_sort, SortOrder};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::{route_for, Route};
+use crate::components::digest_badge::DigestBadge;
+use crate::components::error_box::ErrorBox;
+use crate::components::load::{use_load, Load};
+use crate::wire::{use_connection, Connection};
+
+/// Tags shown per page: enough to scan, few enough that their HEADs finish quickly.
+const PAGE_SIZE: usize = 100;
+/// HEAD requests in flight at once (browsers allow 6 per HTTP/1.1 host).
+const DIGEST_CONCURRENCY: usize = 6;
+
+/// What is known about a tag's digest.
+#[derive(Debug, Clone, PartialEq)]
+enum DigestCell {
+    Known(String),
+    Missing,
+    Failed(String),
+}
+
+/// Props of [`TagsPage`].
+#[derive(Properties, PartialEq)]
+pub struct TagsProps {
+    /// Which registry.
+    pub registry: RegistryUrl,
+    /// Which repository.
+    pub repository: Repository,
+}
+
+/// The tag list.
+#[component]
+pub fn TagsPage(props: &TagsProps) -> Html {
+    let connection = use_connection();
+    let (listing, reload) = {
+        let connection = connection.clone();
+        use_load((props.registry.clone(), props.repository.clone()), move |(registry, repository)| async move {
+            connection.registry(&registry).tag_list(&repository).await
+        })
+    };
+    let filter = use_state(String::new);
+    let order = use_state(SortOrder::default);
+    let page = use_state(|| 0usize);
+    let digests: Rc<RefCell<HashMap<String, DigestCell>>> = use_mut_ref(HashMap::new);
+    let redraw = use_force_update();
+
+    let all_tags: Rc<Vec<String>> = match &*listing {
+        Load::Ready(l) => Rc::new(l.tags.clone()),
+        _ => Rc::new(Vec::new()),
+    };
+    let shown = use_memo((all_tags.clone(), (*filter).clone(), *order), |(tags, filter, order)| filter_and_sort(tags, filter, *order));
+    let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
+    let current_page = (*page).min(pages - 1);
+    let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
+
+    {
+        // A fresh listing invalidates every digest seen before.
+        let digests = digests.clone();
+        use_effect_with(all_tags.clone(), move |_| digests.borrow_mut().clear());
+    }
+    {
+        let digests = digests.clone();
+        let redraw = redraw.clone();
+        let (registry, repository) = (props.registry.clone(), props.repository.clone());
+        let generation = use_mut_ref(|| 0u64);
+        use_effect_with(visible.clone(), move |visible| {
+            *generation.borrow_mut() += 1;
+            let missing: VecDeque<String> = visible.iter().filter(|t| !digests.borrow().contains_key(*t)).cloned().collect();
+            let queue = Rc::new(RefCell::new(missing));
+            for _ in 0..DIGEST_CONCURRENCY {
+                spawn_digest_worker(
+                    connection.clone(),
+                    registry.clone(),
+                    repository.clone(),
+                    queue.clone(),
+                    digests.clone(),
+                    redraw.clone(),
+                    generation.clone(),
+                );
+            }
+        });
+    }
+
+    let oninput = {
+        let filter = filter.clone();
+        let page = page.clone();
+        Callback::from(move |e: InputEvent| {
+            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+            page.set(0);
+        })
+    };
+    let onchange = {
+        let order = order.clone();
+        Callback::from(move |e: Event| order.set(SortOrder::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())))
+    };
+    let go_page = |delta: isize| {
+        let page = page.clone();
+        Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
+    };
+
+    let digest_counts: HashMap<String, usize> = digests.borrow().values().fold(HashMap::new(), |mut acc, cell| {
+        if let DigestCell::Known(d) = cell {
+            *acc.entry(d.clone()).or_default() += 1;
+        }
+        acc
+    });
+    let repo_view = |reference: &str, retag: bool| {
+        let reference = Reference::parse(reference).ok()?;
+        let (registry, repository) = (props.registry.clone(), props.repository.clone());
+        Some(route_for(&if retag { View::Retag { registry, repository, reference } } else { View::Manifest { registry, repository, reference } }))
+    };
+
+    let body = match &*listing {
+        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
+        Load::Failed(error) => html! { <><ErrorBox error={error.clone()} context="Loading the tags" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> },
+        Load::Ready(l) if l.tags.is_empty() => html! {
+            <p class="empty" data-testid="no-tags">{
+                if l.not_found { "No tags: the registry does not know this repository (it never existed, or its last tag was deleted)." }
+                else { "No tags: the repository exists but has no tags left." }
+            }</p>
+        },
+        Load::Ready(l) => html! {
+            <>
+                <div class="toolbar">
+                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={(*filter).clone()} {oninput} data-testid="tag-filter" />
+                    <label>{ "Sort " }
+                        <select {onchange} data-testid="tag-sort">
+                            <option value="asc" selected={*order == SortOrder::NaturalAscending}>{ "Version ascending (v1.9 before v1.10)" }</option>
+                            <option value="desc" selected={*order == SortOrder::NaturalDescending}>{ "Version descending" }</option>
+                            <option value="registry" selected={*order == SortOrder::Registry}>{ "As the registry lists them" }</option>
+                        </select>
+                    </label>
+                    <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", shown.len(), l.tags.len()) }</span>
+                    <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
+                </div>
+                <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
+                    <thead><tr><th>{ "Tag" }</th><th>{ "Digest" }</th><th>{ "Shared by" }</th><th></th></tr></thead>
+                    <tbody>
+                        { for visible.iter().map(|tag| {
+                            let cell = digests.borrow().get(tag).cloned();
+                            let digest_html = match &cell {
+                                None => html! { <span class="muted">{ "…" }</span> },
+                                Some(DigestCell::Known(d)) => html! { <DigestBadge digest={d.clone()} /> },
+                                Some(DigestCell::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
+                                Some(DigestCell::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
+                            };
+                            let shared = match &cell {
+                                Some(DigestCell::Known(d)) => digest_counts.get(d).copied().unwrap_or(1),
+                                _ => 0,
+                            };
+                            html! {
+                                <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()}>
+                                    <td>{ match repo_view(tag, false) { Some(to) => html! { <Link<Route> {to}>{ tag.clone() }</Link<Route>> }, None => html! { tag.clone() } } }</td>
+                                    <td>{ digest_html }</td>
+                                    <td class="muted">{ if shared > 1 { format!("{shared} tags") } else { String::new() } }</td>
+                                    <td>{ match repo_view(tag, true) { Some(to) => html! { <Link<Route> {to} classes="action">{ "Retag…" }</Link<Route>> }, None => html! {} } }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                <div class="pager">
+                    <button onclick={go_page(-1)} disabled={current_page == 0} data-testid="page-prev">{ "← Previous" }</button>
+                    <span data-testid="page-label">{ format!("Page {} of {pages}", current_page + 1) }</span>
+                    <button onclick={go_page(1)} disabled={current_page + 1 >= pages} data-testid="page-next">{ "Next →" }</button>
+                </div>
+                <p class="muted">{ "“Shared by” counts the tags read so far that point at the same digest: they are one image." }</p>
+            </>
+        },
+    };
+    html! {
+        <section>
+            <nav class="crumbs">
+                <Link<Route> to={route_for(&View::Catalog { registry: props.registry.clone() })}>{ "Repositories" }</Link<Route>>
+                { " / " }<strong data-testid="repo-name">{ props.repository.to_string() }</strong>
+            </nav>
+            <h1>{ props.repository.to_string() }</h1>
+            { body }
+        </section>
+    }
+}
+
+/// One of the workers that HEAD the visible tags; stops when the view moved on.
+fn spawn_digest_worker(
+    connection: Connection,
+    registry: RegistryUrl,
+    repository: Repository,
+    queue: Rc<RefCell<VecDeque<String>>>,
+    digests: Rc<RefCell<HashMap<String, DigestCell>>>,
+    redraw: UseForceUpdateHandle,
+    generation: Rc<RefCell<u64>>,
+) {
+    let mine = *generation.borrow();
+    wasm_bindgen_futures::spawn_local(async move {
+        let client = connection.registry(&registry);
+        loop {
+            if *generation.borrow() != mine {
+                return;
+            }
+            let Some(tag) = queue.borrow_mut().pop_front() else { return };
+            let Ok(reference) = Reference::parse(&tag) else { continue };
+            let cell = match client.manifest_digest(&repository, &reference).await {
+                Ok(Some(d)) => DigestCell::Known(d.to_string()),
+                Ok(None) => DigestCell::Missing,
+                Err(e) => DigestCell::Failed(e.headline()),
+            };
+            digests.borrow_mut().insert(tag, cell);
+            redraw.force_update();
+        }
+    });
+}

@@ -1,0 +1,143 @@
+//! The browser's [`Transport`]: `fetch` through gloo-net, every exchange recorded for the wire
+//! panel.
+//!
+//! Requests go out with `cache: 'no-store'` (registries send no `Vary: Accept`, so the HTTP cache
+//! could hand back another representation of a manifest) and `credentials: 'omit'` (Wharf sets any
+//! `Authorization` itself). A failed fetch tells the page nothing about why, so the adapter probes
+//! once with `mode: 'no-cors'`: if that resolves, the server is up and CORS is what blocked it.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_net::http::{Method as FetchMethod, RequestBuilder};
+use web_sys::{RequestCache, RequestCredentials, RequestMode};
+use wharf_protocol::curl::Exchange;
+use wharf_protocol::http::{Headers, HttpRequest, HttpResponse, Method, Transport, TransportError};
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::Registry;
+use yew::Callback;
+
+/// Fetch-based transport that reports each exchange to `record`.
+#[derive(Clone)]
+pub struct BrowserTransport {
+    record: Callback<Exchange>,
+    next_id: Rc<Cell<u64>>,
+}
+
+impl PartialEq for BrowserTransport {
+    fn eq(&self, other: &Self) -> bool {
+        self.record == other.record && Rc::ptr_eq(&self.next_id, &other.next_id)
+    }
+}
+
+/// A registry client for `url` whose exchanges go to the wire panel.
+pub fn registry_client(url: &RegistryUrl, record: Callback<Exchange>, ids: Rc<Cell<u64>>) -> Registry<BrowserTransport> {
+    Registry::new(url.clone(), BrowserTransport { record, next_id: ids })
+}
+
+fn fetch_method(method: Method) -> FetchMethod {
+    match method {
+        Method::Get => FetchMethod::GET,
+        Method::Head => FetchMethod::HEAD,
+        Method::Put => FetchMethod::PUT,
+        Method::Post => FetchMethod::POST,
+        Method::Patch => FetchMethod::PATCH,
+        Method::Delete => FetchMethod::DELETE,
+    }
+}
+
+/// Milliseconds since the page started, for timings.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn page_origin() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
+/// The URL as the browser resolves it (same-origin requests are written as paths).
+fn absolute(url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{}{}", page_origin(), url)
+    } else {
+        url.to_string()
+    }
+}
+
+impl BrowserTransport {
+    fn take_id(&self) -> u64 {
+        let id = self.next_id.get() + 1;
+        self.next_id.set(id);
+        id
+    }
+
+    async fn fetch(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        let mut builder = RequestBuilder::new(&request.url)
+            .method(fetch_method(request.method))
+            .cache(RequestCache::NoStore)
+            .credentials(RequestCredentials::Omit);
+        for (name, value) in request.headers.iter() {
+            builder = builder.header(name, value);
+        }
+        let built = if request.body.is_empty() {
+            builder.build()
+        } else {
+            // Bytes, never a string: a string body goes out as text/plain and is re-encoded.
+            builder.body(js_sys::Uint8Array::from(request.body.as_slice()))
+        };
+        let response = built.map_err(|e| e.to_string())?.send().await.map_err(|e| e.to_string())?;
+        let headers: Headers = response.headers().entries().collect();
+        let body = if request.method == Method::Head { Vec::new() } else { response.binary().await.map_err(|e| e.to_string())? };
+        Ok(HttpResponse { status: response.status(), headers, body })
+    }
+
+    /// After a failed fetch: is the server there at all? An opaque `no-cors` answer says yes.
+    async fn diagnose(&self, request: &HttpRequest, detail: String) -> TransportError {
+        let target = absolute(&request.url);
+        let origin = page_origin();
+        if origin.starts_with("https:") && target.starts_with("http:") {
+            return TransportError::MixedContent;
+        }
+        if request.url.starts_with('/') {
+            return TransportError::Unreachable { detail };
+        }
+        let started = now_ms();
+        let probe = HttpRequest::new(Method::Get, request.url.clone());
+        let answered = RequestBuilder::new(&request.url)
+            .mode(RequestMode::NoCors)
+            .cache(RequestCache::NoStore)
+            .credentials(RequestCredentials::Omit)
+            .build()
+            .map_err(|e| e.to_string());
+        let answered = match answered {
+            Ok(req) => req.send().await.is_ok(),
+            Err(_) => false,
+        };
+        let note = if answered {
+            "no-cors probe: the server answered (opaque), so CORS blocked the real request"
+        } else {
+            "no-cors probe: no answer either, so the server is unreachable"
+        };
+        self.record.emit(Exchange::new(self.take_id(), &probe, target, Err(note.to_string()), now_ms() - started));
+        if answered {
+            TransportError::CorsBlocked { origin }
+        } else {
+            TransportError::Unreachable { detail }
+        }
+    }
+}
+
+impl Transport for BrowserTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let id = self.take_id();
+        let started = now_ms();
+        let outcome = self.fetch(&request).await;
+        let elapsed = now_ms() - started;
+        let shown = outcome.as_ref().map_err(|e| format!("fetch failed: {e}"));
+        self.record.emit(Exchange::new(id, &request, absolute(&request.url), shown, elapsed));
+        match outcome {
+            Ok(response) => Ok(response),
+            Err(detail) => Err(self.diagnose(&request, detail).await),
+        }
+    }
+}
