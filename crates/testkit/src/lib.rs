@@ -1,1 +1,33 @@
-//! placeholder
+//! Real servers for Wharf's demo, end-to-end tests and benchmark, all on 127.0.0.1 and all
+//! stopped when their handle is dropped: a CNCF distribution registry (Debian's
+//! `docker-registry`), a seeder that pushes demo images through the registry API, a static server
+//! for the built app, headless Chromium through chromedriver, and skopeo as the independent
+//! client that checks digests.
+
+pub mod browser;
+pub mod oci;
+pub mod registry;
+pub mod seed;
+pub mod skopeo;
+pub mod static_server;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the server to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
+}
+
+/// The workspace root (where `dist/` and `index.html` are).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// A fresh directory under the workspace's `.wharf/` scratch area (git-ignored).
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let dir = workspace_root().join(".wharf").join(format!("{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}

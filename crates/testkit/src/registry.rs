@@ -1,0 +1,156 @@
+//! A distribution registry as a child process, configured per test.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{free_port, scratch_dir};
+
+/// How the registry is configured.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// Send CORS headers (allow any origin).
+    pub cors: bool,
+    /// With `cors`, also send `Access-Control-Expose-Headers`.
+    pub expose_headers: bool,
+    /// `storage.delete.enabled`.
+    pub delete: bool,
+    /// Fixed port (the demo uses 5000); `None` picks a free one.
+    pub port: Option<u16>,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions { cors: true, expose_headers: true, delete: true, port: None }
+    }
+}
+
+/// The CORS block Wharf documents for a cross-origin registry (README, "Deploy").
+pub const CORS_HEADERS: &str = "    Access-Control-Allow-Origin: ['*']
+    Access-Control-Allow-Methods: ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']
+    Access-Control-Allow-Headers: ['Authorization', 'Accept', 'Content-Type', 'Content-Range', 'Cache-Control']
+    Access-Control-Max-Age: ['600']
+";
+/// The expose list: what the app must be able to read.
+pub const EXPOSE_HEADERS: &str = "    Access-Control-Expose-Headers: ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Range', 'Docker-Upload-UUID', 'OCI-Chunk-Min-Length', 'Retry-After', 'Warning', 'Content-Length', 'Content-Type', 'Docker-Distribution-Api-Version']
+";
+
+/// A running registry; stopped (by its PID) on drop.
+pub struct Registry {
+    child: Child,
+    /// `127.0.0.1:port`.
+    pub host: String,
+    /// The access log (stderr/stdout of the process).
+    pub log_path: PathBuf,
+    /// Storage and config.
+    pub dir: PathBuf,
+}
+
+impl Registry {
+    /// Writes a config and starts `docker-registry serve`, waiting until `/v2/` answers.
+    pub fn start(options: RegistryOptions) -> Registry {
+        let port = options.port.unwrap_or_else(free_port);
+        let dir = scratch_dir("registry");
+        let mut headers = String::new();
+        if options.cors {
+            headers.push_str(CORS_HEADERS);
+            if options.expose_headers {
+                headers.push_str(EXPOSE_HEADERS);
+            }
+        }
+        let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
+        let config = format!(
+            "version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: {storage}
+  delete:
+    enabled: {delete}
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:{port}
+{headers_block}",
+            storage = dir.join("storage").display(),
+            delete = options.delete,
+        );
+        fs::write(dir.join("config.yml"), config).expect("write registry config");
+        let log_path = dir.join("access.log");
+        let log = fs::File::create(&log_path).expect("registry log");
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(dir.join("config.yml"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("start docker-registry (apt-get install docker-registry)");
+        let registry = Registry { child, host: format!("127.0.0.1:{port}"), log_path, dir };
+        registry.wait_ready();
+        registry
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+        while Instant::now() < deadline {
+            match agent.get(&format!("{}/v2/", self.url())).call() {
+                Ok(_) | Err(ureq::Error::Status(..)) => return,
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+        panic!("registry on {} did not start; log:\n{}", self.host, fs::read_to_string(&self.log_path).unwrap_or_default());
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.host)
+    }
+
+    /// Number of access-log lines so far: a mark for [`Registry::requests_since`].
+    pub fn log_mark(&self) -> usize {
+        self.access_lines().len()
+    }
+
+    /// `(method, uri)` of every request after `mark`, CORS preflights (OPTIONS) left out.
+    pub fn requests_since(&self, mark: usize) -> Vec<(String, String)> {
+        self.access_lines()
+            .into_iter()
+            .skip(mark)
+            .filter(|(method, _)| method != "OPTIONS")
+            .collect()
+    }
+
+    /// Parses the combined-log lines: `... "GET /v2/ HTTP/1.1" 200 ...`.
+    fn access_lines(&self) -> Vec<(String, String)> {
+        let text = fs::read_to_string(&self.log_path).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let start = line.find("] \"")? + 3;
+                let request = &line[start..];
+                let end = request.find('"')?;
+                let mut parts = request[..end].split(' ');
+                Some((parts.next()?.to_string(), parts.next()?.to_string()))
+            })
+            .collect()
+    }
+
+    /// Stops the registry (the process this handle started).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
