@@ -4,7 +4,8 @@
 //! page that made the request. Pages get a [`Connection`] (stable across log updates) to build
 //! registry clients from.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use wharf_protocol::curl::Exchange;
@@ -17,13 +18,35 @@ use crate::transport::{registry_client, BrowserTransport};
 /// How many exchanges the panel keeps; older ones are dropped.
 pub const WIRE_LOG_LIMIT: usize = 2000;
 
-/// The recorded exchanges, oldest first.
-#[derive(Default, PartialEq)]
+/// The recorded exchanges, oldest first. The list is shared and appended in place, so recording
+/// costs O(1) however long the log is; `version` tells the panel that it changed.
+#[derive(Default)]
 pub struct WireLog {
-    /// The exchanges.
-    pub exchanges: Vec<Rc<Exchange>>,
-    /// How many were dropped off the front.
-    pub dropped: usize,
+    entries: Rc<RefCell<VecDeque<Rc<Exchange>>>>,
+    version: u64,
+}
+
+impl PartialEq for WireLog {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.entries, &other.entries) && self.version == other.version
+    }
+}
+
+impl WireLog {
+    /// How many exchanges are kept.
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    /// Whether nothing was recorded (or all was cleared).
+    pub fn is_empty(&self) -> bool {
+        self.entries.borrow().is_empty()
+    }
+
+    /// The newest `limit` exchanges, newest first.
+    pub fn newest(&self, limit: usize) -> Vec<Rc<Exchange>> {
+        self.entries.borrow().iter().rev().take(limit).cloned().collect()
+    }
 }
 
 /// Changes to the log.
@@ -38,20 +61,19 @@ impl Reducible for WireLog {
     type Action = WireAction;
 
     fn reduce(self: Rc<Self>, action: WireAction) -> Rc<Self> {
-        match action {
-            WireAction::Record(exchange) => {
-                let mut exchanges = self.exchanges.clone();
-                exchanges.push(Rc::new(exchange));
-                let mut dropped = self.dropped;
-                if exchanges.len() > WIRE_LOG_LIMIT {
-                    let excess = exchanges.len() - WIRE_LOG_LIMIT;
-                    exchanges.drain(..excess);
-                    dropped += excess;
+        {
+            let mut entries = self.entries.borrow_mut();
+            match action {
+                WireAction::Record(exchange) => {
+                    entries.push_back(Rc::new(exchange));
+                    if entries.len() > WIRE_LOG_LIMIT {
+                        entries.pop_front();
+                    }
                 }
-                Rc::new(WireLog { exchanges, dropped })
+                WireAction::Clear => entries.clear(),
             }
-            WireAction::Clear => Rc::new(WireLog { exchanges: Vec::new(), dropped: self.dropped + self.exchanges.len() }),
         }
+        Rc::new(WireLog { entries: self.entries.clone(), version: self.version + 1 })
     }
 }
 

@@ -387,3 +387,53 @@ async fn large_repository_pages_filters_and_sorts() {
     stack.close().await;
 }
 
+
+#[tokio::test]
+async fn failed_put_shows_the_registry_error_and_moves_nothing() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let mut stack = Stack::start(RegistryOptions::default()).await;
+    stack.registry.restart_with(RegistryOptions { read_only: true, ..RegistryOptions::default() });
+    let b = &stack.browser;
+    stack.goto("/demo/hello/-/retag/1.0").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=retag-targets]", "frozen").await;
+    click(b, "[data-testid=retag-submit]").await;
+    let row = b.wait_css("[data-testid=result-row][data-tag=frozen]").await;
+    assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("failed"));
+    let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
+    // distribution's read-only mode answers a plain-text 405, not an error envelope.
+    assert!(headline.contains("PUT") && headline.contains("405 Method Not Allowed: “Method not allowed”"), "{headline}");
+    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("read-only"));
+    assert_eq!(b.wait_css("[data-testid=retag-result]").await.attr("data-all-stored").await.unwrap().as_deref(), Some("false"));
+    assert!(skopeo::manifest_digest(&stack.registry.host, "demo/hello:frozen").is_none());
+    stack.close().await;
+}
+
+#[tokio::test]
+async fn failed_put_shows_error_code_message_and_detail() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    // Unlink a layer from the repository: the manifest stays readable, but a PUT of it is refused
+    // with MANIFEST_BLOB_UNKNOWN naming the missing blob.
+    let manifest: Value = serde_json::from_str(&registry_manifest_text(&stack.registry.url(), "demo/oci-app", &stack.seeded.oci_app)).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
+    let deleted = std::process::Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", &format!("{}/v2/demo/oci-app/blobs/{layer}", stack.registry.url())])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&deleted.stdout), "202");
+    let b = &stack.browser;
+    stack.goto("/demo/oci-app/-/retag/v1").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=retag-targets]", "broken").await;
+    click(b, "[data-testid=retag-submit]").await;
+    let row = b.wait_css("[data-testid=result-row][data-tag=broken]").await;
+    assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("failed"));
+    let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
+    assert!(headline.contains("400 Bad Request: MANIFEST_BLOB_UNKNOWN: blob unknown to registry"), "{headline}");
+    assert!(headline.contains(&format!("(detail: {layer})")), "{headline}");
+    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("not in this repository"));
+    stack.screenshot("retag-failed").await;
+    assert!(skopeo::manifest_digest(&stack.registry.host, "demo/oci-app:broken").is_none());
+    stack.close().await;
+}

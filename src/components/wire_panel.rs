@@ -23,7 +23,7 @@ pub fn WirePanel() -> Html {
         let log = log.clone();
         Callback::from(move |_| log.dispatch(WireAction::Clear))
     };
-    let count = log.exchanges.len();
+    let count = log.len();
     html! {
         <section class={classes!("wire", open.then_some("open"))} data-testid="wire-panel">
             <div class="wire-bar">
@@ -37,7 +37,7 @@ pub fn WirePanel() -> Html {
             </div>
             if *open {
                 <ol class="wire-list" reversed=true>
-                    { for log.exchanges.iter().rev().take(ROWS_SHOWN).map(|e| html! { <WireRow key={e.id} exchange={e.clone()} /> }) }
+                    { for log.newest(ROWS_SHOWN).into_iter().map(|e| { let key = e.id; html! { <WireRow {key} exchange={e} /> } }) }
                 </ol>
                 if count > ROWS_SHOWN {
                     <p class="muted">{ format!("{} older exchanges not shown.", count - ROWS_SHOWN) }</p>

@@ -16,6 +16,7 @@ use crate::app::{route_for, Route};
 use crate::components::digest_badge::DigestBadge;
 use crate::components::error_box::ErrorBox;
 use crate::components::load::{use_load, Load};
+use crate::transport::performance_mark;
 use crate::wire::{use_connection, Connection};
 
 /// Tags shown per page: enough to scan, few enough that their HEADs finish quickly.
@@ -89,6 +90,20 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     redraw.clone(),
                     generation.clone(),
                 );
+            }
+        });
+    }
+
+    {
+        // User Timing marks for the benchmark: list rendered, and every digest in view known.
+        let listed = matches!(&*listing, Load::Ready(_));
+        let digests_known = listed && visible.iter().all(|t| digests.borrow().contains_key(t));
+        use_effect_with((listed, digests_known), |(listed, digests_known)| {
+            if *listed {
+                performance_mark("wharf:tags-rendered");
+            }
+            if *digests_known {
+                performance_mark("wharf:tag-digests-in-view");
             }
         });
     }

@@ -340,7 +340,7 @@ struct EnvelopeEntry {
     #[serde(default)]
     message: String,
     #[serde(default)]
-    detail: Option<serde_json::Value>,
+    detail: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Classifies an error body: envelope, HTML page, other text, or nothing.
@@ -358,9 +358,9 @@ pub fn classify_body(body: &[u8]) -> ErrorBody {
                 .map(|e| RegistryError {
                     code: e.code,
                     message: e.message,
-                    detail: e.detail.filter(|d| !d.is_null()).map(|d| match d {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
+                    detail: e.detail.map(|d| d.get().to_string()).filter(|d| d != "null").map(|d| {
+                        // A string detail is shown without its quotes; anything else as sent.
+                        serde_json::from_str::<String>(&d).unwrap_or(d)
                     }),
                 })
                 .collect(),

@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod media;
 pub mod names;
 pub mod paging;
+pub mod pretty;
 pub mod requests;
 pub mod retag;
 pub mod tags;

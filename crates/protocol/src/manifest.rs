@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::digest::{check_header, sha256_of, HeaderCheck};
@@ -159,9 +160,9 @@ struct MediaTypeField {
     #[serde(default)]
     schema_version: Option<u32>,
     #[serde(default)]
-    manifests: Option<serde_json::Value>,
+    manifests: Option<IgnoredAny>,
     #[serde(default)]
-    layers: Option<serde_json::Value>,
+    layers: Option<IgnoredAny>,
 }
 
 /// A manifest as fetched: exact bytes and what is known about them.
@@ -248,9 +249,8 @@ impl FetchedManifest {
 
     /// The body re-indented for reading. Display only: never send this.
     pub fn pretty(&self) -> String {
-        serde_json::from_slice::<serde_json::Value>(&self.bytes)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| self.text())
+        let text = self.text();
+        crate::pretty::pretty_json(&text).unwrap_or(text)
     }
 }
 
@@ -278,7 +278,7 @@ fn parse_for_display(media_type: &MediaType, bytes: &[u8], schema_version: Optio
 }
 
 /// The image config blob, the parts worth showing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct ImageConfig {
     /// Creation time (RFC 3339).
     #[serde(default)]
@@ -304,7 +304,7 @@ pub struct ImageConfig {
 }
 
 /// The `config` object of an image config.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RuntimeConfig {
     /// Entrypoint.
@@ -327,7 +327,7 @@ pub struct RuntimeConfig {
     pub user: Option<String>,
     /// Exposed ports.
     #[serde(default)]
-    pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+    pub exposed_ports: Option<BTreeMap<String, IgnoredAny>>,
 }
 
 /// One history entry.

@@ -81,11 +81,12 @@ impl SortOrder {
 
 /// Filters by a case-insensitive substring (all words must appear) and sorts.
 pub fn filter_and_sort(items: &[String], filter: &str, order: SortOrder) -> Vec<String> {
-    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    // ASCII case folding: names and tags are ASCII, and full Unicode tables cost page weight.
+    let words: Vec<String> = filter.split_ascii_whitespace().map(str::to_ascii_lowercase).collect();
     let mut out: Vec<String> = items
         .iter()
         .filter(|item| {
-            let lower = item.to_lowercase();
+            let lower = item.to_ascii_lowercase();
             words.iter().all(|w| lower.contains(w.as_str()))
         })
         .cloned()

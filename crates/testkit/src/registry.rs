@@ -16,13 +16,15 @@ pub struct RegistryOptions {
     pub expose_headers: bool,
     /// `storage.delete.enabled`.
     pub delete: bool,
+    /// `storage.maintenance.readonly`: every write is refused.
+    pub read_only: bool,
     /// Fixed port (the demo uses 5000); `None` picks a free one.
     pub port: Option<u16>,
 }
 
 impl Default for RegistryOptions {
     fn default() -> Self {
-        RegistryOptions { cors: true, expose_headers: true, delete: true, port: None }
+        RegistryOptions { cors: true, expose_headers: true, delete: true, read_only: false, port: None }
     }
 }
 
@@ -50,8 +52,16 @@ pub struct Registry {
 impl Registry {
     /// Writes a config and starts `docker-registry serve`, waiting until `/v2/` answers.
     pub fn start(options: RegistryOptions) -> Registry {
-        let port = options.port.unwrap_or_else(free_port);
         let dir = scratch_dir("registry");
+        let port = options.port.unwrap_or_else(free_port);
+        let (child, log_path) = Self::spawn(&dir, port, &options);
+        let registry = Registry { child, host: format!("127.0.0.1:{port}"), log_path, dir };
+        registry.wait_ready();
+        registry
+    }
+
+    /// Writes the config for `options` into `dir` and starts the process.
+    fn spawn(dir: &std::path::Path, port: u16, options: &RegistryOptions) -> (Child, PathBuf) {
         let mut headers = String::new();
         if options.cors {
             headers.push_str(CORS_HEADERS);
@@ -74,15 +84,18 @@ storage:
   maintenance:
     uploadpurging:
       enabled: false
+    readonly:
+      enabled: {read_only}
 http:
   addr: 127.0.0.1:{port}
 {headers_block}",
             storage = dir.join("storage").display(),
             delete = options.delete,
+            read_only = options.read_only,
         );
         fs::write(dir.join("config.yml"), config).expect("write registry config");
         let log_path = dir.join("access.log");
-        let log = fs::File::create(&log_path).expect("registry log");
+        let log = fs::OpenOptions::new().create(true).append(true).open(&log_path).expect("registry log");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(dir.join("config.yml"))
@@ -91,9 +104,7 @@ http:
             .stderr(log)
             .spawn()
             .expect("start docker-registry (apt-get install docker-registry)");
-        let registry = Registry { child, host: format!("127.0.0.1:{port}"), log_path, dir };
-        registry.wait_ready();
-        registry
+        (child, log_path)
     }
 
     fn wait_ready(&self) {
@@ -139,6 +150,15 @@ http:
                 Some((parts.next()?.to_string(), parts.next()?.to_string()))
             })
             .collect()
+    }
+
+    /// Restarts the same storage with other options (same port), e.g. to make it read-only.
+    pub fn restart_with(&mut self, options: RegistryOptions) {
+        self.stop();
+        let port: u16 = self.host.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        let (child, _) = Self::spawn(&self.dir, port, &options);
+        self.child = child;
+        self.wait_ready();
     }
 
     /// Stops the registry (the process this handle started).

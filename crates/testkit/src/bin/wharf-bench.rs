@@ -1,0 +1,211 @@
+//! `wharf-bench`: the figures the README quotes, measured on this machine in one run.
+//!
+//! - registry requests per retag, counted in the registry's access log (CORS preflights left
+//!   out), for Wharf in the browser and for skopeo on the same images;
+//! - retag latency in the page (click → verified result) against the floor: a bare `fetch` GET +
+//!   PUT of the same manifest from the same page;
+//! - first-load transfer of the release build (wasm + JS + CSS, gzip -9);
+//! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page).
+//!
+//! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use fantoccini::Locator;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+use wharf_testkit::browser::Browser;
+use wharf_testkit::registry::{Registry, RegistryOptions};
+use wharf_testkit::seed::{seed_demo, seed_many_tags};
+use wharf_testkit::static_server::StaticServer;
+use wharf_testkit::workspace_root;
+
+const LATENCY_ROUNDS: usize = 15;
+const LOAD_ROUNDS: usize = 5;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn count_skopeo_copy(registry: &Registry, source: &str, target: &str, all: bool) -> usize {
+    let mark = registry.log_mark();
+    let mut args = vec!["copy", "--src-tls-verify=false", "--dest-tls-verify=false"];
+    if all {
+        args.push("--all");
+    }
+    let (src, dst) = (format!("docker://{}/{source}", registry.host), format!("docker://{}/{target}", registry.host));
+    args.push(&src);
+    args.push(&dst);
+    let status = Command::new("skopeo").args(&args).stdout(std::process::Stdio::null()).status().expect("skopeo");
+    assert!(status.success(), "skopeo copy {source} {target}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    registry.requests_since(mark).len()
+}
+
+/// Retags `source_view`'s image to `target` through the UI; returns (requests at the registry, ms).
+async fn wharf_retag(browser: &Browser, registry: &Registry, target: &str) -> (usize, f64) {
+    let mark = registry.log_mark();
+    let elapsed = browser
+        .client
+        .execute_async(
+            r#"
+            const [target, done] = arguments;
+            const input = document.querySelector('[data-testid=retag-targets]');
+            input.value = target;
+            input.dispatchEvent(new InputEvent('input', { bubbles: true }));
+            const verified = () => document.querySelector(`[data-testid=result-row][data-tag="${target}"]`)
+              && document.querySelector('[data-testid=digest-equal]');
+            // A MutationObserver fires right after the DOM changes, so the figure is not rounded
+            // up to the next animation frame.
+            const observer = new MutationObserver(() => {
+              if (verified()) { observer.disconnect(); done(performance.now() - started); }
+            });
+            observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+            const started = performance.now();
+            document.querySelector('[data-testid=retag-submit]').click();
+            "#,
+            vec![json!(target)],
+        )
+        .await
+        .expect("retag in page");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    (registry.requests_since(mark).len(), elapsed.as_f64().expect("ms"))
+}
+
+/// The floor: the same GET + PUT with bare fetch from the same page.
+async fn fetch_floor(browser: &Browser, base: &str, repo: &str, digest: &str, target: &str) -> f64 {
+    browser
+        .client
+        .execute_async(
+            r#"
+            const [base, repo, digest, target, accept, done] = arguments;
+            (async () => {
+            const started = performance.now();
+            const got = await fetch(`${base}/v2/${repo}/manifests/${digest}`, { headers: { Accept: accept }, cache: 'no-store' });
+            const bytes = await got.arrayBuffer();
+            const put = await fetch(`${base}/v2/${repo}/manifests/${target}`, {
+              method: 'PUT', body: bytes, headers: { 'Content-Type': got.headers.get('Content-Type') }, cache: 'no-store' });
+            await put.arrayBuffer();
+            if (put.status !== 201) throw new Error('PUT ' + put.status);
+            done(performance.now() - started);
+            })().catch((e) => done('floor failed: ' + e));
+            "#,
+            vec![json!(base), json!(repo), json!(digest), json!(target), json!(wharf_protocol::media::MANIFEST_ACCEPT)],
+        )
+        .await
+        .expect("floor in page")
+        .as_f64()
+        .expect("ms")
+}
+
+fn gzip_size(bytes: &[u8]) -> usize {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(bytes).expect("gzip");
+    gz.finish().expect("gzip").len()
+}
+
+fn first_load_sizes() -> Vec<(String, usize, usize)> {
+    let dist = workspace_root().join("dist");
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(&dist).expect("dist/ (build the app first)") {
+        let path = entry.expect("entry").path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+        if ["wasm", "js", "css"].contains(&ext.as_str()) {
+            let bytes = std::fs::read(&path).expect("read");
+            rows.push((ext, bytes.len(), gzip_size(&bytes)));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+async fn mark_time(browser: &Browser, name: &str) -> f64 {
+    let script = format!("return performance.getEntriesByName('{name}')[0]?.startTime ?? null;");
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let value: Value = browser.client.execute(&script, vec![]).await.expect("script");
+        if let Some(ms) = value.as_f64() {
+            return ms;
+        }
+        assert!(Instant::now() < deadline, "mark {name} never set");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let dist = workspace_root().join("dist");
+    assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/bench (it builds the app first)");
+    eprintln!("starting registry and seeding (2,000 tags)…");
+    let registry = Registry::start(RegistryOptions::default());
+    let seeded = seed_demo(&registry.url());
+    seed_many_tags(&registry.url(), "demo/many", 2000, 300);
+    let app = StaticServer::start(dist, 0);
+    let browser = Browser::start().await;
+    let view = |rest: &str| format!("{}/r/http:{}{rest}", app.url, registry.host);
+
+    // Requests per retag.
+    eprintln!("counting requests per retag…");
+    browser.client.goto(&view("/demo/hello/-/retag/1.0")).await.expect("goto");
+    browser.wait_css("[data-testid=source-digest]").await;
+    let (wharf_single, _) = wharf_retag(&browser, &registry, "count-wharf").await;
+    browser.client.goto(&view("/demo/multi/-/retag/latest")).await.expect("goto");
+    browser.wait_css("[data-testid=source-digest]").await;
+    let (wharf_index, _) = wharf_retag(&browser, &registry, "count-wharf").await;
+    let skopeo_single = count_skopeo_copy(&registry, "demo/hello:1.0", "demo/hello:count-skopeo", false);
+    let skopeo_index = count_skopeo_copy(&registry, "demo/multi:latest", "demo/multi:count-skopeo", true);
+
+    // Latency: alternate the UI retag and the bare-fetch floor in the same page.
+    eprintln!("measuring retag latency ({LATENCY_ROUNDS} rounds each)…");
+    browser.client.goto(&view("/demo/hello/-/retag/1.0")).await.expect("goto");
+    browser.wait_css("[data-testid=source-digest]").await;
+    let (mut ui, mut floor) = (Vec::new(), Vec::new());
+    for round in 0..LATENCY_ROUNDS {
+        ui.push(wharf_retag(&browser, &registry, &format!("lat-ui-{round}")).await.1);
+        floor.push(fetch_floor(&browser, &registry.url(), "demo/hello", &seeded.hello, &format!("lat-floor-{round}")).await);
+    }
+    let (ui_ms, floor_ms) = (median(ui), median(floor));
+
+    // Navigation → rendered 2,000-tag list, fresh page loads.
+    eprintln!("measuring the 2,000-tag list ({LOAD_ROUNDS} loads)…");
+    let (mut listed, mut digested) = (Vec::new(), Vec::new());
+    for _ in 0..LOAD_ROUNDS {
+        browser.client.goto(&view("/demo/many")).await.expect("goto");
+        listed.push(mark_time(&browser, "wharf:tags-rendered").await);
+        digested.push(mark_time(&browser, "wharf:tag-digests-in-view").await);
+        let rows = browser.client.find_all(Locator::Css("[data-testid=tag-row]")).await.expect("rows").len();
+        assert_eq!(rows, 100, "first page rendered");
+    }
+    let started = Instant::now();
+    let skopeo_tags = wharf_testkit::skopeo::list_tags(&registry.host, "demo/many").len();
+    let skopeo_list_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(skopeo_tags, 2000);
+
+    let sizes = first_load_sizes();
+    let total_gzip: usize = sizes.iter().map(|(_, _, gz)| gz).sum();
+    browser.close().await;
+
+    println!("| Measure | Wharf | Peer / floor | Target |");
+    println!("|---|---|---|---|");
+    println!("| Registry requests, retag of a single-arch image | {wharf_single} | skopeo copy: {skopeo_single} | exactly 2 |");
+    println!("| Registry requests, retag of a 2-platform index (+2 attestations) | {wharf_index} | skopeo copy --all: {skopeo_index} | exactly 2 |");
+    println!(
+        "| Retag latency in the page, click → verified result (median of {LATENCY_ROUNDS}) | {ui_ms:.1} ms | bare fetch GET+PUT: {floor_ms:.1} ms ({:.2}×) | ≤ 1.5× floor |",
+        ui_ms / floor_ms
+    );
+    for (ext, raw, gz) in &sizes {
+        println!("| First load: {ext} | {:.1} KB gzip ({:.1} KB raw) | | |", *gz as f64 / 1000.0, *raw as f64 / 1000.0);
+    }
+    println!("| First load total (wasm + JS + CSS, gzip -9) | {:.1} KB | | ≤ 250 KB |", total_gzip as f64 / 1000.0);
+    println!(
+        "| Navigation → rendered 2,000-tag list (median of {LOAD_ROUNDS}) | {:.0} ms | skopeo list-tags: {skopeo_list_ms:.0} ms | |",
+        median(listed)
+    );
+    println!("| Navigation → digests of the first 100 tags shown | {:.0} ms | | |", median(digested));
+    drop(app);
+    drop(registry);
+}
