@@ -432,7 +432,7 @@ async fn failed_put_shows_error_code_message_and_detail() {
     let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
     assert!(headline.contains("400 Bad Request: MANIFEST_BLOB_UNKNOWN: blob unknown to registry"), "{headline}");
     assert!(headline.contains(&format!("(detail: {layer})")), "{headline}");
-    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("not in this repository"));
+    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("lacks a blob"));
     stack.screenshot("retag-failed").await;
     assert!(skopeo::manifest_digest(&stack.registry.host, "demo/oci-app:broken").is_none());
     stack.close().await;

@@ -81,7 +81,7 @@ fn WireRow(props: &WireRowProps) -> Html {
                     <span class="method">{ e.method.as_str() }</span>
                     <span class="url">{ e.url.clone() }</span>
                     <span class={classes!("status", status_class)}>{ status }</span>
-                    <span class="ms">{ format!("{:.0} ms", e.duration_ms) }</span>
+                    <span class="ms">{ format!("{} ms", e.duration_ms.round() as u64) }</span>
                 </summary>
                 <div class="wire-detail">
                     if let Some(failure) = &e.failure {

@@ -1,8 +1,6 @@
 //! Choosing a registry: `?registry=` in the URL wins, then the runtime config's first registry,
 //! then what the user types.
 
-use std::collections::HashMap;
-
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -13,11 +11,14 @@ use crate::components::registry_bar::{configured_links, RegistrySwitch};
 /// The landing page.
 #[component]
 pub fn HomePage() -> Html {
-    let location = use_location();
+    // Re-render when the query changes; read it with the browser's own parser.
+    let _location = use_location();
     let config = use_context::<ConfigState>().unwrap_or(ConfigState::Loading);
-    let query: HashMap<String, String> = location.as_ref().and_then(|l| l.query::<HashMap<String, String>>().ok()).unwrap_or_default();
-    let from_url = query.get("registry").map(|r| RegistryUrl::parse(r));
-    let choosing = query.contains_key("choose");
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
+    let from_url = query.as_ref().and_then(|q| q.get("registry")).map(|r| RegistryUrl::parse(&r));
+    let choosing = query.as_ref().is_some_and(|q| q.has("choose"));
     match (&from_url, &config) {
         (Some(Ok(registry)), _) => return html! { <Redirect<crate::app::Route> to={catalog_route(registry)} /> },
         (None, ConfigState::Loading) => return html! { <p class="muted">{ "Loading configuration…" }</p> },

@@ -6,6 +6,7 @@ use wharf_protocol::digest::HeaderCheck;
 use wharf_protocol::manifest::{Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, SCHEMA1_EXPLANATION, REFERENCE_DIGEST_ANNOTATION};
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::units::human_size;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -25,18 +26,6 @@ pub struct ManifestProps {
     pub repository: Repository,
     /// Tag or digest.
     pub reference: Reference,
-}
-
-/// Human sizes: 1.2 MB style (decimal, as registries and Docker show them).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
 /// The manifest view.

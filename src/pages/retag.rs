@@ -267,7 +267,7 @@ fn confirm_view(plan: &Rc<RetagPlan>, confirmed: &[Tag], phase: &UseStateHandle<
 fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
     let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
-        <div class={classes!("result", if report.all_stored() { "ok" } else { "bad" })} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
+        <div class={classes!("result", if report.all_stored() { "result-ok" } else { "result-failed" })} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
             <p>{ "Source digest (sha256 of the bytes sent): " }<code data-testid="result-source-digest">{ report.source.to_string() }</code></p>
             <ul>
                 { for report.outcomes.iter().map(|(tag, outcome)| {

@@ -261,7 +261,7 @@ impl Error {
             Error::Registry { status, retry_after, .. } => {
                 let codes: Vec<ErrorCode> = self.registry_errors().iter().map(RegistryError::kind).collect();
                 if codes.contains(&ErrorCode::ManifestBlobUnknown) {
-                    return "The manifest refers to blobs that are not in this repository. Copy the blobs first (or retag within the source repository).".into();
+                    return "This repository lacks a blob the manifest refers to (the detail names it): it was deleted or garbage-collected, or, for a copy, not copied first. Push the image again, or copy its blobs into this repository first.".into();
                 }
                 if codes.contains(&ErrorCode::PaginationNumberInvalid) {
                     return "The registry refused the page size; it accepts at most its catalog.maxentries.".into();
@@ -423,7 +423,7 @@ mod tests {
         let headline = e.headline();
         assert!(headline.contains("400 Bad Request"), "{headline}");
         assert!(headline.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:abc)"), "{headline}");
-        assert!(e.advice().contains("blobs"));
+        assert!(e.advice().contains("lacks a blob"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod pretty;
 pub mod requests;
 pub mod retag;
 pub mod tags;
+pub mod units;
 
 pub use client::Registry;
 pub use error::{Error, Result};

@@ -1,0 +1,30 @@
+//! Sizes for people, in integer arithmetic (float formatting would add page weight for nothing).
+
+/// Decimal units as registries and Docker show them: `999 B`, `1.2 kB`, `3.4 MB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut unit = 0;
+    let mut divisor: u128 = 1;
+    while u128::from(bytes) >= divisor * 1000 && unit < UNITS.len() - 1 {
+        divisor *= 1000;
+        unit += 1;
+    }
+    let tenths = (u128::from(bytes) * 10 + divisor / 2) / divisor;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes() {
+        let table = [(0, "0 B"), (999, "999 B"), (1000, "1.0 kB"), (1250, "1.3 kB"), (3_408_729, "3.4 MB"), (999_950, "1000.0 kB"), (5_000_000_000_000_000, "5000.0 TB")];
+        for (bytes, expected) in table {
+            assert_eq!(human_size(bytes), expected, "{bytes}");
+        }
+    }
+}
