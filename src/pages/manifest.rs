@@ -3,7 +3,10 @@
 
 use wharf_protocol::address::View;
 use wharf_protocol::digest::HeaderCheck;
-use wharf_protocol::manifest::{Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, SCHEMA1_EXPLANATION, REFERENCE_DIGEST_ANNOTATION};
+use wharf_protocol::manifest::{
+    Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest,
+    REFERENCE_DIGEST_ANNOTATION, SCHEMA1_EXPLANATION,
+};
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
@@ -33,15 +36,36 @@ pub struct ManifestProps {
 pub fn ManifestPage(props: &ManifestProps) -> Html {
     let connection = use_connection();
     let (manifest, reload) = use_load(
-        (props.registry.clone(), props.repository.clone(), props.reference.clone()),
-        move |(registry, repository, reference)| async move { connection.registry(&registry).manifest_get(&repository, &reference).await },
+        (
+            props.registry.clone(),
+            props.repository.clone(),
+            props.reference.clone(),
+        ),
+        move |(registry, repository, reference)| async move {
+            connection
+                .registry(&registry)
+                .manifest_get(&repository, &reference)
+                .await
+        },
     );
-    let view_of = |reference: Reference| View::Manifest { registry: props.registry.clone(), repository: props.repository.clone(), reference };
+    let view_of = |reference: Reference| View::Manifest {
+        registry: props.registry.clone(),
+        repository: props.repository.clone(),
+        reference,
+    };
     let body = match &*manifest {
-        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading the manifest…" }</p> },
-        Load::Failed(error) => html! { <><ErrorBox error={error.clone()} context="Loading the manifest" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> },
+        Load::Loading => {
+            html! { <p class="muted" data-testid="loading">{ "Loading the manifest…" }</p> }
+        }
+        Load::Failed(error) => {
+            html! { <><ErrorBox error={error.clone()} context="Loading the manifest" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
+        }
         Load::Ready(m) => {
-            let retag_to = route_for(&View::Retag { registry: props.registry.clone(), repository: props.repository.clone(), reference: props.reference.clone() });
+            let retag_to = route_for(&View::Retag {
+                registry: props.registry.clone(),
+                repository: props.repository.clone(),
+                reference: props.reference.clone(),
+            });
             html! {
                 <>
                     <Summary manifest={std::rc::Rc::new(m.clone())} />
@@ -59,7 +83,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                             </section>
                         },
                         ParsedManifest::Image(image) => html! {
-                            <ImageDetails registry={props.registry.clone()} repository={props.repository.clone()} image={std::rc::Rc::new(image.clone())} />
+                            <ImageDetails registry={props.registry.clone()} repository={props.repository.clone()} image={std::rc::Rc::new((**image).clone())} />
                         },
                         ParsedManifest::Schema1(s) => html! {
                             <div class="notice" data-testid="schema1">
@@ -88,9 +112,15 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
 }
 
 fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
-    let platform = d.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "—".into());
+    let platform = d
+        .platform
+        .as_ref()
+        .map(|p| p.label())
+        .unwrap_or_else(|| "—".into());
     let link = match Digest::parse(&d.digest) {
-        Ok(digest) => html! { <Link<Route> to={route_for(&view_of(digest))}><DigestBadge digest={d.digest.clone()} /></Link<Route>> },
+        Ok(digest) => {
+            html! { <Link<Route> to={route_for(&view_of(digest))}><DigestBadge digest={d.digest.clone()} /></Link<Route>> }
+        }
         Err(_) => html! { <code>{ d.digest.clone() }</code> },
     };
     let attestation = d.is_attestation();
@@ -120,10 +150,18 @@ struct SummaryProps {
 fn Summary(props: &SummaryProps) -> Html {
     let m = &props.manifest;
     let check = match &m.header_check {
-        HeaderCheck::Matches => html! { <span class="ok" data-testid="digest-check" data-check="matches">{ "✓ equals the registry's Docker-Content-Digest" }</span> },
-        HeaderCheck::Absent => html! { <span class="warn" data-testid="digest-check" data-check="absent">{ "Docker-Content-Digest was absent, or hidden by CORS (add it to Access-Control-Expose-Headers); the digest above is computed from the bytes." }</span> },
-        HeaderCheck::Unverifiable { header } => html! { <span class="warn" data-testid="digest-check" data-check="unverifiable">{ format!("The registry says {header}; it cannot be checked from these bytes.") }</span> },
-        HeaderCheck::Differs { header } => html! { <span class="bad" data-testid="digest-check" data-check="differs">{ format!("✗ the registry says {header}") }</span> },
+        HeaderCheck::Matches => {
+            html! { <span class="ok" data-testid="digest-check" data-check="matches">{ "✓ equals the registry's Docker-Content-Digest" }</span> }
+        }
+        HeaderCheck::Absent => {
+            html! { <span class="warn" data-testid="digest-check" data-check="absent">{ "Docker-Content-Digest was absent, or hidden by CORS (add it to Access-Control-Expose-Headers); the digest above is computed from the bytes." }</span> }
+        }
+        HeaderCheck::Unverifiable { header } => {
+            html! { <span class="warn" data-testid="digest-check" data-check="unverifiable">{ format!("The registry says {header}; it cannot be checked from these bytes.") }</span> }
+        }
+        HeaderCheck::Differs { header } => {
+            html! { <span class="bad" data-testid="digest-check" data-check="differs">{ format!("✗ the registry says {header}") }</span> }
+        }
     };
     html! {
         <dl class="summary" data-testid="manifest-summary">
@@ -170,19 +208,30 @@ fn ImageDetails(props: &ImageDetailsProps) -> Html {
     let connection = use_connection();
     let config_digest = Digest::parse(&props.image.config.digest).ok();
     let (config, _) = use_load(
-        (props.registry.clone(), props.repository.clone(), config_digest.clone()),
+        (
+            props.registry.clone(),
+            props.repository.clone(),
+            config_digest.clone(),
+        ),
         move |(registry, repository, digest)| async move {
             let Some(digest) = digest else {
-                return Err(wharf_protocol::Error::Unsupported("The config digest is not valid.".into()));
+                return Err(wharf_protocol::Error::Unsupported(
+                    "The config digest is not valid.".into(),
+                ));
             };
-            let bytes = connection.registry(&registry).blob_get(&repository, &digest).await?;
+            let bytes = connection
+                .registry(&registry)
+                .blob_get(&repository, &digest)
+                .await?;
             ImageConfig::parse(&format!("config {digest}"), &bytes)
         },
     );
     let image = &props.image;
     let config_html = match &*config {
         Load::Loading => html! { <p class="muted">{ "Loading the image config…" }</p> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} context="Loading the image config" /> },
+        Load::Failed(e) => {
+            html! { <ErrorBox error={e.clone()} context="Loading the image config" /> }
+        }
         Load::Ready(c) => config_view(c),
     };
     html! {
@@ -209,7 +258,11 @@ fn ImageDetails(props: &ImageDetailsProps) -> Html {
 
 fn config_view(c: &ImageConfig) -> Html {
     let rc = c.config.clone().unwrap_or_default();
-    let joined = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(" ")).unwrap_or_else(|| "—".into());
+    let joined = |v: &Option<Vec<String>>| {
+        v.as_ref()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| "—".into())
+    };
     let platform = match &c.variant {
         Some(v) => format!("{}/{}/{v}", c.os, c.architecture),
         None => format!("{}/{}", c.os, c.architecture),

@@ -11,7 +11,9 @@ use wharf_protocol::client::TagListing;
 use wharf_protocol::manifest::{FetchedManifest, SCHEMA1_EXPLANATION};
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState};
+use wharf_protocol::retag::{
+    self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState,
+};
 use wharf_protocol::Error;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -38,8 +40,13 @@ pub struct RetagProps {
 enum Phase {
     Editing,
     Checking,
-    Confirm { plan: Rc<RetagPlan>, confirmed: Vec<Tag> },
-    Cancelled { plan: Rc<RetagPlan> },
+    Confirm {
+        plan: Rc<RetagPlan>,
+        confirmed: Vec<Tag>,
+    },
+    Cancelled {
+        plan: Rc<RetagPlan>,
+    },
     Running,
     Done(Rc<RetagReport>),
     Failed(Error),
@@ -52,7 +59,11 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     let (source, _) = {
         let connection = connection.clone();
         use_load(
-            (props.registry.clone(), props.repository.clone(), props.reference.clone()),
+            (
+                props.registry.clone(),
+                props.repository.clone(),
+                props.reference.clone(),
+            ),
             move |(registry, repository, reference)| async move {
                 let client = connection.registry(&registry);
                 let manifest = client.manifest_get(&repository, &reference).await?;
@@ -69,8 +80,14 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let targets_text = targets_text.clone();
         let phase = phase.clone();
         Callback::from(move |e: InputEvent| {
-            targets_text.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
-            if matches!(*phase, Phase::Confirm { .. } | Phase::Cancelled { .. } | Phase::Failed(_)) {
+            targets_text.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            );
+            if matches!(
+                *phase,
+                Phase::Confirm { .. } | Phase::Cancelled { .. } | Phase::Failed(_)
+            ) {
                 phase.set(Phase::Editing);
             }
         })
@@ -104,7 +121,9 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let run = run.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Load::Ready((manifest, listing)) = &*source else { return };
+            let Load::Ready((manifest, listing)) = &*source else {
+                return;
+            };
             let targets = match parse_targets(&targets_text) {
                 Ok(t) => t,
                 Err(errors) => {
@@ -120,7 +139,10 @@ pub fn RetagPage(props: &RetagProps) -> Html {
             let (repository, phase, run) = (repository.clone(), phase.clone(), run.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match check_targets(&client, &repository, &manifest, &listing, targets).await {
-                    Ok(plan) if plan.moves().next().is_some() => phase.set(Phase::Confirm { plan: Rc::new(plan), confirmed: Vec::new() }),
+                    Ok(plan) if plan.moves().next().is_some() => phase.set(Phase::Confirm {
+                        plan: Rc::new(plan),
+                        confirmed: Vec::new(),
+                    }),
                     Ok(plan) => run.emit((Rc::new(plan), Vec::new())),
                     Err(e) => phase.set(Phase::Failed(e)),
                 }
@@ -129,7 +151,9 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     };
 
     let source_html = match &*source {
-        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> },
+        Load::Loading => {
+            html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> }
+        }
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} context="Reading the source" /> },
         Load::Ready((m, _)) => html! {
             <dl class="summary" data-testid="retag-source">
@@ -145,8 +169,12 @@ pub fn RetagPage(props: &RetagProps) -> Html {
 
     let outcome = match &*phase {
         Phase::Editing => html! {},
-        Phase::Checking => html! { <p class="muted" data-testid="retag-checking">{ "Checking which targets exist…" }</p> },
-        Phase::Running => html! { <p class="muted" data-testid="retag-running">{ "Retagging…" }</p> },
+        Phase::Checking => {
+            html! { <p class="muted" data-testid="retag-checking">{ "Checking which targets exist…" }</p> }
+        }
+        Phase::Running => {
+            html! { <p class="muted" data-testid="retag-running">{ "Retagging…" }</p> }
+        }
         Phase::Failed(e) => html! { <ErrorBox error={e.clone()} context="Retag" /> },
         Phase::Cancelled { plan } => html! {
             <div class="notice" data-testid="retag-cancelled">
@@ -205,16 +233,27 @@ async fn check_targets<T: wharf_protocol::http::Transport>(
     let mut current = Vec::with_capacity(targets.len());
     for tag in targets {
         let digest = if listing.tags.iter().any(|t| t == tag.as_str()) {
-            client.manifest_digest(repository, &Reference::Tag(tag.clone())).await?
+            client
+                .manifest_digest(repository, &Reference::Tag(tag.clone()))
+                .await?
         } else {
             None
         };
         current.push((tag, digest));
     }
-    Ok(RetagPlan::new(repository.clone(), manifest.digest.clone(), current))
+    Ok(RetagPlan::new(
+        repository.clone(),
+        manifest.digest.clone(),
+        current,
+    ))
 }
 
-fn confirm_view(plan: &Rc<RetagPlan>, confirmed: &[Tag], phase: &UseStateHandle<Phase>, run: &Callback<(Rc<RetagPlan>, Vec<Tag>)>) -> Html {
+fn confirm_view(
+    plan: &Rc<RetagPlan>,
+    confirmed: &[Tag],
+    phase: &UseStateHandle<Phase>,
+    run: &Callback<(Rc<RetagPlan>, Vec<Tag>)>,
+) -> Html {
     let blocked = !plan.blocked_by(confirmed).is_empty();
     let toggle = |tag: Tag| {
         let phase = phase.clone();
@@ -227,7 +266,10 @@ fn confirm_view(plan: &Rc<RetagPlan>, confirmed: &[Tag], phase: &UseStateHandle<
             } else {
                 confirmed.push(tag.clone());
             }
-            phase.set(Phase::Confirm { plan: plan.clone(), confirmed });
+            phase.set(Phase::Confirm {
+                plan: plan.clone(),
+                confirmed,
+            });
         })
     };
     let proceed = {
@@ -265,7 +307,10 @@ fn confirm_view(plan: &Rc<RetagPlan>, confirmed: &[Tag], phase: &UseStateHandle<
 }
 
 fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
-    let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
+    let tags_route = route_for(&View::Tags {
+        registry: registry.clone(),
+        repository: repository.clone(),
+    });
     html! {
         <div class={classes!("result", if report.all_stored() { "result-ok" } else { "result-failed" })} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
             <p>{ "Source digest (sha256 of the bytes sent): " }<code data-testid="result-source-digest">{ report.source.to_string() }</code></p>

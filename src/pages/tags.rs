@@ -47,9 +47,12 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let connection = use_connection();
     let (listing, reload) = {
         let connection = connection.clone();
-        use_load((props.registry.clone(), props.repository.clone()), move |(registry, repository)| async move {
-            connection.registry(&registry).tag_list(&repository).await
-        })
+        use_load(
+            (props.registry.clone(), props.repository.clone()),
+            move |(registry, repository)| async move {
+                connection.registry(&registry).tag_list(&repository).await
+            },
+        )
     };
     let filter = use_state(String::new);
     let order = use_state(SortOrder::default);
@@ -61,10 +64,18 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Load::Ready(l) => Rc::new(l.tags.clone()),
         _ => Rc::new(Vec::new()),
     };
-    let shown = use_memo((all_tags.clone(), (*filter).clone(), *order), |(tags, filter, order)| filter_and_sort(tags, filter, *order));
+    let shown = use_memo(
+        (all_tags.clone(), (*filter).clone(), *order),
+        |(tags, filter, order)| filter_and_sort(tags, filter, *order),
+    );
     let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
     let current_page = (*page).min(pages - 1);
-    let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
+    let visible: Vec<String> = shown
+        .iter()
+        .skip(current_page * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .cloned()
+        .collect();
 
     {
         // A fresh listing invalidates every digest seen before.
@@ -78,7 +89,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let generation = use_mut_ref(|| 0u64);
         use_effect_with(visible.clone(), move |visible| {
             *generation.borrow_mut() += 1;
-            let missing: VecDeque<String> = visible.iter().filter(|t| !digests.borrow().contains_key(*t)).cloned().collect();
+            let missing: VecDeque<String> = visible
+                .iter()
+                .filter(|t| !digests.borrow().contains_key(*t))
+                .cloned()
+                .collect();
             let queue = Rc::new(RefCell::new(missing));
             for _ in 0..DIGEST_CONCURRENCY {
                 spawn_digest_worker(
@@ -112,34 +127,60 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let filter = filter.clone();
         let page = page.clone();
         Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+            filter.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            );
             page.set(0);
         })
     };
     let onchange = {
         let order = order.clone();
-        Callback::from(move |e: Event| order.set(SortOrder::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())))
+        Callback::from(move |e: Event| {
+            order.set(SortOrder::from_key(
+                &e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            ))
+        })
     };
     let go_page = |delta: isize| {
         let page = page.clone();
         Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
     };
 
-    let digest_counts: HashMap<String, usize> = digests.borrow().values().fold(HashMap::new(), |mut acc, cell| {
-        if let DigestCell::Known(d) = cell {
-            *acc.entry(d.clone()).or_default() += 1;
-        }
-        acc
-    });
+    let digest_counts: HashMap<String, usize> =
+        digests
+            .borrow()
+            .values()
+            .fold(HashMap::new(), |mut acc, cell| {
+                if let DigestCell::Known(d) = cell {
+                    *acc.entry(d.clone()).or_default() += 1;
+                }
+                acc
+            });
     let repo_view = |reference: &str, retag: bool| {
         let reference = Reference::parse(reference).ok()?;
         let (registry, repository) = (props.registry.clone(), props.repository.clone());
-        Some(route_for(&if retag { View::Retag { registry, repository, reference } } else { View::Manifest { registry, repository, reference } }))
+        Some(route_for(&if retag {
+            View::Retag {
+                registry,
+                repository,
+                reference,
+            }
+        } else {
+            View::Manifest {
+                registry,
+                repository,
+                reference,
+            }
+        }))
     };
 
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
-        Load::Failed(error) => html! { <><ErrorBox error={error.clone()} context="Loading the tags" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> },
+        Load::Failed(error) => {
+            html! { <><ErrorBox error={error.clone()} context="Loading the tags" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
+        }
         Load::Ready(l) if l.tags.is_empty() => html! {
             <p class="empty" data-testid="no-tags">{
                 if l.not_found { "No tags: the registry does not know this repository (it never existed, or its last tag was deleted)." }
@@ -224,8 +265,12 @@ fn spawn_digest_worker(
             if *generation.borrow() != mine {
                 return;
             }
-            let Some(tag) = queue.borrow_mut().pop_front() else { return };
-            let Ok(reference) = Reference::parse(&tag) else { continue };
+            let Some(tag) = queue.borrow_mut().pop_front() else {
+                return;
+            };
+            let Ok(reference) = Reference::parse(&tag) else {
+                continue;
+            };
             let cell = match client.manifest_digest(&repository, &reference).await {
                 Ok(Some(d)) => DigestCell::Known(d.to_string()),
                 Ok(None) => DigestCell::Missing,

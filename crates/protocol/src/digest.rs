@@ -34,8 +34,12 @@ pub fn check_header(computed: &Digest, header: Option<&str>) -> HeaderCheck {
     match header.map(str::trim) {
         None | Some("") => HeaderCheck::Absent,
         Some(h) if h == computed.as_str() => HeaderCheck::Matches,
-        Some(h) if !h.starts_with("sha256:") => HeaderCheck::Unverifiable { header: h.to_string() },
-        Some(h) => HeaderCheck::Differs { header: h.to_string() },
+        Some(h) if !h.starts_with("sha256:") => HeaderCheck::Unverifiable {
+            header: h.to_string(),
+        },
+        Some(h) => HeaderCheck::Differs {
+            header: h.to_string(),
+        },
     }
 }
 
@@ -63,7 +67,15 @@ mod tests {
         assert_eq!(check_header(&d, None), HeaderCheck::Absent);
         assert_eq!(check_header(&d, Some("")), HeaderCheck::Absent);
         let other = sha256_of(b"y");
-        assert_eq!(check_header(&d, Some(other.as_str())), HeaderCheck::Differs { header: other.to_string() });
-        assert!(matches!(check_header(&d, Some("sha512:00")), HeaderCheck::Unverifiable { .. }));
+        assert_eq!(
+            check_header(&d, Some(other.as_str())),
+            HeaderCheck::Differs {
+                header: other.to_string()
+            }
+        );
+        assert!(matches!(
+            check_header(&d, Some("sha512:00")),
+            HeaderCheck::Unverifiable { .. }
+        ));
     }
 }

@@ -20,7 +20,11 @@ struct Row {
 }
 
 fn row(method: Method, url: &'static str, response: HttpResponse) -> Row {
-    Row { method, url, response: Ok(response) }
+    Row {
+        method,
+        url,
+        response: Ok(response),
+    }
 }
 
 #[derive(Default)]
@@ -31,18 +35,33 @@ struct Script {
 
 impl Script {
     fn new(rows: Vec<Row>) -> Self {
-        Script { rows: RefCell::new(rows.into()), sent: RefCell::default() }
+        Script {
+            rows: RefCell::new(rows.into()),
+            sent: RefCell::default(),
+        }
     }
 
     fn assert_done(&self) {
-        assert!(self.rows.borrow().is_empty(), "{} scripted exchanges were never requested", self.rows.borrow().len());
+        assert!(
+            self.rows.borrow().is_empty(),
+            "{} scripted exchanges were never requested",
+            self.rows.borrow().len()
+        );
     }
 }
 
 impl Transport for &Script {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let row = self.rows.borrow_mut().pop_front().unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url));
-        assert_eq!((request.method, request.url.as_str()), (row.method, row.url), "request out of script");
+        let row = self
+            .rows
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url));
+        assert_eq!(
+            (request.method, request.url.as_str()),
+            (row.method, row.url),
+            "request out of script"
+        );
         self.sent.borrow_mut().push(request);
         row.response
     }
@@ -55,7 +74,9 @@ fn registry(script: &Script) -> Registry<&Script> {
 }
 
 fn json(status: u16, body: &str) -> HttpResponse {
-    HttpResponse::status(status).header("Content-Type", "application/json").body(body)
+    HttpResponse::status(status)
+        .header("Content-Type", "application/json")
+        .body(body)
 }
 
 #[test]
@@ -64,15 +85,21 @@ fn catalog_follows_relative_links_until_none() {
         row(
             Method::Get,
             "http://r:5000/v2/_catalog?n=1000",
-            json(200, r#"{"repositories":["a","b"]}"#).header("Link", r#"</v2/_catalog?last=b&n=1000>; rel="next""#),
+            json(200, r#"{"repositories":["a","b"]}"#)
+                .header("Link", r#"</v2/_catalog?last=b&n=1000>; rel="next""#),
         ),
         row(
             Method::Get,
             "http://r:5000/v2/_catalog?last=b&n=1000",
-            json(200, r#"{"repositories":["c"]}"#).header("Link", r#"</v2/_catalog?last=c&n=1000>; rel="next""#),
+            json(200, r#"{"repositories":["c"]}"#)
+                .header("Link", r#"</v2/_catalog?last=c&n=1000>; rel="next""#),
         ),
         // distribution sends a Link whenever a page is full, so the last page may be empty.
-        row(Method::Get, "http://r:5000/v2/_catalog?last=c&n=1000", json(200, r#"{"repositories":[]}"#)),
+        row(
+            Method::Get,
+            "http://r:5000/v2/_catalog?last=c&n=1000",
+            json(200, r#"{"repositories":[]}"#),
+        ),
     ]);
     let listing = pollster::block_on(registry(&script).catalog()).unwrap();
     assert_eq!(listing.items, ["a", "b", "c"]);
@@ -82,8 +109,15 @@ fn catalog_follows_relative_links_until_none() {
 
 #[test]
 fn catalog_link_loop_is_an_error_not_a_hang() {
-    let looping = || json(200, r#"{"repositories":["a"]}"#).header("Link", r#"</v2/_catalog?n=1000>; rel="next""#);
-    let script = Script::new(vec![row(Method::Get, "http://r:5000/v2/_catalog?n=1000", looping())]);
+    let looping = || {
+        json(200, r#"{"repositories":["a"]}"#)
+            .header("Link", r#"</v2/_catalog?n=1000>; rel="next""#)
+    };
+    let script = Script::new(vec![row(
+        Method::Get,
+        "http://r:5000/v2/_catalog?n=1000",
+        looping(),
+    )]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
     assert!(err.headline().contains("leads back"), "{err}");
 }
@@ -93,26 +127,42 @@ fn catalog_refused_gives_envelope_and_html_errors() {
     let script = Script::new(vec![row(
         Method::Get,
         "http://r:5000/v2/_catalog?n=1000",
-        json(401, r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"registry","Name":"catalog","Action":"*"}]}]}"#),
+        json(
+            401,
+            r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"registry","Name":"catalog","Action":"*"}]}]}"#,
+        ),
     )]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
     assert!(err.is_unauthorized());
     assert_eq!(err.registry_errors()[0].code, "UNAUTHORIZED");
-    assert!(err.registry_errors()[0].detail.as_deref().unwrap().contains("catalog"));
+    assert!(err.registry_errors()[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("catalog"));
 
     let script = Script::new(vec![row(
         Method::Get,
         "http://r:5000/v2/_catalog?n=1000",
-        HttpResponse::status(404).header("Content-Type", "text/html").body("<html><title>Not Found</title></html>"),
+        HttpResponse::status(404)
+            .header("Content-Type", "text/html")
+            .body("<html><title>Not Found</title></html>"),
     )]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
-    assert!(err.headline().contains("HTML page titled “Not Found”"), "{err}");
+    assert!(
+        err.headline().contains("HTML page titled “Not Found”"),
+        "{err}"
+    );
     assert!(err.is_not_found());
 }
 
 #[test]
 fn catalog_that_is_not_json_is_a_parse_error() {
-    let script = Script::new(vec![row(Method::Get, "http://r:5000/v2/_catalog?n=1000", HttpResponse::status(200).body("<!doctype html><p>hello"))]);
+    let script = Script::new(vec![row(
+        Method::Get,
+        "http://r:5000/v2/_catalog?n=1000",
+        HttpResponse::status(200).body("<!doctype html><p>hello"),
+    )]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
     assert!(matches!(err, Error::Parse { .. }), "{err:?}");
     assert!(err.advice().contains("not be a registry"));
@@ -121,14 +171,21 @@ fn catalog_that_is_not_json_is_a_parse_error() {
 #[test]
 fn tag_lists_null_404_and_paged() {
     let repo = Repository::parse("team/app").unwrap();
-    let script = Script::new(vec![row(Method::Get, "http://r:5000/v2/team/app/tags/list", json(200, r#"{"name":"team/app","tags":null}"#))]);
+    let script = Script::new(vec![row(
+        Method::Get,
+        "http://r:5000/v2/team/app/tags/list",
+        json(200, r#"{"name":"team/app","tags":null}"#),
+    )]);
     let listing = pollster::block_on(registry(&script).tag_list(&repo)).unwrap();
     assert!(listing.tags.is_empty() && !listing.not_found);
 
     let script = Script::new(vec![row(
         Method::Get,
         "http://r:5000/v2/team/app/tags/list",
-        json(404, r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"team/app"}}]}"#),
+        json(
+            404,
+            r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"team/app"}}]}"#,
+        ),
     )]);
     let listing = pollster::block_on(registry(&script).tag_list(&repo)).unwrap();
     assert!(listing.tags.is_empty() && listing.not_found);
@@ -137,9 +194,14 @@ fn tag_lists_null_404_and_paged() {
         row(
             Method::Get,
             "http://r:5000/v2/team/app/tags/list",
-            json(200, r#"{"name":"team/app","tags":["v1","v2"]}"#).header("Link", r#"<list?last=v2&n=2>; rel="next""#),
+            json(200, r#"{"name":"team/app","tags":["v1","v2"]}"#)
+                .header("Link", r#"<list?last=v2&n=2>; rel="next""#),
         ),
-        row(Method::Get, "http://r:5000/v2/team/app/tags/list?last=v2&n=2", json(200, r#"{"name":"team/app","tags":["v3"]}"#)),
+        row(
+            Method::Get,
+            "http://r:5000/v2/team/app/tags/list?last=v2&n=2",
+            json(200, r#"{"name":"team/app","tags":["v3"]}"#),
+        ),
     ]);
     let listing = pollster::block_on(registry(&script).tag_list(&repo)).unwrap();
     assert_eq!(listing.tags, ["v1", "v2", "v3"]);
@@ -152,54 +214,91 @@ const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.im
 fn manifest_response() -> HttpResponse {
     HttpResponse::status(200)
         .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        .header("Docker-Content-Digest", sha256_of(MANIFEST.as_bytes()).to_string())
+        .header(
+            "Docker-Content-Digest",
+            sha256_of(MANIFEST.as_bytes()).to_string(),
+        )
         .body(MANIFEST)
 }
 
 #[test]
 fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     let digest = sha256_of(MANIFEST.as_bytes());
-    let get_url: &'static str = Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
+    let get_url: &'static str =
+        Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
     let script = Script::new(vec![
         row(Method::Get, get_url, manifest_response()),
         row(
             Method::Put,
             "http://r:5000/v2/app/manifests/v2",
-            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()).header("Location", "/v2/app/manifests/x"),
+            HttpResponse::status(201)
+                .header("Docker-Content-Digest", digest.to_string())
+                .header("Location", "/v2/app/manifests/x"),
         ),
     ]);
     let repo = Repository::parse("app").unwrap();
-    let plan = RetagPlan::new(repo, digest.clone(), vec![(Tag::parse("v2").unwrap(), None)]);
+    let plan = RetagPlan::new(
+        repo,
+        digest.clone(),
+        vec![(Tag::parse("v2").unwrap(), None)],
+    );
     let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
     script.assert_done();
     let sent = script.sent.borrow();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[1].body, MANIFEST.as_bytes(), "the exact bytes are PUT");
-    assert_eq!(sent[1].headers.get("Content-Type"), Some("application/vnd.oci.image.manifest.v1+json"));
-    assert!(sent[0].headers.get("Accept").unwrap().contains("application/vnd.oci.image.index.v1+json"));
+    assert_eq!(
+        sent[1].headers.get("Content-Type"),
+        Some("application/vnd.oci.image.manifest.v1+json")
+    );
+    assert!(sent[0]
+        .headers
+        .get("Accept")
+        .unwrap()
+        .contains("application/vnd.oci.image.index.v1+json"));
     assert_eq!(report.source, digest);
     assert!(report.all_stored());
-    assert!(matches!(&report.outcomes[0].1, TargetOutcome::Stored { matches_source: Some(true), .. }));
+    assert!(matches!(
+        &report.outcomes[0].1,
+        TargetOutcome::Stored {
+            matches_source: Some(true),
+            ..
+        }
+    ));
 }
 
 #[test]
 fn retag_failure_carries_code_message_detail() {
     let digest = sha256_of(MANIFEST.as_bytes());
-    let get_url: &'static str = Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
+    let get_url: &'static str =
+        Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
     let script = Script::new(vec![
         row(Method::Get, get_url, manifest_response()),
         row(
             Method::Put,
             "http://r:5000/v2/app/manifests/v2",
-            json(400, r#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}]}"#),
+            json(
+                400,
+                r#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}]}"#,
+            ),
         ),
     ]);
-    let plan = RetagPlan::new(Repository::parse("app").unwrap(), digest, vec![(Tag::parse("v2").unwrap(), None)]);
+    let plan = RetagPlan::new(
+        Repository::parse("app").unwrap(),
+        digest,
+        vec![(Tag::parse("v2").unwrap(), None)],
+    );
     let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
-    let TargetOutcome::Failed(err) = &report.outcomes[0].1 else { panic!("{report:?}") };
+    let TargetOutcome::Failed(err) = &report.outcomes[0].1 else {
+        panic!("{report:?}")
+    };
     assert_eq!(err.status(), Some(400));
     let headline = err.headline();
-    assert!(headline.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:44136fa3"), "{headline}");
+    assert!(
+        headline
+            .contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:44136fa3"),
+        "{headline}"
+    );
     assert!(!report.all_stored());
 }
 
@@ -220,9 +319,20 @@ fn unconfirmed_move_sends_nothing() {
 #[test]
 fn retag_refuses_a_manifest_whose_bytes_do_not_match_the_digest() {
     let claimed = sha256_of(b"something else");
-    let get_url: &'static str = Box::leak(format!("http://r:5000/v2/app/manifests/{claimed}").into_boxed_str());
-    let script = Script::new(vec![row(Method::Get, get_url, HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(MANIFEST))]);
-    let plan = RetagPlan::new(Repository::parse("app").unwrap(), claimed, vec![(Tag::parse("v2").unwrap(), None)]);
+    let get_url: &'static str =
+        Box::leak(format!("http://r:5000/v2/app/manifests/{claimed}").into_boxed_str());
+    let script = Script::new(vec![row(
+        Method::Get,
+        get_url,
+        HttpResponse::status(200)
+            .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            .body(MANIFEST),
+    )]);
+    let plan = RetagPlan::new(
+        Repository::parse("app").unwrap(),
+        claimed,
+        vec![(Tag::parse("v2").unwrap(), None)],
+    );
     let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }));
     assert_eq!(script.sent.borrow().len(), 1, "no PUT after a mismatch");
@@ -231,15 +341,32 @@ fn retag_refuses_a_manifest_whose_bytes_do_not_match_the_digest() {
 #[test]
 fn digest_lookup_falls_back_to_get_when_the_header_is_hidden() {
     let script = Script::new(vec![
-        row(Method::Head, "http://r:5000/v2/app/manifests/v1", HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json")),
-        row(Method::Get, "http://r:5000/v2/app/manifests/v1", HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(MANIFEST)),
-        row(Method::Head, "http://r:5000/v2/app/manifests/gone", HttpResponse::status(404)),
+        row(
+            Method::Head,
+            "http://r:5000/v2/app/manifests/v1",
+            HttpResponse::status(200)
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+        ),
+        row(
+            Method::Get,
+            "http://r:5000/v2/app/manifests/v1",
+            HttpResponse::status(200)
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .body(MANIFEST),
+        ),
+        row(
+            Method::Head,
+            "http://r:5000/v2/app/manifests/gone",
+            HttpResponse::status(404),
+        ),
     ]);
     let reg = registry(&script);
     let repo = Repository::parse("app").unwrap();
-    let digest = pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("v1").unwrap())).unwrap();
+    let digest =
+        pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("v1").unwrap())).unwrap();
     assert_eq!(digest, Some(sha256_of(MANIFEST.as_bytes())));
-    let missing = pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("gone").unwrap())).unwrap();
+    let missing =
+        pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("gone").unwrap())).unwrap();
     assert_eq!(missing, None);
     script.assert_done();
 }
@@ -248,13 +375,39 @@ fn digest_lookup_falls_back_to_get_when_the_header_is_hidden() {
 fn ping_outcomes() {
     use wharf_protocol::client::Ping;
     let script = Script::new(vec![
-        row(Method::Get, "http://r:5000/v2/", json(200, "{}").header("Docker-Distribution-Api-Version", "registry/2.0")),
-        row(Method::Get, "http://r:5000/v2/", HttpResponse::status(401).header("WWW-Authenticate", r#"Basic realm="r""#)),
-        Row { method: Method::Get, url: "http://r:5000/v2/", response: Err(TransportError::CorsBlocked { origin: "http://ui".into() }) },
+        row(
+            Method::Get,
+            "http://r:5000/v2/",
+            json(200, "{}").header("Docker-Distribution-Api-Version", "registry/2.0"),
+        ),
+        row(
+            Method::Get,
+            "http://r:5000/v2/",
+            HttpResponse::status(401).header("WWW-Authenticate", r#"Basic realm="r""#),
+        ),
+        Row {
+            method: Method::Get,
+            url: "http://r:5000/v2/",
+            response: Err(TransportError::CorsBlocked {
+                origin: "http://ui".into(),
+            }),
+        },
     ]);
     let reg = registry(&script);
-    assert_eq!(pollster::block_on(reg.ping()).unwrap(), Ping::Open { api_version: Some("registry/2.0".into()) });
-    assert!(matches!(pollster::block_on(reg.ping()).unwrap(), Ping::NeedsLogin { challenge: Some(_) }));
+    assert_eq!(
+        pollster::block_on(reg.ping()).unwrap(),
+        Ping::Open {
+            api_version: Some("registry/2.0".into())
+        }
+    );
+    assert!(matches!(
+        pollster::block_on(reg.ping()).unwrap(),
+        Ping::NeedsLogin { challenge: Some(_) }
+    ));
     let err = pollster::block_on(reg.ping()).unwrap_err();
-    assert!(err.advice().contains("Access-Control-Allow-Origin"), "{}", err.advice());
+    assert!(
+        err.advice().contains("Access-Control-Allow-Origin"),
+        "{}",
+        err.advice()
+    );
 }

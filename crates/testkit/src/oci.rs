@@ -21,7 +21,11 @@ pub struct Blob {
 impl Blob {
     /// A blob of these bytes.
     pub fn new(bytes: Vec<u8>, media_type: &str) -> Blob {
-        Blob { digest: sha256_of(&bytes).to_string(), bytes, media_type: media_type.to_string() }
+        Blob {
+            digest: sha256_of(&bytes).to_string(),
+            bytes,
+            media_type: media_type.to_string(),
+        }
     }
 
     /// Its descriptor.
@@ -40,7 +44,9 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         header.set_mode(0o755);
         header.set_mtime(1_700_000_000);
         header.set_cksum();
-        builder.append_data(&mut header, path, *content).expect("tar entry");
+        builder
+            .append_data(&mut header, path, *content)
+            .expect("tar entry");
     }
     builder.finish().expect("tar");
     drop(builder);
@@ -49,7 +55,9 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// A gzipped tar holding the given files (no gzip timestamp, so the digest is stable).
 pub fn layer(files: &[(&str, &[u8])], media_type: &str) -> Blob {
-    let mut gz: GzEncoder<Vec<u8>> = GzBuilder::new().mtime(0).write(Vec::new(), Compression::default());
+    let mut gz: GzEncoder<Vec<u8>> = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::default());
     gz.write_all(&tar_of(files)).expect("gzip");
     Blob::new(gz.finish().expect("gzip"), media_type)
 }
@@ -127,14 +135,22 @@ pub struct ImageSpec<'a> {
 
 /// Builds an image from a spec.
 pub fn image(spec: &ImageSpec) -> Image {
-    let layers: Vec<Blob> = spec.layer_files.iter().map(|(path, content)| layer(&[(path, content.as_slice())], spec.format.layer_type())).collect();
+    let layers: Vec<Blob> = spec
+        .layer_files
+        .iter()
+        .map(|(path, content)| layer(&[(path, content.as_slice())], spec.format.layer_type()))
+        .collect();
     let diff_ids: Vec<String> = spec
         .layer_files
         .iter()
         // diff_id = digest of the uncompressed tar.
         .map(|(path, content)| sha256_of(&tar_of(&[(path, content.as_slice())])).to_string())
         .collect();
-    let labels: serde_json::Map<String, Value> = spec.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let labels: serde_json::Map<String, Value> = spec
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
     let mut history: Vec<Value> = spec
         .layer_files
         .iter()
@@ -162,7 +178,11 @@ pub fn image(spec: &ImageSpec) -> Image {
         }),
         spec.format.manifest_type(),
     );
-    Image { config, layers, manifest }
+    Image {
+        config,
+        layers,
+        manifest,
+    }
 }
 
 /// A buildx-style attestation manifest for `subject` (an in-toto provenance statement as layer).
@@ -174,14 +194,22 @@ pub fn attestation_for(subject: &Blob) -> Image {
         "predicate": { "builder": { "id": "wharf-seeder" } }
     });
     let layer = json_blob(&statement, "application/vnd.in-toto+json");
-    let config = json_blob(&json!({ "architecture": "unknown", "os": "unknown", "config": {}, "rootfs": { "type": "layers", "diff_ids": [layer.digest.clone()] } }), wharf_protocol::media::OCI_CONFIG);
+    let config = json_blob(
+        &json!({ "architecture": "unknown", "os": "unknown", "config": {}, "rootfs": { "type": "layers", "diff_ids": [layer.digest.clone()] } }),
+        wharf_protocol::media::OCI_CONFIG,
+    );
     let mut layer_descriptor = layer.descriptor();
-    layer_descriptor["annotations"] = json!({ "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" });
+    layer_descriptor["annotations"] =
+        json!({ "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" });
     let manifest = json_blob(
         &json!({ "schemaVersion": 2, "mediaType": wharf_protocol::media::OCI_MANIFEST, "config": config.descriptor(), "layers": [layer_descriptor] }),
         wharf_protocol::media::OCI_MANIFEST,
     );
-    Image { config, layers: vec![layer], manifest }
+    Image {
+        config,
+        layers: vec![layer],
+        manifest,
+    }
 }
 
 /// An OCI index over images with their platforms, plus attestation entries.
@@ -204,5 +232,8 @@ pub fn index(entries: &[(&Image, &str, Option<&str>)], attestations: &[(&Image, 
         d["annotations"] = json!({ "vnd.docker.reference.digest": subject.manifest.digest, "vnd.docker.reference.type": "attestation-manifest" });
         manifests.push(d);
     }
-    json_blob(&json!({ "schemaVersion": 2, "mediaType": wharf_protocol::media::OCI_INDEX, "manifests": manifests }), wharf_protocol::media::OCI_INDEX)
+    json_blob(
+        &json!({ "schemaVersion": 2, "mediaType": wharf_protocol::media::OCI_INDEX, "manifests": manifests }),
+        wharf_protocol::media::OCI_INDEX,
+    )
 }

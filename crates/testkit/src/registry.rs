@@ -24,7 +24,13 @@ pub struct RegistryOptions {
 
 impl Default for RegistryOptions {
     fn default() -> Self {
-        RegistryOptions { cors: true, expose_headers: true, delete: true, read_only: false, port: None }
+        RegistryOptions {
+            cors: true,
+            expose_headers: true,
+            delete: true,
+            read_only: false,
+            port: None,
+        }
     }
 }
 
@@ -55,7 +61,12 @@ impl Registry {
         let dir = scratch_dir("registry");
         let port = options.port.unwrap_or_else(free_port);
         let (child, log_path) = Self::spawn(&dir, port, &options);
-        let registry = Registry { child, host: format!("127.0.0.1:{port}"), log_path, dir };
+        let registry = Registry {
+            child,
+            host: format!("127.0.0.1:{port}"),
+            log_path,
+            dir,
+        };
         registry.wait_ready();
         registry
     }
@@ -69,7 +80,11 @@ impl Registry {
                 headers.push_str(EXPOSE_HEADERS);
             }
         }
-        let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
+        let headers_block = if headers.is_empty() {
+            String::new()
+        } else {
+            format!("  headers:\n{headers}")
+        };
         let config = format!(
             "version: 0.1
 log:
@@ -95,7 +110,11 @@ http:
         );
         fs::write(dir.join("config.yml"), config).expect("write registry config");
         let log_path = dir.join("access.log");
-        let log = fs::OpenOptions::new().create(true).append(true).open(&log_path).expect("registry log");
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("registry log");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(dir.join("config.yml"))
@@ -109,14 +128,20 @@ http:
 
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(2))
+            .build();
         while Instant::now() < deadline {
             match agent.get(&format!("{}/v2/", self.url())).call() {
                 Ok(_) | Err(ureq::Error::Status(..)) => return,
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         }
-        panic!("registry on {} did not start; log:\n{}", self.host, fs::read_to_string(&self.log_path).unwrap_or_default());
+        panic!(
+            "registry on {} did not start; log:\n{}",
+            self.host,
+            fs::read_to_string(&self.log_path).unwrap_or_default()
+        );
     }
 
     /// `http://127.0.0.1:port`.
@@ -155,7 +180,12 @@ http:
     /// Restarts the same storage with other options (same port), e.g. to make it read-only.
     pub fn restart_with(&mut self, options: RegistryOptions) {
         self.stop();
-        let port: u16 = self.host.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        let port: u16 = self
+            .host
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
         let (child, _) = Self::spawn(&self.dir, port, &options);
         self.child = child;
         self.wait_ready();
