@@ -14,9 +14,7 @@ use yew_router::prelude::*;
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
-use crate::pages::{
-    catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, tags::TagsPage,
-};
+use crate::pages::{catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, tags::TagsPage};
 use crate::wire::WireProvider;
 
 /// The app's routes. Browse views carry their whole path, parsed by `View::parse`.
@@ -40,16 +38,12 @@ pub enum Route {
 /// The route of a view.
 pub fn route_for(view: &View) -> Route {
     let path = view.to_path();
-    Route::Browse {
-        path: path.trim_start_matches("/r/").to_string(),
-    }
+    Route::Browse { path: path.trim_start_matches("/r/").to_string() }
 }
 
 /// The catalog route of a registry.
 pub fn catalog_route(registry: &RegistryUrl) -> Route {
-    Route::Browse {
-        path: registry_segment(registry),
-    }
+    Route::Browse { path: registry_segment(registry) }
 }
 
 /// The runtime configuration as loaded at start.
@@ -147,20 +141,13 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <HomePage /> },
         Route::Browse { path } => match View::parse(&path) {
             Ok(View::Catalog { registry }) => html! { <CatalogPage {registry} /> },
-            Ok(View::Tags {
-                registry,
-                repository,
-            }) => html! { <TagsPage {registry} {repository} /> },
-            Ok(View::Manifest {
-                registry,
-                repository,
-                reference,
-            }) => html! { <ManifestPage {registry} {repository} {reference} /> },
-            Ok(View::Retag {
-                registry,
-                repository,
-                reference,
-            }) => html! { <RetagPage {registry} {repository} {reference} /> },
+            Ok(View::Tags { registry, repository }) => html! { <TagsPage {registry} {repository} /> },
+            Ok(View::Manifest { registry, repository, reference }) => {
+                html! { <ManifestPage {registry} {repository} {reference} /> }
+            }
+            Ok(View::Retag { registry, repository, reference }) => {
+                html! { <RetagPage {registry} {repository} {reference} /> }
+            }
             Err(e) => html! {
                 <div class="error-box" data-testid="address-error">
                     <strong>{ "This address names no view of Wharf. " }</strong>{ e.to_string() }

@@ -40,17 +40,14 @@ impl RuntimeConfig {
         let config: RuntimeConfig =
             serde_json::from_str(text).map_err(|e| format!("{CONFIG_PATH} is not valid: {e}"))?;
         for entry in &config.registries {
-            RegistryUrl::parse(&entry.url)
-                .map_err(|e| format!("{CONFIG_PATH}: registry “{}”: {e}", entry.url))?;
+            RegistryUrl::parse(&entry.url).map_err(|e| format!("{CONFIG_PATH}: registry “{}”: {e}", entry.url))?;
         }
         Ok(config)
     }
 
     /// The default registry, when one is configured.
     pub fn default_registry(&self) -> Option<RegistryUrl> {
-        self.registries
-            .first()
-            .and_then(|r| RegistryUrl::parse(&r.url).ok())
+        self.registries.first().and_then(|r| RegistryUrl::parse(&r.url).ok())
     }
 
     /// The title to show.
@@ -70,15 +67,9 @@ pub async fn load() -> Result<Option<RuntimeConfig>, String> {
         return Ok(None);
     }
     if !response.ok() {
-        return Err(format!(
-            "could not load {CONFIG_PATH}: HTTP {}",
-            response.status()
-        ));
+        return Err(format!("could not load {CONFIG_PATH}: HTTP {}", response.status()));
     }
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("could not read {CONFIG_PATH}: {e}"))?;
+    let text = response.text().await.map_err(|e| format!("could not read {CONFIG_PATH}: {e}"))?;
     RuntimeConfig::parse(&text).map(Some)
 }
 
@@ -88,17 +79,14 @@ mod tests {
 
     #[test]
     fn parses_and_validates() {
-        let c = RuntimeConfig::parse(r#"{"title":"T","registries":[{"name":"a","url":"same-origin"},{"url":"http://127.0.0.1:5000"}]}"#).unwrap();
+        let c = RuntimeConfig::parse(
+            r#"{"title":"T","registries":[{"name":"a","url":"same-origin"},{"url":"http://127.0.0.1:5000"}]}"#,
+        )
+        .unwrap();
         assert_eq!(c.title(), "T");
         assert_eq!(c.default_registry(), Some(RegistryUrl::SameOrigin));
-        assert!(
-            RuntimeConfig::parse(r#"{"registries":[{"url":"ftp://x"}]}"#)
-                .unwrap_err()
-                .contains("ftp")
-        );
-        assert!(RuntimeConfig::parse(r#"{"registry":"x"}"#)
-            .unwrap_err()
-            .contains("unknown field"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"ftp://x"}]}"#).unwrap_err().contains("ftp"));
+        assert!(RuntimeConfig::parse(r#"{"registry":"x"}"#).unwrap_err().contains("unknown field"));
         assert!(RuntimeConfig::parse("not json").is_err());
         assert_eq!(RuntimeConfig::parse("{}").unwrap().default_registry(), None);
     }

@@ -36,13 +36,7 @@ pub fn registry_client(
     record: Callback<Exchange>,
     ids: Rc<Cell<u64>>,
 ) -> Registry<BrowserTransport> {
-    Registry::new(
-        url.clone(),
-        BrowserTransport {
-            record,
-            next_id: ids,
-        },
-    )
+    Registry::new(url.clone(), BrowserTransport { record, next_id: ids })
 }
 
 fn fetch_method(method: Method) -> FetchMethod {
@@ -58,10 +52,7 @@ fn fetch_method(method: Method) -> FetchMethod {
 
 /// Milliseconds since the page started, for timings.
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
 /// Sets a User Timing mark (read by the benchmark; visible in the browser's performance tools).
@@ -72,9 +63,7 @@ pub fn performance_mark(name: &str) {
 }
 
 fn page_origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }
 
 /// The URL as the browser resolves it (same-origin requests are written as paths).
@@ -107,22 +96,14 @@ impl BrowserTransport {
             // Bytes, never a string: a string body goes out as text/plain and is re-encoded.
             builder.body(js_sys::Uint8Array::from(request.body.as_slice()))
         };
-        let response = built
-            .map_err(|e| e.to_string())?
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let response = built.map_err(|e| e.to_string())?.send().await.map_err(|e| e.to_string())?;
         let headers: Headers = response.headers().entries().collect();
         let body = if request.method == Method::Head {
             Vec::new()
         } else {
             response.binary().await.map_err(|e| e.to_string())?
         };
-        Ok(HttpResponse {
-            status: response.status(),
-            headers,
-            body,
-        })
+        Ok(HttpResponse { status: response.status(), headers, body })
     }
 
     /// After a failed fetch: is the server there at all? An opaque `no-cors` answer says yes.
@@ -152,13 +133,7 @@ impl BrowserTransport {
         } else {
             "no-cors probe: no answer either, so the server is unreachable"
         };
-        self.record.emit(Exchange::new(
-            self.take_id(),
-            &probe,
-            target,
-            Err(note.to_string()),
-            now_ms() - started,
-        ));
+        self.record.emit(Exchange::new(self.take_id(), &probe, target, Err(note.to_string()), now_ms() - started));
         if answered {
             TransportError::CorsBlocked { origin }
         } else {
@@ -174,13 +149,7 @@ impl Transport for BrowserTransport {
         let outcome = self.fetch(&request).await;
         let elapsed = now_ms() - started;
         let shown = outcome.as_ref().map_err(|e| format!("fetch failed: {e}"));
-        self.record.emit(Exchange::new(
-            id,
-            &request,
-            absolute(&request.url),
-            shown,
-            elapsed,
-        ));
+        self.record.emit(Exchange::new(id, &request, absolute(&request.url), shown, elapsed));
         match outcome {
             Ok(response) => Ok(response),
             Err(detail) => Err(self.diagnose(&request, detail).await),

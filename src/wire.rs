@@ -45,13 +45,7 @@ impl WireLog {
 
     /// The newest `limit` exchanges, newest first.
     pub fn newest(&self, limit: usize) -> Vec<Rc<Exchange>> {
-        self.entries
-            .borrow()
-            .iter()
-            .rev()
-            .take(limit)
-            .cloned()
-            .collect()
+        self.entries.borrow().iter().rev().take(limit).cloned().collect()
     }
 }
 
@@ -79,10 +73,7 @@ impl Reducible for WireLog {
                 WireAction::Clear => entries.clear(),
             }
         }
-        Rc::new(WireLog {
-            entries: self.entries.clone(),
-            version: self.version + 1,
-        })
+        Rc::new(WireLog { entries: self.entries.clone(), version: self.version + 1 })
     }
 }
 
@@ -114,9 +105,7 @@ pub fn WireProvider(props: &WireProviderProps) -> Html {
     let connection = {
         let dispatcher = log.dispatcher();
         use_memo((), move |_| Connection {
-            record: Callback::from(move |exchange| {
-                dispatcher.dispatch(WireAction::Record(exchange))
-            }),
+            record: Callback::from(move |exchange| dispatcher.dispatch(WireAction::Record(exchange))),
             ids: Rc::new(Cell::new(0)),
         })
     };

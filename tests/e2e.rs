@@ -25,20 +25,12 @@ struct Stack {
 impl Stack {
     async fn start(options: RegistryOptions) -> Stack {
         let dist = workspace_root().join("dist");
-        assert!(
-            dist.join("index.html").is_file(),
-            "dist/ is missing: run scripts/test (it builds the app first)"
-        );
+        assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/test (it builds the app first)");
         let registry = Registry::start(options);
         let seeded = seed_demo(&registry.url());
         let app = StaticServer::start(dist, 0);
         let browser = Browser::start().await;
-        Stack {
-            registry,
-            seeded,
-            app,
-            browser,
-        }
+        Stack { registry, seeded, app, browser }
     }
 
     /// The app URL of a view path (after `/r/http:host`).
@@ -47,19 +39,13 @@ impl Stack {
     }
 
     async fn goto(&self, rest: &str) {
-        self.browser
-            .client
-            .goto(&self.view(rest))
-            .await
-            .expect("navigate");
+        self.browser.client.goto(&self.view(rest)).await.expect("navigate");
     }
 
     async fn screenshot(&self, name: &str) {
         let dir = workspace_root().join("target").join("screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot dir");
-        self.browser
-            .screenshot(&dir.join(format!("{name}.png")))
-            .await;
+        self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
     }
 
     async fn close(self) {
@@ -69,12 +55,7 @@ impl Stack {
 
 async fn texts(browser: &Browser, selector: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for element in browser
-        .client
-        .find_all(Locator::Css(selector))
-        .await
-        .expect("find_all")
-    {
+    for element in browser.client.find_all(Locator::Css(selector)).await.expect("find_all") {
         out.push(element.text().await.expect("text"));
     }
     out
@@ -82,12 +63,7 @@ async fn texts(browser: &Browser, selector: &str) -> Vec<String> {
 
 async fn attrs(browser: &Browser, selector: &str, attr: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for element in browser
-        .client
-        .find_all(Locator::Css(selector))
-        .await
-        .expect("find_all")
-    {
+    for element in browser.client.find_all(Locator::Css(selector)).await.expect("find_all") {
         out.push(element.attr(attr).await.expect("attr").unwrap_or_default());
     }
     out
@@ -104,35 +80,34 @@ async fn type_into(browser: &Browser, selector: &str, text: &str) {
 async fn click(browser: &Browser, selector: &str) {
     let element = browser.wait_css(selector).await;
     let as_arg = serde_json::to_value(&element).expect("element as script argument");
-    browser
-        .client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![as_arg],
-        )
-        .await
-        .expect("scroll");
+    browser.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![as_arg]).await.expect("scroll");
     element.click().await.expect("click");
+}
+
+/// Types the targets into the open retag form and submits it.
+async fn submit_retag(browser: &Browser, targets: &str) {
+    type_into(browser, "[data-testid=retag-targets]", targets).await;
+    click(browser, "[data-testid=retag-submit]").await;
+}
+
+/// Opens the retag view of `source` (a path after the registry) and waits for the source digest.
+async fn open_retag(stack: &Stack, source: &str) {
+    stack.goto(source).await;
+    stack.browser.wait_css("[data-testid=source-digest]").await;
+}
+
+/// The value of an attribute of the first element matching `selector`.
+async fn attr_of(browser: &Browser, selector: &str, attr: &str) -> Option<String> {
+    browser.wait_css(selector).await.attr(attr).await.expect("attribute")
 }
 
 /// Clicks a link by its text and waits for the URL to change.
 async fn click_link(browser: &Browser, text: &str) {
     let before = browser.client.current_url().await.expect("url");
-    browser
-        .client
-        .wait()
-        .for_element(Locator::LinkText(text))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
+    browser.client.wait().for_element(Locator::LinkText(text)).await.expect("link").click().await.expect("click");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while browser.client.current_url().await.expect("url") == before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "clicking {text} did not navigate"
-        );
+        assert!(std::time::Instant::now() < deadline, "clicking {text} did not navigate");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -144,43 +119,24 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     let b = &stack.browser;
 
     stack.goto("").await;
-    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     assert_eq!(
         texts(b, "[data-testid=repo-list] li").await,
         ["demo/hello", "demo/multi", "demo/oci-app", "team/app/api"]
     );
     assert_eq!(b.text("[data-testid=ping]").await, "● connected");
     type_into(b, "[data-testid=repo-filter]", "app").await;
-    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 2")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 2").await;
     stack.screenshot("catalog").await;
 
     // Catalog → tags of a nested repository: natural order, digests fetched lazily.
     click_link(b, "team/app/api").await;
-    assert!(b
-        .client
-        .current_url()
-        .await
-        .unwrap()
-        .path()
-        .ends_with("/team/app/api"));
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 3")
-        .await;
-    assert_eq!(
-        attrs(b, "[data-testid=tag-row]", "data-tag").await,
-        ["v1.2", "v1.9", "v1.10"],
-        "v1.10 after v1.9"
-    );
+    assert!(b.client.current_url().await.unwrap().path().ends_with("/team/app/api"));
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 3").await;
+    assert_eq!(attrs(b, "[data-testid=tag-row]", "data-tag").await, ["v1.2", "v1.9", "v1.10"], "v1.10 after v1.9");
     let digests = attrs(b, "[data-testid=tag-row] [data-digest]", "data-digest").await;
-    assert!(
-        digests.iter().all(|d| d == &stack.seeded.nested),
-        "{digests:?}"
-    );
-    assert!(
-        texts(b, "[data-testid=tag-row]").await[0].contains("3 tags"),
-        "shared digest shown"
-    );
+    assert!(digests.iter().all(|d| d == &stack.seeded.nested), "{digests:?}");
+    assert!(texts(b, "[data-testid=tag-row]").await[0].contains("3 tags"), "shared digest shown");
     stack.screenshot("tags").await;
 
     // Tags → manifest: digest computed in the page equals the registry's and skopeo's.
@@ -191,35 +147,17 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
         skopeo::manifest_digest(&stack.registry.host, "team/app/api:v1.9").as_deref(),
         Some(shown_digest.as_str())
     );
-    assert_eq!(
-        b.wait_css("[data-testid=digest-check]")
-            .await
-            .attr("data-check")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("matches")
-    );
-    assert_eq!(
-        b.text("[data-testid=media-type]").await,
-        "Docker image manifest v2"
-    );
+    assert_eq!(attr_of(b, "[data-testid=digest-check]", "data-check").await.as_deref(), Some("matches"));
+    assert_eq!(b.text("[data-testid=media-type]").await, "Docker image manifest v2");
     b.wait_css("[data-testid=image-config]").await;
-    assert_eq!(
-        b.text("[data-testid=created]").await,
-        "2026-11-01T10:00:00Z"
-    );
+    assert_eq!(b.text("[data-testid=created]").await, "2026-11-01T10:00:00Z");
     assert_eq!(b.text("[data-testid=platform]").await, "linux/amd64");
     assert_eq!(texts(b, "[data-testid=layer-row]").await.len(), 2);
     let labels = b.text("[data-testid=labels]").await;
-    assert!(
-        labels.contains("org.opencontainers.image.version") && labels.contains("1.9"),
-        "{labels}"
-    );
+    assert!(labels.contains("org.opencontainers.image.version") && labels.contains("1.9"), "{labels}");
     click(b, "[data-testid=show-raw]").await;
     let raw = b.text("[data-testid=raw]").await;
-    let fetched =
-        registry_manifest_text(&stack.registry.url(), "team/app/api", &stack.seeded.nested);
+    let fetched = registry_manifest_text(&stack.registry.url(), "team/app/api", &stack.seeded.nested);
     assert_eq!(
         raw.split_whitespace().collect::<String>(),
         fetched.split_whitespace().collect::<String>(),
@@ -229,25 +167,17 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
 
     // Back, forward and reload keep the view.
     b.client.back().await.unwrap();
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3").await;
     b.client.forward().await.unwrap();
     b.wait_css("[data-testid=manifest-digest]").await;
     b.client.refresh().await.unwrap();
-    assert_eq!(
-        b.text("[data-testid=manifest-digest]").await,
-        stack.seeded.nested
-    );
+    assert_eq!(b.text("[data-testid=manifest-digest]").await, stack.seeded.nested);
 
     // An index: platforms, attestations marked, each linking to its manifest by digest.
     stack.goto("/demo/multi/-/manifest/latest").await;
-    b.wait_js("document.querySelectorAll('[data-testid=platform-row]').length == 4")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=platform-row]').length == 4").await;
     assert_eq!(b.text("[data-testid=media-type]").await, "OCI image index");
-    assert_eq!(
-        attrs(b, "[data-testid=platform-row]", "data-attestation").await,
-        ["false", "false", "true", "true"]
-    );
+    assert_eq!(attrs(b, "[data-testid=platform-row]", "data-attestation").await, ["false", "false", "true", "true"]);
     let rows = texts(b, "[data-testid=platform-row]").await;
     assert!(
         rows[0].starts_with("linux/amd64")
@@ -272,47 +202,30 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
 
     // The wire panel lists what was sent, with curl commands carrying the Accept list.
     click(b, "[data-testid=wire-toggle]").await;
-    let rows = b
-        .client
-        .find_all(Locator::Css("[data-testid=wire-row]"))
-        .await
-        .unwrap();
+    let rows = b.client.find_all(Locator::Css("[data-testid=wire-row]")).await.unwrap();
     assert!(rows.len() >= 3, "{} exchanges", rows.len());
     let methods = attrs(b, "[data-testid=wire-row]", "data-method").await;
-    assert!(
-        methods.iter().all(|m| m == "GET" || m == "HEAD"),
-        "browsing sends no mutation: {methods:?}"
-    );
+    assert!(methods.iter().all(|m| m == "GET" || m == "HEAD"), "browsing sends no mutation: {methods:?}");
     let curls: Value = b
         .client
-        .execute(
-            "return [...document.querySelectorAll('[data-testid=curl]')].map(e => e.textContent)",
-            vec![],
-        )
+        .execute("return [...document.querySelectorAll('[data-testid=curl]')].map(e => e.textContent)", vec![])
         .await
         .unwrap();
     let curls: Vec<String> = serde_json::from_value(curls).unwrap();
     assert!(
-        curls.iter().any(
-            |c| c.contains("Accept: application/vnd.oci.image.index.v1+json")
-                && c.contains("/manifests/")
-        ),
+        curls
+            .iter()
+            .any(|c| c.contains("Accept: application/vnd.oci.image.index.v1+json") && c.contains("/manifests/")),
         "{curls:?}"
     );
     stack.screenshot("wire-panel").await;
     // The OCI image and a typed repository name.
     stack.goto("/demo/oci-app/-/manifest/v1").await;
-    assert_eq!(
-        b.text("[data-testid=media-type]").await,
-        "OCI image manifest"
-    );
+    assert_eq!(b.text("[data-testid=media-type]").await, "OCI image manifest");
     stack.goto("").await;
     type_into(b, "[data-testid=open-repo-input]", "Not/Valid").await;
     click(b, "[data-testid=open-repo-form] button").await;
-    assert!(b
-        .text("[data-testid=open-repo-error]")
-        .await
-        .contains("lowercase"));
+    assert!(b.text("[data-testid=open-repo-error]").await.contains("lowercase"));
 
     stack.close().await;
 }
@@ -320,21 +233,13 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
 /// The manifest bytes as the registry serves them, read with a plain HTTP client.
 fn registry_manifest_text(base: &str, repo: &str, digest: &str) -> String {
     let response = curl_get(&format!("{base}/v2/{repo}/manifests/{digest}"));
-    assert_eq!(
-        wharf_protocol::digest::sha256_of(response.as_bytes()).to_string(),
-        digest
-    );
+    assert_eq!(wharf_protocol::digest::sha256_of(response.as_bytes()).to_string(), digest);
     response
 }
 
 fn curl_get(url: &str) -> String {
     let output = std::process::Command::new("curl")
-        .args([
-            "-sS",
-            "-H",
-            &format!("Accept: {}", wharf_protocol::media::MANIFEST_ACCEPT),
-            url,
-        ])
+        .args(["-sS", "-H", &format!("Accept: {}", wharf_protocol::media::MANIFEST_ACCEPT), url])
         .output()
         .expect("curl");
     String::from_utf8(output.stdout).expect("utf-8 manifest")
@@ -346,43 +251,29 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
     let stack = Stack::start(RegistryOptions::default()).await;
     let b = &stack.browser;
     stack.goto("/demo/hello").await;
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3").await;
     click_link(b, "1.0").await;
     click_link(b, "Retag this image…").await;
-    assert_eq!(
-        b.text("[data-testid=source-digest]").await,
-        stack.seeded.hello
-    );
+    assert_eq!(b.text("[data-testid=source-digest]").await, stack.seeded.hello);
 
-    type_into(b, "[data-testid=retag-targets]", "release-1").await;
     let mark = stack.registry.log_mark();
-    click(b, "[data-testid=retag-submit]").await;
+    submit_retag(b, "release-1").await;
     b.wait_css("[data-testid=retag-result]").await;
     let requests = stack.registry.requests_since(mark);
     assert_eq!(
         requests,
         [
-            (
-                "GET".to_string(),
-                format!("/v2/demo/hello/manifests/{}", stack.seeded.hello)
-            ),
-            (
-                "PUT".to_string(),
-                "/v2/demo/hello/manifests/release-1".to_string()
-            ),
+            ("GET".to_string(), format!("/v2/demo/hello/manifests/{}", stack.seeded.hello)),
+            ("PUT".to_string(), "/v2/demo/hello/manifests/release-1".to_string()),
         ],
         "a retag is one GET and one PUT"
     );
-    let row = b
-        .wait_css("[data-testid=result-row][data-tag=release-1]")
-        .await;
     assert_eq!(
-        row.attr("data-outcome").await.unwrap().as_deref(),
+        attr_of(b, "[data-testid=result-row][data-tag=release-1]", "data-outcome").await.as_deref(),
         Some("stored")
     );
     assert_eq!(
-        row.attr("data-registry-digest").await.unwrap().as_deref(),
+        attr_of(b, "[data-testid=result-row][data-tag=release-1]", "data-registry-digest").await.as_deref(),
         Some(stack.seeded.hello.as_str())
     );
     b.wait_css("[data-testid=digest-equal]").await;
@@ -393,8 +284,7 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
     );
 
     // Several targets at once; then the tag list shows them.
-    type_into(b, "[data-testid=retag-targets]", "stable, v1 v1").await;
-    click(b, "[data-testid=retag-submit]").await;
+    submit_retag(b, "stable, v1 v1").await;
     b.wait_css("[data-testid=result-row][data-tag=v1]").await;
     for tag in ["stable", "v1"] {
         assert_eq!(
@@ -404,8 +294,7 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
         );
     }
     click_link(b, "View tags").await;
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 6")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 6").await;
     let tags = attrs(b, "[data-testid=tag-row]", "data-tag").await;
     for tag in ["release-1", "stable", "v1"] {
         assert!(tags.contains(&tag.to_string()), "{tag} in {tags:?}");
@@ -419,17 +308,10 @@ async fn retag_multi_platform_index_keeps_index_digest() {
     let stack = Stack::start(RegistryOptions::default()).await;
     let b = &stack.browser;
     stack.goto("/demo/multi/-/retag/latest").await;
+    assert_eq!(b.text("[data-testid=source-digest]").await, stack.seeded.multi);
+    submit_retag(b, "v3.1").await;
     assert_eq!(
-        b.text("[data-testid=source-digest]").await,
-        stack.seeded.multi
-    );
-    type_into(b, "[data-testid=retag-targets]", "v3.1").await;
-    click(b, "[data-testid=retag-submit]").await;
-    let row = b
-        .wait_css("[data-testid=result-row][data-tag='v3.1']")
-        .await;
-    assert_eq!(
-        row.attr("data-registry-digest").await.unwrap().as_deref(),
+        attr_of(b, "[data-testid=result-row][data-tag='v3.1']", "data-registry-digest").await.as_deref(),
         Some(stack.seeded.multi.as_str())
     );
     assert_eq!(
@@ -458,38 +340,20 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
     let stack = Stack::start(RegistryOptions::default()).await;
     let b = &stack.browser;
     let host = stack.registry.host.clone();
-    stack.goto("/demo/hello/-/retag/1.0").await;
-    b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", "0.9").await;
-    click(b, "[data-testid=retag-submit]").await;
+    open_retag(&stack, "/demo/hello/-/retag/1.0").await;
+    submit_retag(b, "0.9").await;
     let confirm = b.wait_css("[data-testid=retag-confirm]").await;
     let text = confirm.text().await.unwrap();
     assert!(text.contains("Move 0.9 from"), "{text}");
     let old_short = &stack.seeded.hello_old[..19];
-    assert!(
-        text.contains(old_short),
-        "shows the digest the tag holds now: {text}"
-    );
-    assert!(
-        !b.wait_css("[data-testid=confirm-retag]")
-            .await
-            .is_enabled()
-            .await
-            .unwrap(),
-        "disabled until confirmed"
-    );
+    assert!(text.contains(old_short), "shows the digest the tag holds now: {text}");
+    assert!(!b.wait_css("[data-testid=confirm-retag]").await.is_enabled().await.unwrap(), "disabled until confirmed");
     stack.screenshot("retag-confirm").await;
 
     let mark = stack.registry.log_mark();
     click(b, "[data-testid=cancel-retag]").await;
-    assert!(b
-        .text("[data-testid=retag-cancelled]")
-        .await
-        .contains("nothing was sent"));
-    assert!(
-        stack.registry.requests_since(mark).is_empty(),
-        "declining sends nothing"
-    );
+    assert!(b.text("[data-testid=retag-cancelled]").await.contains("nothing was sent"));
+    assert!(stack.registry.requests_since(mark).is_empty(), "declining sends nothing");
     assert_eq!(
         skopeo::manifest_digest(&host, "demo/hello:0.9").as_deref(),
         Some(stack.seeded.hello_old.as_str()),
@@ -500,11 +364,7 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
     b.wait_css("[data-testid=retag-confirm]").await;
     click(b, "[data-testid=confirm-move]").await;
     click(b, "[data-testid=confirm-retag]").await;
-    let row = b.wait_css("[data-testid=result-row][data-tag='0.9']").await;
-    assert_eq!(
-        row.attr("data-outcome").await.unwrap().as_deref(),
-        Some("stored")
-    );
+    assert_eq!(attr_of(b, "[data-testid=result-row][data-tag='0.9']", "data-outcome").await.as_deref(), Some("stored"));
     assert_eq!(
         skopeo::manifest_digest(&host, "demo/hello:0.9").as_deref(),
         Some(stack.seeded.hello.as_str()),
@@ -518,31 +378,17 @@ async fn invalid_tag_is_refused_before_anything_is_sent() {
     let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
     let stack = Stack::start(RegistryOptions::default()).await;
     let b = &stack.browser;
-    stack.goto("/demo/hello/-/retag/latest").await;
-    b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", "good bad/tag .hidden").await;
+    open_retag(&stack, "/demo/hello/-/retag/latest").await;
     let mark = stack.registry.log_mark();
-    click(b, "[data-testid=retag-submit]").await;
+    submit_retag(b, "good bad/tag .hidden").await;
     let message = b.text("[data-testid=retag-name-error]").await;
-    assert!(
-        message.contains("“bad/tag” is not a valid tag: “/” is not allowed"),
-        "{message}"
-    );
-    assert!(
-        message.contains("“.hidden” is not a valid tag"),
-        "{message}"
-    );
+    assert!(message.contains("“bad/tag” is not a valid tag: “/” is not allowed"), "{message}");
+    assert!(message.contains("“.hidden” is not a valid tag"), "{message}");
     assert!(message.contains("Nothing was sent."), "{message}");
     stack.screenshot("retag-invalid").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        stack.registry.requests_since(mark).is_empty(),
-        "no request for an invalid name"
-    );
-    assert!(
-        skopeo::manifest_digest(&stack.registry.host, "demo/hello:good").is_none(),
-        "not even the valid one"
-    );
+    assert!(stack.registry.requests_since(mark).is_empty(), "no request for an invalid name");
+    assert!(skopeo::manifest_digest(&stack.registry.host, "demo/hello:good").is_none(), "not even the valid one");
     stack.close().await;
 }
 
@@ -553,94 +399,41 @@ async fn unreachable_and_cors_blocked_registries_are_explained() {
     let b = &stack.browser;
 
     let nothing_there = free_port();
-    b.client
-        .goto(&format!(
-            "{}/r/http:127.0.0.1:{nothing_there}",
-            stack.app.url
-        ))
-        .await
-        .unwrap();
+    b.client.goto(&format!("{}/r/http:127.0.0.1:{nothing_there}", stack.app.url)).await.unwrap();
     let headline = b.text("[data-testid=error-headline]").await;
-    assert!(
-        headline.starts_with("Could not reach the registry"),
-        "{headline}"
-    );
-    assert!(b
-        .text("[data-testid=error-advice]")
-        .await
-        .contains("registry is running"));
-    b.wait_js("document.querySelector('[data-testid=ping]').textContent.includes('not connected')")
-        .await;
+    assert!(headline.starts_with("Could not reach the registry"), "{headline}");
+    assert!(b.text("[data-testid=error-advice]").await.contains("registry is running"));
+    b.wait_js("document.querySelector('[data-testid=ping]').textContent.includes('not connected')").await;
     stack.screenshot("error-unreachable").await;
 
-    let no_cors = Registry::start(RegistryOptions {
-        cors: false,
-        ..RegistryOptions::default()
-    });
-    b.client
-        .goto(&format!("{}/r/http:{}", stack.app.url, no_cors.host))
-        .await
-        .unwrap();
+    let no_cors = Registry::start(RegistryOptions { cors: false, ..RegistryOptions::default() });
+    b.client.goto(&format!("{}/r/http:{}", stack.app.url, no_cors.host)).await.unwrap();
     let headline = b.text("[data-testid=error-headline]").await;
-    assert!(
-        headline.contains("blocked the registry's answer") && headline.contains("CORS"),
-        "{headline}"
-    );
+    assert!(headline.contains("blocked the registry's answer") && headline.contains("CORS"), "{headline}");
     let advice = b.text("[data-testid=error-advice]").await;
-    assert!(
-        advice.contains(&format!(
-            "Access-Control-Allow-Origin: ['{}']",
-            stack.app.url
-        )),
-        "{advice}"
-    );
-    assert!(
-        advice.contains("Access-Control-Expose-Headers")
-            && advice.contains("Docker-Content-Digest"),
-        "{advice}"
-    );
+    assert!(advice.contains(&format!("Access-Control-Allow-Origin: ['{}']", stack.app.url)), "{advice}");
+    assert!(advice.contains("Access-Control-Expose-Headers") && advice.contains("Docker-Content-Digest"), "{advice}");
     stack.screenshot("error-cors").await;
     // The page still works: the registry can be switched from the bar.
     type_into(b, "[data-testid=registry-input]", &stack.registry.url()).await;
     click(b, "[data-testid=registry-go]").await;
-    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     stack.close().await;
 }
 
 #[tokio::test]
 async fn hidden_digest_header_is_reported_and_the_digest_computed() {
     let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
-    let stack = Stack::start(RegistryOptions {
-        expose_headers: false,
-        ..RegistryOptions::default()
-    })
-    .await;
+    let stack = Stack::start(RegistryOptions { expose_headers: false, ..RegistryOptions::default() }).await;
     let b = &stack.browser;
     stack.goto("/demo/hello/-/manifest/1.0").await;
-    assert_eq!(
-        b.text("[data-testid=manifest-digest]").await,
-        stack.seeded.hello
-    );
-    assert_eq!(
-        b.wait_css("[data-testid=digest-check]")
-            .await
-            .attr("data-check")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("absent")
-    );
+    assert_eq!(b.text("[data-testid=manifest-digest]").await, stack.seeded.hello);
+    assert_eq!(attr_of(b, "[data-testid=digest-check]", "data-check").await.as_deref(), Some("absent"));
     // Tag digests fall back to a GET when HEAD's header is hidden.
     stack.goto("/demo/hello").await;
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 3")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 3").await;
     let digests = attrs(b, "[data-testid=tag-row] [data-digest]", "data-digest").await;
-    assert_eq!(
-        digests.iter().filter(|d| *d == &stack.seeded.hello).count(),
-        2,
-        "{digests:?}"
-    );
+    assert_eq!(digests.iter().filter(|d| *d == &stack.seeded.hello).count(), 2, "{digests:?}");
     stack.close().await;
 }
 
@@ -651,16 +444,10 @@ async fn large_repository_pages_filters_and_sorts() {
     seed_many_tags(&stack.registry.url(), "demo/many", 2000, 300);
     let b = &stack.browser;
     stack.goto("/demo/many").await;
-    b.wait_js("document.querySelector('[data-testid=tag-table]')?.dataset.total == '2000'")
-        .await;
+    b.wait_js("document.querySelector('[data-testid=tag-table]')?.dataset.total == '2000'").await;
     assert_eq!(b.text("[data-testid=page-label]").await, "Page 1 of 20");
-    assert_eq!(
-        texts(b, "[data-testid=tag-row]").await.len(),
-        100,
-        "one page rendered"
-    );
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 100")
-        .await;
+    assert_eq!(texts(b, "[data-testid=tag-row]").await.len(), 100, "one page rendered");
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 100").await;
     let heads = stack
         .registry
         .requests_since(0)
@@ -670,20 +457,11 @@ async fn large_repository_pages_filters_and_sorts() {
     assert_eq!(heads, 100, "digests fetched for the tags in view only");
     let sort = b.wait_css("[data-testid=tag-sort]").await;
     sort.select_by_value("desc").await.unwrap();
-    b.wait_js("document.querySelector('[data-testid=tag-row]').dataset.tag == 'v19.9.9'")
-        .await;
+    b.wait_js("document.querySelector('[data-testid=tag-row]').dataset.tag == 'v19.9.9'").await;
     type_into(b, "[data-testid=tag-filter]", "v19.9.").await;
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 10")
-        .await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 10").await;
     assert_eq!(b.text("[data-testid=tag-count]").await, "10 of 2000 tags");
-    assert!(
-        !b.wait_css("[data-testid=page-next]")
-            .await
-            .is_enabled()
-            .await
-            .unwrap(),
-        "one page after filtering"
-    );
+    assert!(!b.wait_css("[data-testid=page-next]").await.is_enabled().await.unwrap(), "one page after filtering");
     stack.screenshot("tags-large").await;
     stack.close().await;
 }
@@ -692,44 +470,22 @@ async fn large_repository_pages_filters_and_sorts() {
 async fn failed_put_shows_the_registry_error_and_moves_nothing() {
     let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut stack = Stack::start(RegistryOptions::default()).await;
-    stack.registry.restart_with(RegistryOptions {
-        read_only: true,
-        ..RegistryOptions::default()
-    });
+    stack.registry.restart_with(RegistryOptions { read_only: true, ..RegistryOptions::default() });
     let b = &stack.browser;
-    stack.goto("/demo/hello/-/retag/1.0").await;
-    b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", "frozen").await;
-    click(b, "[data-testid=retag-submit]").await;
-    let row = b
-        .wait_css("[data-testid=result-row][data-tag=frozen]")
-        .await;
+    open_retag(&stack, "/demo/hello/-/retag/1.0").await;
+    submit_retag(b, "frozen").await;
     assert_eq!(
-        row.attr("data-outcome").await.unwrap().as_deref(),
+        attr_of(b, "[data-testid=result-row][data-tag=frozen]", "data-outcome").await.as_deref(),
         Some("failed")
     );
-    let headline = b
-        .text("[data-testid=result-row] [data-testid=error-headline]")
-        .await;
+    let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
     // distribution's read-only mode answers a plain-text 405, not an error envelope.
     assert!(
-        headline.contains("PUT")
-            && headline.contains("405 Method Not Allowed: “Method not allowed”"),
+        headline.contains("PUT") && headline.contains("405 Method Not Allowed: “Method not allowed”"),
         "{headline}"
     );
-    assert!(b
-        .text("[data-testid=result-row] [data-testid=error-advice]")
-        .await
-        .contains("read-only"));
-    assert_eq!(
-        b.wait_css("[data-testid=retag-result]")
-            .await
-            .attr("data-all-stored")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("false")
-    );
+    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("read-only"));
+    assert_eq!(attr_of(b, "[data-testid=retag-result]", "data-all-stored").await.as_deref(), Some("false"));
     assert!(skopeo::manifest_digest(&stack.registry.host, "demo/hello:frozen").is_none());
     stack.close().await;
 }
@@ -740,16 +496,10 @@ async fn failed_put_shows_error_code_message_and_detail() {
     let stack = Stack::start(RegistryOptions::default()).await;
     // Unlink a layer from the repository: the manifest stays readable, but a PUT of it is refused
     // with MANIFEST_BLOB_UNKNOWN naming the missing blob.
-    let manifest: Value = serde_json::from_str(&registry_manifest_text(
-        &stack.registry.url(),
-        "demo/oci-app",
-        &stack.seeded.oci_app,
-    ))
-    .unwrap();
-    let layer = manifest["layers"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let manifest: Value =
+        serde_json::from_str(&registry_manifest_text(&stack.registry.url(), "demo/oci-app", &stack.seeded.oci_app))
+            .unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
     let deleted = std::process::Command::new("curl")
         .args([
             "-sS",
@@ -765,32 +515,16 @@ async fn failed_put_shows_error_code_message_and_detail() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&deleted.stdout), "202");
     let b = &stack.browser;
-    stack.goto("/demo/oci-app/-/retag/v1").await;
-    b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", "broken").await;
-    click(b, "[data-testid=retag-submit]").await;
-    let row = b
-        .wait_css("[data-testid=result-row][data-tag=broken]")
-        .await;
+    open_retag(&stack, "/demo/oci-app/-/retag/v1").await;
+    submit_retag(b, "broken").await;
     assert_eq!(
-        row.attr("data-outcome").await.unwrap().as_deref(),
+        attr_of(b, "[data-testid=result-row][data-tag=broken]", "data-outcome").await.as_deref(),
         Some("failed")
     );
-    let headline = b
-        .text("[data-testid=result-row] [data-testid=error-headline]")
-        .await;
-    assert!(
-        headline.contains("400 Bad Request: MANIFEST_BLOB_UNKNOWN: blob unknown to registry"),
-        "{headline}"
-    );
-    assert!(
-        headline.contains(&format!("(detail: {layer})")),
-        "{headline}"
-    );
-    assert!(b
-        .text("[data-testid=result-row] [data-testid=error-advice]")
-        .await
-        .contains("lacks a blob"));
+    let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
+    assert!(headline.contains("400 Bad Request: MANIFEST_BLOB_UNKNOWN: blob unknown to registry"), "{headline}");
+    assert!(headline.contains(&format!("(detail: {layer})")), "{headline}");
+    assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("lacks a blob"));
     stack.screenshot("retag-failed").await;
     assert!(skopeo::manifest_digest(&stack.registry.host, "demo/oci-app:broken").is_none());
     stack.close().await;

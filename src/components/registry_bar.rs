@@ -20,9 +20,8 @@ pub struct RegistryBarProps {
 #[component]
 pub fn RegistryBar(props: &RegistryBarProps) -> Html {
     let connection = use_connection();
-    let (ping, _) = use_load(props.registry.clone(), move |registry| async move {
-        connection.registry(&registry).ping().await
-    });
+    let (ping, _) =
+        use_load(props.registry.clone(), move |registry| async move { connection.registry(&registry).ping().await });
     let status = match &*ping {
         Load::Loading => {
             html! { <span class="ping pending" data-testid="ping">{ "connecting…" }</span> }
@@ -61,9 +60,7 @@ pub struct RegistrySwitchProps {
 #[component]
 pub fn RegistrySwitch(props: &RegistrySwitchProps) -> Html {
     let navigator = use_navigator();
-    let config = use_context::<ConfigState>()
-        .map(|c| c.config())
-        .unwrap_or_default();
+    let config = use_context::<ConfigState>().map(|c| c.config()).unwrap_or_default();
     let value = use_state(|| props.current.to_string());
     let problem = use_state(|| None::<String>);
     let go = {
@@ -95,11 +92,7 @@ pub fn RegistrySwitch(props: &RegistrySwitchProps) -> Html {
         })
     };
     let same_origin = Callback::from(move |_| go(RegistryUrl::SAME_ORIGIN.to_string()));
-    let class = if props.large {
-        "registry-switch large"
-    } else {
-        "registry-switch"
-    };
+    let class = if props.large { "registry-switch large" } else { "registry-switch" };
     html! {
         <form {class} {onsubmit} data-testid="registry-form">
             <input type="text" list="configured-registries" placeholder="http://127.0.0.1:5000" aria-label="Registry address"

@@ -6,8 +6,7 @@ use yew::prelude::*;
 /// Whether a value may become a link.
 pub fn is_web_url(value: &str) -> bool {
     let lower = value.trim_start().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !value.contains(char::is_whitespace)
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !value.contains(char::is_whitespace)
 }
 
 /// A value as a link when it is an http(s) URL, as text otherwise.

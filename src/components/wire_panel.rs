@@ -73,10 +73,7 @@ fn WireRow(props: &WireRowProps) -> Html {
         Some(_) => "bad",
         None => "failed",
     };
-    let status = e
-        .status
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "—".into());
+    let status = e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
     html! {
         <li class="wire-row" data-testid="wire-row" data-method={e.method.as_str()} data-status={status.clone()}>
             <details>

@@ -24,18 +24,12 @@ pub struct CatalogProps {
 #[component]
 pub fn CatalogPage(props: &CatalogProps) -> Html {
     let connection = use_connection();
-    let (catalog, reload) = use_load(props.registry.clone(), move |registry| async move {
-        connection.registry(&registry).catalog().await
-    });
+    let (catalog, reload) =
+        use_load(props.registry.clone(), move |registry| async move { connection.registry(&registry).catalog().await });
     let filter = use_state(String::new);
     let oninput = {
         let filter = filter.clone();
-        Callback::from(move |e: InputEvent| {
-            filter.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            )
-        })
+        Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
     let body = match &*catalog {
         Load::Loading => {
@@ -96,12 +90,7 @@ pub fn OpenByName(props: &OpenByNameProps) -> Html {
     let problem = use_state(|| None::<String>);
     let oninput = {
         let value = value.clone();
-        Callback::from(move |e: InputEvent| {
-            value.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            )
-        })
+        Callback::from(move |e: InputEvent| value.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
     let onsubmit = {
         let value = value.clone();
@@ -113,10 +102,7 @@ pub fn OpenByName(props: &OpenByNameProps) -> Html {
                 Ok(repository) => {
                     problem.set(None);
                     if let Some(nav) = &navigator {
-                        nav.push(&route_for(&View::Tags {
-                            registry: registry.clone(),
-                            repository,
-                        }));
+                        nav.push(&route_for(&View::Tags { registry: registry.clone(), repository }));
                     }
                 }
                 Err(e) => problem.set(Some(format!("{e}. Nothing was sent."))),

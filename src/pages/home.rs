@@ -17,18 +17,11 @@ pub fn HomePage() -> Html {
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
-    let from_url = query
-        .as_ref()
-        .and_then(|q| q.get("registry"))
-        .map(|r| RegistryUrl::parse(&r));
+    let from_url = query.as_ref().and_then(|q| q.get("registry")).map(|r| RegistryUrl::parse(&r));
     let choosing = query.as_ref().is_some_and(|q| q.has("choose"));
     match (&from_url, &config) {
-        (Some(Ok(registry)), _) => {
-            return html! { <Redirect<crate::app::Route> to={catalog_route(registry)} /> }
-        }
-        (None, ConfigState::Loading) => {
-            return html! { <p class="muted">{ "Loading configuration…" }</p> }
-        }
+        (Some(Ok(registry)), _) => return html! { <Redirect<crate::app::Route> to={catalog_route(registry)} /> },
+        (None, ConfigState::Loading) => return html! { <p class="muted">{ "Loading configuration…" }</p> },
         (None, ConfigState::Ready(c)) if !choosing => {
             if let Some(registry) = c.default_registry() {
                 return html! { <Redirect<crate::app::Route> to={catalog_route(&registry)} /> };

@@ -4,8 +4,8 @@
 use wharf_protocol::address::View;
 use wharf_protocol::digest::HeaderCheck;
 use wharf_protocol::manifest::{
-    Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest,
-    REFERENCE_DIGEST_ANNOTATION, SCHEMA1_EXPLANATION,
+    Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, REFERENCE_DIGEST_ANNOTATION,
+    SCHEMA1_EXPLANATION,
 };
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
@@ -36,16 +36,9 @@ pub struct ManifestProps {
 pub fn ManifestPage(props: &ManifestProps) -> Html {
     let connection = use_connection();
     let (manifest, reload) = use_load(
-        (
-            props.registry.clone(),
-            props.repository.clone(),
-            props.reference.clone(),
-        ),
+        (props.registry.clone(), props.repository.clone(), props.reference.clone()),
         move |(registry, repository, reference)| async move {
-            connection
-                .registry(&registry)
-                .manifest_get(&repository, &reference)
-                .await
+            connection.registry(&registry).manifest_get(&repository, &reference).await
         },
     );
     let view_of = |reference: Reference| View::Manifest {
@@ -112,11 +105,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
 }
 
 fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
-    let platform = d
-        .platform
-        .as_ref()
-        .map(|p| p.label())
-        .unwrap_or_else(|| "—".into());
+    let platform = d.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "—".into());
     let link = match Digest::parse(&d.digest) {
         Ok(digest) => {
             html! { <Link<Route> to={route_for(&view_of(digest))}><DigestBadge digest={d.digest.clone()} /></Link<Route>> }
@@ -208,21 +197,12 @@ fn ImageDetails(props: &ImageDetailsProps) -> Html {
     let connection = use_connection();
     let config_digest = Digest::parse(&props.image.config.digest).ok();
     let (config, _) = use_load(
-        (
-            props.registry.clone(),
-            props.repository.clone(),
-            config_digest.clone(),
-        ),
+        (props.registry.clone(), props.repository.clone(), config_digest.clone()),
         move |(registry, repository, digest)| async move {
             let Some(digest) = digest else {
-                return Err(wharf_protocol::Error::Unsupported(
-                    "The config digest is not valid.".into(),
-                ));
+                return Err(wharf_protocol::Error::Unsupported("The config digest is not valid.".into()));
             };
-            let bytes = connection
-                .registry(&registry)
-                .blob_get(&repository, &digest)
-                .await?;
+            let bytes = connection.registry(&registry).blob_get(&repository, &digest).await?;
             ImageConfig::parse(&format!("config {digest}"), &bytes)
         },
     );
@@ -258,11 +238,7 @@ fn ImageDetails(props: &ImageDetailsProps) -> Html {
 
 fn config_view(c: &ImageConfig) -> Html {
     let rc = c.config.clone().unwrap_or_default();
-    let joined = |v: &Option<Vec<String>>| {
-        v.as_ref()
-            .map(|v| v.join(" "))
-            .unwrap_or_else(|| "—".into())
-    };
+    let joined = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(" ")).unwrap_or_else(|| "—".into());
     let platform = match &c.variant {
         Some(v) => format!("{}/{}/{v}", c.os, c.architecture),
         None => format!("{}/{}", c.os, c.architecture),

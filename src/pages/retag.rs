@@ -11,9 +11,7 @@ use wharf_protocol::client::TagListing;
 use wharf_protocol::manifest::{FetchedManifest, SCHEMA1_EXPLANATION};
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::{
-    self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState,
-};
+use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState};
 use wharf_protocol::Error;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -40,13 +38,8 @@ pub struct RetagProps {
 enum Phase {
     Editing,
     Checking,
-    Confirm {
-        plan: Rc<RetagPlan>,
-        confirmed: Vec<Tag>,
-    },
-    Cancelled {
-        plan: Rc<RetagPlan>,
-    },
+    Confirm { plan: Rc<RetagPlan>, confirmed: Vec<Tag> },
+    Cancelled { plan: Rc<RetagPlan> },
     Running,
     Done(Rc<RetagReport>),
     Failed(Error),
@@ -59,11 +52,7 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     let (source, _) = {
         let connection = connection.clone();
         use_load(
-            (
-                props.registry.clone(),
-                props.repository.clone(),
-                props.reference.clone(),
-            ),
+            (props.registry.clone(), props.repository.clone(), props.reference.clone()),
             move |(registry, repository, reference)| async move {
                 let client = connection.registry(&registry);
                 let manifest = client.manifest_get(&repository, &reference).await?;
@@ -74,20 +63,16 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     };
     let targets_text = use_state(String::new);
     let phase = use_state(|| Phase::Editing);
+    // Tags this page stored since the list was read: a later retag must treat them as existing.
+    let stored_here: Rc<std::cell::RefCell<Vec<String>>> = use_mut_ref(Vec::new);
     let name_errors = use_state(Vec::<String>::new);
 
     let oninput = {
         let targets_text = targets_text.clone();
         let phase = phase.clone();
         Callback::from(move |e: InputEvent| {
-            targets_text.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            );
-            if matches!(
-                *phase,
-                Phase::Confirm { .. } | Phase::Cancelled { .. } | Phase::Failed(_)
-            ) {
+            targets_text.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+            if matches!(*phase, Phase::Confirm { .. } | Phase::Cancelled { .. } | Phase::Failed(_)) {
                 phase.set(Phase::Editing);
             }
         })
@@ -97,13 +82,24 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let connection = connection.clone();
         let phase = phase.clone();
         let registry = props.registry.clone();
+        let stored_here = stored_here.clone();
         Callback::from(move |(plan, confirmed): (Rc<RetagPlan>, Vec<Tag>)| {
             let phase = phase.clone();
+            let stored_here = stored_here.clone();
             let client = connection.registry(&registry);
             phase.set(Phase::Running);
             wasm_bindgen_futures::spawn_local(async move {
                 phase.set(match retag::execute(&client, &plan, &confirmed).await {
-                    Ok(report) => Phase::Done(Rc::new(report)),
+                    Ok(report) => {
+                        stored_here.borrow_mut().extend(
+                            report
+                                .outcomes
+                                .iter()
+                                .filter(|(_, o)| matches!(o, TargetOutcome::Stored { .. }))
+                                .map(|(t, _)| t.to_string()),
+                        );
+                        Phase::Done(Rc::new(report))
+                    }
                     Err(e) => Phase::Failed(e),
                 });
             });
@@ -119,6 +115,7 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let registry = props.registry.clone();
         let repository = props.repository.clone();
         let run = run.clone();
+        let stored_here = stored_here.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Load::Ready((manifest, listing)) = &*source else {
@@ -135,14 +132,14 @@ pub fn RetagPage(props: &RetagProps) -> Html {
             name_errors.set(Vec::new());
             phase.set(Phase::Checking);
             let (manifest, listing) = (manifest.clone(), listing.clone());
+            let stored_here = stored_here.borrow().clone();
             let client = connection.registry(&registry);
             let (repository, phase, run) = (repository.clone(), phase.clone(), run.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match check_targets(&client, &repository, &manifest, &listing, targets).await {
-                    Ok(plan) if plan.moves().next().is_some() => phase.set(Phase::Confirm {
-                        plan: Rc::new(plan),
-                        confirmed: Vec::new(),
-                    }),
+                match check_targets(&client, &repository, &manifest, &listing, &stored_here, targets).await {
+                    Ok(plan) if plan.moves().next().is_some() => {
+                        phase.set(Phase::Confirm { plan: Rc::new(plan), confirmed: Vec::new() })
+                    }
                     Ok(plan) => run.emit((Rc::new(plan), Vec::new())),
                     Err(e) => phase.set(Phase::Failed(e)),
                 }
@@ -221,31 +218,25 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     }
 }
 
-/// Looks up the targets that the tag list says exist, and builds the plan. A target missing from
-/// the list is new; one in it is HEADed for its current digest.
+/// Looks up the targets that exist (in the tag list read with the page, or stored by this page
+/// since), and builds the plan. Any other target is new; an existing one is HEADed for the digest
+/// it holds now.
 async fn check_targets<T: wharf_protocol::http::Transport>(
     client: &wharf_protocol::Registry<T>,
     repository: &Repository,
     manifest: &FetchedManifest,
     listing: &TagListing,
+    stored_here: &[String],
     targets: Vec<Tag>,
 ) -> Result<RetagPlan, Error> {
     let mut current = Vec::with_capacity(targets.len());
     for tag in targets {
-        let digest = if listing.tags.iter().any(|t| t == tag.as_str()) {
-            client
-                .manifest_digest(repository, &Reference::Tag(tag.clone()))
-                .await?
-        } else {
-            None
-        };
+        let exists = listing.tags.iter().chain(stored_here).any(|t| t == tag.as_str());
+        let digest =
+            if exists { client.manifest_digest(repository, &Reference::Tag(tag.clone())).await? } else { None };
         current.push((tag, digest));
     }
-    Ok(RetagPlan::new(
-        repository.clone(),
-        manifest.digest.clone(),
-        current,
-    ))
+    Ok(RetagPlan::new(repository.clone(), manifest.digest.clone(), current))
 }
 
 fn confirm_view(
@@ -266,10 +257,7 @@ fn confirm_view(
             } else {
                 confirmed.push(tag.clone());
             }
-            phase.set(Phase::Confirm {
-                plan: plan.clone(),
-                confirmed,
-            });
+            phase.set(Phase::Confirm { plan: plan.clone(), confirmed });
         })
     };
     let proceed = {
@@ -307,10 +295,7 @@ fn confirm_view(
 }
 
 fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
-    let tags_route = route_for(&View::Tags {
-        registry: registry.clone(),
-        repository: repository.clone(),
-    });
+    let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
         <div class={classes!("result", if report.all_stored() { "result-ok" } else { "result-failed" })} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
             <p>{ "Source digest (sha256 of the bytes sent): " }<code data-testid="result-source-digest">{ report.source.to_string() }</code></p>

@@ -47,12 +47,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let connection = use_connection();
     let (listing, reload) = {
         let connection = connection.clone();
-        use_load(
-            (props.registry.clone(), props.repository.clone()),
-            move |(registry, repository)| async move {
-                connection.registry(&registry).tag_list(&repository).await
-            },
-        )
+        use_load((props.registry.clone(), props.repository.clone()), move |(registry, repository)| async move {
+            connection.registry(&registry).tag_list(&repository).await
+        })
     };
     let filter = use_state(String::new);
     let order = use_state(SortOrder::default);
@@ -64,18 +61,12 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Load::Ready(l) => Rc::new(l.tags.clone()),
         _ => Rc::new(Vec::new()),
     };
-    let shown = use_memo(
-        (all_tags.clone(), (*filter).clone(), *order),
-        |(tags, filter, order)| filter_and_sort(tags, filter, *order),
-    );
+    let shown = use_memo((all_tags.clone(), (*filter).clone(), *order), |(tags, filter, order)| {
+        filter_and_sort(tags, filter, *order)
+    });
     let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
     let current_page = (*page).min(pages - 1);
-    let visible: Vec<String> = shown
-        .iter()
-        .skip(current_page * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .cloned()
-        .collect();
+    let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
 
     {
         // A fresh listing invalidates every digest seen before.
@@ -89,11 +80,8 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let generation = use_mut_ref(|| 0u64);
         use_effect_with(visible.clone(), move |visible| {
             *generation.borrow_mut() += 1;
-            let missing: VecDeque<String> = visible
-                .iter()
-                .filter(|t| !digests.borrow().contains_key(*t))
-                .cloned()
-                .collect();
+            let missing: VecDeque<String> =
+                visible.iter().filter(|t| !digests.borrow().contains_key(*t)).cloned().collect();
             let queue = Rc::new(RefCell::new(missing));
             for _ in 0..DIGEST_CONCURRENCY {
                 spawn_digest_worker(
@@ -127,20 +115,14 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let filter = filter.clone();
         let page = page.clone();
         Callback::from(move |e: InputEvent| {
-            filter.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            );
+            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
             page.set(0);
         })
     };
     let onchange = {
         let order = order.clone();
         Callback::from(move |e: Event| {
-            order.set(SortOrder::from_key(
-                &e.target_unchecked_into::<web_sys::HtmlSelectElement>()
-                    .value(),
-            ))
+            order.set(SortOrder::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
         })
     };
     let go_page = |delta: isize| {
@@ -148,31 +130,19 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
     };
 
-    let digest_counts: HashMap<String, usize> =
-        digests
-            .borrow()
-            .values()
-            .fold(HashMap::new(), |mut acc, cell| {
-                if let DigestCell::Known(d) = cell {
-                    *acc.entry(d.clone()).or_default() += 1;
-                }
-                acc
-            });
+    let digest_counts: HashMap<String, usize> = digests.borrow().values().fold(HashMap::new(), |mut acc, cell| {
+        if let DigestCell::Known(d) = cell {
+            *acc.entry(d.clone()).or_default() += 1;
+        }
+        acc
+    });
     let repo_view = |reference: &str, retag: bool| {
         let reference = Reference::parse(reference).ok()?;
         let (registry, repository) = (props.registry.clone(), props.repository.clone());
         Some(route_for(&if retag {
-            View::Retag {
-                registry,
-                repository,
-                reference,
-            }
+            View::Retag { registry, repository, reference }
         } else {
-            View::Manifest {
-                registry,
-                repository,
-                reference,
-            }
+            View::Manifest { registry, repository, reference }
         }))
     };
 

@@ -100,16 +100,8 @@ impl View {
         match self {
             View::Catalog { .. } => format!("/r/{reg}"),
             View::Tags { repository, .. } => format!("/r/{reg}/{repository}"),
-            View::Manifest {
-                repository,
-                reference,
-                ..
-            } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
-            View::Retag {
-                repository,
-                reference,
-                ..
-            } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
+            View::Manifest { repository, reference, .. } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
+            View::Retag { repository, reference, .. } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
         }
     }
 
@@ -129,31 +121,15 @@ impl View {
         };
         let repository = Repository::parse(repo_part).map_err(AddressError::Name)?;
         let Some(action) = action else {
-            return Ok(View::Tags {
-                registry,
-                repository,
-            });
+            return Ok(View::Tags { registry, repository });
         };
         let (verb, arg) = action.split_once('/').unwrap_or((action, ""));
         let reference = || Reference::parse(&percent_decode(arg)).map_err(AddressError::Name);
         match verb {
-            "tags" if arg.is_empty() => Ok(View::Tags {
-                registry,
-                repository,
-            }),
-            "manifest" => Ok(View::Manifest {
-                registry,
-                repository,
-                reference: reference()?,
-            }),
-            "retag" => Ok(View::Retag {
-                registry,
-                repository,
-                reference: reference()?,
-            }),
-            _ => Err(AddressError::Shape(format!(
-                "“{action}” is not a view of Wharf"
-            ))),
+            "tags" if arg.is_empty() => Ok(View::Tags { registry, repository }),
+            "manifest" => Ok(View::Manifest { registry, repository, reference: reference()? }),
+            "retag" => Ok(View::Retag { registry, repository, reference: reference()? }),
+            _ => Err(AddressError::Shape(format!("“{action}” is not a view of Wharf"))),
         }
     }
 }
@@ -192,28 +168,15 @@ mod tests {
         let digest = Reference::parse(&format!("sha256:{}", "ab".repeat(32))).unwrap();
         let views = [
             View::Catalog { registry: reg() },
-            View::Catalog {
-                registry: RegistryUrl::SameOrigin,
-            },
-            View::Tags {
-                registry: reg(),
-                repository: repo.clone(),
-            },
-            View::Manifest {
-                registry: reg(),
-                repository: repo.clone(),
-                reference: Reference::parse("v1.0").unwrap(),
-            },
+            View::Catalog { registry: RegistryUrl::SameOrigin },
+            View::Tags { registry: reg(), repository: repo.clone() },
+            View::Manifest { registry: reg(), repository: repo.clone(), reference: Reference::parse("v1.0").unwrap() },
             View::Manifest {
                 registry: RegistryUrl::Origin("https://r.example".into()),
                 repository: repo.clone(),
                 reference: digest.clone(),
             },
-            View::Retag {
-                registry: reg(),
-                repository: repo,
-                reference: digest,
-            },
+            View::Retag { registry: reg(), repository: repo, reference: digest },
         ];
         for view in views {
             let path = view.to_path();
@@ -224,42 +187,18 @@ mod tests {
     #[test]
     fn concrete_paths() {
         let view = View::parse("/r/http:127.0.0.1:5000/team/app/api/-/manifest/v1").unwrap();
-        assert_eq!(
-            view.to_path(),
-            "/r/http:127.0.0.1:5000/team/app/api/-/manifest/v1"
-        );
-        assert!(matches!(
-            View::parse("http:127.0.0.1:5000/team/app/api/-/tags").unwrap(),
-            View::Tags { .. }
-        ));
-        assert!(matches!(
-            View::parse("http%3A127.0.0.1%3A5000/a/").unwrap(),
-            View::Tags { .. }
-        ));
+        assert_eq!(view.to_path(), "/r/http:127.0.0.1:5000/team/app/api/-/manifest/v1");
+        assert!(matches!(View::parse("http:127.0.0.1:5000/team/app/api/-/tags").unwrap(), View::Tags { .. }));
+        assert!(matches!(View::parse("http%3A127.0.0.1%3A5000/a/").unwrap(), View::Tags { .. }));
         let digest_escaped = format!("same-origin/a/-/manifest/sha256%3A{}", "0".repeat(64));
-        assert!(matches!(
-            View::parse(&digest_escaped).unwrap(),
-            View::Manifest { .. }
-        ));
+        assert!(matches!(View::parse(&digest_escaped).unwrap(), View::Manifest { .. }));
     }
 
     #[test]
     fn bad_paths_say_why() {
-        assert!(matches!(
-            View::parse("ftp:x/a").unwrap_err(),
-            AddressError::Registry(_)
-        ));
-        assert!(matches!(
-            View::parse("same-origin/Bad").unwrap_err(),
-            AddressError::Name(_)
-        ));
-        assert!(matches!(
-            View::parse("same-origin/a/-/explode/x").unwrap_err(),
-            AddressError::Shape(_)
-        ));
-        assert!(matches!(
-            View::parse("same-origin/a/-/manifest/bad tag").unwrap_err(),
-            AddressError::Name(_)
-        ));
+        assert!(matches!(View::parse("ftp:x/a").unwrap_err(), AddressError::Registry(_)));
+        assert!(matches!(View::parse("same-origin/Bad").unwrap_err(), AddressError::Name(_)));
+        assert!(matches!(View::parse("same-origin/a/-/explode/x").unwrap_err(), AddressError::Shape(_)));
+        assert!(matches!(View::parse("same-origin/a/-/manifest/bad tag").unwrap_err(), AddressError::Name(_)));
     }
 }

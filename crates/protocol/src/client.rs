@@ -109,10 +109,7 @@ impl<T: Transport> Registry<T> {
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let (method, url) = (request.method, request.url.clone());
-        self.transport
-            .send(request)
-            .await
-            .map_err(|error| Error::Transport { method, url, error })
+        self.transport.send(request).await.map_err(|error| Error::Transport { method, url, error })
     }
 
     /// Sends and turns any non-2xx answer into an error.
@@ -133,19 +130,10 @@ impl<T: Transport> Registry<T> {
         let response = self.send(request).await?;
         match response.status {
             200..=299 => Ok(Ping::Open {
-                api_version: response
-                    .headers
-                    .get("Docker-Distribution-Api-Version")
-                    .map(str::to_string),
+                api_version: response.headers.get("Docker-Distribution-Api-Version").map(str::to_string),
             }),
-            401 => Ok(Ping::NeedsLogin {
-                challenge: response.headers.get_joined("WWW-Authenticate"),
-            }),
-            _ => Err(Error::from_response(
-                crate::http::Method::Get,
-                &url,
-                &response,
-            )),
+            401 => Ok(Ping::NeedsLogin { challenge: response.headers.get_joined("WWW-Authenticate") }),
+            _ => Err(Error::from_response(crate::http::Method::Get, &url, &response)),
         }
     }
 
@@ -178,16 +166,8 @@ impl<T: Transport> Registry<T> {
             })
             .await
         {
-            Ok(pages) => Ok(TagListing {
-                tags,
-                pages,
-                not_found: false,
-            }),
-            Err(e) if e.status() == Some(404) && tags.is_empty() => Ok(TagListing {
-                tags,
-                pages: 1,
-                not_found: true,
-            }),
+            Ok(pages) => Ok(TagListing { tags, pages, not_found: false }),
+            Err(e) if e.status() == Some(404) && tags.is_empty() => Ok(TagListing { tags, pages: 1, not_found: true }),
             Err(e) => Err(e),
         }
     }
@@ -203,16 +183,14 @@ impl<T: Transport> Registry<T> {
         loop {
             let url = request.url.clone();
             if !walk.visit(&url) {
-                return Err(Error::Parse { url, detail: "the registry's Link header leads back to a page already read, or past 1,000 pages".into() });
+                return Err(Error::Parse {
+                    url,
+                    detail: "the registry's Link header leads back to a page already read, or past 1,000 pages".into(),
+                });
             }
             let response = self.send_ok(request).await?;
             on_page(&url, &response.body)?;
-            match response
-                .headers
-                .get_joined("Link")
-                .as_deref()
-                .and_then(next_link)
-            {
+            match response.headers.get_joined("Link").as_deref().and_then(next_link) {
                 Some(target) => request = requests::next_page(&resolve(&url, &target)),
                 None => return Ok(walk.pages),
             }
@@ -221,11 +199,7 @@ impl<T: Transport> Registry<T> {
 
     /// GET a manifest with the full Accept list; the bytes are kept exactly and verified against
     /// the digest it was fetched by and the registry's digest header.
-    pub async fn manifest_get(
-        &self,
-        repository: &Repository,
-        reference: &Reference,
-    ) -> Result<FetchedManifest> {
+    pub async fn manifest_get(&self, repository: &Repository, reference: &Reference) -> Result<FetchedManifest> {
         let request = requests::manifest_get(&self.url, repository, reference);
         let url = request.url.clone();
         let response = self.send_ok(request).await?;
@@ -243,42 +217,21 @@ impl<T: Transport> Registry<T> {
     }
 
     /// HEAD a manifest: its digest without its body, when the registry exposes the header.
-    pub async fn manifest_head(
-        &self,
-        repository: &Repository,
-        reference: &Reference,
-    ) -> Result<ManifestHead> {
-        let response = self
-            .send_ok(requests::manifest_head(&self.url, repository, reference))
-            .await?;
+    pub async fn manifest_head(&self, repository: &Repository, reference: &Reference) -> Result<ManifestHead> {
+        let response = self.send_ok(requests::manifest_head(&self.url, repository, reference)).await?;
         Ok(ManifestHead {
-            digest: response
-                .headers
-                .get("Docker-Content-Digest")
-                .and_then(|d| Digest::parse(d.trim()).ok()),
+            digest: response.headers.get("Docker-Content-Digest").and_then(|d| Digest::parse(d.trim()).ok()),
             media_type: response.headers.get("Content-Type").map(MediaType::parse),
-            size: response
-                .headers
-                .get("Content-Length")
-                .and_then(|s| s.trim().parse().ok()),
+            size: response.headers.get("Content-Length").and_then(|s| s.trim().parse().ok()),
         })
     }
 
     /// The digest a tag points at now: HEAD, or a GET when the header is hidden (then the digest
     /// is computed from the bytes). `None` when the tag does not exist.
-    pub async fn manifest_digest(
-        &self,
-        repository: &Repository,
-        reference: &Reference,
-    ) -> Result<Option<Digest>> {
+    pub async fn manifest_digest(&self, repository: &Repository, reference: &Reference) -> Result<Option<Digest>> {
         match self.manifest_head(repository, reference).await {
-            Ok(ManifestHead {
-                digest: Some(d), ..
-            }) => Ok(Some(d)),
-            Ok(_) => self
-                .manifest_get(repository, reference)
-                .await
-                .map(|m| Some(m.digest)),
+            Ok(ManifestHead { digest: Some(d), .. }) => Ok(Some(d)),
+            Ok(_) => self.manifest_get(repository, reference).await.map(|m| Some(m.digest)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
@@ -300,10 +253,7 @@ impl<T: Transport> Registry<T> {
         );
         let response = self.send_ok(request).await?;
         Ok(PutOutcome {
-            digest: response
-                .headers
-                .get("Docker-Content-Digest")
-                .map(str::to_string),
+            digest: response.headers.get("Docker-Content-Digest").map(str::to_string),
             location: response.headers.get("Location").map(str::to_string),
             status: response.status,
         })
@@ -316,11 +266,7 @@ impl<T: Transport> Registry<T> {
         let response = self.send_ok(request).await?;
         let actual = crate::digest::sha256_of(&response.body);
         if digest.algorithm() == "sha256" && &actual != digest {
-            return Err(Error::DigestMismatch {
-                url,
-                expected: digest.to_string(),
-                actual: actual.to_string(),
-            });
+            return Err(Error::DigestMismatch { url, expected: digest.to_string(), actual: actual.to_string() });
         }
         Ok(response.body)
     }
@@ -329,9 +275,6 @@ impl<T: Transport> Registry<T> {
 fn parse_json<'a, D: Deserialize<'a>>(url: &str, body: &'a [u8], what: &str) -> Result<D> {
     serde_json::from_slice(body).map_err(|e| {
         let snippet = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
-        Error::Parse {
-            url: url.to_string(),
-            detail: format!("expected {what} in JSON, got “{snippet}” ({e})"),
-        }
+        Error::Parse { url: url.to_string(), detail: format!("expected {what} in JSON, got “{snippet}” ({e})") }
     })
 }

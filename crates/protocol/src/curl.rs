@@ -56,14 +56,7 @@ pub fn redact(headers: &Headers) -> Headers {
         .iter()
         .map(|(n, v)| {
             let secret = SECRET_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s));
-            (
-                n.to_string(),
-                if secret {
-                    REDACTED.to_string()
-                } else {
-                    v.to_string()
-                },
-            )
+            (n.to_string(), if secret { REDACTED.to_string() } else { v.to_string() })
         })
         .collect()
 }
@@ -83,11 +76,7 @@ impl Exchange {
                 Some(r.status),
                 r.headers
                     .iter()
-                    .filter(|(n, _)| {
-                        KEY_RESPONSE_HEADERS
-                            .iter()
-                            .any(|k| n.eq_ignore_ascii_case(k))
-                    })
+                    .filter(|(n, _)| KEY_RESPONSE_HEADERS.iter().any(|k| n.eq_ignore_ascii_case(k)))
                     .collect(),
                 r.body.len(),
                 None,
@@ -151,19 +140,11 @@ mod tests {
             .header("Authorization", "Basic dXNlcjpwYXNz")
             .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
             .body(b"{}".to_vec());
-        let response = HttpResponse::status(201)
-            .header("Docker-Content-Digest", "sha256:x")
-            .header("Set-Cookie", "s=1");
+        let response =
+            HttpResponse::status(201).header("Docker-Content-Digest", "sha256:x").header("Set-Cookie", "s=1");
         let exchange = Exchange::new(1, &request, request.url.clone(), Ok(&response), 3.5);
-        assert_eq!(
-            exchange.request_headers.get("authorization"),
-            Some(REDACTED)
-        );
-        assert_eq!(
-            exchange.response_headers.get("set-cookie"),
-            None,
-            "only key headers kept"
-        );
+        assert_eq!(exchange.request_headers.get("authorization"), Some(REDACTED));
+        assert_eq!(exchange.response_headers.get("set-cookie"), None, "only key headers kept");
         let curl = exchange.to_curl();
         assert!(!curl.contains("dXNlcjpwYXNz"), "{curl}");
         assert_eq!(
@@ -175,18 +156,9 @@ mod tests {
     #[test]
     fn get_and_failures() {
         let request = HttpRequest::new(Method::Get, "/v2/").header("Accept", "it's");
-        let exchange = Exchange::new(
-            2,
-            &request,
-            "http://here/v2/".into(),
-            Err("unreachable".into()),
-            1.0,
-        );
+        let exchange = Exchange::new(2, &request, "http://here/v2/".into(), Err("unreachable".into()), 1.0);
         assert_eq!(exchange.status, None);
         assert_eq!(exchange.failure.as_deref(), Some("unreachable"));
-        assert_eq!(
-            exchange.to_curl(),
-            r#"curl -sS -D - -H 'Accept: it'\''s' 'http://here/v2/'"#
-        );
+        assert_eq!(exchange.to_curl(), r#"curl -sS -D - -H 'Accept: it'\''s' 'http://here/v2/'"#);
     }
 }

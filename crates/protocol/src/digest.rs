@@ -34,12 +34,8 @@ pub fn check_header(computed: &Digest, header: Option<&str>) -> HeaderCheck {
     match header.map(str::trim) {
         None | Some("") => HeaderCheck::Absent,
         Some(h) if h == computed.as_str() => HeaderCheck::Matches,
-        Some(h) if !h.starts_with("sha256:") => HeaderCheck::Unverifiable {
-            header: h.to_string(),
-        },
-        Some(h) => HeaderCheck::Differs {
-            header: h.to_string(),
-        },
+        Some(h) if !h.starts_with("sha256:") => HeaderCheck::Unverifiable { header: h.to_string() },
+        Some(h) => HeaderCheck::Differs { header: h.to_string() },
     }
 }
 
@@ -49,10 +45,7 @@ mod tests {
 
     #[test]
     fn known_vector() {
-        assert_eq!(
-            sha256_of(b"").as_str(),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_of(b"").as_str(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]
@@ -67,15 +60,7 @@ mod tests {
         assert_eq!(check_header(&d, None), HeaderCheck::Absent);
         assert_eq!(check_header(&d, Some("")), HeaderCheck::Absent);
         let other = sha256_of(b"y");
-        assert_eq!(
-            check_header(&d, Some(other.as_str())),
-            HeaderCheck::Differs {
-                header: other.to_string()
-            }
-        );
-        assert!(matches!(
-            check_header(&d, Some("sha512:00")),
-            HeaderCheck::Unverifiable { .. }
-        ));
+        assert_eq!(check_header(&d, Some(other.as_str())), HeaderCheck::Differs { header: other.to_string() });
+        assert!(matches!(check_header(&d, Some("sha512:00")), HeaderCheck::Unverifiable { .. }));
     }
 }

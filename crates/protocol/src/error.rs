@@ -182,10 +182,7 @@ impl Error {
     /// The envelope's entries, if any.
     pub fn registry_errors(&self) -> &[RegistryError] {
         match self {
-            Error::Registry {
-                body: ErrorBody::Envelope(errors),
-                ..
-            } => errors,
+            Error::Registry { body: ErrorBody::Envelope(errors), .. } => errors,
             _ => &[],
         }
     }
@@ -194,10 +191,7 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
             || self.registry_errors().iter().any(|e| {
-                matches!(
-                    e.kind(),
-                    ErrorCode::ManifestUnknown | ErrorCode::NameUnknown | ErrorCode::BlobUnknown
-                )
+                matches!(e.kind(), ErrorCode::ManifestUnknown | ErrorCode::NameUnknown | ErrorCode::BlobUnknown)
             })
     }
 
@@ -209,38 +203,28 @@ impl Error {
     /// Worth trying again later: 429, 5xx, or a network failure.
     pub fn is_retryable(&self) -> bool {
         matches!(self.status(), Some(429) | Some(500..=599))
-            || matches!(
-                self,
-                Error::Transport {
-                    error: TransportError::Unreachable { .. },
-                    ..
-                }
-            )
+            || matches!(self, Error::Transport { error: TransportError::Unreachable { .. }, .. })
     }
 
     /// One line: what happened.
     pub fn headline(&self) -> String {
         match self {
             Error::InvalidName(e) => format!("{e}. Nothing was sent."),
-            Error::Transport { method, url, error } => match error {
-                TransportError::Unreachable { .. } => {
-                    format!("Could not reach the registry: {method} {url} got no answer.")
+            Error::Transport { method, url, error } => {
+                match error {
+                    TransportError::Unreachable { .. } => {
+                        format!("Could not reach the registry: {method} {url} got no answer.")
+                    }
+                    TransportError::CorsBlocked { .. } => {
+                        format!("The browser blocked the registry's answer to {method} {url} (CORS).")
+                    }
+                    TransportError::MixedContent => {
+                        format!("The browser refused {method} {url}: an http: registry from an https: page (mixed content).")
+                    }
+                    TransportError::Other(detail) => format!("{method} {url} failed: {detail}"),
                 }
-                TransportError::CorsBlocked { .. } => {
-                    format!("The browser blocked the registry's answer to {method} {url} (CORS).")
-                }
-                TransportError::MixedContent => {
-                    format!("The browser refused {method} {url}: an http: registry from an https: page (mixed content).")
-                }
-                TransportError::Other(detail) => format!("{method} {url} failed: {detail}"),
-            },
-            Error::Registry {
-                method,
-                url,
-                status,
-                body,
-                ..
-            } => {
+            }
+            Error::Registry { method, url, status, body, .. } => {
                 let what = match body {
                     ErrorBody::Envelope(errors) if !errors.is_empty() => errors
                         .iter()
@@ -256,19 +240,13 @@ impl Error {
                     ErrorBody::Html { title: Some(t) } => {
                         format!("an HTML page titled “{t}” instead of a registry answer")
                     }
-                    ErrorBody::Html { title: None } => {
-                        "an HTML page instead of a registry answer".to_string()
-                    }
+                    ErrorBody::Html { title: None } => "an HTML page instead of a registry answer".to_string(),
                     ErrorBody::Text(t) => format!("“{t}”"),
                     _ => "no error details".to_string(),
                 };
                 format!("{method} {url} → {status} {}: {what}", status_text(*status))
             }
-            Error::DigestMismatch {
-                url,
-                expected,
-                actual,
-            } => {
+            Error::DigestMismatch { url, expected, actual } => {
                 format!("The content of {url} hashes to {actual}, not {expected}.")
             }
             Error::Parse { url, detail } => format!("Could not read the answer of {url}: {detail}"),
@@ -386,30 +364,21 @@ pub fn classify_body(body: &[u8]) -> ErrorBody {
                 .map(|e| RegistryError {
                     code: e.code,
                     message: e.message,
-                    detail: e
-                        .detail
-                        .map(|d| d.get().to_string())
-                        .filter(|d| d != "null")
-                        .map(|d| {
-                            // A string detail is shown without its quotes; anything else as sent.
-                            serde_json::from_str::<String>(&d).unwrap_or(d)
-                        }),
+                    detail: e.detail.map(|d| d.get().to_string()).filter(|d| d != "null").map(|d| {
+                        // A string detail is shown without its quotes; anything else as sent.
+                        serde_json::from_str::<String>(&d).unwrap_or(d)
+                    }),
                 })
                 .collect(),
         );
     }
     let lower = trimmed.to_ascii_lowercase();
-    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<body")
-    {
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<body") {
         let title = lower.find("<title>").and_then(|start| {
             let after = start + "<title>".len();
-            lower[after..]
-                .find("</title>")
-                .map(|len| trimmed[after..after + len].trim().to_string())
+            lower[after..].find("</title>").map(|len| trimmed[after..after + len].trim().to_string())
         });
-        return ErrorBody::Html {
-            title: title.filter(|t| !t.is_empty()),
-        };
+        return ErrorBody::Html { title: title.filter(|t| !t.is_empty()) };
     }
     ErrorBody::Text(truncate(trimmed, 300))
 }
@@ -442,11 +411,7 @@ mod tests {
     use super::*;
 
     fn registry_error(status: u16, body: &str) -> Error {
-        Error::from_response(
-            Method::Put,
-            "http://r/v2/a/manifests/b",
-            &HttpResponse::status(status).body(body),
-        )
+        Error::from_response(Method::Put, "http://r/v2/a/manifests/b", &HttpResponse::status(status).body(body))
     }
 
     #[test]
@@ -464,8 +429,7 @@ mod tests {
         let headline = e.headline();
         assert!(headline.contains("400 Bad Request"), "{headline}");
         assert!(
-            headline
-                .contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:abc)"),
+            headline.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:abc)"),
             "{headline}"
         );
         assert!(e.advice().contains("lacks a blob"));
@@ -473,17 +437,10 @@ mod tests {
 
     #[test]
     fn html_and_text_and_empty_bodies() {
-        let e = registry_error(
-            502,
-            "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-        );
+        let e = registry_error(502, "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
         assert_eq!(e.headline(), "PUT http://r/v2/a/manifests/b → 502 Bad Gateway: an HTML page titled “502 Bad Gateway” instead of a registry answer");
-        assert!(registry_error(404, "")
-            .headline()
-            .ends_with("no error details"));
-        assert!(registry_error(404, "404 page not found\n")
-            .headline()
-            .contains("“404 page not found”"));
+        assert!(registry_error(404, "").headline().ends_with("no error details"));
+        assert!(registry_error(404, "404 page not found\n").headline().contains("“404 page not found”"));
         let long = "x".repeat(1000);
         assert!(registry_error(500, &long).headline().len() < 500);
     }
@@ -502,11 +459,7 @@ mod tests {
             let advice = registry_error(status, "").advice();
             assert!(advice.contains(needle), "{status}: {advice}");
         }
-        let throttled = Error::from_response(
-            Method::Get,
-            "u",
-            &HttpResponse::status(429).header("Retry-After", "17"),
-        );
+        let throttled = Error::from_response(Method::Get, "u", &HttpResponse::status(429).header("Retry-After", "17"));
         assert!(throttled.advice().contains("wait 17 seconds"));
         assert!(throttled.is_retryable());
     }
@@ -514,10 +467,7 @@ mod tests {
     #[test]
     fn predicates() {
         assert!(registry_error(404, "").is_not_found());
-        assert!(
-            registry_error(400, r#"{"errors":[{"code":"NAME_UNKNOWN","message":"m"}]}"#)
-                .is_not_found()
-        );
+        assert!(registry_error(400, r#"{"errors":[{"code":"NAME_UNKNOWN","message":"m"}]}"#).is_not_found());
         assert!(registry_error(401, "").is_unauthorized());
         assert!(!registry_error(400, "").is_retryable());
     }
@@ -527,9 +477,7 @@ mod tests {
         let e = Error::Transport {
             method: Method::Get,
             url: "http://r:5000/v2/".into(),
-            error: TransportError::CorsBlocked {
-                origin: "http://ui:8080".into(),
-            },
+            error: TransportError::CorsBlocked { origin: "http://ui:8080".into() },
         };
         assert!(e.headline().contains("CORS"));
         let advice = e.advice();

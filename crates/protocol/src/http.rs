@@ -73,20 +73,13 @@ impl Headers {
 
     /// The first value of a header, by case-insensitive name.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a header, joined by ", " as browsers and proxies do.
     pub fn get_joined(&self, name: &str) -> Option<String> {
-        let values: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let values: Vec<&str> =
+            self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect();
         (!values.is_empty()).then(|| values.join(", "))
     }
 
@@ -98,11 +91,7 @@ impl Headers {
 
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
-        Headers(
-            iter.into_iter()
-                .map(|(n, v)| (n.into(), v.into()))
-                .collect(),
-        )
+        Headers(iter.into_iter().map(|(n, v)| (n.into(), v.into())).collect())
     }
 }
 
@@ -122,12 +111,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// A request without headers or body.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
-        HttpRequest {
-            method,
-            url: url.into(),
-            headers: Headers::new(),
-            body: Vec::new(),
-        }
+        HttpRequest { method, url: url.into(), headers: Headers::new(), body: Vec::new() }
     }
 
     /// Adds a header.
@@ -157,11 +141,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with a status and nothing else.
     pub fn status(status: u16) -> Self {
-        HttpResponse {
-            status,
-            headers: Headers::new(),
-            body: Vec::new(),
-        }
+        HttpResponse { status, headers: Headers::new(), body: Vec::new() }
     }
 
     /// Adds a header.
@@ -243,20 +223,14 @@ mod tests {
             .with("www-authenticate", "Basic realm=\"b\"")
             .with("Content-Type", "x");
         assert_eq!(h.get("content-type"), Some("x"));
-        assert_eq!(
-            h.get_joined("Www-Authenticate").unwrap(),
-            "Bearer realm=\"a\", Basic realm=\"b\""
-        );
+        assert_eq!(h.get_joined("Www-Authenticate").unwrap(), "Bearer realm=\"a\", Basic realm=\"b\"");
         assert_eq!(h.get("missing"), None);
     }
 
     #[test]
     fn closures_are_transports() {
-        let transport = |req: HttpRequest| async move {
-            Ok(HttpResponse::status(200).body(req.url.into_bytes()))
-        };
-        let response =
-            pollster::block_on(transport.send(HttpRequest::new(Method::Get, "/v2/"))).unwrap();
+        let transport = |req: HttpRequest| async move { Ok(HttpResponse::status(200).body(req.url.into_bytes())) };
+        let response = pollster::block_on(transport.send(HttpRequest::new(Method::Get, "/v2/"))).unwrap();
         assert_eq!(response.body, b"/v2/");
     }
 }

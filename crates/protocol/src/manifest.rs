@@ -78,14 +78,8 @@ pub struct Descriptor {
 impl Descriptor {
     /// buildx attestation entries: marked by annotation, or the `unknown/unknown` platform.
     pub fn is_attestation(&self) -> bool {
-        self.annotations
-            .get(REFERENCE_TYPE_ANNOTATION)
-            .map(String::as_str)
-            == Some(ATTESTATION_MANIFEST)
-            || self
-                .platform
-                .as_ref()
-                .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
+        self.annotations.get(REFERENCE_TYPE_ANNOTATION).map(String::as_str) == Some(ATTESTATION_MANIFEST)
+            || self.platform.as_ref().is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
     }
 }
 
@@ -201,23 +195,17 @@ impl FetchedManifest {
         if bytes.len() > MAX_MANIFEST_BYTES {
             return Err(Error::Parse {
                 url: url.into(),
-                detail: format!(
-                    "the manifest is {} bytes, over the 4 MiB limit",
-                    bytes.len()
-                ),
+                detail: format!("the manifest is {} bytes, over the 4 MiB limit", bytes.len()),
             });
         }
-        let fields: MediaTypeField = serde_json::from_slice(&bytes).map_err(|e| Error::Parse {
-            url: url.into(),
-            detail: format!("the body is not a JSON manifest ({e})"),
-        })?;
+        let fields: MediaTypeField = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Parse { url: url.into(), detail: format!("the body is not a JSON manifest ({e})") })?;
         let header_type = content_type.map(MediaType::parse);
         let body_type = fields.media_type.as_deref().map(MediaType::parse);
         if let (Some(h), Some(b)) = (&header_type, &body_type) {
             // Some registries send a generic JSON type for schema 1; only a clash between two
             // manifest types is a real mismatch.
-            let generic =
-                matches!(h, MediaType::Other(s) if s == "application/json" || s == "text/plain");
+            let generic = matches!(h, MediaType::Other(s) if s == "application/json" || s == "text/plain");
             if h != b && !generic {
                 return Err(Error::Parse {
                     url: url.into(),
@@ -226,17 +214,14 @@ impl FetchedManifest {
             }
         }
         let media_type = body_type
-            .or(header_type
-                .filter(|t| !matches!(t, MediaType::Other(s) if s == "application/json")))
+            .or(header_type.filter(|t| !matches!(t, MediaType::Other(s) if s == "application/json")))
             .unwrap_or_else(|| infer_media_type(&fields));
         let parsed = parse_for_display(&media_type, &bytes, fields.schema_version);
         let digest = sha256_of(&bytes);
         let header_check = if media_type.is_schema1() {
             // The registry's digest covers the payload without signatures: not comparable.
             match digest_header {
-                Some(h) if !h.is_empty() => HeaderCheck::Unverifiable {
-                    header: h.to_string(),
-                },
+                Some(h) if !h.is_empty() => HeaderCheck::Unverifiable { header: h.to_string() },
                 _ => HeaderCheck::Absent,
             }
         } else {
@@ -295,25 +280,15 @@ fn infer_media_type(fields: &MediaTypeField) -> MediaType {
     }
 }
 
-fn parse_for_display(
-    media_type: &MediaType,
-    bytes: &[u8],
-    schema_version: Option<u32>,
-) -> ParsedManifest {
+fn parse_for_display(media_type: &MediaType, bytes: &[u8], schema_version: Option<u32>) -> ParsedManifest {
     if media_type.is_schema1() || schema_version == Some(1) {
-        return serde_json::from_slice(bytes)
-            .map(ParsedManifest::Schema1)
-            .unwrap_or(ParsedManifest::Unknown);
+        return serde_json::from_slice(bytes).map(ParsedManifest::Schema1).unwrap_or(ParsedManifest::Unknown);
     }
     if media_type.is_index() {
-        return serde_json::from_slice(bytes)
-            .map(ParsedManifest::Index)
-            .unwrap_or(ParsedManifest::Unknown);
+        return serde_json::from_slice(bytes).map(ParsedManifest::Index).unwrap_or(ParsedManifest::Unknown);
     }
     if media_type.is_image() {
-        return serde_json::from_slice(bytes)
-            .map(ParsedManifest::Image)
-            .unwrap_or(ParsedManifest::Unknown);
+        return serde_json::from_slice(bytes).map(ParsedManifest::Image).unwrap_or(ParsedManifest::Unknown);
     }
     ParsedManifest::Unknown
 }
@@ -391,10 +366,8 @@ pub struct HistoryEntry {
 impl ImageConfig {
     /// Parses a config blob.
     pub fn parse(url: &str, bytes: &[u8]) -> Result<Self, Error> {
-        serde_json::from_slice(bytes).map_err(|e| Error::Parse {
-            url: url.into(),
-            detail: format!("the image config is not valid JSON ({e})"),
-        })
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::Parse { url: url.into(), detail: format!("the image config is not valid JSON ({e})") })
     }
 }
 
@@ -447,19 +420,10 @@ mod tests {
         )
         .unwrap();
         assert!(m.media_type.is_index());
-        let ParsedManifest::Index(index) = &m.parsed else {
-            panic!("{:?}", m.parsed)
-        };
-        let flags: Vec<bool> = index
-            .manifests
-            .iter()
-            .map(Descriptor::is_attestation)
-            .collect();
+        let ParsedManifest::Index(index) = &m.parsed else { panic!("{:?}", m.parsed) };
+        let flags: Vec<bool> = index.manifests.iter().map(Descriptor::is_attestation).collect();
         assert_eq!(flags, [false, false, true]);
-        assert_eq!(
-            index.manifests[1].platform.as_ref().unwrap().label(),
-            "linux/arm64/v8"
-        );
+        assert_eq!(index.manifests[1].platform.as_ref().unwrap().label(), "linux/arm64/v8");
         assert_eq!(m.header_check, HeaderCheck::Absent);
     }
 
@@ -478,41 +442,24 @@ mod tests {
         assert_eq!(m.bytes, bytes, "bytes untouched");
         assert_eq!(m.header_check, HeaderCheck::Matches);
         assert_eq!(m.put_content_type(), crate::media::DOCKER_MANIFEST_V2);
-        let ParsedManifest::Image(image) = &m.parsed else {
-            panic!()
-        };
+        let ParsedManifest::Image(image) = &m.parsed else { panic!() };
         assert_eq!(image.layers.len(), 2);
         assert_eq!(image.total_layer_size(), 3408829);
-        assert_ne!(
-            m.pretty().as_bytes(),
-            bytes.as_slice(),
-            "pretty is a display copy"
-        );
+        assert_ne!(m.pretty().as_bytes(), bytes.as_slice(), "pretty is a display copy");
     }
 
     #[test]
     fn mismatches_are_errors() {
         let bytes = DOCKER_V2.as_bytes().to_vec();
         let wrong = sha256_of(b"other");
-        let by_digest =
-            FetchedManifest::from_bytes("u", bytes.clone(), None, None, Some(&wrong)).unwrap_err();
+        let by_digest = FetchedManifest::from_bytes("u", bytes.clone(), None, None, Some(&wrong)).unwrap_err();
         assert!(matches!(by_digest, Error::DigestMismatch { .. }));
-        let by_header =
-            FetchedManifest::from_bytes("u", bytes.clone(), None, Some(wrong.as_str()), None)
-                .unwrap_err();
+        let by_header = FetchedManifest::from_bytes("u", bytes.clone(), None, Some(wrong.as_str()), None).unwrap_err();
         assert!(matches!(by_header, Error::DigestMismatch { .. }));
-        let clash =
-            FetchedManifest::from_bytes("u", bytes, Some(crate::media::OCI_MANIFEST), None, None)
-                .unwrap_err();
+        let clash = FetchedManifest::from_bytes("u", bytes, Some(crate::media::OCI_MANIFEST), None, None).unwrap_err();
         assert!(clash.headline().contains("says it is"), "{clash}");
-        let html = FetchedManifest::from_bytes(
-            "u",
-            b"<html></html>".to_vec(),
-            Some("text/html"),
-            None,
-            None,
-        )
-        .unwrap_err();
+        let html =
+            FetchedManifest::from_bytes("u", b"<html></html>".to_vec(), Some("text/html"), None, None).unwrap_err();
         assert!(matches!(html, Error::Parse { .. }));
     }
 
@@ -528,21 +475,14 @@ mod tests {
         .unwrap();
         assert!(m.media_type.is_schema1());
         assert!(matches!(m.header_check, HeaderCheck::Unverifiable { .. }));
-        let ParsedManifest::Schema1(s) = &m.parsed else {
-            panic!()
-        };
-        assert_eq!(
-            (s.name.as_str(), s.tag.as_str()),
-            ("library/alpine", "3.18")
-        );
+        let ParsedManifest::Schema1(s) = &m.parsed else { panic!() };
+        assert_eq!((s.name.as_str(), s.tag.as_str()), ("library/alpine", "3.18"));
     }
 
     #[test]
     fn media_type_inferred_without_field() {
         let oci = br#"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:00","size":1},"layers":[]}"#;
-        let m =
-            FetchedManifest::from_bytes("u", oci.to_vec(), Some("application/json"), None, None)
-                .unwrap();
+        let m = FetchedManifest::from_bytes("u", oci.to_vec(), Some("application/json"), None, None).unwrap();
         assert_eq!(m.media_type, MediaType::OciManifest);
     }
 
@@ -554,10 +494,7 @@ mod tests {
         let c = ImageConfig::parse("u", config).unwrap();
         let rc = c.config.unwrap();
         assert_eq!(rc.entrypoint.unwrap(), ["/bin/app"]);
-        assert_eq!(
-            rc.labels.unwrap()["org.opencontainers.image.source"],
-            "https://x"
-        );
+        assert_eq!(rc.labels.unwrap()["org.opencontainers.image.source"], "https://x");
         assert_eq!(c.history.len(), 2);
         assert!(c.history[1].empty_layer);
     }

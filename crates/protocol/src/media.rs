@@ -11,8 +11,7 @@ pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.mani
 /// Docker image manifest, schema 2.
 pub const DOCKER_MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker image manifest, schema 1, signed.
-pub const DOCKER_MANIFEST_V1_SIGNED: &str =
-    "application/vnd.docker.distribution.manifest.v1+prettyjws";
+pub const DOCKER_MANIFEST_V1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 /// Docker image manifest, schema 1, unsigned.
 pub const DOCKER_MANIFEST_V1: &str = "application/vnd.docker.distribution.manifest.v1+json";
 /// OCI image index.
@@ -52,12 +51,7 @@ pub enum MediaType {
 impl MediaType {
     /// Parses a Content-Type or `mediaType` value, ignoring parameters and case.
     pub fn parse(value: &str) -> Self {
-        let essence = value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match essence.as_str() {
             OCI_INDEX => MediaType::OciIndex,
             OCI_MANIFEST => MediaType::OciManifest,
@@ -120,23 +114,11 @@ mod tests {
     #[test]
     fn parses_with_parameters_and_case() {
         let table = [
-            (
-                "application/vnd.oci.image.index.v1+json",
-                MediaType::OciIndex,
-            ),
-            (
-                "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8",
-                MediaType::DockerManifestV2,
-            ),
-            (
-                "Application/VND.OCI.image.manifest.v1+json",
-                MediaType::OciManifest,
-            ),
+            ("application/vnd.oci.image.index.v1+json", MediaType::OciIndex),
+            ("application/vnd.docker.distribution.manifest.v2+json; charset=utf-8", MediaType::DockerManifestV2),
+            ("Application/VND.OCI.image.manifest.v1+json", MediaType::OciManifest),
             (DOCKER_MANIFEST_LIST, MediaType::DockerManifestList),
-            (
-                DOCKER_MANIFEST_V1_SIGNED,
-                MediaType::DockerSchema1(DOCKER_MANIFEST_V1_SIGNED.into()),
-            ),
+            (DOCKER_MANIFEST_V1_SIGNED, MediaType::DockerSchema1(DOCKER_MANIFEST_V1_SIGNED.into())),
             ("text/html", MediaType::Other("text/html".into())),
         ];
         for (input, expected) in table {
@@ -156,10 +138,7 @@ mod tests {
         ] {
             assert!(MANIFEST_ACCEPT.split(", ").any(|a| a == mt), "{mt} missing");
         }
-        assert!(
-            MANIFEST_ACCEPT.starts_with(OCI_INDEX),
-            "indexes first so no registry picks a child"
-        );
+        assert!(MANIFEST_ACCEPT.starts_with(OCI_INDEX), "indexes first so no registry picks a child");
     }
 
     #[test]

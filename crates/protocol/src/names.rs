@@ -25,22 +25,14 @@ pub struct NameError {
 
 impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "“{}” is not a valid {}: {}",
-            self.input, self.kind, self.reason
-        )
+        write!(f, "“{}” is not a valid {}: {}", self.input, self.kind, self.reason)
     }
 }
 
 impl std::error::Error for NameError {}
 
 fn refuse(kind: &'static str, input: &str, reason: impl Into<String>) -> NameError {
-    NameError {
-        kind,
-        input: input.to_string(),
-        reason: reason.into(),
-    }
+    NameError { kind, input: input.to_string(), reason: reason.into() }
 }
 
 /// A repository name such as `team/app/api`: lowercase path components joined by `/`.
@@ -56,22 +48,14 @@ impl Repository {
             return Err(refuse(KIND, input, "it is empty"));
         }
         if input.len() > MAX_REPOSITORY_LEN {
-            return Err(refuse(
-                KIND,
-                input,
-                format!("it is longer than {MAX_REPOSITORY_LEN} characters"),
-            ));
+            return Err(refuse(KIND, input, format!("it is longer than {MAX_REPOSITORY_LEN} characters")));
         }
         if input.chars().any(|c| c.is_ascii_uppercase()) {
             return Err(refuse(KIND, input, "repository names are lowercase"));
         }
         for component in input.split('/') {
             if component.is_empty() {
-                return Err(refuse(
-                    KIND,
-                    input,
-                    "it has an empty path component (a leading, trailing or double “/”)",
-                ));
+                return Err(refuse(KIND, input, "it has an empty path component (a leading, trailing or double “/”)"));
             }
             check_path_component(component).map_err(|reason| refuse(KIND, input, reason))?;
         }
@@ -89,9 +73,7 @@ fn check_path_component(component: &str) -> Result<(), String> {
     let bytes = component.as_bytes();
     let is_alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     if !is_alnum(bytes[0]) || !is_alnum(bytes[bytes.len() - 1]) {
-        return Err(format!(
-            "“{component}” must start and end with a lowercase letter or digit"
-        ));
+        return Err(format!("“{component}” must start and end with a lowercase letter or digit"));
     }
     let mut i = 0;
     while i < bytes.len() {
@@ -105,10 +87,7 @@ fn check_path_component(component: &str) -> Result<(), String> {
             i += 1;
         }
         let separator = &component[start..i];
-        let allowed = separator == "."
-            || separator == "_"
-            || separator == "__"
-            || separator.bytes().all(|c| c == b'-');
+        let allowed = separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|c| c == b'-');
         if !allowed {
             return Err(format!(
                 "“{separator}” in “{component}” is not allowed: letters and digits may be joined only by “.”, “_”, “__” or dashes"
@@ -137,27 +116,13 @@ impl Tag {
             return Err(refuse(KIND, input, "it is empty"));
         };
         if input.chars().count() > MAX_TAG_LEN {
-            return Err(refuse(
-                KIND,
-                input,
-                format!("it is longer than {MAX_TAG_LEN} characters"),
-            ));
+            return Err(refuse(KIND, input, format!("it is longer than {MAX_TAG_LEN} characters")));
         }
         if !(first.is_ascii_alphanumeric() || first == '_') {
-            return Err(refuse(
-                KIND,
-                input,
-                "it must start with a letter, a digit or “_”",
-            ));
+            return Err(refuse(KIND, input, "it must start with a letter, a digit or “_”"));
         }
-        if let Some(bad) =
-            chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-        {
-            return Err(refuse(
-                KIND,
-                input,
-                format!("“{bad}” is not allowed; use letters, digits, “.”, “_” and “-”"),
-            ));
+        if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+            return Err(refuse(KIND, input, format!("“{bad}” is not allowed; use letters, digits, “.”, “_” and “-”")));
         }
         Ok(Tag(input.to_string()))
     }
@@ -184,24 +149,14 @@ impl Digest {
     pub fn parse(input: &str) -> Result<Self, NameError> {
         const KIND: &str = "digest";
         let Some((algorithm, encoded)) = input.split_once(':') else {
-            return Err(refuse(
-                KIND,
-                input,
-                "it must look like sha256:<64 hex digits>",
-            ));
+            return Err(refuse(KIND, input, "it must look like sha256:<64 hex digits>"));
         };
         let algorithm_ok = !algorithm.is_empty()
-            && algorithm.bytes().all(|b| {
-                b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || matches!(b, b'+' | b'.' | b'_' | b'-')
-            });
+            && algorithm
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'.' | b'_' | b'-'));
         if !algorithm_ok {
-            return Err(refuse(
-                KIND,
-                input,
-                "the algorithm must be lowercase, such as sha256",
-            ));
+            return Err(refuse(KIND, input, "the algorithm must be lowercase, such as sha256"));
         }
         let expected_len = match algorithm {
             "sha256" => Some(64),
@@ -209,27 +164,13 @@ impl Digest {
             _ => None,
         };
         if let Some(len) = expected_len {
-            if encoded.len() != len
-                || !encoded
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            {
-                return Err(refuse(
-                    KIND,
-                    input,
-                    format!("{algorithm} takes exactly {len} lowercase hex digits"),
-                ));
+            if encoded.len() != len || !encoded.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                return Err(refuse(KIND, input, format!("{algorithm} takes exactly {len} lowercase hex digits")));
             }
         } else if encoded.is_empty()
-            || !encoded
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+            || !encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
         {
-            return Err(refuse(
-                KIND,
-                input,
-                "the encoded part is empty or has characters a digest can't have",
-            ));
+            return Err(refuse(KIND, input, "the encoded part is empty or has characters a digest can't have"));
         }
         Ok(Digest(input.to_string()))
     }
@@ -302,16 +243,7 @@ mod tests {
 
     #[test]
     fn repository_names() {
-        let valid = [
-            "a",
-            "library/alpine",
-            "team/app/api",
-            "a.b",
-            "a_b",
-            "a__b",
-            "a---b",
-            "x9/y-z.w_v",
-        ];
+        let valid = ["a", "library/alpine", "team/app/api", "a.b", "a_b", "a__b", "a---b", "x9/y-z.w_v"];
         for name in valid {
             assert!(Repository::parse(name).is_ok(), "{name} should be valid");
         }
@@ -356,10 +288,7 @@ mod tests {
             let err = Tag::parse(tag).expect_err(tag);
             assert!(err.to_string().contains(why), "{tag}: {err}");
         }
-        assert!(Tag::parse(&"a".repeat(129))
-            .unwrap_err()
-            .reason
-            .contains("128"));
+        assert!(Tag::parse(&"a".repeat(129)).unwrap_err().reason.contains("128"));
     }
 
     #[test]
@@ -369,10 +298,7 @@ mod tests {
         assert_eq!(d.algorithm(), "sha256");
         assert_eq!(d.encoded(), hex);
         assert_eq!(d.short(), "sha256:aaaaaaaaaaaa");
-        assert!(
-            Digest::parse(&format!("sha256:{}", "A".repeat(64))).is_err(),
-            "uppercase hex"
-        );
+        assert!(Digest::parse(&format!("sha256:{}", "A".repeat(64))).is_err(), "uppercase hex");
         assert!(Digest::parse("sha256:abc").is_err(), "too short");
         assert!(Digest::parse(&format!("sha512:{}", "0".repeat(128))).is_ok());
         assert!(Digest::parse("nocolon").is_err());
@@ -383,10 +309,7 @@ mod tests {
     fn references() {
         assert!(matches!(Reference::parse("v1").unwrap(), Reference::Tag(_)));
         let digest = format!("sha256:{}", "0".repeat(64));
-        assert!(matches!(
-            Reference::parse(&digest).unwrap(),
-            Reference::Digest(_)
-        ));
+        assert!(matches!(Reference::parse(&digest).unwrap(), Reference::Digest(_)));
         assert_eq!(Reference::parse("sha256:zz").unwrap_err().kind, "digest");
     }
 }

@@ -15,11 +15,7 @@ pub fn next_link(header: &str) -> Option<String> {
                 return false;
             };
             name.trim().eq_ignore_ascii_case("rel")
-                && value
-                    .trim()
-                    .trim_matches('"')
-                    .split_whitespace()
-                    .any(|r| r.eq_ignore_ascii_case("next"))
+                && value.trim().trim_matches('"').split_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
         });
         is_next.then(|| target.trim().to_string())
     })
@@ -62,9 +58,7 @@ pub fn resolve(base: &str, target: &str) -> String {
         },
         None => ("", after_scheme),
     };
-    let origin = scheme
-        .map(|s| format!("{s}://{authority}"))
-        .unwrap_or_default();
+    let origin = scheme.map(|s| format!("{s}://{authority}")).unwrap_or_default();
     if let Some(rest) = target.strip_prefix("//") {
         return match scheme {
             Some(s) => format!("{s}://{rest}"),
@@ -108,14 +102,8 @@ mod tests {
     #[test]
     fn next_link_forms() {
         let table: [(&str, Option<&str>); 7] = [
-            (
-                r#"</v2/_catalog?last=b&n=2>; rel="next""#,
-                Some("/v2/_catalog?last=b&n=2"),
-            ),
-            (
-                r#"<https://r/v2/x/tags/list?next_page=abc>;rel=next"#,
-                Some("https://r/v2/x/tags/list?next_page=abc"),
-            ),
+            (r#"</v2/_catalog?last=b&n=2>; rel="next""#, Some("/v2/_catalog?last=b&n=2")),
+            (r#"<https://r/v2/x/tags/list?next_page=abc>;rel=next"#, Some("https://r/v2/x/tags/list?next_page=abc")),
             (r#"</a>; rel="prev", </b>; rel="next""#, Some("/b")),
             (r#"</a,b>; rel="next""#, Some("/a,b")),
             (r#"</a>; rel="first next""#, Some("/a")),
@@ -130,32 +118,12 @@ mod tests {
     #[test]
     fn resolution() {
         let table = [
-            (
-                "http://r:5000/v2/_catalog?n=2",
-                "/v2/_catalog?last=b&n=2",
-                "http://r:5000/v2/_catalog?last=b&n=2",
-            ),
-            (
-                "http://r:5000/v2/_catalog",
-                "https://other/v2/_catalog?x",
-                "https://other/v2/_catalog?x",
-            ),
-            (
-                "http://r:5000/v2/a/tags/list",
-                "list?last=x",
-                "http://r:5000/v2/a/tags/list?last=x",
-            ),
-            (
-                "http://r:5000/v2/a/tags/list?n=1",
-                "?last=x",
-                "http://r:5000/v2/a/tags/list?last=x",
-            ),
+            ("http://r:5000/v2/_catalog?n=2", "/v2/_catalog?last=b&n=2", "http://r:5000/v2/_catalog?last=b&n=2"),
+            ("http://r:5000/v2/_catalog", "https://other/v2/_catalog?x", "https://other/v2/_catalog?x"),
+            ("http://r:5000/v2/a/tags/list", "list?last=x", "http://r:5000/v2/a/tags/list?last=x"),
+            ("http://r:5000/v2/a/tags/list?n=1", "?last=x", "http://r:5000/v2/a/tags/list?last=x"),
             ("https://r/v2/a", "//cdn/x", "https://cdn/x"),
-            (
-                "/v2/_catalog?n=1000",
-                "/v2/_catalog?last=z&n=1000",
-                "/v2/_catalog?last=z&n=1000",
-            ),
+            ("/v2/_catalog?n=1000", "/v2/_catalog?last=z&n=1000", "/v2/_catalog?last=z&n=1000"),
             ("/v2/a/tags/list", "list?last=x", "/v2/a/tags/list?last=x"),
             ("http://r:5000", "/v2/x", "http://r:5000/v2/x"),
         ];

@@ -39,8 +39,7 @@ impl RegistryUrl {
         let input = input.trim();
         if input.is_empty() {
             return Err(RegistryUrlError(
-                "Enter a registry address, such as http://127.0.0.1:5000, or choose “same origin”."
-                    .into(),
+                "Enter a registry address, such as http://127.0.0.1:5000, or choose “same origin”.".into(),
             ));
         }
         if input.eq_ignore_ascii_case(Self::SAME_ORIGIN) || input == "/" {
@@ -55,9 +54,7 @@ impl RegistryUrl {
             }
         };
         if scheme != "http" && scheme != "https" {
-            return Err(RegistryUrlError(format!(
-                "“{scheme}:” is not supported: use http:// or https://."
-            )));
+            return Err(RegistryUrlError(format!("“{scheme}:” is not supported: use http:// or https://.")));
         }
         let rest = rest.trim_end_matches('/');
         let rest = rest.strip_suffix("/v2").unwrap_or(rest);
@@ -78,10 +75,7 @@ impl RegistryUrl {
                 }
             }
         }
-        Ok(RegistryUrl::Origin(format!(
-            "{scheme}://{}",
-            authority.to_ascii_lowercase()
-        )))
+        Ok(RegistryUrl::Origin(format!("{scheme}://{}", authority.to_ascii_lowercase())))
     }
 
     /// The prefix every API path is appended to ("" for the same origin).
@@ -139,19 +133,13 @@ pub fn ping(registry: &RegistryUrl) -> HttpRequest {
 
 /// `GET /v2/_catalog?n=`: the first catalog page.
 pub fn catalog(registry: &RegistryUrl, page_size: usize) -> HttpRequest {
-    HttpRequest::new(
-        Method::Get,
-        registry.api_url(&format!("_catalog?n={page_size}")),
-    )
+    HttpRequest::new(Method::Get, registry.api_url(&format!("_catalog?n={page_size}")))
 }
 
 /// `GET /v2/<name>/tags/list`: no Accept list here (Artifactory answered 406 to it) and no `n`
 /// (distribution 2.8 ignores it; newer ones page with Link, which is followed).
 pub fn tag_list(registry: &RegistryUrl, repository: &Repository) -> HttpRequest {
-    HttpRequest::new(
-        Method::Get,
-        registry.api_url(&format!("{repository}/tags/list")),
-    )
+    HttpRequest::new(Method::Get, registry.api_url(&format!("{repository}/tags/list")))
 }
 
 /// A GET of a page URL given by a `Link` header.
@@ -160,23 +148,13 @@ pub fn next_page(url: &str) -> HttpRequest {
 }
 
 /// `GET /v2/<name>/manifests/<reference>` with the full Accept list.
-pub fn manifest_get(
-    registry: &RegistryUrl,
-    repository: &Repository,
-    reference: &Reference,
-) -> HttpRequest {
-    HttpRequest::new(Method::Get, manifest_url(registry, repository, reference))
-        .header("Accept", MANIFEST_ACCEPT)
+pub fn manifest_get(registry: &RegistryUrl, repository: &Repository, reference: &Reference) -> HttpRequest {
+    HttpRequest::new(Method::Get, manifest_url(registry, repository, reference)).header("Accept", MANIFEST_ACCEPT)
 }
 
 /// `HEAD /v2/<name>/manifests/<reference>` with the full Accept list (for the digest header).
-pub fn manifest_head(
-    registry: &RegistryUrl,
-    repository: &Repository,
-    reference: &Reference,
-) -> HttpRequest {
-    HttpRequest::new(Method::Head, manifest_url(registry, repository, reference))
-        .header("Accept", MANIFEST_ACCEPT)
+pub fn manifest_head(registry: &RegistryUrl, repository: &Repository, reference: &Reference) -> HttpRequest {
+    HttpRequest::new(Method::Head, manifest_url(registry, repository, reference)).header("Accept", MANIFEST_ACCEPT)
 }
 
 /// `PUT /v2/<name>/manifests/<reference>`: the exact bytes, as bytes, with the manifest's own
@@ -195,10 +173,7 @@ pub fn manifest_put(
 
 /// `GET /v2/<name>/blobs/<digest>`.
 pub fn blob_get(registry: &RegistryUrl, repository: &Repository, digest: &Digest) -> HttpRequest {
-    HttpRequest::new(
-        Method::Get,
-        registry.api_url(&format!("{repository}/blobs/{digest}")),
-    )
+    HttpRequest::new(Method::Get, registry.api_url(&format!("{repository}/blobs/{digest}")))
 }
 
 fn manifest_url(registry: &RegistryUrl, repository: &Repository, reference: &Reference) -> String {
@@ -213,48 +188,20 @@ mod tests {
     fn registry_addresses() {
         let ok = [
             ("same-origin", RegistryUrl::SameOrigin),
-            (
-                "http://127.0.0.1:5000",
-                RegistryUrl::Origin("http://127.0.0.1:5000".into()),
-            ),
-            (
-                "http://127.0.0.1:5000/",
-                RegistryUrl::Origin("http://127.0.0.1:5000".into()),
-            ),
-            (
-                "http://127.0.0.1:5000/v2/",
-                RegistryUrl::Origin("http://127.0.0.1:5000".into()),
-            ),
-            (
-                "127.0.0.1:5000",
-                RegistryUrl::Origin("http://127.0.0.1:5000".into()),
-            ),
-            (
-                "localhost:5000",
-                RegistryUrl::Origin("http://localhost:5000".into()),
-            ),
-            (
-                "registry.example.com",
-                RegistryUrl::Origin("https://registry.example.com".into()),
-            ),
-            (
-                "HTTPS://Registry.Example.com",
-                RegistryUrl::Origin("https://registry.example.com".into()),
-            ),
+            ("http://127.0.0.1:5000", RegistryUrl::Origin("http://127.0.0.1:5000".into())),
+            ("http://127.0.0.1:5000/", RegistryUrl::Origin("http://127.0.0.1:5000".into())),
+            ("http://127.0.0.1:5000/v2/", RegistryUrl::Origin("http://127.0.0.1:5000".into())),
+            ("127.0.0.1:5000", RegistryUrl::Origin("http://127.0.0.1:5000".into())),
+            ("localhost:5000", RegistryUrl::Origin("http://localhost:5000".into())),
+            ("registry.example.com", RegistryUrl::Origin("https://registry.example.com".into())),
+            ("HTTPS://Registry.Example.com", RegistryUrl::Origin("https://registry.example.com".into())),
         ];
         for (input, expected) in ok {
             assert_eq!(RegistryUrl::parse(input).unwrap(), expected, "{input}");
         }
-        for bad in [
-            "",
-            "ftp://x",
-            "http://",
-            "http://host/some/path",
-            "http://user@host",
-            "ftp:x",
-            "host:99999",
-            "host:",
-        ] {
+        for bad in
+            ["", "ftp://x", "http://", "http://host/some/path", "http://user@host", "ftp:x", "host:99999", "host:"]
+        {
             assert!(RegistryUrl::parse(bad).is_err(), "{bad}");
         }
     }
@@ -266,35 +213,16 @@ mod tests {
         let tag = Reference::parse("v1").unwrap();
         let table = [
             (ping(&reg), Method::Get, "http://r:5000/v2/"),
-            (
-                catalog(&reg, 1000),
-                Method::Get,
-                "http://r:5000/v2/_catalog?n=1000",
-            ),
-            (
-                tag_list(&reg, &repo),
-                Method::Get,
-                "http://r:5000/v2/team/app/api/tags/list",
-            ),
-            (
-                manifest_get(&reg, &repo, &tag),
-                Method::Get,
-                "http://r:5000/v2/team/app/api/manifests/v1",
-            ),
-            (
-                manifest_head(&reg, &repo, &tag),
-                Method::Head,
-                "http://r:5000/v2/team/app/api/manifests/v1",
-            ),
+            (catalog(&reg, 1000), Method::Get, "http://r:5000/v2/_catalog?n=1000"),
+            (tag_list(&reg, &repo), Method::Get, "http://r:5000/v2/team/app/api/tags/list"),
+            (manifest_get(&reg, &repo, &tag), Method::Get, "http://r:5000/v2/team/app/api/manifests/v1"),
+            (manifest_head(&reg, &repo, &tag), Method::Head, "http://r:5000/v2/team/app/api/manifests/v1"),
         ];
         for (request, method, url) in table {
             assert_eq!(request.method, method);
             assert_eq!(request.url, url);
         }
-        assert_eq!(
-            manifest_get(&reg, &repo, &tag).headers.get("accept"),
-            Some(MANIFEST_ACCEPT)
-        );
+        assert_eq!(manifest_get(&reg, &repo, &tag).headers.get("accept"), Some(MANIFEST_ACCEPT));
         assert_eq!(tag_list(&reg, &repo).headers.get("accept"), None);
         let put = manifest_put(&reg, &repo, &tag, "application/x", b"{}".to_vec());
         assert_eq!(put.headers.get("Content-Type"), Some("application/x"));

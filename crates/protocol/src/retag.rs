@@ -16,10 +16,7 @@ use crate::names::{Digest, NameError, Reference, Repository, Tag};
 pub fn parse_targets(input: &str) -> Result<Vec<Tag>, Vec<NameError>> {
     let mut tags: Vec<Tag> = Vec::new();
     let mut errors = Vec::new();
-    for word in input
-        .split([',', ' ', '\n', '\t'])
-        .filter(|w| !w.is_empty())
-    {
+    for word in input.split([',', ' ', '\n', '\t']).filter(|w| !w.is_empty()) {
         match Tag::parse(word) {
             Ok(tag) if !tags.contains(&tag) => tags.push(tag),
             Ok(_) => {}
@@ -30,11 +27,7 @@ pub fn parse_targets(input: &str) -> Result<Vec<Tag>, Vec<NameError>> {
         return Err(errors);
     }
     if tags.is_empty() {
-        return Err(vec![NameError {
-            kind: "tag",
-            input: String::new(),
-            reason: "enter at least one new tag".into(),
-        }]);
+        return Err(vec![NameError { kind: "tag", input: String::new(), reason: "enter at least one new tag".into() }]);
     }
     Ok(tags)
 }
@@ -75,11 +68,7 @@ pub struct RetagPlan {
 
 impl RetagPlan {
     /// Builds the plan from each target's current digest (`None`: the tag does not exist).
-    pub fn new(
-        repository: Repository,
-        source: Digest,
-        current: Vec<(Tag, Option<Digest>)>,
-    ) -> Self {
+    pub fn new(repository: Repository, source: Digest, current: Vec<(Tag, Option<Digest>)>) -> Self {
         let targets = current
             .into_iter()
             .map(|(tag, digest)| {
@@ -91,26 +80,17 @@ impl RetagPlan {
                 PlannedTarget { tag, state }
             })
             .collect();
-        RetagPlan {
-            repository,
-            source,
-            targets,
-        }
+        RetagPlan { repository, source, targets }
     }
 
     /// Targets that would move from another image.
     pub fn moves(&self) -> impl Iterator<Item = &PlannedTarget> {
-        self.targets
-            .iter()
-            .filter(|t| matches!(t.state, TargetState::Moves { .. }))
+        self.targets.iter().filter(|t| matches!(t.state, TargetState::Moves { .. }))
     }
 
     /// The moving targets not confirmed in `confirmed`: while any remain, nothing may be sent.
     pub fn blocked_by<'a>(&'a self, confirmed: &'a [Tag]) -> Vec<&'a Tag> {
-        self.moves()
-            .map(|t| &t.tag)
-            .filter(|tag| !confirmed.contains(tag))
-            .collect()
+        self.moves().map(|t| &t.tag).filter(|tag| !confirmed.contains(tag)).collect()
     }
 }
 
@@ -144,15 +124,7 @@ pub struct RetagReport {
 impl RetagReport {
     /// Every target stored with a digest equal to the source's (or the header hidden).
     pub fn all_stored(&self) -> bool {
-        self.outcomes.iter().all(|(_, o)| {
-            matches!(
-                o,
-                TargetOutcome::Stored {
-                    matches_source: Some(true) | None,
-                    ..
-                }
-            )
-        })
+        self.outcomes.iter().all(|(_, o)| matches!(o, TargetOutcome::Stored { matches_source: Some(true) | None, .. }))
     }
 }
 
@@ -171,21 +143,14 @@ pub async fn execute<T: Transport>(
             names.join(", ")
         )));
     }
-    let manifest = registry
-        .manifest_get(&plan.repository, &Reference::Digest(plan.source.clone()))
-        .await?;
+    let manifest = registry.manifest_get(&plan.repository, &Reference::Digest(plan.source.clone())).await?;
     if manifest.media_type.is_schema1() {
-        return Err(Error::Unsupported(
-            crate::manifest::SCHEMA1_EXPLANATION.to_string(),
-        ));
+        return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
     }
     let mut outcomes = Vec::with_capacity(plan.targets.len());
     for target in &plan.targets {
         let reference = Reference::Tag(target.tag.clone());
-        let outcome = match registry
-            .manifest_put(&plan.repository, &reference, &manifest)
-            .await
-        {
+        let outcome = match registry.manifest_put(&plan.repository, &reference, &manifest).await {
             Ok(put) => TargetOutcome::Stored {
                 matches_source: put.digest.as_deref().map(|d| d == manifest.digest.as_str()),
                 registry_digest: put.digest,
@@ -194,11 +159,7 @@ pub async fn execute<T: Transport>(
         };
         outcomes.push((target.tag.clone(), outcome));
     }
-    Ok(RetagReport {
-        source: manifest.digest,
-        source_header: manifest.header_check,
-        outcomes,
-    })
+    Ok(RetagReport { source: manifest.digest, source_header: manifest.header_check, outcomes })
 }
 
 #[cfg(test)]
@@ -211,16 +172,11 @@ mod tests {
 
     #[test]
     fn targets_parse_and_report_every_bad_name() {
-        assert_eq!(
-            parse_targets("a, b  a\nc").unwrap(),
-            [tag("a"), tag("b"), tag("c")]
-        );
+        assert_eq!(parse_targets("a, b  a\nc").unwrap(), [tag("a"), tag("b"), tag("c")]);
         let errors = parse_targets("ok bad/one .two").unwrap_err();
         assert_eq!(errors.len(), 2);
         assert!(errors[0].to_string().contains("bad/one"));
-        assert!(parse_targets("  ").unwrap_err()[0]
-            .reason
-            .contains("at least one"));
+        assert!(parse_targets("  ").unwrap_err()[0].reason.contains("at least one"));
     }
 
     #[test]
@@ -230,21 +186,10 @@ mod tests {
         let plan = RetagPlan::new(
             Repository::parse("r").unwrap(),
             source.clone(),
-            vec![
-                (tag("new"), None),
-                (tag("same"), Some(source)),
-                (tag("moved"), Some(other.clone())),
-            ],
+            vec![(tag("new"), None), (tag("same"), Some(source)), (tag("moved"), Some(other.clone()))],
         );
         let states: Vec<&TargetState> = plan.targets.iter().map(|t| &t.state).collect();
-        assert_eq!(
-            states,
-            [
-                &TargetState::New,
-                &TargetState::AlreadySource,
-                &TargetState::Moves { from: other }
-            ]
-        );
+        assert_eq!(states, [&TargetState::New, &TargetState::AlreadySource, &TargetState::Moves { from: other }]);
         assert_eq!(plan.blocked_by(&[]), [&tag("moved")]);
         assert!(plan.blocked_by(&[tag("moved")]).is_empty());
     }

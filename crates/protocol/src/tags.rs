@@ -38,10 +38,7 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 }
 
 fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
-    let end = s
-        .iter()
-        .position(|c| !c.is_ascii_digit())
-        .unwrap_or(s.len());
+    let end = s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len());
     s.split_at(end)
 }
 
@@ -85,10 +82,7 @@ impl SortOrder {
 /// Filters by a case-insensitive substring (all words must appear) and sorts.
 pub fn filter_and_sort(items: &[String], filter: &str, order: SortOrder) -> Vec<String> {
     // ASCII case folding: names and tags are ASCII, and full Unicode tables cost page weight.
-    let words: Vec<String> = filter
-        .split_ascii_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
+    let words: Vec<String> = filter.split_ascii_whitespace().map(str::to_ascii_lowercase).collect();
     let mut out: Vec<String> = items
         .iter()
         .filter(|item| {
@@ -108,10 +102,7 @@ pub fn filter_and_sort(items: &[String], filter: &str, order: SortOrder) -> Vec<
 /// A stable colour hue (0–359) for a digest, so tags sharing an image look alike at a glance.
 pub fn digest_hue(digest: &str) -> u16 {
     let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
-    let prefix = hex
-        .get(..4)
-        .and_then(|h| u16::from_str_radix(h, 16).ok())
-        .unwrap_or(0);
+    let prefix = hex.get(..4).and_then(|h| u16::from_str_radix(h, 16).ok()).unwrap_or(0);
     prefix % 360
 }
 
@@ -121,12 +112,10 @@ mod tests {
 
     #[test]
     fn versions_sort_naturally() {
-        let tags: Vec<String> = [
-            "v1.10", "v1.9", "v1.2", "latest", "v10.0", "v2.0-rc1", "v2.0", "1", "01", "a",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let tags: Vec<String> = ["v1.10", "v1.9", "v1.2", "latest", "v10.0", "v2.0-rc1", "v2.0", "1", "01", "a"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(
             filter_and_sort(&tags, "", SortOrder::NaturalAscending),
             ["1", "01", "a", "latest", "v1.2", "v1.9", "v1.10", "v2.0", "v2.0-rc1", "v10.0"]
@@ -138,26 +127,14 @@ mod tests {
 
     #[test]
     fn numbers_beyond_u64_compare() {
-        assert_eq!(
-            natural_cmp("x99999999999999999999999", "x100000000000000000000000"),
-            Ordering::Less
-        );
+        assert_eq!(natural_cmp("x99999999999999999999999", "x100000000000000000000000"), Ordering::Less);
     }
 
     #[test]
     fn filter_words() {
-        let tags: Vec<String> = ["v1.0-alpine", "v1.0-debian", "V2-Alpine"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            filter_and_sort(&tags, "alpine", SortOrder::NaturalAscending),
-            ["V2-Alpine", "v1.0-alpine"]
-        );
-        assert_eq!(
-            filter_and_sort(&tags, "v1 alp", SortOrder::NaturalAscending),
-            ["v1.0-alpine"]
-        );
+        let tags: Vec<String> = ["v1.0-alpine", "v1.0-debian", "V2-Alpine"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(filter_and_sort(&tags, "alpine", SortOrder::NaturalAscending), ["V2-Alpine", "v1.0-alpine"]);
+        assert_eq!(filter_and_sort(&tags, "v1 alp", SortOrder::NaturalAscending), ["v1.0-alpine"]);
         assert!(filter_and_sort(&tags, "zzz", SortOrder::NaturalAscending).is_empty());
     }
 

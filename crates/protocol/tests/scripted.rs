@@ -15,16 +15,17 @@ use wharf_protocol::{Error, Registry};
 /// One expected exchange.
 struct Row {
     method: Method,
-    url: &'static str,
+    url: String,
     response: Result<HttpResponse, TransportError>,
 }
 
-fn row(method: Method, url: &'static str, response: HttpResponse) -> Row {
-    Row {
-        method,
-        url,
-        response: Ok(response),
-    }
+fn row(method: Method, url: impl Into<String>, response: HttpResponse) -> Row {
+    Row { method, url: url.into(), response: Ok(response) }
+}
+
+/// Where the client GETs a manifest of repository `app` by digest.
+fn by_digest_url(digest: &impl std::fmt::Display) -> String {
+    format!("http://r:5000/v2/app/manifests/{digest}")
 }
 
 #[derive(Default)]
@@ -35,18 +36,11 @@ struct Script {
 
 impl Script {
     fn new(rows: Vec<Row>) -> Self {
-        Script {
-            rows: RefCell::new(rows.into()),
-            sent: RefCell::default(),
-        }
+        Script { rows: RefCell::new(rows.into()), sent: RefCell::default() }
     }
 
     fn assert_done(&self) {
-        assert!(
-            self.rows.borrow().is_empty(),
-            "{} scripted exchanges were never requested",
-            self.rows.borrow().len()
-        );
+        assert!(self.rows.borrow().is_empty(), "{} scripted exchanges were never requested", self.rows.borrow().len());
     }
 }
 
@@ -57,11 +51,7 @@ impl Transport for &Script {
             .borrow_mut()
             .pop_front()
             .unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url));
-        assert_eq!(
-            (request.method, request.url.as_str()),
-            (row.method, row.url),
-            "request out of script"
-        );
+        assert_eq!((request.method, request.url.as_str()), (row.method, row.url.as_str()), "request out of script");
         self.sent.borrow_mut().push(request);
         row.response
     }
@@ -74,9 +64,7 @@ fn registry(script: &Script) -> Registry<&Script> {
 }
 
 fn json(status: u16, body: &str) -> HttpResponse {
-    HttpResponse::status(status)
-        .header("Content-Type", "application/json")
-        .body(body)
+    HttpResponse::status(status).header("Content-Type", "application/json").body(body)
 }
 
 #[test]
@@ -85,21 +73,15 @@ fn catalog_follows_relative_links_until_none() {
         row(
             Method::Get,
             "http://r:5000/v2/_catalog?n=1000",
-            json(200, r#"{"repositories":["a","b"]}"#)
-                .header("Link", r#"</v2/_catalog?last=b&n=1000>; rel="next""#),
+            json(200, r#"{"repositories":["a","b"]}"#).header("Link", r#"</v2/_catalog?last=b&n=1000>; rel="next""#),
         ),
         row(
             Method::Get,
             "http://r:5000/v2/_catalog?last=b&n=1000",
-            json(200, r#"{"repositories":["c"]}"#)
-                .header("Link", r#"</v2/_catalog?last=c&n=1000>; rel="next""#),
+            json(200, r#"{"repositories":["c"]}"#).header("Link", r#"</v2/_catalog?last=c&n=1000>; rel="next""#),
         ),
         // distribution sends a Link whenever a page is full, so the last page may be empty.
-        row(
-            Method::Get,
-            "http://r:5000/v2/_catalog?last=c&n=1000",
-            json(200, r#"{"repositories":[]}"#),
-        ),
+        row(Method::Get, "http://r:5000/v2/_catalog?last=c&n=1000", json(200, r#"{"repositories":[]}"#)),
     ]);
     let listing = pollster::block_on(registry(&script).catalog()).unwrap();
     assert_eq!(listing.items, ["a", "b", "c"]);
@@ -109,15 +91,8 @@ fn catalog_follows_relative_links_until_none() {
 
 #[test]
 fn catalog_link_loop_is_an_error_not_a_hang() {
-    let looping = || {
-        json(200, r#"{"repositories":["a"]}"#)
-            .header("Link", r#"</v2/_catalog?n=1000>; rel="next""#)
-    };
-    let script = Script::new(vec![row(
-        Method::Get,
-        "http://r:5000/v2/_catalog?n=1000",
-        looping(),
-    )]);
+    let looping = || json(200, r#"{"repositories":["a"]}"#).header("Link", r#"</v2/_catalog?n=1000>; rel="next""#);
+    let script = Script::new(vec![row(Method::Get, "http://r:5000/v2/_catalog?n=1000", looping())]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
     assert!(err.headline().contains("leads back"), "{err}");
 }
@@ -135,24 +110,15 @@ fn catalog_refused_gives_envelope_and_html_errors() {
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
     assert!(err.is_unauthorized());
     assert_eq!(err.registry_errors()[0].code, "UNAUTHORIZED");
-    assert!(err.registry_errors()[0]
-        .detail
-        .as_deref()
-        .unwrap()
-        .contains("catalog"));
+    assert!(err.registry_errors()[0].detail.as_deref().unwrap().contains("catalog"));
 
     let script = Script::new(vec![row(
         Method::Get,
         "http://r:5000/v2/_catalog?n=1000",
-        HttpResponse::status(404)
-            .header("Content-Type", "text/html")
-            .body("<html><title>Not Found</title></html>"),
+        HttpResponse::status(404).header("Content-Type", "text/html").body("<html><title>Not Found</title></html>"),
     )]);
     let err = pollster::block_on(registry(&script).catalog()).unwrap_err();
-    assert!(
-        err.headline().contains("HTML page titled “Not Found”"),
-        "{err}"
-    );
+    assert!(err.headline().contains("HTML page titled “Not Found”"), "{err}");
     assert!(err.is_not_found());
 }
 
@@ -194,8 +160,7 @@ fn tag_lists_null_404_and_paged() {
         row(
             Method::Get,
             "http://r:5000/v2/team/app/tags/list",
-            json(200, r#"{"name":"team/app","tags":["v1","v2"]}"#)
-                .header("Link", r#"<list?last=v2&n=2>; rel="next""#),
+            json(200, r#"{"name":"team/app","tags":["v1","v2"]}"#).header("Link", r#"<list?last=v2&n=2>; rel="next""#),
         ),
         row(
             Method::Get,
@@ -214,18 +179,14 @@ const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.im
 fn manifest_response() -> HttpResponse {
     HttpResponse::status(200)
         .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        .header(
-            "Docker-Content-Digest",
-            sha256_of(MANIFEST.as_bytes()).to_string(),
-        )
+        .header("Docker-Content-Digest", sha256_of(MANIFEST.as_bytes()).to_string())
         .body(MANIFEST)
 }
 
 #[test]
 fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     let digest = sha256_of(MANIFEST.as_bytes());
-    let get_url: &'static str =
-        Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
+    let get_url = by_digest_url(&digest);
     let script = Script::new(vec![
         row(Method::Get, get_url, manifest_response()),
         row(
@@ -237,41 +198,23 @@ fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
         ),
     ]);
     let repo = Repository::parse("app").unwrap();
-    let plan = RetagPlan::new(
-        repo,
-        digest.clone(),
-        vec![(Tag::parse("v2").unwrap(), None)],
-    );
+    let plan = RetagPlan::new(repo, digest.clone(), vec![(Tag::parse("v2").unwrap(), None)]);
     let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
     script.assert_done();
     let sent = script.sent.borrow();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[1].body, MANIFEST.as_bytes(), "the exact bytes are PUT");
-    assert_eq!(
-        sent[1].headers.get("Content-Type"),
-        Some("application/vnd.oci.image.manifest.v1+json")
-    );
-    assert!(sent[0]
-        .headers
-        .get("Accept")
-        .unwrap()
-        .contains("application/vnd.oci.image.index.v1+json"));
+    assert_eq!(sent[1].headers.get("Content-Type"), Some("application/vnd.oci.image.manifest.v1+json"));
+    assert!(sent[0].headers.get("Accept").unwrap().contains("application/vnd.oci.image.index.v1+json"));
     assert_eq!(report.source, digest);
     assert!(report.all_stored());
-    assert!(matches!(
-        &report.outcomes[0].1,
-        TargetOutcome::Stored {
-            matches_source: Some(true),
-            ..
-        }
-    ));
+    assert!(matches!(&report.outcomes[0].1, TargetOutcome::Stored { matches_source: Some(true), .. }));
 }
 
 #[test]
 fn retag_failure_carries_code_message_detail() {
     let digest = sha256_of(MANIFEST.as_bytes());
-    let get_url: &'static str =
-        Box::leak(format!("http://r:5000/v2/app/manifests/{digest}").into_boxed_str());
+    let get_url = by_digest_url(&digest);
     let script = Script::new(vec![
         row(Method::Get, get_url, manifest_response()),
         row(
@@ -283,20 +226,13 @@ fn retag_failure_carries_code_message_detail() {
             ),
         ),
     ]);
-    let plan = RetagPlan::new(
-        Repository::parse("app").unwrap(),
-        digest,
-        vec![(Tag::parse("v2").unwrap(), None)],
-    );
+    let plan = RetagPlan::new(Repository::parse("app").unwrap(), digest, vec![(Tag::parse("v2").unwrap(), None)]);
     let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
-    let TargetOutcome::Failed(err) = &report.outcomes[0].1 else {
-        panic!("{report:?}")
-    };
+    let TargetOutcome::Failed(err) = &report.outcomes[0].1 else { panic!("{report:?}") };
     assert_eq!(err.status(), Some(400));
     let headline = err.headline();
     assert!(
-        headline
-            .contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:44136fa3"),
+        headline.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (detail: sha256:44136fa3"),
         "{headline}"
     );
     assert!(!report.all_stored());
@@ -319,20 +255,13 @@ fn unconfirmed_move_sends_nothing() {
 #[test]
 fn retag_refuses_a_manifest_whose_bytes_do_not_match_the_digest() {
     let claimed = sha256_of(b"something else");
-    let get_url: &'static str =
-        Box::leak(format!("http://r:5000/v2/app/manifests/{claimed}").into_boxed_str());
+    let get_url = by_digest_url(&claimed);
     let script = Script::new(vec![row(
         Method::Get,
         get_url,
-        HttpResponse::status(200)
-            .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-            .body(MANIFEST),
+        HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(MANIFEST),
     )]);
-    let plan = RetagPlan::new(
-        Repository::parse("app").unwrap(),
-        claimed,
-        vec![(Tag::parse("v2").unwrap(), None)],
-    );
+    let plan = RetagPlan::new(Repository::parse("app").unwrap(), claimed, vec![(Tag::parse("v2").unwrap(), None)]);
     let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }));
     assert_eq!(script.sent.borrow().len(), 1, "no PUT after a mismatch");
@@ -344,8 +273,7 @@ fn digest_lookup_falls_back_to_get_when_the_header_is_hidden() {
         row(
             Method::Head,
             "http://r:5000/v2/app/manifests/v1",
-            HttpResponse::status(200)
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+            HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
         ),
         row(
             Method::Get,
@@ -354,19 +282,13 @@ fn digest_lookup_falls_back_to_get_when_the_header_is_hidden() {
                 .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
                 .body(MANIFEST),
         ),
-        row(
-            Method::Head,
-            "http://r:5000/v2/app/manifests/gone",
-            HttpResponse::status(404),
-        ),
+        row(Method::Head, "http://r:5000/v2/app/manifests/gone", HttpResponse::status(404)),
     ]);
     let reg = registry(&script);
     let repo = Repository::parse("app").unwrap();
-    let digest =
-        pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("v1").unwrap())).unwrap();
+    let digest = pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("v1").unwrap())).unwrap();
     assert_eq!(digest, Some(sha256_of(MANIFEST.as_bytes())));
-    let missing =
-        pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("gone").unwrap())).unwrap();
+    let missing = pollster::block_on(reg.manifest_digest(&repo, &Reference::parse("gone").unwrap())).unwrap();
     assert_eq!(missing, None);
     script.assert_done();
 }
@@ -387,27 +309,13 @@ fn ping_outcomes() {
         ),
         Row {
             method: Method::Get,
-            url: "http://r:5000/v2/",
-            response: Err(TransportError::CorsBlocked {
-                origin: "http://ui".into(),
-            }),
+            url: "http://r:5000/v2/".into(),
+            response: Err(TransportError::CorsBlocked { origin: "http://ui".into() }),
         },
     ]);
     let reg = registry(&script);
-    assert_eq!(
-        pollster::block_on(reg.ping()).unwrap(),
-        Ping::Open {
-            api_version: Some("registry/2.0".into())
-        }
-    );
-    assert!(matches!(
-        pollster::block_on(reg.ping()).unwrap(),
-        Ping::NeedsLogin { challenge: Some(_) }
-    ));
+    assert_eq!(pollster::block_on(reg.ping()).unwrap(), Ping::Open { api_version: Some("registry/2.0".into()) });
+    assert!(matches!(pollster::block_on(reg.ping()).unwrap(), Ping::NeedsLogin { challenge: Some(_) }));
     let err = pollster::block_on(reg.ping()).unwrap_err();
-    assert!(
-        err.advice().contains("Access-Control-Allow-Origin"),
-        "{}",
-        err.advice()
-    );
+    assert!(err.advice().contains("Access-Control-Allow-Origin"), "{}", err.advice());
 }

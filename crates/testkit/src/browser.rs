@@ -43,11 +43,7 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
                 Ok(client) => break client,
                 Err(e) if Instant::now() > deadline => {
                     panic!("could not start a browser session: {e}")
@@ -72,15 +68,8 @@ impl Browser {
     pub async fn wait_js(&self, expression: &str) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let value = self
-                .client
-                .execute(&format!("return ({expression});"), vec![])
-                .await
-                .expect("execute script");
-            let truthy = !(value.is_null()
-                || value == json!(false)
-                || value == json!("")
-                || value == json!(0));
+            let value = self.client.execute(&format!("return ({expression});"), vec![]).await.expect("execute script");
+            let truthy = !(value.is_null() || value == json!(false) || value == json!("") || value == json!(0));
             if truthy {
                 return value;
             }
@@ -93,11 +82,7 @@ impl Browser {
 
     /// Text of the first element matching a selector.
     pub async fn text(&self, selector: &str) -> String {
-        self.wait_css(selector)
-            .await
-            .text()
-            .await
-            .expect("element text")
+        self.wait_css(selector).await.text().await.expect("element text")
     }
 
     /// Saves a PNG screenshot to `path`.

@@ -21,11 +21,7 @@ pub struct Blob {
 impl Blob {
     /// A blob of these bytes.
     pub fn new(bytes: Vec<u8>, media_type: &str) -> Blob {
-        Blob {
-            digest: sha256_of(&bytes).to_string(),
-            bytes,
-            media_type: media_type.to_string(),
-        }
+        Blob { digest: sha256_of(&bytes).to_string(), bytes, media_type: media_type.to_string() }
     }
 
     /// Its descriptor.
@@ -44,9 +40,7 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         header.set_mode(0o755);
         header.set_mtime(1_700_000_000);
         header.set_cksum();
-        builder
-            .append_data(&mut header, path, *content)
-            .expect("tar entry");
+        builder.append_data(&mut header, path, *content).expect("tar entry");
     }
     builder.finish().expect("tar");
     drop(builder);
@@ -55,9 +49,7 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// A gzipped tar holding the given files (no gzip timestamp, so the digest is stable).
 pub fn layer(files: &[(&str, &[u8])], media_type: &str) -> Blob {
-    let mut gz: GzEncoder<Vec<u8>> = GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), Compression::default());
+    let mut gz: GzEncoder<Vec<u8>> = GzBuilder::new().mtime(0).write(Vec::new(), Compression::default());
     gz.write_all(&tar_of(files)).expect("gzip");
     Blob::new(gz.finish().expect("gzip"), media_type)
 }
@@ -146,11 +138,8 @@ pub fn image(spec: &ImageSpec) -> Image {
         // diff_id = digest of the uncompressed tar.
         .map(|(path, content)| sha256_of(&tar_of(&[(path, content.as_slice())])).to_string())
         .collect();
-    let labels: serde_json::Map<String, Value> = spec
-        .labels
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+    let labels: serde_json::Map<String, Value> =
+        spec.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let mut history: Vec<Value> = spec
         .layer_files
         .iter()
@@ -178,11 +167,7 @@ pub fn image(spec: &ImageSpec) -> Image {
         }),
         spec.format.manifest_type(),
     );
-    Image {
-        config,
-        layers,
-        manifest,
-    }
+    Image { config, layers, manifest }
 }
 
 /// A buildx-style attestation manifest for `subject` (an in-toto provenance statement as layer).
@@ -199,17 +184,12 @@ pub fn attestation_for(subject: &Blob) -> Image {
         wharf_protocol::media::OCI_CONFIG,
     );
     let mut layer_descriptor = layer.descriptor();
-    layer_descriptor["annotations"] =
-        json!({ "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" });
+    layer_descriptor["annotations"] = json!({ "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" });
     let manifest = json_blob(
         &json!({ "schemaVersion": 2, "mediaType": wharf_protocol::media::OCI_MANIFEST, "config": config.descriptor(), "layers": [layer_descriptor] }),
         wharf_protocol::media::OCI_MANIFEST,
     );
-    Image {
-        config,
-        layers: vec![layer],
-        manifest,
-    }
+    Image { config, layers: vec![layer], manifest }
 }
 
 /// An OCI index over images with their platforms, plus attestation entries.

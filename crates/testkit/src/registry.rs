@@ -24,13 +24,7 @@ pub struct RegistryOptions {
 
 impl Default for RegistryOptions {
     fn default() -> Self {
-        RegistryOptions {
-            cors: true,
-            expose_headers: true,
-            delete: true,
-            read_only: false,
-            port: None,
-        }
+        RegistryOptions { cors: true, expose_headers: true, delete: true, read_only: false, port: None }
     }
 }
 
@@ -61,12 +55,7 @@ impl Registry {
         let dir = scratch_dir("registry");
         let port = options.port.unwrap_or_else(free_port);
         let (child, log_path) = Self::spawn(&dir, port, &options);
-        let registry = Registry {
-            child,
-            host: format!("127.0.0.1:{port}"),
-            log_path,
-            dir,
-        };
+        let registry = Registry { child, host: format!("127.0.0.1:{port}"), log_path, dir };
         registry.wait_ready();
         registry
     }
@@ -80,11 +69,7 @@ impl Registry {
                 headers.push_str(EXPOSE_HEADERS);
             }
         }
-        let headers_block = if headers.is_empty() {
-            String::new()
-        } else {
-            format!("  headers:\n{headers}")
-        };
+        let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
         let config = format!(
             "version: 0.1
 log:
@@ -110,11 +95,7 @@ http:
         );
         fs::write(dir.join("config.yml"), config).expect("write registry config");
         let log_path = dir.join("access.log");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .expect("registry log");
+        let log = fs::OpenOptions::new().create(true).append(true).open(&log_path).expect("registry log");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(dir.join("config.yml"))
@@ -128,9 +109,7 @@ http:
 
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(2))
-            .build();
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
         while Instant::now() < deadline {
             match agent.get(&format!("{}/v2/", self.url())).call() {
                 Ok(_) | Err(ureq::Error::Status(..)) => return,
@@ -156,11 +135,7 @@ http:
 
     /// `(method, uri)` of every request after `mark`, CORS preflights (OPTIONS) left out.
     pub fn requests_since(&self, mark: usize) -> Vec<(String, String)> {
-        self.access_lines()
-            .into_iter()
-            .skip(mark)
-            .filter(|(method, _)| method != "OPTIONS")
-            .collect()
+        self.access_lines().into_iter().skip(mark).filter(|(method, _)| method != "OPTIONS").collect()
     }
 
     /// Parses the combined-log lines: `... "GET /v2/ HTTP/1.1" 200 ...`.
@@ -180,12 +155,7 @@ http:
     /// Restarts the same storage with other options (same port), e.g. to make it read-only.
     pub fn restart_with(&mut self, options: RegistryOptions) {
         self.stop();
-        let port: u16 = self
-            .host
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("port");
+        let port: u16 = self.host.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
         let (child, _) = Self::spawn(&self.dir, port, &options);
         self.child = child;
         self.wait_ready();

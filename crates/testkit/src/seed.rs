@@ -33,35 +33,19 @@ impl Pusher {
     pub fn new(base: &str) -> Pusher {
         Pusher {
             base: base.trim_end_matches('/').to_string(),
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(30))
-                .build(),
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build(),
         }
     }
 
     /// Uploads a blob unless the repository has it already.
     pub fn blob(&self, repo: &str, blob: &Blob) {
-        let head = self
-            .agent
-            .head(&format!("{}/v2/{repo}/blobs/{}", self.base, blob.digest))
-            .call();
+        let head = self.agent.head(&format!("{}/v2/{repo}/blobs/{}", self.base, blob.digest)).call();
         if head.is_ok() {
             return;
         }
-        let started = self
-            .agent
-            .post(&format!("{}/v2/{repo}/blobs/uploads/", self.base))
-            .call()
-            .expect("start upload");
-        let location = started
-            .header("Location")
-            .expect("upload Location")
-            .to_string();
-        let location = if location.starts_with('/') {
-            format!("{}{location}", self.base)
-        } else {
-            location
-        };
+        let started = self.agent.post(&format!("{}/v2/{repo}/blobs/uploads/", self.base)).call().expect("start upload");
+        let location = started.header("Location").expect("upload Location").to_string();
+        let location = if location.starts_with('/') { format!("{}{location}", self.base) } else { location };
         let separator = if location.contains('?') { '&' } else { '?' };
         self.agent
             .put(&format!("{location}{separator}digest={}", blob.digest))
@@ -98,12 +82,7 @@ impl Pusher {
 }
 
 /// A small app image.
-pub fn app_image(
-    format: Format,
-    architecture: &str,
-    variant: Option<&str>,
-    version: &str,
-) -> Image {
+pub fn app_image(format: Format, architecture: &str, variant: Option<&str>, version: &str) -> Image {
     oci::image(&ImageSpec {
         format,
         architecture,
@@ -111,23 +90,14 @@ pub fn app_image(
         labels: vec![
             ("org.opencontainers.image.title".into(), "hello".into()),
             ("org.opencontainers.image.version".into(), version.into()),
-            (
-                "org.opencontainers.image.source".into(),
-                "https://example.com/wharf/demo".into(),
-            ),
+            ("org.opencontainers.image.source".into(), "https://example.com/wharf/demo".into()),
         ],
-        env: vec![
-            "PATH=/usr/local/bin:/usr/bin:/bin".into(),
-            format!("APP_VERSION={version}"),
-        ],
+        env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into(), format!("APP_VERSION={version}")],
         entrypoint: vec!["/app/hello"],
         cmd: vec!["--listen", ":8080"],
         layer_files: vec![
             ("etc/os-release", b"NAME=\"Wharf demo base\"\n".to_vec()),
-            (
-                "app/hello",
-                format!("#!/bin/sh\necho hello {version} on {architecture}\n").into_bytes(),
-            ),
+            ("app/hello", format!("#!/bin/sh\necho hello {version} on {architecture}\n").into_bytes()),
         ],
         created: "2026-11-01T10:00:00Z",
     })
@@ -172,17 +142,14 @@ pub fn seed_demo(base: &str) -> Seeded {
 
 /// The tag names of the large repository: `v0.0.0` … in version order, `count` of them.
 pub fn many_tag_names(count: usize) -> Vec<String> {
-    (0..count)
-        .map(|i| format!("v{}.{}.{}", i / 100, (i / 10) % 10, i % 10))
-        .collect()
+    (0..count).map(|i| format!("v{}.{}.{}", i / 100, (i / 10) % 10, i % 10)).collect()
 }
 
 /// A repository with `count` tags over `distinct` images (tag i holds image i mod distinct).
 pub fn seed_many_tags(base: &str, repo: &str, count: usize, distinct: usize) {
     let p = Pusher::new(base);
-    let images: Vec<Image> = (0..distinct)
-        .map(|i| app_image(Format::Oci, "amd64", None, &format!("build-{i}")))
-        .collect();
+    let images: Vec<Image> =
+        (0..distinct).map(|i| app_image(Format::Oci, "amd64", None, &format!("build-{i}"))).collect();
     for image in &images {
         p.image(repo, image);
     }

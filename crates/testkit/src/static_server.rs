@@ -32,20 +32,11 @@ impl StaticServer {
     /// Serves `root` on `port` (0: any free port).
     pub fn start(root: PathBuf, port: u16) -> StaticServer {
         let server = Arc::new(Server::http(("127.0.0.1", port)).expect("bind static server"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("ip address")
-        );
+        let url = format!("http://{}", server.server_addr().to_ip().expect("ip address"));
         let worker = server.clone();
         let thread = std::thread::spawn(move || {
             for request in worker.incoming_requests() {
-                let path = request
-                    .url()
-                    .split(['?', '#'])
-                    .next()
-                    .unwrap_or("/")
-                    .trim_start_matches('/')
-                    .to_string();
+                let path = request.url().split(['?', '#']).next().unwrap_or("/").trim_start_matches('/').to_string();
                 let candidate = root.join(&path);
                 let file = if !path.is_empty() && !path.contains("..") && candidate.is_file() {
                     candidate
@@ -54,23 +45,14 @@ impl StaticServer {
                 };
                 let response = match std::fs::read(&file) {
                     Ok(bytes) => Response::from_data(bytes)
-                        .with_header(
-                            Header::from_bytes("Content-Type", content_type(&file))
-                                .expect("header"),
-                        )
-                        .with_header(
-                            Header::from_bytes("Cache-Control", "no-cache").expect("header"),
-                        ),
+                        .with_header(Header::from_bytes("Content-Type", content_type(&file)).expect("header"))
+                        .with_header(Header::from_bytes("Cache-Control", "no-cache").expect("header")),
                     Err(_) => Response::from_data(b"not found".to_vec()).with_status_code(404),
                 };
                 let _ = request.respond(response);
             }
         });
-        StaticServer {
-            server,
-            thread: Some(thread),
-            url,
-        }
+        StaticServer { server, thread: Some(thread), url }
     }
 }
 

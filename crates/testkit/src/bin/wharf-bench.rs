@@ -37,17 +37,10 @@ fn count_skopeo_copy(registry: &Registry, source: &str, target: &str, all: bool)
     if all {
         args.push("--all");
     }
-    let (src, dst) = (
-        format!("docker://{}/{source}", registry.host),
-        format!("docker://{}/{target}", registry.host),
-    );
+    let (src, dst) = (format!("docker://{}/{source}", registry.host), format!("docker://{}/{target}", registry.host));
     args.push(&src);
     args.push(&dst);
-    let status = Command::new("skopeo")
-        .args(&args)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("skopeo");
+    let status = Command::new("skopeo").args(&args).stdout(std::process::Stdio::null()).status().expect("skopeo");
     assert!(status.success(), "skopeo copy {source} {target}");
     std::thread::sleep(std::time::Duration::from_millis(200));
     registry.requests_since(mark).len()
@@ -80,10 +73,7 @@ async fn wharf_retag(browser: &Browser, registry: &Registry, target: &str) -> (u
         .await
         .expect("retag in page");
     std::thread::sleep(std::time::Duration::from_millis(100));
-    (
-        registry.requests_since(mark).len(),
-        elapsed.as_f64().expect("ms"),
-    )
+    (registry.requests_since(mark).len(), elapsed.as_f64().expect("ms"))
 }
 
 /// The floor: the same GET + PUT with bare fetch from the same page.
@@ -112,6 +102,12 @@ async fn fetch_floor(browser: &Browser, base: &str, repo: &str, digest: &str, ta
         .expect("ms")
 }
 
+/// Opens a retag view and waits until its source is resolved.
+async fn open_retag_page(browser: &Browser, url: &str) {
+    browser.client.goto(url).await.expect("goto");
+    browser.wait_css("[data-testid=source-digest]").await;
+}
+
 fn gzip_size(bytes: &[u8]) -> usize {
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
     gz.write_all(bytes).expect("gzip");
@@ -123,11 +119,7 @@ fn first_load_sizes() -> Vec<(String, usize, usize)> {
     let mut rows = Vec::new();
     for entry in std::fs::read_dir(&dist).expect("dist/ (build the app first)") {
         let path = entry.expect("entry").path();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_string();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
         if ["wasm", "js", "css"].contains(&ext.as_str()) {
             let bytes = std::fs::read(&path).expect("read");
             rows.push((ext, bytes.len(), gzip_size(&bytes)));
@@ -141,11 +133,7 @@ async fn mark_time(browser: &Browser, name: &str) -> f64 {
     let script = format!("return performance.getEntriesByName('{name}')[0]?.startTime ?? null;");
     let deadline = Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let value: Value = browser
-            .client
-            .execute(&script, vec![])
-            .await
-            .expect("script");
+        let value: Value = browser.client.execute(&script, vec![]).await.expect("script");
         if let Some(ms) = value.as_f64() {
             return ms;
         }
@@ -157,10 +145,7 @@ async fn mark_time(browser: &Browser, name: &str) -> f64 {
 #[tokio::main]
 async fn main() {
     let dist = workspace_root().join("dist");
-    assert!(
-        dist.join("index.html").is_file(),
-        "dist/ is missing: run scripts/bench (it builds the app first)"
-    );
+    assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/bench (it builds the app first)");
     eprintln!("starting registry and seeding (2,000 tags)…");
     let registry = Registry::start(RegistryOptions::default());
     let seeded = seed_demo(&registry.url());
@@ -171,57 +156,21 @@ async fn main() {
 
     // Requests per retag.
     eprintln!("counting requests per retag…");
-    browser
-        .client
-        .goto(&view("/demo/hello/-/retag/1.0"))
-        .await
-        .expect("goto");
-    browser.wait_css("[data-testid=source-digest]").await;
+    open_retag_page(&browser, &view("/demo/hello/-/retag/1.0")).await;
     let (wharf_single, _) = wharf_retag(&browser, &registry, "count-wharf").await;
-    browser
-        .client
-        .goto(&view("/demo/multi/-/retag/latest"))
-        .await
-        .expect("goto");
-    browser.wait_css("[data-testid=source-digest]").await;
+    open_retag_page(&browser, &view("/demo/multi/-/retag/latest")).await;
     let (wharf_index, _) = wharf_retag(&browser, &registry, "count-wharf").await;
-    let skopeo_single = count_skopeo_copy(
-        &registry,
-        "demo/hello:1.0",
-        "demo/hello:count-skopeo",
-        false,
-    );
-    let skopeo_index = count_skopeo_copy(
-        &registry,
-        "demo/multi:latest",
-        "demo/multi:count-skopeo",
-        true,
-    );
+    let skopeo_single = count_skopeo_copy(&registry, "demo/hello:1.0", "demo/hello:count-skopeo", false);
+    let skopeo_index = count_skopeo_copy(&registry, "demo/multi:latest", "demo/multi:count-skopeo", true);
 
     // Latency: alternate the UI retag and the bare-fetch floor in the same page.
     eprintln!("measuring retag latency ({LATENCY_ROUNDS} rounds each)…");
-    browser
-        .client
-        .goto(&view("/demo/hello/-/retag/1.0"))
-        .await
-        .expect("goto");
-    browser.wait_css("[data-testid=source-digest]").await;
+    open_retag_page(&browser, &view("/demo/hello/-/retag/1.0")).await;
     let (mut ui, mut floor) = (Vec::new(), Vec::new());
     for round in 0..LATENCY_ROUNDS {
-        ui.push(
-            wharf_retag(&browser, &registry, &format!("lat-ui-{round}"))
-                .await
-                .1,
-        );
+        ui.push(wharf_retag(&browser, &registry, &format!("lat-ui-{round}")).await.1);
         floor.push(
-            fetch_floor(
-                &browser,
-                &registry.url(),
-                "demo/hello",
-                &seeded.hello,
-                &format!("lat-floor-{round}"),
-            )
-            .await,
+            fetch_floor(&browser, &registry.url(), "demo/hello", &seeded.hello, &format!("lat-floor-{round}")).await,
         );
     }
     let (ui_ms, floor_ms) = (median(ui), median(floor));
@@ -230,19 +179,10 @@ async fn main() {
     eprintln!("measuring the 2,000-tag list ({LOAD_ROUNDS} loads)…");
     let (mut listed, mut digested) = (Vec::new(), Vec::new());
     for _ in 0..LOAD_ROUNDS {
-        browser
-            .client
-            .goto(&view("/demo/many"))
-            .await
-            .expect("goto");
+        browser.client.goto(&view("/demo/many")).await.expect("goto");
         listed.push(mark_time(&browser, "wharf:tags-rendered").await);
         digested.push(mark_time(&browser, "wharf:tag-digests-in-view").await);
-        let rows = browser
-            .client
-            .find_all(Locator::Css("[data-testid=tag-row]"))
-            .await
-            .expect("rows")
-            .len();
+        let rows = browser.client.find_all(Locator::Css("[data-testid=tag-row]")).await.expect("rows").len();
         assert_eq!(rows, 100, "first page rendered");
     }
     let started = Instant::now();
@@ -263,24 +203,14 @@ async fn main() {
         ui_ms / floor_ms
     );
     for (ext, raw, gz) in &sizes {
-        println!(
-            "| First load: {ext} | {:.1} KB gzip ({:.1} KB raw) | | |",
-            *gz as f64 / 1000.0,
-            *raw as f64 / 1000.0
-        );
+        println!("| First load: {ext} | {:.1} KB gzip ({:.1} KB raw) | | |", *gz as f64 / 1000.0, *raw as f64 / 1000.0);
     }
-    println!(
-        "| First load total (wasm + JS + CSS, gzip -9) | {:.1} KB | | ≤ 250 KB |",
-        total_gzip as f64 / 1000.0
-    );
+    println!("| First load total (wasm + JS + CSS, gzip -9) | {:.1} KB | | ≤ 250 KB |", total_gzip as f64 / 1000.0);
     println!(
         "| Navigation → rendered 2,000-tag list (median of {LOAD_ROUNDS}) | {:.0} ms | skopeo list-tags: {skopeo_list_ms:.0} ms | |",
         median(listed)
     );
-    println!(
-        "| Navigation → digests of the first 100 tags shown | {:.0} ms | | |",
-        median(digested)
-    );
+    println!("| Navigation → digests of the first 100 tags shown | {:.0} ms | | |", median(digested));
     drop(app);
     drop(registry);
 }
