@@ -145,7 +145,8 @@ pub fn many_tag_names(count: usize) -> Vec<String> {
     (0..count).map(|i| format!("v{}.{}.{}", i / 100, (i / 10) % 10, i % 10)).collect()
 }
 
-/// A repository with `count` tags over `distinct` images (tag i holds image i mod distinct).
+/// A repository with `count` tags over `distinct` images; neighbouring tags share an image (as
+/// rebuilds without changes do), so shared digests show on every page.
 pub fn seed_many_tags(base: &str, repo: &str, count: usize, distinct: usize) {
     let p = Pusher::new(base);
     let images: Vec<Image> =
@@ -154,6 +155,6 @@ pub fn seed_many_tags(base: &str, repo: &str, count: usize, distinct: usize) {
         p.image(repo, image);
     }
     for (i, tag) in many_tag_names(count).iter().enumerate() {
-        p.manifest(repo, tag, &images[i % distinct].manifest);
+        p.manifest(repo, tag, &images[i * distinct / count].manifest);
     }
 }
