@@ -135,7 +135,7 @@ impl View {
 }
 
 /// Decodes `%XX` escapes a browser may have put into a path (e.g. `%3A` for `:`).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

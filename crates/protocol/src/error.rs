@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::auth::AuthFailure;
 use crate::http::{HttpResponse, Method, TransportError};
 use crate::names::NameError;
 
@@ -221,6 +222,7 @@ impl Error {
                     TransportError::MixedContent => {
                         format!("The browser refused {method} {url}: an http: registry from an https: page (mixed content).")
                     }
+                    TransportError::Auth(failure) => format!("{method} {url}: {failure}."),
                     TransportError::Other(detail) => format!("{method} {url} failed: {detail}"),
                 }
             }
@@ -262,6 +264,7 @@ impl Error {
                 TransportError::Unreachable { .. } => "Check the registry address (scheme, host and port) and that the registry is running and reachable from this browser.".into(),
                 TransportError::CorsBlocked { origin } => cors_advice(origin),
                 TransportError::MixedContent => "Serve the registry over https, or open Wharf over http, or serve Wharf beside the registry on the same origin.".into(),
+                TransportError::Auth(failure) => auth_advice(failure),
                 TransportError::Other(_) => "Try again; if it persists, open the wire panel to see the request.".into(),
             },
             Error::Registry { status, retry_after, .. } => {
@@ -292,6 +295,26 @@ impl Error {
             Error::Unsupported(_) => String::new(),
         }
     }
+}
+
+fn auth_advice(failure: &AuthFailure) -> String {
+    match failure {
+        AuthFailure::LoginRequired { .. } => "Log in with a user name and password for this registry.".into(),
+        AuthFailure::WrongCredentials { .. } => "Check the user name and password and log in again.".into(),
+        AuthFailure::InsufficientScope { .. } => "Your account is not allowed to do this here. Ask the registry administrator for the permission, or log in as another user.".into(),
+        AuthFailure::TokenService { .. } => "The registry's token service must be reachable from this browser (and send CORS headers when it is on another origin). Check the realm URL in the registry's auth configuration.".into(),
+    }
+}
+
+/// Whether the error is a login problem the login form can fix.
+pub fn needs_login(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Transport {
+            error: TransportError::Auth(AuthFailure::LoginRequired { .. } | AuthFailure::WrongCredentials { .. }),
+            ..
+        }
+    ) || error.is_unauthorized()
 }
 
 /// The headers a registry must send for Wharf on another origin, in distribution's config form.

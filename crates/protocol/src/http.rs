@@ -178,6 +178,8 @@ pub enum TransportError {
     },
     /// An `http:` registry from an `https:` page: the browser refuses mixed content.
     MixedContent,
+    /// The request needed a login that failed or was refused (see [`crate::auth`]).
+    Auth(crate::auth::AuthFailure),
     /// Anything else (aborted, invalid URL).
     Other(String),
 }
@@ -190,6 +192,7 @@ impl fmt::Display for TransportError {
                 write!(f, "blocked by CORS for origin {origin}")
             }
             TransportError::MixedContent => f.write_str("blocked as mixed content"),
+            TransportError::Auth(failure) => write!(f, "{failure}"),
             TransportError::Other(s) => f.write_str(s),
         }
     }

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod auth;
 pub mod client;
 pub mod curl;
 pub mod digest;

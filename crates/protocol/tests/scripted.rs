@@ -2,60 +2,15 @@
 //! in order, and fails if the client sends anything else. For paging, error envelopes and the
 //! exact requests of a retag; the real registry is exercised by the end-to-end tests.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+mod common;
 
+use common::{by_digest_url, row, Row, Script};
 use wharf_protocol::digest::sha256_of;
-use wharf_protocol::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use wharf_protocol::http::{HttpResponse, Method, TransportError};
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::{self, RetagPlan, TargetOutcome};
 use wharf_protocol::{Error, Registry};
-
-/// One expected exchange.
-struct Row {
-    method: Method,
-    url: String,
-    response: Result<HttpResponse, TransportError>,
-}
-
-fn row(method: Method, url: impl Into<String>, response: HttpResponse) -> Row {
-    Row { method, url: url.into(), response: Ok(response) }
-}
-
-/// Where the client GETs a manifest of repository `app` by digest.
-fn by_digest_url(digest: &impl std::fmt::Display) -> String {
-    format!("http://r:5000/v2/app/manifests/{digest}")
-}
-
-#[derive(Default)]
-struct Script {
-    rows: RefCell<VecDeque<Row>>,
-    sent: RefCell<Vec<HttpRequest>>,
-}
-
-impl Script {
-    fn new(rows: Vec<Row>) -> Self {
-        Script { rows: RefCell::new(rows.into()), sent: RefCell::default() }
-    }
-
-    fn assert_done(&self) {
-        assert!(self.rows.borrow().is_empty(), "{} scripted exchanges were never requested", self.rows.borrow().len());
-    }
-}
-
-impl Transport for &Script {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let row = self
-            .rows
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url));
-        assert_eq!((request.method, request.url.as_str()), (row.method, row.url.as_str()), "request out of script");
-        self.sent.borrow_mut().push(request);
-        row.response
-    }
-}
 
 const BASE: &str = "http://r:5000";
 
