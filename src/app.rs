@@ -1,4 +1,4 @@
-//! Routes and the application shell.
+//! Pages and the application shell.
 //!
 //! Every view lives under `/r/<registry>/…` (see `wharf_protocol::address`), so a deep link,
 //! a reload, back and forward all land on the same view. `/` chooses a registry: from
@@ -9,41 +9,44 @@ use std::rc::Rc;
 use wharf_protocol::address::{registry_segment, View};
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
 use crate::pages::{catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, tags::TagsPage};
-use crate::wire::WireProvider;
+use crate::router::{link, use_current_path};
+use crate::wire::{use_wire, Connection, WireLog};
 
-/// The app's routes. Browse views carry their whole path, parsed by `View::parse`.
-#[derive(Debug, Clone, PartialEq, Routable)]
-pub enum Route {
-    /// Choose a registry.
-    #[at("/")]
+/// The path of a view (`/r/...`).
+pub fn route_for(view: &View) -> String {
+    view.to_path()
+}
+
+/// The catalog path of a registry.
+pub fn catalog_route(registry: &RegistryUrl) -> String {
+    format!("/r/{}", registry_segment(registry))
+}
+
+/// The landing page's path.
+pub const HOME: &str = "/";
+
+/// What a path shows: the home page, a view, or an address that names no view.
+enum Page {
     Home,
-    /// Any view of a registry.
-    #[at("/r/*path")]
-    Browse {
-        /// What follows `/r/`.
-        path: String,
-    },
-    /// Anything else.
-    #[not_found]
-    #[at("/404")]
-    NotFound,
+    View(View),
+    Invalid(String),
 }
 
-/// The route of a view.
-pub fn route_for(view: &View) -> Route {
-    let path = view.to_path();
-    Route::Browse { path: path.trim_start_matches("/r/").to_string() }
-}
-
-/// The catalog route of a registry.
-pub fn catalog_route(registry: &RegistryUrl) -> Route {
-    Route::Browse { path: registry_segment(registry) }
+fn page_of(path: &str) -> Page {
+    let path = path.split('?').next().unwrap_or("/");
+    match path.strip_prefix("/r/") {
+        _ if path == "/" || path.is_empty() => Page::Home,
+        Some(rest) => match View::parse(rest) {
+            Ok(view) => Page::View(view),
+            Err(e) => Page::Invalid(e.to_string()),
+        },
+        None => Page::Invalid(format!("“{path}” is not a page of Wharf")),
+    }
 }
 
 /// The runtime configuration as loaded at start.
@@ -84,79 +87,58 @@ pub fn App() -> Html {
     }
     {
         let title = config.config().title().to_string();
-        use_effect_with(title, |title| {
+        use_effect_with(title, |title: &String| {
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(title);
             }
         });
     }
-    html! {
-        <BrowserRouter>
-            <WireProvider>
-                <ContextProvider<ConfigState> context={(*config).clone()}>
-                    <Shell />
-                </ContextProvider<ConfigState>>
-            </WireProvider>
-        </BrowserRouter>
-    }
-}
-
-#[component]
-fn Shell() -> Html {
-    let config = use_context::<ConfigState>().unwrap_or(ConfigState::Loading);
     let title = config.config().title().to_string();
-    html! {
-        <>
-            <header class="top">
-                <Link<Route> to={Route::Home} classes="brand">{ "⚓ " }{ title }</Link<Route>>
-                <Switch<Route> render={render_registry_bar} />
-            </header>
-            if let ConfigState::Invalid(message) = &config {
-                <div class="error-box" data-testid="config-error">
-                    <strong>{ "The runtime configuration could not be used. " }</strong>
-                    { message.clone() }
-                    <p>{ "Fix config.json beside index.html; until then, enter a registry address below." }</p>
-                </div>
-            }
-            <main>
-                <Switch<Route> render={switch} />
-            </main>
-            <WirePanel />
-        </>
-    }
-}
-
-fn render_registry_bar(route: Route) -> Html {
-    match route {
-        Route::Browse { path } => match View::parse(&path) {
-            Ok(view) => html! { <RegistryBar registry={view.registry().clone()} /> },
-            Err(_) => html! {},
-        },
+    let (connection, wire_log) = use_wire();
+    let page = page_of(&use_current_path());
+    let registry_bar = match &page {
+        Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },
         _ => html! {},
+    };
+    html! {
+        <ContextProvider<Connection> context={connection}>
+        <ContextProvider<UseReducerHandle<WireLog>> context={wire_log}>
+            <ContextProvider<ConfigState> context={(*config).clone()}>
+                <header class="top">
+                    { link(HOME.to_string(), "brand", html! { <>{ "⚓ " }{ title }</> }) }
+                    { registry_bar }
+                </header>
+                if let ConfigState::Invalid(message) = &*config {
+                    <div class="error-box" data-testid="config-error">
+                        <strong>{ "The runtime configuration could not be used. " }</strong>
+                        { message.clone() }
+                        <p>{ "Fix config.json beside index.html; until then, enter a registry address below." }</p>
+                    </div>
+                }
+                <main>{ switch(page) }</main>
+                <WirePanel />
+            </ContextProvider<ConfigState>>
+        </ContextProvider<UseReducerHandle<WireLog>>>
+        </ContextProvider<Connection>>
     }
 }
 
-fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <HomePage /> },
-        Route::Browse { path } => match View::parse(&path) {
-            Ok(View::Catalog { registry }) => html! { <CatalogPage {registry} /> },
-            Ok(View::Tags { registry, repository }) => html! { <TagsPage {registry} {repository} /> },
-            Ok(View::Manifest { registry, repository, reference }) => {
-                html! { <ManifestPage {registry} {repository} {reference} /> }
-            }
-            Ok(View::Retag { registry, repository, reference }) => {
-                html! { <RetagPage {registry} {repository} {reference} /> }
-            }
-            Err(e) => html! {
-                <div class="error-box" data-testid="address-error">
-                    <strong>{ "This address names no view of Wharf. " }</strong>{ e.to_string() }
-                    <p><Link<Route> to={Route::Home}>{ "Choose a registry" }</Link<Route>></p>
-                </div>
-            },
-        },
-        Route::NotFound => html! {
-            <div class="error-box"><strong>{ "Page not found. " }</strong><Link<Route> to={Route::Home}>{ "Choose a registry" }</Link<Route>></div>
+fn switch(page: Page) -> Html {
+    match page {
+        Page::Home => html! { <HomePage /> },
+        Page::View(View::Catalog { registry }) => html! { <CatalogPage {registry} /> },
+        Page::View(View::Tags { registry, repository }) => html! { <TagsPage {registry} {repository} /> },
+        Page::View(View::Manifest { registry, repository, reference }) => {
+            html! { <ManifestPage {registry} {repository} {reference} /> }
+        }
+        Page::View(View::Retag { registry, repository, reference }) => {
+            html! { <RetagPage {registry} {repository} {reference} /> }
+        }
+        Page::Invalid(message) => html! {
+            <div class="error-box" data-testid="address-error">
+                <strong>{ "This address names no view of Wharf. " }</strong>{ message }
+                <p>{ link(HOME.to_string(), "", html! { "Choose a registry" }) }</p>
+            </div>
         },
     }
 }

@@ -5,5 +5,7 @@ pub mod app;
 pub mod components;
 pub mod config;
 pub mod pages;
+pub mod router;
+pub mod session;
 pub mod transport;
 pub mod wire;

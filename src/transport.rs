@@ -13,8 +13,6 @@ use gloo_net::http::{Method as FetchMethod, RequestBuilder};
 use web_sys::{RequestCache, RequestCredentials, RequestMode};
 use wharf_protocol::curl::Exchange;
 use wharf_protocol::http::{Headers, HttpRequest, HttpResponse, Method, Transport, TransportError};
-use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::Registry;
 use yew::Callback;
 
 /// Fetch-based transport that reports each exchange to `record`.
@@ -30,13 +28,11 @@ impl PartialEq for BrowserTransport {
     }
 }
 
-/// A registry client for `url` whose exchanges go to the wire panel.
-pub fn registry_client(
-    url: &RegistryUrl,
-    record: Callback<Exchange>,
-    ids: Rc<Cell<u64>>,
-) -> Registry<BrowserTransport> {
-    Registry::new(url.clone(), BrowserTransport { record, next_id: ids })
+impl BrowserTransport {
+    /// A transport reporting to `record`, numbering exchanges with `ids`.
+    pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>) -> Self {
+        BrowserTransport { record, next_id: ids }
+    }
 }
 
 fn fetch_method(method: Method) -> FetchMethod {

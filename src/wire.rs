@@ -1,7 +1,7 @@
 //! The wire log: every exchange the app makes, kept for the wire panel.
 //!
-//! The log lives in its own provider so that recording an exchange re-renders the panel, not the
-//! page that made the request. Pages get a [`Connection`] (stable across log updates) to build
+//! Recording an exchange re-renders the app shell and the panel; pages compare their props and
+//! stay as they are. Pages get a [`Connection`] (stable across log updates) to build
 //! registry clients from.
 
 use std::cell::{Cell, RefCell};
@@ -13,7 +13,12 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::Registry;
 use yew::prelude::*;
 
-use crate::transport::{registry_client, BrowserTransport};
+use std::collections::HashMap;
+
+use wharf_protocol::auth::{AuthState, AuthTransport, Credentials, SharedAuth};
+
+use crate::session;
+use crate::transport::BrowserTransport;
 
 /// How many exchanges the panel keeps; older ones are dropped.
 pub const WIRE_LOG_LIMIT: usize = 2000;
@@ -77,49 +82,109 @@ impl Reducible for WireLog {
     }
 }
 
-/// What pages need to talk to registries: a stable handle that records into the log.
-#[derive(Clone, PartialEq)]
+/// A registry client as pages use it: fetch, logged in as the session says.
+pub type Client = Registry<AuthTransport<BrowserTransport, fn() -> f64>>;
+
+/// Seconds on the browser's clock, for token expiry.
+fn seconds_now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+/// What pages need to talk to registries: records into the log, and holds each registry's login.
+/// `epoch` changes on every login or logout, so loads that depend on it run again.
+#[derive(Clone)]
 pub struct Connection {
     record: Callback<Exchange>,
     ids: Rc<Cell<u64>>,
+    logins: Rc<RefCell<HashMap<RegistryUrl, SharedAuth>>>,
+    /// Bumped by every login and logout.
+    pub epoch: u32,
+    bump_epoch: Callback<()>,
+}
+
+impl PartialEq for Connection {
+    fn eq(&self, other: &Self) -> bool {
+        self.epoch == other.epoch && Rc::ptr_eq(&self.logins, &other.logins)
+    }
 }
 
 impl Connection {
-    /// A client for `registry`.
-    pub fn registry(&self, registry: &RegistryUrl) -> Registry<BrowserTransport> {
-        registry_client(registry, self.record.clone(), self.ids.clone())
+    /// A client for `registry`, sharing its login with every other client of it.
+    pub fn registry(&self, registry: &RegistryUrl) -> Client {
+        let transport = BrowserTransport::new(self.record.clone(), self.ids.clone());
+        Registry::new(
+            registry.clone(),
+            AuthTransport::new(transport, self.login_state(registry), seconds_now as fn() -> f64),
+        )
+    }
+
+    fn login_state(&self, registry: &RegistryUrl) -> SharedAuth {
+        self.logins
+            .borrow_mut()
+            .entry(registry.clone())
+            .or_insert_with(|| {
+                let mut state = AuthState::default();
+                state.set_credentials(session::remembered(registry));
+                Rc::new(RefCell::new(state))
+            })
+            .clone()
+    }
+
+    /// The user name logged in at `registry`, if any.
+    pub fn user(&self, registry: &RegistryUrl) -> Option<String> {
+        self.login_state(registry).borrow().credentials().map(|c| c.username.clone())
+    }
+
+    /// Logs in (credentials kept in memory; in this tab's sessionStorage only when `remember`).
+    pub fn log_in(&self, registry: &RegistryUrl, credentials: Credentials, remember: bool) {
+        if remember {
+            session::remember(registry, &credentials);
+        } else {
+            session::forget(registry);
+        }
+        self.login_state(registry).borrow_mut().set_credentials(Some(credentials));
+        self.bump_epoch.emit(());
+    }
+
+    /// Logs out and forgets any remembered credentials.
+    pub fn log_out(&self, registry: &RegistryUrl) {
+        session::forget(registry);
+        self.login_state(registry).borrow_mut().set_credentials(None);
+        self.bump_epoch.emit(());
     }
 }
 
-/// Children of [`WireProvider`].
-#[derive(Properties, PartialEq)]
-pub struct WireProviderProps {
-    /// The app.
-    pub children: Html,
-}
-
-/// Owns the log; provides [`Connection`] and the log handle.
-#[component]
-pub fn WireProvider(props: &WireProviderProps) -> Html {
+/// The wire log and the [`Connection`] built on it, for the app to provide as contexts. A hook
+/// rather than a provider component: each component type adds to the page's weight.
+#[hook]
+pub fn use_wire() -> (Connection, UseReducerHandle<WireLog>) {
     let log = use_reducer(WireLog::default);
-    let connection = {
+    let epoch = use_state(|| 0u32);
+    let stable = {
         let dispatcher = log.dispatcher();
-        use_memo((), move |_| Connection {
-            record: Callback::from(move |exchange| dispatcher.dispatch(WireAction::Record(exchange))),
-            ids: Rc::new(Cell::new(0)),
+        use_memo((), move |_| {
+            (
+                Callback::from(move |exchange| dispatcher.dispatch(WireAction::Record(exchange))),
+                Rc::new(Cell::new(0)),
+                Rc::new(RefCell::new(HashMap::new())),
+            )
         })
     };
-    html! {
-        <ContextProvider<Connection> context={(*connection).clone()}>
-            <ContextProvider<UseReducerHandle<WireLog>> context={log}>
-                { props.children.clone() }
-            </ContextProvider<UseReducerHandle<WireLog>>>
-        </ContextProvider<Connection>>
-    }
+    let connection = Connection {
+        record: stable.0.clone(),
+        ids: stable.1.clone(),
+        logins: stable.2.clone(),
+        epoch: *epoch,
+        bump_epoch: {
+            let epoch = epoch.clone();
+            Callback::from(move |_| epoch.set(*epoch + 1))
+        },
+    };
+    (connection, log)
 }
 
-/// The connection from the nearest [`WireProvider`].
+/// The connection the app provides (see [`use_wire`]).
 #[hook]
 pub fn use_connection() -> Connection {
-    use_context::<Connection>().expect("pages are rendered inside WireProvider")
+    use_context::<Connection>().expect("pages are rendered inside the app's Connection context")
 }

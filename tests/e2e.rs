@@ -192,13 +192,7 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
         stack.seeded.multi_children[0]
     ))
     .await;
-    assert!(b
-        .client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .contains(&stack.seeded.multi_children[0].replace(':', "%3A")));
+    assert!(b.client.current_url().await.unwrap().as_str().contains(&stack.seeded.multi_children[0]));
 
     // The wire panel lists what was sent, with curl commands carrying the Accept list.
     click(b, "[data-testid=wire-toggle]").await;

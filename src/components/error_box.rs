@@ -3,26 +3,16 @@
 use wharf_protocol::Error;
 use yew::prelude::*;
 
-/// Props of [`ErrorBox`].
-#[derive(Properties, PartialEq)]
-pub struct ErrorBoxProps {
-    /// The error.
-    pub error: Error,
-    /// What was being done, e.g. "Loading the catalog".
-    #[prop_or_default]
-    pub context: Option<AttrValue>,
-}
-
-/// Shows headline and advice; the advice may hold a config snippet, so it keeps line breaks.
-#[component]
-pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
-    let advice = props.error.advice();
+/// Headline and advice; the advice may hold a config snippet, so it keeps line breaks. `context`
+/// says what was being done ("Loading the catalog"). A function: it has no state of its own.
+pub fn error_box(error: &Error, context: Option<&str>) -> Html {
+    let advice = error.advice();
     html! {
         <div class="error-box" role="alert" data-testid="error">
-            if let Some(context) = &props.context {
-                <div class="error-context">{ context.clone() }{ " failed." }</div>
+            if let Some(context) = context {
+                <div class="error-context">{ context.to_string() }{ " failed." }</div>
             }
-            <div class="error-headline" data-testid="error-headline">{ props.error.headline() }</div>
+            <div class="error-headline" data-testid="error-headline">{ error.headline() }</div>
             if !advice.is_empty() {
                 <pre class="error-advice" data-testid="error-advice">{ advice }</pre>
             }

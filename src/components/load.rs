@@ -32,9 +32,11 @@ where
     let state = use_state(|| Rc::new(Load::Loading));
     let generation: Rc<RefCell<u64>> = use_mut_ref(|| 0);
     let reloads = use_state(|| 0u32);
+    // A login or logout changes what the registry will answer: load again.
+    let login_epoch = crate::wire::use_connection().epoch;
     {
         let state = state.clone();
-        use_effect_with((deps, *reloads), move |(deps, _)| {
+        use_effect_with((deps, *reloads, login_epoch), move |(deps, _, _)| {
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
             state.set(Rc::new(Load::Loading));

@@ -3,6 +3,7 @@
 pub mod digest_badge;
 pub mod error_box;
 pub mod load;
+pub mod login;
 pub mod registry_bar;
 pub mod text;
 pub mod wire_panel;

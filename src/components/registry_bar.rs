@@ -1,13 +1,15 @@
 //! The registry in use, whether `/v2/` answers, and a field to switch to another one.
 
+use crate::router::{link, navigate};
 use wharf_protocol::client::Ping;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{catalog_route, ConfigState, Route};
+use crate::app::{catalog_route, ConfigState};
 use crate::components::load::{use_load, Load};
+use crate::components::login::{login_form, use_login_fields};
 use crate::wire::use_connection;
+use wharf_protocol::error::needs_login;
 
 /// Props of [`RegistryBar`].
 #[derive(Properties, PartialEq)]
@@ -20,8 +22,44 @@ pub struct RegistryBarProps {
 #[component]
 pub fn RegistryBar(props: &RegistryBarProps) -> Html {
     let connection = use_connection();
-    let (ping, _) =
-        use_load(props.registry.clone(), move |registry| async move { connection.registry(&registry).ping().await });
+    let (ping, _) = {
+        let connection = connection.clone();
+        use_load(props.registry.clone(), move |registry| async move { connection.registry(&registry).ping().await })
+    };
+    let form_open = use_state(|| false);
+    let login_fields = use_login_fields();
+    let switch_fields = use_switch_fields(props.registry.to_string());
+    let user = connection.user(&props.registry);
+    let login_needed = match &*ping {
+        Load::Ready(Ping::NeedsLogin { .. }) => true,
+        Load::Failed(e) => needs_login(e),
+        _ => false,
+    };
+    let refusal = match &*ping {
+        Load::Failed(e) if user.is_some() && needs_login(e) => Some(e.headline()),
+        _ => None,
+    };
+    let toggle_form = {
+        let form_open = form_open.clone();
+        Callback::from(move |_| form_open.set(!*form_open))
+    };
+    let log_out = {
+        let (registry, connection) = (props.registry.clone(), connection.clone());
+        Callback::from(move |_| connection.log_out(&registry))
+    };
+    let close_form = {
+        let form_open = form_open.clone();
+        Callback::from(move |_| form_open.set(false))
+    };
+    let account = match &user {
+        Some(name) => html! {
+            <span class="account" data-testid="account">{ format!("logged in as {name} ") }
+                <button class="link" onclick={log_out} data-testid="logout">{ "Log out" }</button>
+            </span>
+        },
+        None => html! {},
+    };
+    let show_form = *form_open || (login_needed && user.is_none()) || refusal.is_some();
     let status = match &*ping {
         Load::Loading => {
             html! { <span class="ping pending" data-testid="ping">{ "connecting…" }</span> }
@@ -32,6 +70,9 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
         Load::Ready(Ping::NeedsLogin { .. }) => html! {
             <span class="ping warn" data-testid="ping">{ "● login required" }</span>
         },
+        Load::Failed(e) if needs_login(e) => html! {
+            <span class="ping warn" data-testid="ping" title={e.headline()}>{ "● login required" }</span>
+        },
         Load::Failed(e) => {
             html! { <span class="ping bad" data-testid="ping" title={e.headline()}>{ "● not connected" }</span> }
         }
@@ -40,38 +81,45 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
         <div class="registry-bar">
             <span class="registry-name" data-testid="registry-name">{ props.registry.display_name() }</span>
             { status }
-            <RegistrySwitch current={props.registry.to_string()} />
+            { account }
+            if user.is_none() && !show_form {
+                <button class="link" onclick={toggle_form} data-testid="login-open">{ "Log in" }</button>
+            }
+            { registry_switch(&switch_fields, false) }
+            if show_form {
+                { login_form(&connection, &props.registry, &login_fields, refusal, close_form) }
+            }
         </div>
     }
 }
 
-/// Props of [`RegistrySwitch`].
-#[derive(Properties, PartialEq)]
-pub struct RegistrySwitchProps {
-    /// What the field starts with.
-    #[prop_or_default]
-    pub current: AttrValue,
-    /// Larger form for the home page.
-    #[prop_or_default]
-    pub large: bool,
+/// The state of a registry switcher, held by the component that shows it.
+#[derive(Clone)]
+pub struct SwitchFields {
+    config: std::rc::Rc<crate::config::RuntimeConfig>,
+    value: UseStateHandle<String>,
+    problem: UseStateHandle<Option<String>>,
+}
+
+/// State for [`registry_switch`], starting with `current` in the field.
+#[hook]
+pub fn use_switch_fields(current: String) -> SwitchFields {
+    SwitchFields {
+        config: use_context::<ConfigState>().map(|c| c.config()).unwrap_or_default(),
+        value: use_state(move || current),
+        problem: use_state(|| None::<String>),
+    }
 }
 
 /// A registry address field (with the configured registries as suggestions) and "same origin".
-#[component]
-pub fn RegistrySwitch(props: &RegistrySwitchProps) -> Html {
-    let navigator = use_navigator();
-    let config = use_context::<ConfigState>().map(|c| c.config()).unwrap_or_default();
-    let value = use_state(|| props.current.to_string());
-    let problem = use_state(|| None::<String>);
+pub fn registry_switch(fields: &SwitchFields, large: bool) -> Html {
+    let SwitchFields { config, value, problem } = fields;
     let go = {
-        let navigator = navigator.clone();
         let problem = problem.clone();
         move |input: String| match RegistryUrl::parse(&input) {
             Ok(registry) => {
                 problem.set(None);
-                if let Some(nav) = &navigator {
-                    nav.push(&catalog_route(&registry));
-                }
+                navigate(&catalog_route(&registry), false);
             }
             Err(e) => problem.set(Some(e.to_string())),
         }
@@ -81,7 +129,7 @@ pub fn RegistrySwitch(props: &RegistrySwitchProps) -> Html {
         let go = go.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            go((*value).clone());
+            go((*value).to_string());
         })
     };
     let oninput = {
@@ -92,17 +140,17 @@ pub fn RegistrySwitch(props: &RegistrySwitchProps) -> Html {
         })
     };
     let same_origin = Callback::from(move |_| go(RegistryUrl::SAME_ORIGIN.to_string()));
-    let class = if props.large { "registry-switch large" } else { "registry-switch" };
+    let class = if large { "registry-switch large" } else { "registry-switch" };
     html! {
         <form {class} {onsubmit} data-testid="registry-form">
             <input type="text" list="configured-registries" placeholder="http://127.0.0.1:5000" aria-label="Registry address"
-                value={(*value).clone()} {oninput} data-testid="registry-input" />
+                value={(**value).clone()} {oninput} data-testid="registry-input" />
             <datalist id="configured-registries">
                 { for config.registries.iter().map(|r| html! { <option value={r.url.clone()}>{ r.name.clone().unwrap_or_default() }</option> }) }
             </datalist>
             <button type="submit" data-testid="registry-go">{ "Open" }</button>
             <button type="button" class="secondary" onclick={same_origin} title="The registry is served on this page's own origin, behind the same proxy">{ "Same origin" }</button>
-            if let Some(p) = &*problem {
+            if let Some(p) = &**problem {
                 <span class="field-error" data-testid="registry-error">{ p.clone() }</span>
             }
         </form>
@@ -116,7 +164,7 @@ pub fn configured_links(config: &crate::config::RuntimeConfig) -> Html {
             { for config.registries.iter().filter_map(|r| {
                 let registry = RegistryUrl::parse(&r.url).ok()?;
                 let label = r.name.clone().unwrap_or_else(|| registry.display_name());
-                Some(html! { <li><Link<Route> to={catalog_route(&registry)}>{ label }</Link<Route>>{ " " }<code>{ registry.to_string() }</code></li> })
+                Some(html! { <li>{ link(catalog_route(&registry), "", html! { <>{ label }</> }) }{ " " }<code>{ registry.to_string() }</code></li> })
             }) }
         </ul>
     }

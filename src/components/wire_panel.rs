@@ -1,7 +1,5 @@
 //! "See the wire": every exchange the app made, newest first, each with "copy as curl".
 
-use std::rc::Rc;
-
 use wharf_protocol::curl::Exchange;
 use yew::prelude::*;
 
@@ -13,7 +11,7 @@ const ROWS_SHOWN: usize = 300;
 /// A drawer at the bottom of the page.
 #[component]
 pub fn WirePanel() -> Html {
-    let log = use_context::<UseReducerHandle<WireLog>>().expect("inside WireProvider");
+    let log = use_context::<UseReducerHandle<WireLog>>().expect("inside the app's wire log context");
     let open = use_state(|| false);
     let toggle = {
         let open = open.clone();
@@ -37,7 +35,7 @@ pub fn WirePanel() -> Html {
             </div>
             if *open {
                 <ol class="wire-list" reversed=true>
-                    { for log.newest(ROWS_SHOWN).into_iter().map(|e| { let key = e.id; html! { <WireRow {key} exchange={e} /> } }) }
+                    { for log.newest(ROWS_SHOWN).iter().map(|e| wire_row(e)) }
                 </ol>
                 if count > ROWS_SHOWN {
                     <p class="muted">{ format!("{} older exchanges not shown.", count - ROWS_SHOWN) }</p>
@@ -47,23 +45,14 @@ pub fn WirePanel() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct WireRowProps {
-    exchange: Rc<Exchange>,
-}
-
-#[component]
-fn WireRow(props: &WireRowProps) -> Html {
-    let e = &props.exchange;
-    let copied = use_state(|| false);
+/// One exchange: a summary line, and on opening the headers and the curl command.
+fn wire_row(e: &Exchange) -> Html {
     let curl = e.to_curl();
     let copy = {
         let curl = curl.clone();
-        let copied = copied.clone();
         Callback::from(move |_| {
             if let Some(window) = web_sys::window() {
                 let _ = window.navigator().clipboard().write_text(&curl);
-                copied.set(true);
             }
         })
     };
@@ -75,7 +64,7 @@ fn WireRow(props: &WireRowProps) -> Html {
     };
     let status = e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
     html! {
-        <li class="wire-row" data-testid="wire-row" data-method={e.method.as_str()} data-status={status.clone()}>
+        <li key={e.id} class="wire-row" data-testid="wire-row" data-method={e.method.as_str()} data-status={status.clone()}>
             <details>
                 <summary>
                     <span class="method">{ e.method.as_str() }</span>
@@ -97,7 +86,7 @@ fn WireRow(props: &WireRowProps) -> Html {
                     <p class="muted">{ format!("Response body: {} bytes", e.response_body_len) }</p>
                     <h4>{ "As curl" }</h4>
                     <pre class="curl" data-testid="curl">{ curl }</pre>
-                    <button onclick={copy}>{ if *copied { "Copied" } else { "Copy as curl" } }</button>
+                    <button onclick={copy} title="Copies the command to the clipboard">{ "Copy as curl" }</button>
                 </div>
             </details>
         </li>

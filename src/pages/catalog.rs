@@ -1,15 +1,15 @@
 //! The repository list: every page of `_catalog`, a filter, and a way in when the catalog is
 //! refused (most hosted registries refuse it).
 
+use crate::router::{link, navigate};
 use wharf_protocol::address::View;
 use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{route_for, Route};
-use crate::components::error_box::ErrorBox;
+use crate::app::route_for;
+use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::wire::use_connection;
 
@@ -27,6 +27,8 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     let (catalog, reload) =
         use_load(props.registry.clone(), move |registry| async move { connection.registry(&registry).catalog().await });
     let filter = use_state(String::new);
+    let typed_name = use_state(String::new);
+    let name_problem = use_state(|| None::<String>);
     let oninput = {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
@@ -37,7 +39,7 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         }
         Load::Failed(error) => html! {
             <>
-                <ErrorBox error={error.clone()} context="Loading the catalog" />
+                { error_box(error, Some("Loading the catalog")) }
                 <button onclick={reload.reform(|_| ())}>{ "Try again" }</button>
             </>
         },
@@ -56,7 +58,7 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
                         { for shown.iter().map(|name| match Repository::parse(name) {
                             Ok(repository) => {
                                 let to = route_for(&View::Tags { registry: props.registry.clone(), repository });
-                                html! { <li key={name.clone()}><Link<Route> {to}>{ name.clone() }</Link<Route>></li> }
+                                html! { <li key={name.clone()}>{ link(to, "", html! { <>{ name.clone() }</> }) }</li> }
                             }
                             // A name the registry lists but the grammar refuses: show, don't link.
                             Err(_) => html! { <li key={name.clone()} class="muted">{ name.clone() }{ " (invalid name)" }</li> },
@@ -69,25 +71,19 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     html! {
         <section>
             <h1>{ "Repositories" }</h1>
-            <OpenByName registry={props.registry.clone()} />
+            { open_by_name(&props.registry, &typed_name, &name_problem) }
             { body }
         </section>
     }
 }
 
-/// Props of [`OpenByName`].
-#[derive(Properties, PartialEq)]
-pub struct OpenByNameProps {
-    /// Which registry.
-    pub registry: RegistryUrl,
-}
-
-/// Type a repository name and go: the way in when the catalog is refused.
-#[component]
-pub fn OpenByName(props: &OpenByNameProps) -> Html {
-    let navigator = use_navigator();
-    let value = use_state(String::new);
-    let problem = use_state(|| None::<String>);
+/// Type a repository name and go: the way in when the catalog is refused. Its state lives in
+/// the catalog page (a function, not a component of its own, to keep the page weight down).
+fn open_by_name(
+    registry: &RegistryUrl,
+    value: &UseStateHandle<String>,
+    problem: &UseStateHandle<Option<String>>,
+) -> Html {
     let oninput = {
         let value = value.clone();
         Callback::from(move |e: InputEvent| value.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
@@ -95,15 +91,13 @@ pub fn OpenByName(props: &OpenByNameProps) -> Html {
     let onsubmit = {
         let value = value.clone();
         let problem = problem.clone();
-        let registry = props.registry.clone();
+        let registry = registry.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match Repository::parse(value.trim()) {
                 Ok(repository) => {
                     problem.set(None);
-                    if let Some(nav) = &navigator {
-                        nav.push(&route_for(&View::Tags { registry: registry.clone(), repository }));
-                    }
+                    navigate(&route_for(&View::Tags { registry: registry.clone(), repository }), false);
                 }
                 Err(e) => problem.set(Some(format!("{e}. Nothing was sent."))),
             }
@@ -111,9 +105,9 @@ pub fn OpenByName(props: &OpenByNameProps) -> Html {
     };
     html! {
         <form class="open-by-name" {onsubmit} data-testid="open-repo-form">
-            <input type="text" placeholder="team/app/api" aria-label="Repository name" value={(*value).clone()} {oninput} data-testid="open-repo-input" />
+            <input type="text" placeholder="team/app/api" aria-label="Repository name" value={(**value).clone()} {oninput} data-testid="open-repo-input" />
             <button type="submit">{ "Open repository" }</button>
-            if let Some(p) = &*problem {
+            if let Some(p) = &**problem {
                 <span class="field-error" data-testid="open-repo-error">{ p.clone() }</span>
             }
         </form>

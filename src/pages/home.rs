@@ -1,33 +1,40 @@
 //! Choosing a registry: `?registry=` in the URL wins, then the runtime config's first registry,
 //! then what the user types.
 
+use crate::router::navigate;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::app::{catalog_route, ConfigState};
-use crate::components::registry_bar::{configured_links, RegistrySwitch};
+use crate::components::registry_bar::{configured_links, registry_switch, use_switch_fields};
 
 /// The landing page.
 #[component]
 pub fn HomePage() -> Html {
-    // Re-render when the query changes; read it with the browser's own parser.
-    let _location = use_location();
+    // The app re-renders this page when the location changes; read the query with the browser's
+    // own parser.
     let config = use_context::<ConfigState>().unwrap_or(ConfigState::Loading);
+    let switch_fields = use_switch_fields(String::new());
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
     let from_url = query.as_ref().and_then(|q| q.get("registry")).map(|r| RegistryUrl::parse(&r));
     let choosing = query.as_ref().is_some_and(|q| q.has("choose"));
-    match (&from_url, &config) {
-        (Some(Ok(registry)), _) => return html! { <Redirect<crate::app::Route> to={catalog_route(registry)} /> },
-        (None, ConfigState::Loading) => return html! { <p class="muted">{ "Loading configuration…" }</p> },
-        (None, ConfigState::Ready(c)) if !choosing => {
-            if let Some(registry) = c.default_registry() {
-                return html! { <Redirect<crate::app::Route> to={catalog_route(&registry)} /> };
+    let go_to = match (&from_url, &config) {
+        (Some(Ok(registry)), _) => Some(registry.clone()),
+        (None, ConfigState::Ready(c)) if !choosing => c.default_registry(),
+        _ => None,
+    };
+    {
+        // Replace (not push) the entry, so Back does not return to a page that redirects again.
+        use_effect_with(go_to.clone(), move |go_to| {
+            if let Some(registry) = go_to {
+                navigate(&catalog_route(registry), true);
             }
-        }
-        _ => {}
+        });
+    }
+    if go_to.is_some() || (from_url.is_none() && config == ConfigState::Loading) {
+        return html! { <p class="muted">{ "Opening the registry…" }</p> };
     }
     let cfg = config.config();
     html! {
@@ -37,7 +44,7 @@ pub fn HomePage() -> Html {
             if let Some(Err(e)) = &from_url {
                 <div class="error-box" data-testid="registry-error">{ format!("The registry in the address is not usable: {e}") }</div>
             }
-            <RegistrySwitch large=true />
+            { registry_switch(&switch_fields, true) }
             <p class="muted">{ "“Same origin” means this page is served beside the registry's /v2/ by one reverse proxy: no CORS configuration is needed." }</p>
             if !cfg.registries.is_empty() {
                 <h2>{ "Configured registries" }</h2>

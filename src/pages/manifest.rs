@@ -1,6 +1,7 @@
 //! One manifest: its exact bytes, their sha256 against the registry's digest header, and a
 //! readable view: image config and layers, or an index's platforms with attestations marked.
 
+use crate::router::link;
 use wharf_protocol::address::View;
 use wharf_protocol::digest::HeaderCheck;
 use wharf_protocol::manifest::{
@@ -11,11 +12,10 @@ use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{route_for, Route};
-use crate::components::digest_badge::DigestBadge;
-use crate::components::error_box::ErrorBox;
+use crate::app::route_for;
+use crate::components::digest_badge::digest_badge;
+use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::components::text::value_or_link;
 use crate::wire::use_connection;
@@ -35,10 +35,25 @@ pub struct ManifestProps {
 #[component]
 pub fn ManifestPage(props: &ManifestProps) -> Html {
     let connection = use_connection();
+    let raw = use_state(|| false);
+    // One load: the manifest, then for an image its config blob. A config that cannot be read
+    // does not hide the manifest; it is shown as its own error.
     let (manifest, reload) = use_load(
         (props.registry.clone(), props.repository.clone(), props.reference.clone()),
         move |(registry, repository, reference)| async move {
-            connection.registry(&registry).manifest_get(&repository, &reference).await
+            let client = connection.registry(&registry);
+            let manifest = client.manifest_get(&repository, &reference).await?;
+            let config = match &manifest.parsed {
+                ParsedManifest::Image(image) => Some(match Digest::parse(&image.config.digest) {
+                    Ok(digest) => match client.blob_get(&repository, &digest).await {
+                        Ok(bytes) => ImageConfig::parse(&format!("config {digest}"), &bytes),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(wharf_protocol::Error::InvalidName(e)),
+                }),
+                _ => None,
+            };
+            Ok((manifest, config))
         },
     );
     let view_of = |reference: Reference| View::Manifest {
@@ -51,9 +66,9 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             html! { <p class="muted" data-testid="loading">{ "Loading the manifest…" }</p> }
         }
         Load::Failed(error) => {
-            html! { <><ErrorBox error={error.clone()} context="Loading the manifest" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
+            html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
-        Load::Ready(m) => {
+        Load::Ready((m, config)) => {
             let retag_to = route_for(&View::Retag {
                 registry: props.registry.clone(),
                 repository: props.repository.clone(),
@@ -61,9 +76,9 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             });
             html! {
                 <>
-                    <Summary manifest={std::rc::Rc::new(m.clone())} />
+                    { summary(m) }
                     if !m.media_type.is_schema1() {
-                        <p><Link<Route> to={retag_to} classes="button" >{ "Retag this image…" }</Link<Route>></p>
+                        <p>{ link(retag_to, "button", html! { <>{ "Retag this image…" }</> }) }</p>
                     }
                     { match &m.parsed {
                         ParsedManifest::Index(index) => html! {
@@ -75,9 +90,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                                 </table>
                             </section>
                         },
-                        ParsedManifest::Image(image) => html! {
-                            <ImageDetails registry={props.registry.clone()} repository={props.repository.clone()} image={std::rc::Rc::new((**image).clone())} />
-                        },
+                        ParsedManifest::Image(image) => image_details(image, config.as_ref()),
                         ParsedManifest::Schema1(s) => html! {
                             <div class="notice" data-testid="schema1">
                                 <strong>{ "Read-only: schema 1 manifest. " }</strong>{ SCHEMA1_EXPLANATION }
@@ -86,7 +99,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                         },
                         ParsedManifest::Unknown => html! { <p class="muted">{ "Not an image or index Wharf knows how to show; the raw bytes are below." }</p> },
                     } }
-                    <RawView manifest={std::rc::Rc::new(m.clone())} />
+                    { raw_view(m, &raw) }
                 </>
             }
         }
@@ -94,8 +107,8 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
     html! {
         <section>
             <nav class="crumbs">
-                <Link<Route> to={route_for(&View::Catalog { registry: props.registry.clone() })}>{ "Repositories" }</Link<Route>>{ " / " }
-                <Link<Route> to={route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() })}>{ props.repository.to_string() }</Link<Route>>
+                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }{ " / " }
+                { link(route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() }), "", html! { <>{ props.repository.to_string() }</> }) }
                 { " / " }<strong>{ props.reference.to_string() }</strong>
             </nav>
             <h1 class="reference">{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</h1>
@@ -108,7 +121,7 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
     let platform = d.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "—".into());
     let link = match Digest::parse(&d.digest) {
         Ok(digest) => {
-            html! { <Link<Route> to={route_for(&view_of(digest))}><DigestBadge digest={d.digest.clone()} /></Link<Route>> }
+            html! { { link(route_for(&view_of(digest)), "", html! { <>{ digest_badge(&d.digest) }</> }) } }
         }
         Err(_) => html! { <code>{ d.digest.clone() }</code> },
     };
@@ -130,14 +143,8 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct SummaryProps {
-    manifest: std::rc::Rc<FetchedManifest>,
-}
-
-#[component]
-fn Summary(props: &SummaryProps) -> Html {
-    let m = &props.manifest;
+/// Media type, size, digest and how it compares with the registry's header.
+fn summary(m: &FetchedManifest) -> Html {
     let check = match &m.header_check {
         HeaderCheck::Matches => {
             html! { <span class="ok" data-testid="digest-check" data-check="matches">{ "✓ equals the registry's Docker-Content-Digest" }</span> }
@@ -161,58 +168,31 @@ fn Summary(props: &SummaryProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RawViewProps {
-    manifest: std::rc::Rc<FetchedManifest>,
-}
-
-#[component]
-fn RawView(props: &RawViewProps) -> Html {
-    let raw = use_state(|| false);
+/// The manifest as re-indented text or as the exact bytes.
+fn raw_view(m: &FetchedManifest, raw: &UseStateHandle<bool>) -> Html {
     let set = |value: bool| {
         let raw = raw.clone();
         Callback::from(move |_| raw.set(value))
     };
+    let shown = **raw;
     html! {
         <section>
             <h2>{ "Manifest" }</h2>
             <div class="tabs">
-                <button class={classes!((!*raw).then_some("active"))} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
-                <button class={classes!(raw.then_some("active"))} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
+                <button class={classes!((!shown).then_some("active"))} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
+                <button class={classes!(shown.then_some("active"))} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
             </div>
-            <pre class="json" data-testid={if *raw { "raw" } else { "pretty" }}>{ if *raw { props.manifest.text() } else { props.manifest.pretty() } }</pre>
+            <pre class="json" data-testid={if shown { "raw" } else { "pretty" }}>{ if shown { m.text() } else { m.pretty() } }</pre>
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ImageDetailsProps {
-    registry: RegistryUrl,
-    repository: Repository,
-    image: std::rc::Rc<ImageManifest>,
-}
-
-#[component]
-fn ImageDetails(props: &ImageDetailsProps) -> Html {
-    let connection = use_connection();
-    let config_digest = Digest::parse(&props.image.config.digest).ok();
-    let (config, _) = use_load(
-        (props.registry.clone(), props.repository.clone(), config_digest.clone()),
-        move |(registry, repository, digest)| async move {
-            let Some(digest) = digest else {
-                return Err(wharf_protocol::Error::Unsupported("The config digest is not valid.".into()));
-            };
-            let bytes = connection.registry(&registry).blob_get(&repository, &digest).await?;
-            ImageConfig::parse(&format!("config {digest}"), &bytes)
-        },
-    );
-    let image = &props.image;
-    let config_html = match &*config {
-        Load::Loading => html! { <p class="muted">{ "Loading the image config…" }</p> },
-        Load::Failed(e) => {
-            html! { <ErrorBox error={e.clone()} context="Loading the image config" /> }
-        }
-        Load::Ready(c) => config_view(c),
+/// Image config and layers.
+fn image_details(image: &ImageManifest, config: Option<&Result<ImageConfig, wharf_protocol::Error>>) -> Html {
+    let config_html = match config {
+        Some(Ok(c)) => config_view(c),
+        Some(Err(e)) => error_box(e, Some("Loading the image config")),
+        None => html! {},
     };
     html! {
         <>
@@ -226,7 +206,7 @@ fn ImageDetails(props: &ImageDetailsProps) -> Html {
                     <thead><tr><th>{ "#" }</th><th>{ "Digest" }</th><th>{ "Size" }</th><th>{ "Media type" }</th></tr></thead>
                     <tbody>
                         { for image.layers.iter().enumerate().map(|(i, l)| html! {
-                            <tr data-testid="layer-row"><td>{ i + 1 }</td><td><DigestBadge digest={l.digest.clone()} /></td><td>{ human_size(l.size) }</td><td><code class="small">{ l.media_type.clone() }</code></td></tr>
+                            <tr data-testid="layer-row"><td>{ i + 1 }</td><td>{ digest_badge(&l.digest) }</td><td>{ human_size(l.size) }</td><td><code class="small">{ l.media_type.clone() }</code></td></tr>
                         }) }
                     </tbody>
                     <tfoot><tr><td></td><td>{ "Total" }</td><td data-testid="layers-total">{ human_size(image.total_layer_size()) }</td><td></td></tr></tfoot>

@@ -6,6 +6,7 @@
 
 use std::rc::Rc;
 
+use crate::router::link;
 use wharf_protocol::address::View;
 use wharf_protocol::client::TagListing;
 use wharf_protocol::manifest::{FetchedManifest, SCHEMA1_EXPLANATION};
@@ -14,11 +15,10 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState};
 use wharf_protocol::Error;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{route_for, Route};
-use crate::components::digest_badge::DigestBadge;
-use crate::components::error_box::ErrorBox;
+use crate::app::route_for;
+use crate::components::digest_badge::digest_badge;
+use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::wire::use_connection;
 
@@ -151,11 +151,11 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         Load::Loading => {
             html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> }
         }
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} context="Reading the source" /> },
+        Load::Failed(e) => html! { { error_box(e, Some("Reading the source")) } },
         Load::Ready((m, _)) => html! {
             <dl class="summary" data-testid="retag-source">
                 <dt>{ "Source" }</dt><dd><code>{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</code></dd>
-                <dt>{ "Digest" }</dt><dd><DigestBadge digest={m.digest.to_string()} />{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
+                <dt>{ "Digest" }</dt><dd>{ digest_badge(&m.digest.to_string()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
                 <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
             </dl>
         },
@@ -172,12 +172,12 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         Phase::Running => {
             html! { <p class="muted" data-testid="retag-running">{ "Retagging…" }</p> }
         }
-        Phase::Failed(e) => html! { <ErrorBox error={e.clone()} context="Retag" /> },
+        Phase::Failed(e) => html! { { error_box(e, Some("Retag")) } },
         Phase::Cancelled { plan } => html! {
             <div class="notice" data-testid="retag-cancelled">
                 <strong>{ "Cancelled: nothing was sent." }</strong>
                 <ul>{ for plan.targets.iter().filter_map(|t| match &t.state {
-                    TargetState::Moves { from } => Some(html! { <li>{ format!("{} still points at ", t.tag) }<DigestBadge digest={from.to_string()} /></li> }),
+                    TargetState::Moves { from } => Some(html! { <li>{ format!("{} still points at ", t.tag) }{ digest_badge(&from.to_string()) }</li> }),
                     _ => None,
                 }) }</ul>
             </div>
@@ -189,8 +189,8 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     html! {
         <section>
             <nav class="crumbs">
-                <Link<Route> to={route_for(&View::Catalog { registry: props.registry.clone() })}>{ "Repositories" }</Link<Route>>{ " / " }
-                <Link<Route> to={route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() })}>{ props.repository.to_string() }</Link<Route>>
+                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }{ " / " }
+                { link(route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() }), "", html! { <>{ props.repository.to_string() }</> }) }
                 { " / retag" }
             </nav>
             <h1>{ "Retag without pulling" }</h1>
@@ -282,7 +282,7 @@ fn confirm_view(
                         <li data-testid="move-row" data-tag={t.tag.to_string()}>
                             <label>
                                 <input type="checkbox" checked={confirmed.contains(&t.tag)} onclick={toggle(t.tag.clone())} data-testid="confirm-move" />
-                                { format!(" Move {} from ", t.tag) }<DigestBadge digest={from.to_string()} />{ " to " }<DigestBadge digest={plan.source.to_string()} />
+                                { format!(" Move {} from ", t.tag) }{ digest_badge(&from.to_string()) }{ " to " }{ digest_badge(&plan.source.to_string()) }
                             </label>
                         </li>
                     },
@@ -305,7 +305,7 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                     match outcome {
                         TargetOutcome::Stored { registry_digest, matches_source } => html! {
                             <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="stored" data-registry-digest={registry_digest.clone().unwrap_or_default()}>
-                                <Link<Route> to={manifest_route}>{ tag.to_string() }</Link<Route>>{ ": stored. Registry answered " }
+                                { link(manifest_route, "", html! { <>{ tag.to_string() }</> }) }{ ": stored. Registry answered " }
                                 <code>{ registry_digest.clone().unwrap_or_else(|| "no digest (Docker-Content-Digest hidden)".into()) }</code>
                                 { match matches_source {
                                     Some(true) => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
@@ -315,13 +315,13 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                             </li>
                         },
                         TargetOutcome::Failed(e) => html! {
-                            <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="failed">{ format!("{tag}: failed") }<ErrorBox error={e.clone()} /></li>
+                            <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="failed">{ format!("{tag}: failed") }{ error_box(e, None) }</li>
                         },
                         TargetOutcome::NotSent => html! { <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="not-sent">{ format!("{tag}: not sent") }</li> },
                     }
                 }) }
             </ul>
-            <Link<Route> to={tags_route} classes="button">{ "View tags" }</Link<Route>>
+            { link(tags_route, "button", html! { <>{ "View tags" }</> }) }
         </div>
     }
 }

@@ -5,16 +5,16 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use crate::router::link;
 use wharf_protocol::address::View;
 use wharf_protocol::names::{Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{route_for, Route};
-use crate::components::digest_badge::DigestBadge;
-use crate::components::error_box::ErrorBox;
+use crate::app::route_for;
+use crate::components::digest_badge::digest_badge;
+use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::transport::performance_mark;
 use crate::wire::{use_connection, Connection};
@@ -149,7 +149,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
         Load::Failed(error) => {
-            html! { <><ErrorBox error={error.clone()} context="Loading the tags" /><button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
+            html! { <>{ error_box(error, Some("Loading the tags")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
         Load::Ready(l) if l.tags.is_empty() => html! {
             <p class="empty" data-testid="no-tags">{
@@ -178,7 +178,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                             let cell = digests.borrow().get(tag).cloned();
                             let digest_html = match &cell {
                                 None => html! { <span class="muted">{ "…" }</span> },
-                                Some(DigestCell::Known(d)) => html! { <DigestBadge digest={d.clone()} /> },
+                                Some(DigestCell::Known(d)) => digest_badge(d),
                                 Some(DigestCell::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
                                 Some(DigestCell::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
                             };
@@ -188,10 +188,10 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                             };
                             html! {
                                 <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()}>
-                                    <td>{ match repo_view(tag, false) { Some(to) => html! { <Link<Route> {to}>{ tag.clone() }</Link<Route>> }, None => html! { tag.clone() } } }</td>
+                                    <td>{ match repo_view(tag, false) { Some(to) => html! { { link(to, "", html! { <>{ tag.clone() }</> }) } }, None => html! { tag.clone() } } }</td>
                                     <td>{ digest_html }</td>
                                     <td class="muted">{ if shared > 1 { format!("{shared} tags") } else { String::new() } }</td>
-                                    <td>{ match repo_view(tag, true) { Some(to) => html! { <Link<Route> {to} classes="action">{ "Retag…" }</Link<Route>> }, None => html! {} } }</td>
+                                    <td>{ match repo_view(tag, true) { Some(to) => html! { { link(to, "action", html! { <>{ "Retag…" }</> }) } }, None => html! {} } }</td>
                                 </tr>
                             }
                         }) }
@@ -209,7 +209,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     html! {
         <section>
             <nav class="crumbs">
-                <Link<Route> to={route_for(&View::Catalog { registry: props.registry.clone() })}>{ "Repositories" }</Link<Route>>
+                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }
                 { " / " }<strong data-testid="repo-name">{ props.repository.to_string() }</strong>
             </nav>
             <h1>{ props.repository.to_string() }</h1>

@@ -5,6 +5,7 @@
 //! client that checks digests.
 
 pub mod browser;
+pub mod nginx;
 pub mod oci;
 pub mod registry;
 pub mod seed;

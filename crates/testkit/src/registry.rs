@@ -20,11 +20,41 @@ pub struct RegistryOptions {
     pub read_only: bool,
     /// Fixed port (the demo uses 5000); `None` picks a free one.
     pub port: Option<u16>,
+    /// A login: htpasswd users, or a token service.
+    pub auth: RegistryAuth,
+}
+
+/// How the registry authenticates.
+#[derive(Debug, Clone, Default)]
+pub enum RegistryAuth {
+    /// Open to everyone.
+    #[default]
+    None,
+    /// Basic auth against these (user, password) pairs (written as a bcrypt htpasswd file).
+    Htpasswd(Vec<(String, String)>),
+    /// Token auth: realm URL, service, issuer, and the PEM certificate that signs tokens.
+    Token {
+        /// Where browsers get tokens.
+        realm: String,
+        /// `service` claim / parameter.
+        service: String,
+        /// `iss` claim.
+        issuer: String,
+        /// The signing certificate, PEM.
+        certificate_pem: String,
+    },
 }
 
 impl Default for RegistryOptions {
     fn default() -> Self {
-        RegistryOptions { cors: true, expose_headers: true, delete: true, read_only: false, port: None }
+        RegistryOptions {
+            cors: true,
+            expose_headers: true,
+            delete: true,
+            read_only: false,
+            port: None,
+            auth: RegistryAuth::None,
+        }
     }
 }
 
@@ -70,6 +100,24 @@ impl Registry {
             }
         }
         let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
+        let auth_block = match &options.auth {
+            RegistryAuth::None => String::new(),
+            RegistryAuth::Htpasswd(users) => {
+                let lines: Vec<String> = users
+                    .iter()
+                    .map(|(user, password)| format!("{user}:{}", bcrypt::hash(password, 5).expect("bcrypt")))
+                    .collect();
+                fs::write(dir.join("htpasswd"), lines.join("\n") + "\n").expect("htpasswd");
+                format!("auth:\n  htpasswd:\n    realm: wharf-test\n    path: {}\n", dir.join("htpasswd").display())
+            }
+            RegistryAuth::Token { realm, service, issuer, certificate_pem } => {
+                fs::write(dir.join("token-signer.pem"), certificate_pem).expect("token cert");
+                format!(
+                    "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+                    dir.join("token-signer.pem").display()
+                )
+            }
+        };
         let config = format!(
             "version: 0.1
 log:
@@ -88,7 +136,7 @@ storage:
       enabled: {read_only}
 http:
   addr: 127.0.0.1:{port}
-{headers_block}",
+{headers_block}{auth_block}",
             storage = dir.join("storage").display(),
             delete = options.delete,
             read_only = options.read_only,
@@ -112,6 +160,7 @@ http:
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
         while Instant::now() < deadline {
             match agent.get(&format!("{}/v2/", self.url())).call() {
+                // 401 is "up" too: an authenticated registry refuses the anonymous ping.
                 Ok(_) | Err(ureq::Error::Status(..)) => return,
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
             }

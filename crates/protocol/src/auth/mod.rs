@@ -232,7 +232,12 @@ fn challenge_of(response: &HttpResponse) -> Option<Challenge> {
     challenges.iter().find(|c| c.scheme == "bearer").or_else(|| challenges.first()).cloned()
 }
 
-fn denied(scopes: &[Scope]) -> TransportError {
+/// A refusal after a token: anonymous users are asked to log in, logged-in ones are told they
+/// lack the permission.
+fn denied(scopes: &[Scope], logged_in: bool) -> TransportError {
+    if !logged_in {
+        return TransportError::Auth(AuthFailure::LoginRequired { scheme: "bearer".into() });
+    }
     TransportError::Auth(AuthFailure::InsufficientScope { scopes: scopes.iter().map(ToString::to_string).collect() })
 }
 
@@ -270,7 +275,7 @@ impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
                 if let Sent::Bearer { scopes, .. } = &sent {
                     if scope::all_covered(scopes, &challenged) {
                         // This token was issued for exactly what is asked, and still refused.
-                        return Err(denied(&challenged));
+                        return Err(denied(&challenged, has_credentials));
                     }
                 }
                 let held = {
@@ -282,7 +287,7 @@ impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
                 let retried = self.inner.send(with_authorization(&request, Some(&format!("Bearer {token}")))).await?;
                 if retried.status == 401 {
                     // Never loop: the token server grants the intersection silently.
-                    return Err(denied(&challenged));
+                    return Err(denied(&challenged, has_credentials));
                 }
                 Ok(retried)
             }

@@ -1,0 +1,86 @@
+//! nginx running the project's own deployment file (`deploy/nginx-same-origin.conf`), with its
+//! example addresses replaced by the test's: so the tests exercise exactly what is shipped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{free_port, scratch_dir, workspace_root};
+
+/// A running nginx; stopped (by its PID) on drop.
+pub struct Nginx {
+    child: Child,
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+    /// The port it listens on.
+    pub port: u16,
+    dir: PathBuf,
+}
+
+/// Replaces `from` with `to`, failing loudly when the shipped file no longer has `from`.
+fn substitute(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "deploy/nginx-same-origin.conf no longer contains “{from}”");
+    text.replacen(from, to, 1)
+}
+
+impl Nginx {
+    /// Picks the port nginx will listen on, before the registry (whose token realm names it).
+    pub fn reserve_port() -> u16 {
+        free_port()
+    }
+
+    /// Serves `dist` on `port`, proxying `/v2/` to `registry_host` and `/token` to `token_host`.
+    pub fn start(port: u16, dist: &Path, registry_host: &str, token_host: Option<&str>) -> Nginx {
+        let dir = scratch_dir("nginx");
+        let shipped = fs::read_to_string(workspace_root().join("deploy/nginx-same-origin.conf"))
+            .expect("deploy/nginx-same-origin.conf");
+        let mut server = substitute(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        server = substitute(&server, "root /srv/wharf/dist;", &format!("root {};", dist.display()));
+        server =
+            substitute(&server, "proxy_pass http://127.0.0.1:5000;", &format!("proxy_pass http://{registry_host};"));
+        if let Some(token) = token_host {
+            server = substitute(&server, "proxy_pass http://127.0.0.1:5001;", &format!("proxy_pass http://{token};"));
+        }
+        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+            fs::create_dir_all(dir.join(sub)).expect("nginx temp dir");
+        }
+        let d = dir.display();
+        let main = format!(
+            "daemon off;\nuser root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n  access_log {d}/access.log;\n\
+             client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n\
+             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{server}\n}}\n"
+        );
+        fs::write(dir.join("nginx.conf"), main).expect("write nginx.conf");
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nginx (apt-get install nginx-light)");
+        let nginx = Nginx { child, url: format!("http://127.0.0.1:{port}"), port, dir };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not start: {}",
+                fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        nginx
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
