@@ -299,7 +299,7 @@ impl Error {
 
 fn auth_advice(failure: &AuthFailure) -> String {
     match failure {
-        AuthFailure::LoginRequired { .. } => "Log in with a user name and password for this registry.".into(),
+        AuthFailure::LoginRequired { .. } => "Log in (at the top of the page) with a user name and password for this registry.".into(),
         AuthFailure::WrongCredentials { .. } => "Check the user name and password and log in again.".into(),
         AuthFailure::InsufficientScope { .. } => "Your account is not allowed to do this here. Ask the registry administrator for the permission, or log in as another user.".into(),
         AuthFailure::TokenService { .. } => "The registry's token service must be reachable from this browser (and send CORS headers when it is on another origin). Check the realm URL in the registry's auth configuration.".into(),

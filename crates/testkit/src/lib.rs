@@ -11,6 +11,7 @@ pub mod registry;
 pub mod seed;
 pub mod skopeo;
 pub mod static_server;
+pub mod token_server;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -1,0 +1,290 @@
+//! End to end with logins: the app served by the project's own nginx deployment file
+//! (deploy/nginx-same-origin.conf) in front of a real registry using htpasswd or token auth,
+//! driven in headless Chromium, results checked with skopeo.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use wharf_testkit::browser::Browser;
+use wharf_testkit::nginx::Nginx;
+use wharf_testkit::registry::{Registry, RegistryAuth, RegistryOptions};
+use wharf_testkit::seed::{seed_demo, Seeded};
+use wharf_testkit::token_server::{Grant, TokenPolicy, TokenServer, ISSUER, SERVICE};
+use wharf_testkit::workspace_root;
+
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const ALICE: (&str, &str) = ("alice", "alice-secret-pw");
+const BOB: (&str, &str) = ("bob", "bob-secret-pw");
+
+struct AuthStack {
+    registry: Registry,
+    token: Option<TokenServer>,
+    nginx: Nginx,
+    seeded: Seeded,
+    browser: Browser,
+}
+
+impl AuthStack {
+    /// A registry seeded while open, then restarted with `auth`, behind nginx on one origin.
+    async fn start(auth: impl FnOnce(u16) -> (RegistryAuth, Option<TokenServer>)) -> AuthStack {
+        let dist = workspace_root().join("dist");
+        assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/test");
+        let mut registry = Registry::start(RegistryOptions { cors: false, ..RegistryOptions::default() });
+        let seeded = seed_demo(&registry.url());
+        let nginx_port = Nginx::reserve_port();
+        let (auth, token) = auth(nginx_port);
+        registry.restart_with(RegistryOptions { cors: false, auth, ..RegistryOptions::default() });
+        let nginx = Nginx::start(nginx_port, &dist, &registry.host, token.as_ref().map(|t| t.host.as_str()));
+        let browser = Browser::start().await;
+        AuthStack { registry, token, nginx, seeded, browser }
+    }
+
+    async fn goto(&self, rest: &str) {
+        self.browser.client.goto(&format!("{}/r/same-origin{rest}", self.nginx.url)).await.expect("navigate");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = workspace_root().join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
+    }
+
+    /// The digest skopeo reads for `reference`, logged in as `user`.
+    fn skopeo_digest(&self, reference: &str, user: (&str, &str)) -> Option<String> {
+        let output = Command::new("skopeo")
+            .args([
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                "--creds",
+                &format!("{}:{}", user.0, user.1),
+                &format!("docker://{}/{reference}", self.registry.host),
+            ])
+            .output()
+            .expect("skopeo");
+        output.status.success().then(|| wharf_protocol::digest::sha256_of(&output.stdout).to_string())
+    }
+}
+
+fn htpasswd(_: u16) -> (RegistryAuth, Option<TokenServer>) {
+    let users = [ALICE, BOB].iter().map(|(u, p)| (u.to_string(), p.to_string())).collect();
+    (RegistryAuth::Htpasswd(users), None)
+}
+
+fn token_auth(expires_in: u64) -> impl FnOnce(u16) -> (RegistryAuth, Option<TokenServer>) {
+    move |nginx_port| {
+        let policy = TokenPolicy {
+            users: [ALICE, BOB].iter().map(|(u, p)| (u.to_string(), p.to_string())).collect(),
+            grants: vec![
+                Grant::new(None, "demo/*", &["pull"]),
+                Grant::new(Some("alice"), "demo/*", &["pull", "push"]),
+                Grant::new(Some("alice"), "team/*", &["pull", "push"]),
+                Grant::new(Some("alice"), "catalog", &["*"]),
+                Grant::new(Some("bob"), "catalog", &["*"]),
+            ],
+            expires_in,
+        };
+        let server = TokenServer::start(policy);
+        let auth = RegistryAuth::Token {
+            realm: format!("http://127.0.0.1:{nginx_port}/token"),
+            service: SERVICE.into(),
+            issuer: ISSUER.into(),
+            certificate_pem: server.certificate_pem.clone(),
+        };
+        (auth, Some(server))
+    }
+}
+
+async fn type_into(browser: &Browser, selector: &str, text: &str) {
+    let input = browser.wait_css(selector).await;
+    input.clear().await.expect("clear");
+    input.send_keys(text).await.expect("type");
+}
+
+async fn click(browser: &Browser, selector: &str) {
+    let element = browser.wait_css(selector).await;
+    let as_arg = serde_json::to_value(&element).expect("element");
+    browser.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![as_arg]).await.expect("scroll");
+    element.click().await.expect("click");
+}
+
+async fn log_in(browser: &Browser, user: (&str, &str), remember: bool) {
+    type_into(browser, "[data-testid=login-user]", user.0).await;
+    type_into(browser, "[data-testid=login-password]", user.1).await;
+    if remember {
+        click(browser, "[data-testid=login-remember]").await;
+    }
+    click(browser, "[data-testid=login-submit]").await;
+}
+
+async fn js(browser: &Browser, expression: &str) -> Value {
+    browser.client.execute(&format!("return ({expression});"), vec![]).await.expect("script")
+}
+
+/// Navigates inside the page, as a link would: a reload would forget an in-memory login.
+async fn open_in_app(browser: &Browser, path: &str) {
+    let script = format!("history.pushState(null, '', '{path}'); dispatchEvent(new Event('popstate'));");
+    browser.client.execute(&script, vec![]).await.expect("navigate in the page");
+}
+
+async fn retag(stack: &AuthStack, source: &str, target: &str) -> (String, String) {
+    let b = &stack.browser;
+    open_in_app(b, &format!("/r/same-origin{source}")).await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=retag-targets]", target).await;
+    click(b, "[data-testid=retag-submit]").await;
+    let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
+    let outcome = row.attr("data-outcome").await.unwrap().unwrap_or_default();
+    (outcome, row.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn htpasswd_behind_nginx_login_browse_retag_and_nothing_kept() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = AuthStack::start(htpasswd).await;
+    let b = &stack.browser;
+
+    // The shipped nginx file serves the security headers, and the app runs under them.
+    let headers = Command::new("curl")
+        .args(["-sS", "-D", "-", "-o", "/dev/null", &format!("{}/r/same-origin", stack.nginx.url)])
+        .output()
+        .unwrap();
+    let headers = String::from_utf8_lossy(&headers.stdout).to_lowercase();
+    assert!(headers.contains("content-security-policy:") && headers.contains("'wasm-unsafe-eval'"), "{headers}");
+    assert!(!headers.contains("unsafe-inline"), "{headers}");
+    assert!(headers.contains("x-content-type-options: nosniff") && headers.contains("referrer-policy: no-referrer"));
+
+    stack.goto("").await;
+    b.wait_js("document.querySelector('[data-testid=ping]')?.textContent.includes('login required')").await;
+    b.wait_css("[data-testid=login-form]").await;
+    stack.screenshot("login-required").await;
+
+    log_in(b, (ALICE.0, "wrong-password"), false).await;
+    let message = b.text("[data-testid=login-message]").await;
+    assert!(message.contains("refused by the registry"), "{message}");
+
+    log_in(b, ALICE, false).await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    assert!(b.text("[data-testid=account]").await.contains("logged in as alice"));
+    assert_eq!(js(b, "sessionStorage.length + localStorage.length").await, 0, "nothing stored without the opt-in");
+
+    let (outcome, text) = retag(&stack, "/demo/hello/-/retag/1.0", "via-nginx").await;
+    assert_eq!(outcome, "stored", "{text}");
+    assert_eq!(stack.skopeo_digest("demo/hello:via-nginx", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
+
+    // Credentials never reach the page's text: not in the wire panel, not in its curl commands.
+    click(b, "[data-testid=wire-toggle]").await;
+    let panel = js(b, "document.querySelector('[data-testid=wire-panel]').textContent").await;
+    let panel = panel.as_str().unwrap_or_default();
+    let encoded = wharf_protocol::auth::Credentials::new(ALICE.0, ALICE.1).basic_header();
+    assert!(panel.contains("Authorization: ‹redacted›"), "the header is shown redacted");
+    assert!(
+        !panel.contains(ALICE.1) && !panel.contains(encoded.trim_start_matches("Basic ")),
+        "no secret in the wire panel"
+    );
+    let page = js(b, "document.documentElement.outerHTML").await;
+    assert!(!page.as_str().unwrap_or_default().contains(ALICE.1));
+
+    // A reload forgets the login (it was in memory only)...
+    stack.goto("").await;
+    b.wait_css("[data-testid=login-form]").await;
+    // ...unless "remember in this tab" was ticked: then this tab keeps it, a new tab does not.
+    log_in(b, ALICE, true).await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    assert_eq!(js(b, "sessionStorage.length").await, 1);
+    b.client.refresh().await.unwrap();
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    let tab = b.client.new_window(true).await.unwrap();
+    b.client.switch_to_window(tab.handle).await.unwrap();
+    stack.goto("").await;
+    b.wait_css("[data-testid=login-form]").await;
+    assert_eq!(js(b, "sessionStorage.length").await, 0);
+    // Logging out forgets it in the first tab too.
+    let first = b.client.windows().await.unwrap()[0].clone();
+    b.client.switch_to_window(first).await.unwrap();
+    click(b, "[data-testid=logout]").await;
+    b.wait_css("[data-testid=login-form]").await;
+    assert_eq!(js(b, "sessionStorage.length").await, 0);
+    stack.browser.client.close_window().await.ok();
+    drop(stack);
+}
+
+#[tokio::test]
+async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    // Tokens live 4 seconds, so this run outlasts several of them.
+    let stack = AuthStack::start(token_auth(4)).await;
+    let b = &stack.browser;
+    let token = stack.token.as_ref().unwrap();
+
+    // Anonymous pull of a public repository.
+    stack.goto("/demo/hello").await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 3").await;
+    assert!(token.log.lock().unwrap().iter().all(|r| r.account.is_none()), "anonymous tokens only");
+
+    // The catalog needs a login: the page says so, and alice's token covers it.
+    stack.goto("").await;
+    let advice = b.text("[data-testid=error-advice]").await;
+    assert!(advice.contains("Log in"), "{advice}");
+    click(b, "[data-testid=login-open]").await;
+    log_in(b, ALICE, false).await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+
+    // Retag as alice, then again after the first tokens expired: renewal keeps the run going.
+    b.client.execute("document.querySelector('a[href$=\"/demo/hello\"]').click()", vec![]).await.unwrap();
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3").await;
+    let issued_before = token.issued();
+    let mut stored = Vec::new();
+    for round in 0..3 {
+        let target = format!("alice-{round}");
+        // Navigate inside the page (a full reload would forget the in-memory login).
+        open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+        b.wait_css("[data-testid=source-digest]").await;
+        type_into(b, "[data-testid=retag-targets]", &target).await;
+        click(b, "[data-testid=retag-submit]").await;
+        let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
+        assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("stored"), "{}", row.text().await.unwrap());
+        stored.push(target);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    assert!(
+        token.issued() >= issued_before + 3,
+        "tokens were renewed during the run ({} issued)",
+        token.issued() - issued_before
+    );
+    for target in &stored {
+        assert_eq!(
+            stack.skopeo_digest(&format!("demo/hello:{target}"), ALICE).as_deref(),
+            Some(stack.seeded.hello.as_str()),
+            "{target}"
+        );
+    }
+    assert!(token
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.account.as_deref() == Some("alice") && r.granted.iter().any(|g| g.contains("push"))));
+
+    // bob may pull but not push: the denial is shown as such, and nothing moved.
+    click(b, "[data-testid=logout]").await;
+    click(b, "[data-testid=login-open]").await;
+    log_in(b, BOB, false).await;
+    b.wait_js("document.querySelector('[data-testid=account]')?.textContent.includes('bob')").await;
+    open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=retag-targets]", "bob-was-here").await;
+    click(b, "[data-testid=retag-submit]").await;
+    let row = b.wait_css("[data-testid=result-row][data-tag='bob-was-here']").await;
+    assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("failed"));
+    let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
+    assert!(
+        headline.contains("insufficient scope") && headline.contains("repository:demo/hello:pull,push"),
+        "{headline}"
+    );
+    stack.screenshot("token-denied").await;
+    assert!(stack.skopeo_digest("demo/hello:bob-was-here", ALICE).is_none());
+    drop(stack);
+}
