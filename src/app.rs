@@ -27,6 +27,13 @@ pub fn catalog_route(registry: &RegistryUrl) -> String {
     format!("/r/{}", registry_segment(registry))
 }
 
+/// Whether this deployment is read-only (from the runtime config). Pages re-render when the
+/// config arrives, so no action flashes up before it is known.
+#[hook]
+pub fn use_read_only() -> bool {
+    use_context::<ConfigState>().is_some_and(|c| c.config().read_only)
+}
+
 /// The landing page's path.
 pub const HOME: &str = "/";
 
@@ -95,6 +102,7 @@ pub fn App() -> Html {
     }
     let title = config.config().title().to_string();
     let (connection, wire_log) = use_wire();
+    connection.set_read_only(config.config().read_only);
     let page = page_of(&use_current_path());
     let registry_bar = match &page {
         Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },

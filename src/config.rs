@@ -5,6 +5,8 @@
 //! { "title": "Acme registry", "registries": [ { "name": "staging", "url": "https://reg.example" } ] }
 //! ```
 //! `url` is an address or `"same-origin"`. A missing file means "no default": the user types one.
+//! `"read_only": true` hides every action that changes a registry, and the transport refuses to
+//! send one.
 
 use serde::Deserialize;
 use wharf_protocol::requests::RegistryUrl;
@@ -32,6 +34,9 @@ pub struct RuntimeConfig {
     /// Registries offered; the first is the default.
     #[serde(default)]
     pub registries: Vec<NamedRegistry>,
+    /// No mutating action is shown, and none is sent.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 impl RuntimeConfig {

@@ -20,6 +20,7 @@ use yew::Callback;
 pub struct BrowserTransport {
     record: Callback<Exchange>,
     next_id: Rc<Cell<u64>>,
+    read_only: Rc<Cell<bool>>,
 }
 
 impl PartialEq for BrowserTransport {
@@ -30,8 +31,9 @@ impl PartialEq for BrowserTransport {
 
 impl BrowserTransport {
     /// A transport reporting to `record`, numbering exchanges with `ids`.
-    pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>) -> Self {
-        BrowserTransport { record, next_id: ids }
+    /// `read_only` (from the runtime config) stops every mutating request before it is sent.
+    pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>, read_only: Rc<Cell<bool>>) -> Self {
+        BrowserTransport { record, next_id: ids, read_only }
     }
 }
 
@@ -140,6 +142,10 @@ impl BrowserTransport {
 
 impl Transport for BrowserTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // Defence in depth: read-only pages show no mutating action, and none gets through here.
+        if self.read_only.get() && request.method.is_mutating() {
+            return Err(TransportError::ReadOnly);
+        }
         let id = self.take_id();
         let started = now_ms();
         let outcome = self.fetch(&request).await;

@@ -97,6 +97,7 @@ pub struct Connection {
     record: Callback<Exchange>,
     ids: Rc<Cell<u64>>,
     logins: Rc<RefCell<HashMap<RegistryUrl, SharedAuth>>>,
+    read_only: Rc<Cell<bool>>,
     /// Bumped by every login and logout.
     pub epoch: u32,
     bump_epoch: Callback<()>,
@@ -111,7 +112,7 @@ impl PartialEq for Connection {
 impl Connection {
     /// A client for `registry`, sharing its login with every other client of it.
     pub fn registry(&self, registry: &RegistryUrl) -> Client {
-        let transport = BrowserTransport::new(self.record.clone(), self.ids.clone());
+        let transport = BrowserTransport::new(self.record.clone(), self.ids.clone(), self.read_only.clone());
         Registry::new(
             registry.clone(),
             AuthTransport::new(transport, self.login_state(registry), seconds_now as fn() -> f64),
@@ -128,6 +129,21 @@ impl Connection {
                 Rc::new(RefCell::new(state))
             })
             .clone()
+    }
+
+    /// A transport without login handling, for probes that must see raw answers (the self-test).
+    pub fn raw_transport(&self) -> BrowserTransport {
+        BrowserTransport::new(self.record.clone(), self.ids.clone(), self.read_only.clone())
+    }
+
+    /// Whether the deployment is read-only (no mutating action shown or sent).
+    pub fn read_only(&self) -> bool {
+        self.read_only.get()
+    }
+
+    /// Switches read-only mode (from the runtime config).
+    pub fn set_read_only(&self, read_only: bool) {
+        self.read_only.set(read_only);
     }
 
     /// The user name logged in at `registry`, if any.
@@ -167,6 +183,7 @@ pub fn use_wire() -> (Connection, UseReducerHandle<WireLog>) {
                 Callback::from(move |exchange| dispatcher.dispatch(WireAction::Record(exchange))),
                 Rc::new(Cell::new(0)),
                 Rc::new(RefCell::new(HashMap::new())),
+                Rc::new(Cell::new(false)),
             )
         })
     };
@@ -174,6 +191,7 @@ pub fn use_wire() -> (Connection, UseReducerHandle<WireLog>) {
         record: stable.0.clone(),
         ids: stable.1.clone(),
         logins: stable.2.clone(),
+        read_only: stable.3.clone(),
         epoch: *epoch,
         bump_epoch: {
             let epoch = epoch.clone();

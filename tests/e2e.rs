@@ -8,9 +8,9 @@ use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
-use wharf_testkit::seed::{seed_demo, seed_many_tags, Seeded};
+use wharf_testkit::seed::{seed_demo, seed_hostile, seed_many_tags, Seeded, HOSTILE_LABELS};
 use wharf_testkit::static_server::StaticServer;
-use wharf_testkit::{free_port, skopeo, workspace_root};
+use wharf_testkit::{dist_with_config, free_port, skopeo, workspace_root};
 
 static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -521,5 +521,102 @@ async fn failed_put_shows_error_code_message_and_detail() {
     assert!(b.text("[data-testid=result-row] [data-testid=error-advice]").await.contains("lacks a blob"));
     stack.screenshot("retag-failed").await;
     assert!(skopeo::manifest_digest(&stack.registry.host, "demo/oci-app:broken").is_none());
+    stack.close().await;
+}
+
+#[tokio::test]
+async fn read_only_mode_hides_and_refuses_every_mutation() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let config = format!(
+        r#"{{"title": "Read-only Wharf", "read_only": true, "registries": [{{"name": "demo", "url": "{}"}}]}}"#,
+        stack.registry.url()
+    );
+    let app = StaticServer::start(dist_with_config(&config), 0);
+    let b = &stack.browser;
+    let mark = stack.registry.log_mark();
+    // The home page follows the runtime config to its default registry, under its title.
+    b.client.goto(&format!("{}/", app.url)).await.unwrap();
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    assert_eq!(b.client.title().await.unwrap(), "Read-only Wharf");
+    click_link(b, "demo/hello").await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3").await;
+    assert_eq!(texts(b, "[data-testid=tag-row] a.action").await.len(), 0, "no Retag… links");
+    click_link(b, "1.0").await;
+    b.wait_css("[data-testid=manifest-digest]").await;
+    let links: Value = b
+        .client
+        .execute("return [...document.querySelectorAll('main a')].map(a => a.textContent)", vec![])
+        .await
+        .unwrap();
+    assert!(!links.to_string().contains("Retag"), "{links}");
+    // A deep link to the retag view shows why there is nothing to do, and no form.
+    b.client.goto(&format!("{}/r/http:{}/demo/hello/-/retag/1.0", app.url, stack.registry.host)).await.unwrap();
+    assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
+    assert_eq!(texts(b, "[data-testid=retag-form]").await.len(), 0);
+    stack.screenshot("read-only").await;
+    let mutations: Vec<_> =
+        stack.registry.requests_since(mark).into_iter().filter(|(m, _)| m != "GET" && m != "HEAD").collect();
+    assert!(mutations.is_empty(), "{mutations:?}");
+    stack.close().await;
+}
+
+#[tokio::test]
+async fn invalid_runtime_config_is_explained_on_the_page() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let app = StaticServer::start(dist_with_config(r#"{"registries": [{"url": "ftp://nowhere"}]}"#), 0);
+    let b = &stack.browser;
+    b.client.goto(&format!("{}/", app.url)).await.unwrap();
+    let message = b.text("[data-testid=config-error]").await;
+    assert!(message.contains("config.json") && message.contains("ftp"), "{message}");
+    // The page still works: a registry can be typed.
+    type_into(b, "[data-testid=registry-input]", &stack.registry.url()).await;
+    click(b, "[data-testid=registry-go]").await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    stack.close().await;
+}
+
+#[tokio::test]
+async fn hostile_content_from_the_registry_renders_inert() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let digest = seed_hostile(&stack.registry.url());
+    let b = &stack.browser;
+    stack.goto("/demo/hostile/-/manifest/latest").await;
+    assert_eq!(b.text("[data-testid=manifest-digest]").await, digest);
+    b.wait_css("[data-testid=labels]").await;
+    let labels = b.text("[data-testid=labels]").await;
+    for (_, value) in HOSTILE_LABELS {
+        let visible = value.replace('\u{202e}', "").replace('\u{202c}', "");
+        let first_word = visible.split(' ').next().unwrap();
+        assert!(labels.contains(first_word), "label text {first_word:?} shown as text in {labels}");
+    }
+    let checks: Value = b
+        .client
+        .execute(
+            "return {
+                pwned: window.__pwned ?? null,
+                scripts: document.querySelectorAll('main script').length,
+                images: document.querySelectorAll('main img').length,
+                bold: document.querySelectorAll('main b').length,
+                scriptLinks: document.querySelectorAll('a[href^=\"javascript:\"], a[href^=\"data:\"]').length,
+                goodLinks: document.querySelectorAll('a[href=\"https://example.com/wharf/demo\"]').length,
+                overflow: document.documentElement.scrollWidth - window.innerWidth,
+            }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(checks["pwned"], Value::Null, "no payload ran: {checks}");
+    assert_eq!(checks["scripts"], 0, "{checks}");
+    assert_eq!(checks["images"], 0, "{checks}");
+    assert_eq!(checks["bold"], 0, "{checks}");
+    assert_eq!(checks["scriptLinks"], 0, "only http(s) values become links: {checks}");
+    assert_eq!(checks["goodLinks"], 1, "{checks}");
+    assert!(checks["overflow"].as_f64().unwrap() <= 1.0, "a 5,000-character label wraps: {checks}");
+    let history = b.text("[data-testid=history]").await;
+    assert!(history.contains("<b>not-bold</b>"), "{history}");
+    stack.screenshot("hostile-content").await;
     stack.close().await;
 }

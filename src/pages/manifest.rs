@@ -13,7 +13,7 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
 use yew::prelude::*;
 
-use crate::app::route_for;
+use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
@@ -36,6 +36,7 @@ pub struct ManifestProps {
 pub fn ManifestPage(props: &ManifestProps) -> Html {
     let connection = use_connection();
     let raw = use_state(|| false);
+    let read_only = use_read_only();
     // One load: the manifest, then for an image its config blob. A config that cannot be read
     // does not hide the manifest; it is shown as its own error.
     let (manifest, reload) = use_load(
@@ -77,7 +78,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             html! {
                 <>
                     { summary(m) }
-                    if !m.media_type.is_schema1() {
+                    if !m.media_type.is_schema1() && !read_only {
                         <p>{ link(retag_to, "button", html! { <>{ "Retag this image…" }</> }) }</p>
                     }
                     { match &m.parsed {

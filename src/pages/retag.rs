@@ -16,7 +16,7 @@ use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetO
 use wharf_protocol::Error;
 use yew::prelude::*;
 
-use crate::app::route_for;
+use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
@@ -49,6 +49,7 @@ enum Phase {
 #[component]
 pub fn RetagPage(props: &RetagProps) -> Html {
     let connection = use_connection();
+    let read_only = use_read_only();
     let (source, _) = {
         let connection = connection.clone();
         use_load(
@@ -162,7 +163,7 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     };
     let schema1 = matches!(&*source, Load::Ready((m, _)) if m.media_type.is_schema1());
     let busy = matches!(*phase, Phase::Checking | Phase::Running);
-    let ready = matches!(&*source, Load::Ready(_)) && !schema1;
+    let ready = matches!(&*source, Load::Ready(_)) && !schema1 && !read_only;
 
     let outcome = match &*phase {
         Phase::Editing => html! {},
@@ -199,20 +200,25 @@ pub fn RetagPage(props: &RetagProps) -> Html {
             if schema1 {
                 <div class="notice" data-testid="schema1">{ SCHEMA1_EXPLANATION }</div>
             }
-            <form class="retag-form" onsubmit={onsubmit} data-testid="retag-form">
-                <label for="targets">{ "New tags (separate several with spaces or commas)" }</label>
-                <div class="row">
-                    <input id="targets" type="text" placeholder="v1.2.3 stable" value={(*targets_text).clone()} {oninput}
-                        disabled={!ready || busy} data-testid="retag-targets" />
-                    <button type="submit" disabled={!ready || busy} data-testid="retag-submit">{ "Retag" }</button>
-                </div>
-                if !name_errors.is_empty() {
-                    <div class="field-error" data-testid="retag-name-error">
-                        { for name_errors.iter().map(|e| html! { <div>{ e.clone() }</div> }) }
-                        <div>{ "Nothing was sent." }</div>
+            if read_only {
+                <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: it shows registries but changes nothing. Retag is switched off (\"read_only\": true in config.json)." }</div>
+            }
+            if !read_only {
+                <form class="retag-form" onsubmit={onsubmit} data-testid="retag-form">
+                    <label for="targets">{ "New tags (separate several with spaces or commas)" }</label>
+                    <div class="row">
+                        <input id="targets" type="text" placeholder="v1.2.3 stable" value={(*targets_text).clone()} {oninput}
+                            disabled={!ready || busy} data-testid="retag-targets" />
+                        <button type="submit" disabled={!ready || busy} data-testid="retag-submit">{ "Retag" }</button>
                     </div>
-                }
-            </form>
+                    if !name_errors.is_empty() {
+                        <div class="field-error" data-testid="retag-name-error">
+                            { for name_errors.iter().map(|e| html! { <div>{ e.clone() }</div> }) }
+                            <div>{ "Nothing was sent." }</div>
+                        </div>
+                    }
+                </form>
+            }
             { outcome }
         </section>
     }

@@ -12,7 +12,7 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
-use crate::app::route_for;
+use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
@@ -45,6 +45,7 @@ pub struct TagsProps {
 #[component]
 pub fn TagsPage(props: &TagsProps) -> Html {
     let connection = use_connection();
+    let read_only = use_read_only();
     let (listing, reload) = {
         let connection = connection.clone();
         use_load((props.registry.clone(), props.repository.clone()), move |(registry, repository)| async move {
@@ -191,7 +192,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                     <td>{ match repo_view(tag, false) { Some(to) => html! { { link(to, "", html! { <>{ tag.clone() }</> }) } }, None => html! { tag.clone() } } }</td>
                                     <td>{ digest_html }</td>
                                     <td class="muted">{ if shared > 1 { format!("{shared} tags") } else { String::new() } }</td>
-                                    <td>{ match repo_view(tag, true) { Some(to) => html! { { link(to, "action", html! { <>{ "Retag…" }</> }) } }, None => html! {} } }</td>
+                                    <td>{ match repo_view(tag, true) { Some(to) if !read_only => link(to, "action", html! { "Retag…" }), _ => html! {} } }</td>
                                 </tr>
                             }
                         }) }

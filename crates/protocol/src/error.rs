@@ -223,6 +223,9 @@ impl Error {
                         format!("The browser refused {method} {url}: an http: registry from an https: page (mixed content).")
                     }
                     TransportError::Auth(failure) => format!("{method} {url}: {failure}."),
+                    TransportError::ReadOnly => {
+                        format!("{method} {url} was not sent: this deployment of Wharf is read-only.")
+                    }
                     TransportError::Other(detail) => format!("{method} {url} failed: {detail}"),
                 }
             }
@@ -265,6 +268,7 @@ impl Error {
                 TransportError::CorsBlocked { origin } => cors_advice(origin),
                 TransportError::MixedContent => "Serve the registry over https, or open Wharf over http, or serve Wharf beside the registry on the same origin.".into(),
                 TransportError::Auth(failure) => auth_advice(failure),
+                TransportError::ReadOnly => "Changes are switched off in config.json (\"read_only\": true).".into(),
                 TransportError::Other(_) => "Try again; if it persists, open the wire panel to see the request.".into(),
             },
             Error::Registry { status, retry_after, .. } => {

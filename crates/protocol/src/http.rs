@@ -178,6 +178,8 @@ pub enum TransportError {
     },
     /// An `http:` registry from an `https:` page: the browser refuses mixed content.
     MixedContent,
+    /// Not sent: this deployment is read-only and the request would change the registry.
+    ReadOnly,
     /// The request needed a login that failed or was refused (see [`crate::auth`]).
     Auth(crate::auth::AuthFailure),
     /// Anything else (aborted, invalid URL).
@@ -193,6 +195,7 @@ impl fmt::Display for TransportError {
             }
             TransportError::MixedContent => f.write_str("blocked as mixed content"),
             TransportError::Auth(failure) => write!(f, "{failure}"),
+            TransportError::ReadOnly => f.write_str("not sent: read-only mode"),
             TransportError::Other(s) => f.write_str(s),
         }
     }

@@ -33,3 +33,17 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// A copy of the built app (`dist/`) with its own `config.json`, for tests of the runtime config.
+pub fn dist_with_config(config_json: &str) -> PathBuf {
+    let source = workspace_root().join("dist");
+    let target = scratch_dir("dist");
+    for entry in std::fs::read_dir(&source).expect("dist/ (build the app first)") {
+        let entry = entry.expect("dist entry");
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy dist file");
+        }
+    }
+    std::fs::write(target.join("config.json"), config_json).expect("write config.json");
+    target
+}

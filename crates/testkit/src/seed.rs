@@ -158,3 +158,35 @@ pub fn seed_many_tags(base: &str, repo: &str, count: usize, distinct: usize) {
         p.manifest(repo, tag, &images[i * distinct / count].manifest);
     }
 }
+
+/// Labels, history and entrypoint carrying markup, script URLs, very long and bidirectional text:
+/// everything a registry hands back must render as inert text.
+pub const HOSTILE_LABELS: [(&str, &str); 6] = [
+    ("evil.script", "<script>window.__pwned = 1</script>"),
+    ("evil.link", "javascript:window.__pwned = 2"),
+    ("evil.html", "<img src=x onerror=\"window.__pwned = 3\"><b>bold</b>"),
+    ("evil.unicode", "\u{1f6a2} ünïcødé \u{202e}txet desrever\u{202c} 中文"),
+    ("good.link", "https://example.com/wharf/demo"),
+    ("evil.data", "data:text/html,<script>window.__pwned = 4</script>"),
+];
+
+/// Pushes `demo/hostile:latest`; returns its digest.
+pub fn seed_hostile(base: &str) -> String {
+    let long = "x".repeat(5000);
+    let mut labels: Vec<(String, String)> =
+        HOSTILE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    labels.push(("evil.long".into(), long));
+    let image = oci::image(&ImageSpec {
+        format: Format::Oci,
+        architecture: "amd64",
+        variant: None,
+        labels,
+        env: vec!["HTML=<script>window.__pwned = 5</script>".into()],
+        entrypoint: vec!["<script>window.__pwned = 6</script>"],
+        cmd: vec!["javascript:alert(1)"],
+        layer_files: vec![("<b>not-bold</b>", b"x".to_vec())],
+        created: "2026-11-01T10:00:00Z",
+    });
+    Pusher::new(base).tagged("demo/hostile", &image, &["latest"]);
+    image.manifest.digest
+}
