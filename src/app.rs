@@ -13,7 +13,10 @@ use yew::prelude::*;
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
-use crate::pages::{catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, tags::TagsPage};
+use crate::pages::{
+    catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage,
+    tags::TagsPage,
+};
 use crate::router::{link, use_current_path};
 use crate::wire::{use_wire, Connection, WireLog};
 
@@ -139,6 +142,7 @@ fn switch(page: Page) -> Html {
         Page::View(View::Manifest { registry, repository, reference }) => {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
+        Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
         Page::View(View::Retag { registry, repository, reference }) => {
             html! { <RetagPage {registry} {repository} {reference} /> }
         }

@@ -7,7 +7,7 @@
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
-use wharf_testkit::registry::{Registry, RegistryOptions};
+use wharf_testkit::registry::{Registry, RegistryAuth, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, seed_hostile, seed_many_tags, Seeded, HOSTILE_LABELS};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::{dist_with_config, free_port, skopeo, workspace_root};
@@ -618,5 +618,95 @@ async fn hostile_content_from_the_registry_renders_inert() {
     let history = b.text("[data-testid=history]").await;
     assert!(history.contains("<b>not-bold</b>"), "{history}");
     stack.screenshot("hostile-content").await;
+    stack.close().await;
+}
+
+/// Runs the self-test page against `registry` and returns (check id → status) plus the page text.
+async fn self_test(
+    browser: &Browser,
+    app: &str,
+    registry: &Registry,
+) -> (std::collections::BTreeMap<String, String>, String) {
+    browser.client.goto(&format!("{app}/r/http:{}/-/selftest", registry.host)).await.unwrap();
+    browser.wait_css("[data-testid=selftest-summary]").await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for row in browser.client.find_all(Locator::Css("[data-testid=finding]")).await.unwrap() {
+        let id = row.attr("data-id").await.unwrap().unwrap_or_default();
+        statuses.insert(id, row.attr("data-status").await.unwrap().unwrap_or_default());
+    }
+    (statuses, browser.text("[data-testid=selftest]").await)
+}
+
+#[tokio::test]
+async fn self_test_reports_each_registry_configuration() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let (b, app) = (&stack.browser, stack.app.url.clone());
+
+    // Fully configured: nothing fails, and the probes left nothing behind.
+    let mark = stack.registry.log_mark();
+    let (full, _) = self_test(b, &app, &stack.registry).await;
+    stack.screenshot("selftest-green").await;
+    assert!(full.values().all(|s| s != "fail"), "{full:?}");
+    for id in [
+        "reach",
+        "preflight",
+        "method-head",
+        "method-put",
+        "method-post",
+        "method-delete",
+        "delete",
+        "catalog",
+        "expose-link",
+        "expose-digest",
+        "expose-location",
+        "auth",
+    ] {
+        assert_eq!(full.get(id).map(String::as_str), Some("pass"), "{id}: {full:?}");
+    }
+    let written: Vec<_> =
+        stack.registry.requests_since(mark).into_iter().filter(|(m, _)| m == "PUT" || m == "POST").collect();
+    assert!(written.iter().all(|(_, u)| u.contains("wharf-selftest")), "{written:?}");
+    assert!(skopeo::list_tags(&stack.registry.host, "wharf-selftest").is_empty(), "nothing stored by the probes");
+
+    // No CORS headers at all.
+    let no_cors = Registry::start(RegistryOptions { cors: false, ..RegistryOptions::default() });
+    let (report, text) = self_test(b, &app, &no_cors).await;
+    assert_eq!(report.get("reach").map(String::as_str), Some("fail"), "{report:?}");
+    assert!(text.contains("Access-Control-Allow-Origin"), "{text}");
+    drop(no_cors);
+
+    // CORS without Expose-Headers: the headers the app reads are hidden.
+    let hidden = Registry::start(RegistryOptions { expose_headers: false, ..RegistryOptions::default() });
+    seed_demo(&hidden.url());
+    let (report, text) = self_test(b, &app, &hidden).await;
+    stack.screenshot("selftest-hidden-headers").await;
+    for id in ["expose-digest", "expose-link", "expose-location"] {
+        assert_eq!(report.get(id).map(String::as_str), Some("fail"), "{id}: {report:?}");
+    }
+    assert_eq!(report.get("preflight").map(String::as_str), Some("pass"));
+    assert!(text.contains("Access-Control-Expose-Headers"));
+    drop(hidden);
+
+    // Deletes switched off.
+    let no_delete = Registry::start(RegistryOptions { delete: false, ..RegistryOptions::default() });
+    let (report, text) = self_test(b, &app, &no_delete).await;
+    assert_eq!(report.get("delete").map(String::as_str), Some("fail"), "{report:?}");
+    assert_eq!(report.get("method-delete").map(String::as_str), Some("pass"), "the method itself is allowed");
+    assert!(text.contains("enabled: true"));
+    drop(no_delete);
+
+    // A login and CORS: distribution answers the preflight 401, and the report says so.
+    let users = vec![("alice".to_string(), "pw".to_string())];
+    let auth_cors =
+        Registry::start(RegistryOptions { auth: RegistryAuth::Htpasswd(users), ..RegistryOptions::default() });
+    let (report, text) = self_test(b, &app, &auth_cors).await;
+    stack.screenshot("selftest-auth-cors").await;
+    assert_eq!(report.get("reach").map(String::as_str), Some("pass"), "{report:?}");
+    assert_eq!(report.get("preflight").map(String::as_str), Some("fail"), "{report:?}");
+    assert!(text.contains("401") && text.contains("distribution#4458"), "{text}");
+    assert_eq!(report.get("auth").map(String::as_str), Some("pass"), "Basic recognised: {report:?}");
+    assert_eq!(report.get("expose-www-authenticate").map(String::as_str), Some("pass"));
+    drop(auth_cors);
     stack.close().await;
 }

@@ -1,15 +1,16 @@
 //! The registry in use, whether `/v2/` answers, and a field to switch to another one.
 
-use crate::router::{link, navigate};
+use wharf_protocol::address::View;
 use wharf_protocol::client::Ping;
+use wharf_protocol::error::needs_login;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
-use crate::app::{catalog_route, ConfigState};
+use crate::app::{catalog_route, route_for, ConfigState};
 use crate::components::load::{use_load, Load};
 use crate::components::login::{login_form, use_login_fields};
+use crate::router::{link, navigate};
 use crate::wire::use_connection;
-use wharf_protocol::error::needs_login;
 
 /// Props of [`RegistryBar`].
 #[derive(Properties, PartialEq)]
@@ -81,6 +82,7 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
         <div class="registry-bar">
             <span class="registry-name" data-testid="registry-name">{ props.registry.display_name() }</span>
             { status }
+            { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", html! { "Self-test" }) }
             { account }
             if user.is_none() && !show_form {
                 <button class="link" onclick={toggle_form} data-testid="login-open">{ "Log in" }</button>

@@ -4,4 +4,5 @@ pub mod catalog;
 pub mod home;
 pub mod manifest;
 pub mod retag;
+pub mod selftest;
 pub mod tags;

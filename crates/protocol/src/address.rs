@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! /r/<registry>                                   catalog
+//! /r/<registry>/-/selftest                        CORS and auth self-test
 //! /r/<registry>/<repository…>                     tags
 //! /r/<registry>/<repository…>/-/manifest/<ref>    manifest (tag or digest)
 //! /r/<registry>/<repository…>/-/retag/<ref>       retag form
@@ -35,6 +36,11 @@ pub enum View {
         repository: Repository,
         /// Tag or digest.
         reference: Reference,
+    },
+    /// The CORS and auth self-test of a registry.
+    SelfTest {
+        /// Which registry.
+        registry: RegistryUrl,
     },
     /// The retag form for a source tag or digest.
     Retag {
@@ -88,6 +94,7 @@ impl View {
     pub fn registry(&self) -> &RegistryUrl {
         match self {
             View::Catalog { registry }
+            | View::SelfTest { registry }
             | View::Tags { registry, .. }
             | View::Manifest { registry, .. }
             | View::Retag { registry, .. } => registry,
@@ -99,6 +106,7 @@ impl View {
         let reg = registry_segment(self.registry());
         match self {
             View::Catalog { .. } => format!("/r/{reg}"),
+            View::SelfTest { .. } => format!("/r/{reg}/-/selftest"),
             View::Tags { repository, .. } => format!("/r/{reg}/{repository}"),
             View::Manifest { repository, reference, .. } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
             View::Retag { repository, reference, .. } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
@@ -114,6 +122,9 @@ impl View {
         let registry = parse_registry_segment(&percent_decode(reg))?;
         if rest.is_empty() {
             return Ok(View::Catalog { registry });
+        }
+        if rest == "-/selftest" {
+            return Ok(View::SelfTest { registry });
         }
         let (repo_part, action) = match rest.split_once("/-/") {
             Some((repo, action)) => (repo, Some(action)),
@@ -169,6 +180,7 @@ mod tests {
         let views = [
             View::Catalog { registry: reg() },
             View::Catalog { registry: RegistryUrl::SameOrigin },
+            View::SelfTest { registry: reg() },
             View::Tags { registry: reg(), repository: repo.clone() },
             View::Manifest { registry: reg(), repository: repo.clone(), reference: Reference::parse("v1.0").unwrap() },
             View::Manifest {

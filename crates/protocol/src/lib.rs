@@ -21,6 +21,7 @@ pub mod paging;
 pub mod pretty;
 pub mod requests;
 pub mod retag;
+pub mod selftest;
 pub mod tags;
 pub mod units;
 

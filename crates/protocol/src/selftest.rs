@@ -1,0 +1,509 @@
+//! The CORS and auth self-test: probes a registry the way the app uses it and reports, item by
+//! item, what works and what is missing, with the setting that fixes it.
+//!
+//! Every probe is harmless: reads, a PUT of an invalid manifest and a POST with a wrong digest
+//! (both refused before anything is stored), a DELETE of a digest that does not exist, and one
+//! blob upload session that is opened (to see `Location`) and cancelled at once. Interpretation is
+//! pure ([`interpret`] functions per check), so each verdict is unit-tested; [`run`] only sends.
+
+use crate::auth::challenge::parse_challenges;
+use crate::error::cors_config_snippet;
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::media::{MANIFEST_ACCEPT, OCI_MANIFEST};
+use crate::paging::resolve;
+use crate::requests::RegistryUrl;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Works.
+    Pass,
+    /// Works partly, or cannot be used as configured (e.g. catalog refused).
+    Warn,
+    /// Missing or broken: the fix says what to set.
+    Fail,
+    /// Could not be checked (e.g. needs a login, nothing to test with, read-only mode).
+    Skip,
+}
+
+impl Status {
+    /// Stable key for the page and tests.
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable id (`reach`, `preflight`, `method-put`, `expose-digest`, …).
+    pub id: &'static str,
+    /// What was checked.
+    pub title: &'static str,
+    /// The verdict.
+    pub status: Status,
+    /// What was seen.
+    pub detail: String,
+    /// The configuration that fixes a failure (distribution and/or nginx), if any.
+    pub fix: Option<String>,
+}
+
+fn finding(id: &'static str, title: &'static str, status: Status, detail: impl Into<String>) -> Finding {
+    Finding { id, title, status, detail: detail.into(), fix: None }
+}
+
+impl Finding {
+    fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// An nginx front for an authenticated registry on another origin: answers preflights itself
+/// (distribution would answer them 401) and adds the CORS headers to every answer.
+pub const NGINX_CORS_PROXY: &str = r#"location /v2/ {
+    if ($request_method = OPTIONS) {
+        add_header Access-Control-Allow-Origin $http_origin always;
+        add_header Access-Control-Allow-Methods "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" always;
+        add_header Access-Control-Allow-Headers "Authorization, Accept, Content-Type, Content-Range" always;
+        add_header Access-Control-Max-Age 600 always;
+        return 204;
+    }
+    proxy_hide_header Access-Control-Allow-Origin;
+    add_header Access-Control-Allow-Origin $http_origin always;
+    add_header Access-Control-Expose-Headers "Docker-Content-Digest, Link, Location, WWW-Authenticate, Range, Docker-Upload-UUID, OCI-Chunk-Min-Length, Retry-After, Warning" always;
+    proxy_pass http://127.0.0.1:5000;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    client_max_body_size 0;
+}"#;
+
+const DELETE_FIX: &str = "storage:\n  delete:\n    enabled: true";
+
+/// The repository the probes name; nothing is ever stored in it.
+pub const PROBE_REPOSITORY: &str = "wharf-selftest";
+const ZERO_DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+fn expose_fix(header: &str) -> String {
+    format!(
+        "Add {header} to Access-Control-Expose-Headers (distribution config.yml, http.headers):\n    Access-Control-Expose-Headers: ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Range', 'Docker-Upload-UUID', 'OCI-Chunk-Min-Length', 'Retry-After', 'Warning']"
+    )
+}
+
+/// What the first probe learned, which later verdicts depend on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The page is served on the registry's origin (no CORS at all).
+    pub same_origin: bool,
+    /// `/v2/` answered at all.
+    pub reachable: bool,
+    /// `/v2/` answered 401.
+    pub login_required: bool,
+    /// The preflighted probe went through.
+    pub preflight_ok: bool,
+}
+
+/// Verdict on `GET /v2/` sent as a simple request (no preflight).
+pub fn interpret_reach(outcome: &Result<HttpResponse, TransportError>, origin: &str) -> Finding {
+    const TITLE: &str = "The registry answers, and allows this page (Access-Control-Allow-Origin)";
+    match outcome {
+        Ok(r) if r.status == 200 || r.status == 401 => finding("reach", TITLE, Status::Pass, format!("GET /v2/ answered {}.", r.status)),
+        Ok(r) => finding("reach", TITLE, Status::Warn, format!("GET /v2/ answered {}: this may not be a registry's API root.", r.status)),
+        Err(TransportError::CorsBlocked { .. }) => finding(
+            "reach",
+            TITLE,
+            Status::Fail,
+            "The registry answered, but without an Access-Control-Allow-Origin header for this page: the browser hides every answer.",
+        )
+        .with_fix(format!("{}\n\nOr serve Wharf on the registry's own origin (deploy/nginx-same-origin.conf).", cors_config_snippet(origin))),
+        Err(TransportError::MixedContent) => finding("reach", TITLE, Status::Fail, "An http: registry cannot be reached from an https: page.").with_fix("Serve the registry over https, or serve Wharf on the same origin."),
+        Err(e) => finding("reach", TITLE, Status::Fail, format!("No answer: {e}. Check the address and that the registry runs.")),
+    }
+}
+
+/// Verdict on a request that needs a preflight (`Accept` longer than the CORS-safe limit).
+pub fn interpret_preflight(outcome: &Result<HttpResponse, TransportError>, context: &Context, origin: &str) -> Finding {
+    const TITLE: &str = "Preflight (OPTIONS) allowed";
+    if context.same_origin {
+        return finding("preflight", TITLE, Status::Pass, "Same origin: the browser sends no preflights.");
+    }
+    match outcome {
+        Ok(_) => finding("preflight", TITLE, Status::Pass, "A request with the manifest Accept list went through its preflight."),
+        Err(TransportError::CorsBlocked { .. }) if context.login_required => finding(
+            "preflight",
+            TITLE,
+            Status::Fail,
+            "The preflight was refused. This registry requires a login, and distribution answers the browser's credential-less OPTIONS with 401 (distribution#4458), which no header setting fixes.",
+        )
+        .with_fix(format!("Serve Wharf on the registry's origin (deploy/nginx-same-origin.conf), or put a proxy in front that answers OPTIONS itself (nginx):\n{NGINX_CORS_PROXY}")),
+        Err(TransportError::CorsBlocked { .. }) => finding(
+            "preflight",
+            TITLE,
+            Status::Fail,
+            "The preflight was refused: Access-Control-Allow-Headers must list Accept, Authorization and Content-Type, and OPTIONS must be answered with 200/204.",
+        )
+        .with_fix(cors_config_snippet(origin)),
+        Err(e) => finding("preflight", TITLE, Status::Fail, format!("The preflighted request failed: {e}.")),
+    }
+}
+
+/// Verdict on a preflighted request with `method`.
+pub fn interpret_method(
+    id: &'static str,
+    method: Method,
+    outcome: &Result<HttpResponse, TransportError>,
+    context: &Context,
+    origin: &str,
+) -> Finding {
+    const TITLE: &str = "Method allowed (Access-Control-Allow-Methods)";
+    match outcome {
+        Ok(r) => finding(id, TITLE, Status::Pass, format!("{method} went through (answered {}).", r.status)),
+        Err(TransportError::ReadOnly) => {
+            finding(id, TITLE, Status::Skip, format!("{method} not sent: this deployment of Wharf is read-only."))
+        }
+        Err(TransportError::CorsBlocked { .. }) if !context.preflight_ok => finding(
+            id,
+            TITLE,
+            Status::Fail,
+            format!("{method} was blocked, like every preflighted request (see the preflight check)."),
+        ),
+        Err(TransportError::CorsBlocked { .. }) => {
+            finding(id, TITLE, Status::Fail, format!("{method} was blocked: add it to Access-Control-Allow-Methods."))
+                .with_fix(cors_config_snippet(origin))
+        }
+        Err(e) => finding(id, TITLE, Status::Fail, format!("{method} failed: {e}.")),
+    }
+}
+
+/// Verdict on deleting a manifest that does not exist.
+pub fn interpret_delete(outcome: &Result<HttpResponse, TransportError>) -> Finding {
+    const TITLE: &str = "Deletes enabled (storage.delete.enabled)";
+    match outcome {
+        Ok(r) if r.status == 404 || r.status == 202 => finding(
+            "delete",
+            TITLE,
+            Status::Pass,
+            format!("DELETE of an unknown digest answered {} (deletes are on).", r.status),
+        ),
+        Ok(r) if r.status == 405 => finding(
+            "delete",
+            TITLE,
+            Status::Fail,
+            "DELETE answered 405 UNSUPPORTED: deletes are switched off in the registry.",
+        )
+        .with_fix(DELETE_FIX),
+        Ok(r) if r.status == 401 || r.status == 403 => {
+            finding("delete", TITLE, Status::Skip, format!("DELETE answered {}: log in to find out.", r.status))
+        }
+        Ok(r) => finding("delete", TITLE, Status::Warn, format!("DELETE answered {}.", r.status)),
+        Err(TransportError::ReadOnly) => {
+            finding("delete", TITLE, Status::Skip, "Not sent: this deployment of Wharf is read-only.")
+        }
+        Err(e) => finding("delete", TITLE, Status::Skip, format!("Could not tell: {e}.")),
+    }
+}
+
+/// Verdict on whether `header` was visible on a response that must carry it.
+pub fn interpret_exposed(
+    id: &'static str,
+    title: &'static str,
+    header: &str,
+    response: &HttpResponse,
+    context: &Context,
+) -> Finding {
+    if response.headers.get(header).is_some() {
+        return finding(id, title, Status::Pass, format!("{header} is visible to the page."));
+    }
+    if context.same_origin {
+        return finding(id, title, Status::Fail, format!("The registry did not send {header} (a proxy may strip it)."));
+    }
+    finding(
+        id,
+        title,
+        Status::Fail,
+        format!("{header} is hidden from the page: it is not in Access-Control-Expose-Headers."),
+    )
+    .with_fix(expose_fix(header))
+}
+
+/// Verdict on the catalog.
+pub fn interpret_catalog(outcome: &Result<HttpResponse, TransportError>) -> Finding {
+    const TITLE: &str = "Catalog (_catalog) allowed";
+    match outcome {
+        Ok(r) if r.is_success() => finding("catalog", TITLE, Status::Pass, "The repository list can be read."),
+        Ok(r) => finding(
+            "catalog",
+            TITLE,
+            Status::Warn,
+            format!("The catalog answered {}: repositories must be opened by name.", r.status),
+        ),
+        Err(TransportError::Auth(_)) => finding(
+            "catalog",
+            TITLE,
+            Status::Warn,
+            "The catalog needs a login (or this account may not list it): open repositories by name.",
+        ),
+        Err(e) => finding("catalog", TITLE, Status::Skip, format!("Could not tell: {e}.")),
+    }
+}
+
+fn get(url: String) -> HttpRequest {
+    HttpRequest::new(Method::Get, url)
+}
+
+/// Runs every check. `raw` sends without logging in (to see the registry's own answers); `client`
+/// logs in as the page does, for checks that need access. `origin` is the page's origin.
+pub async fn run<R: Transport, C: Transport>(
+    registry: &RegistryUrl,
+    raw: &R,
+    client: &C,
+    origin: &str,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut context = Context { same_origin: matches!(registry, RegistryUrl::SameOrigin), ..Context::default() };
+    let root = registry.api_url("");
+
+    let reach = raw.send(get(root.clone())).await;
+    findings.push(interpret_reach(&reach, origin));
+    let Ok(ping) = reach else { return findings };
+    context.reachable = true;
+    context.login_required = ping.status == 401;
+
+    let preflighted = raw.send(get(root.clone()).header("Accept", MANIFEST_ACCEPT)).await;
+    context.preflight_ok = preflighted.is_ok();
+    findings.push(interpret_preflight(&preflighted, &context, origin));
+
+    // Login: scheme, and the token realm reachable from this page.
+    let challenge = ping.headers.get_joined("WWW-Authenticate");
+    let auth_title = "Login scheme and token service";
+    match (context.login_required, &challenge) {
+        (false, _) => findings.push(finding("auth", auth_title, Status::Pass, "No login required.")),
+        (true, None) => findings.push(
+            finding(
+                "auth",
+                auth_title,
+                Status::Fail,
+                "401 without a visible WWW-Authenticate: the page cannot tell how to log in.",
+            )
+            .with_fix(expose_fix("WWW-Authenticate")),
+        ),
+        (true, Some(header)) => {
+            let parsed = parse_challenges(header).unwrap_or_default();
+            match parsed
+                .iter()
+                .find(|c| c.scheme == "bearer")
+                .and_then(|c| c.param("realm").map(|r| (r.to_string(), c.param("service").map(str::to_string))))
+            {
+                Some((realm, service)) => {
+                    let realm_url = match &service {
+                        Some(s) => format!(
+                            "{realm}{}service={}",
+                            if realm.contains('?') { '&' } else { '?' },
+                            crate::requests::encode_query_value(s)
+                        ),
+                        None => realm.clone(),
+                    };
+                    let answer = raw.send(get(realm_url)).await;
+                    findings.push(match answer {
+                        Ok(r) => finding("auth", auth_title, Status::Pass, format!("Bearer tokens from {realm}: reachable from this page (answered {}).", r.status)),
+                        Err(TransportError::CorsBlocked { .. }) => finding("auth", auth_title, Status::Fail, format!("The token service {realm} sends no CORS headers for this page."))
+                            .with_fix("Serve the token service on the page's origin too (deploy/nginx-same-origin.conf proxies /token), or add Access-Control-Allow-Origin and Access-Control-Allow-Headers: Authorization to it."),
+                        Err(e) => finding("auth", auth_title, Status::Fail, format!("The token service {realm} cannot be reached: {e}.")),
+                    });
+                }
+                None if parsed.iter().any(|c| c.scheme == "basic") => findings.push(finding(
+                    "auth",
+                    auth_title,
+                    Status::Pass,
+                    "Basic login (user name and password on each request).",
+                )),
+                None => findings.push(finding(
+                    "auth",
+                    auth_title,
+                    Status::Warn,
+                    format!("Unrecognised challenge: {header}"),
+                )),
+            }
+        }
+    }
+    let www_title = "WWW-Authenticate visible";
+    findings.push(if context.login_required {
+        interpret_exposed("expose-www-authenticate", www_title, "WWW-Authenticate", &ping, &context)
+    } else {
+        finding("expose-www-authenticate", www_title, Status::Skip, "No login required, so no challenge to read.")
+    });
+
+    // Each method, on harmless requests the registry refuses or that change nothing.
+    let probe_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{PROBE_REPOSITORY}"));
+    let head = raw.send(HttpRequest::new(Method::Head, probe_manifest.clone()).header("Accept", MANIFEST_ACCEPT)).await;
+    findings.push(interpret_method("method-head", Method::Head, &head, &context, origin));
+    let put = raw
+        .send(HttpRequest::new(Method::Put, probe_manifest).header("Content-Type", OCI_MANIFEST).body(b"{}".to_vec()))
+        .await;
+    findings.push(interpret_method("method-put", Method::Put, &put, &context, origin));
+    let post = raw
+        .send(
+            HttpRequest::new(
+                Method::Post,
+                registry.api_url(&format!("{PROBE_REPOSITORY}/blobs/uploads/?digest={ZERO_DIGEST}")),
+            )
+            .header("Content-Type", "application/octet-stream"),
+        )
+        .await;
+    findings.push(interpret_method("method-post", Method::Post, &post, &context, origin));
+    let unknown_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{ZERO_DIGEST}"));
+    let delete = raw.send(HttpRequest::new(Method::Delete, unknown_manifest.clone())).await;
+    findings.push(interpret_method("method-delete", Method::Delete, &delete, &context, origin));
+    // Whether deletes are on needs access: ask again logged in when the registry wants a login.
+    let delete = if context.login_required {
+        client.send(HttpRequest::new(Method::Delete, unknown_manifest)).await
+    } else {
+        delete
+    };
+    findings.push(interpret_delete(&delete));
+
+    // Catalog, and Link exposure on a one-entry page (distribution sends Link whenever a page is full).
+    let catalog = client.send(get(registry.api_url("_catalog?n=1"))).await;
+    findings.push(interpret_catalog(&catalog));
+    let first_repository = match &catalog {
+        Ok(r) if r.is_success() => serde_json::from_slice::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|v| v["repositories"].get(0).and_then(|n| n.as_str().map(str::to_string))),
+        _ => None,
+    };
+    let link_title = "Link visible (paging)";
+    findings.push(match (&catalog, &first_repository) {
+        (Ok(r), Some(_)) => interpret_exposed("expose-link", link_title, "Link", r, &context),
+        _ => finding("expose-link", link_title, Status::Skip, "No catalog page to look at."),
+    });
+
+    // Docker-Content-Digest on a HEAD of a real manifest.
+    let digest_title = "Docker-Content-Digest visible";
+    let mut tagged = None;
+    if let Some(repository) = &first_repository {
+        if let Ok(r) = client.send(get(registry.api_url(&format!("{repository}/tags/list")))).await {
+            let tag = serde_json::from_slice::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|v| v["tags"].get(0).and_then(|t| t.as_str().map(str::to_string)));
+            tagged = tag.map(|t| format!("{repository}/manifests/{t}"));
+        }
+    }
+    findings.push(match tagged {
+        Some(path) => match client
+            .send(HttpRequest::new(Method::Head, registry.api_url(&path)).header("Accept", MANIFEST_ACCEPT))
+            .await
+        {
+            Ok(r) if r.is_success() => {
+                interpret_exposed("expose-digest", digest_title, "Docker-Content-Digest", &r, &context)
+            }
+            Ok(r) => finding(
+                "expose-digest",
+                digest_title,
+                Status::Skip,
+                format!("HEAD of a manifest answered {}.", r.status),
+            ),
+            Err(e) => finding("expose-digest", digest_title, Status::Skip, format!("HEAD of a manifest failed: {e}.")),
+        },
+        None => finding(
+            "expose-digest",
+            digest_title,
+            Status::Skip,
+            "No tagged image to look at (or the catalog is refused).",
+        ),
+    });
+
+    // Location, from one upload session that is cancelled right away.
+    let location_title = "Location visible (uploads)";
+    let upload_url = registry.api_url(&format!("{PROBE_REPOSITORY}/blobs/uploads/"));
+    findings.push(match client.send(HttpRequest::new(Method::Post, upload_url.clone())).await {
+        Ok(r) if r.status == 202 => {
+            let found = interpret_exposed("expose-location", location_title, "Location", &r, &context);
+            if let Some(location) = r.headers.get("Location") {
+                let _ = client.send(HttpRequest::new(Method::Delete, resolve(&upload_url, location))).await;
+            }
+            found
+        }
+        Ok(r) => finding(
+            "expose-location",
+            location_title,
+            Status::Skip,
+            format!("Starting an upload answered {} (a login with push may be needed).", r.status),
+        ),
+        Err(TransportError::ReadOnly) => {
+            finding("expose-location", location_title, Status::Skip, "Not sent: this deployment of Wharf is read-only.")
+        }
+        Err(e) => finding("expose-location", location_title, Status::Skip, format!("Could not start an upload: {e}.")),
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(status: u16) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse::status(status))
+    }
+
+    fn cors() -> Result<HttpResponse, TransportError> {
+        Err(TransportError::CorsBlocked { origin: "http://ui".into() })
+    }
+
+    #[test]
+    fn reach_verdicts() {
+        assert_eq!(interpret_reach(&ok(200), "o").status, Status::Pass);
+        assert_eq!(interpret_reach(&ok(401), "o").status, Status::Pass);
+        let blocked = interpret_reach(&cors(), "http://ui");
+        assert_eq!(blocked.status, Status::Fail);
+        assert!(blocked.fix.unwrap().contains("Access-Control-Allow-Origin: ['http://ui']"));
+        let down = interpret_reach(&Err(TransportError::Unreachable { detail: "x".into() }), "o");
+        assert!(down.detail.contains("No answer"));
+    }
+
+    #[test]
+    fn preflight_blame_depends_on_auth() {
+        let open = Context { reachable: true, ..Context::default() };
+        let with_auth = Context { reachable: true, login_required: true, ..Context::default() };
+        assert!(interpret_preflight(&cors(), &open, "o").detail.contains("Access-Control-Allow-Headers"));
+        let auth = interpret_preflight(&cors(), &with_auth, "o");
+        assert!(auth.detail.contains("401") && auth.fix.unwrap().contains("return 204"));
+        let same = Context { same_origin: true, ..Context::default() };
+        assert_eq!(interpret_preflight(&cors(), &same, "o").status, Status::Pass);
+    }
+
+    #[test]
+    fn method_and_delete_verdicts() {
+        let ctx = Context { preflight_ok: true, ..Context::default() };
+        assert_eq!(interpret_method("m", Method::Put, &ok(400), &ctx, "o").status, Status::Pass);
+        assert!(interpret_method("m", Method::Delete, &cors(), &ctx, "o")
+            .detail
+            .contains("Access-Control-Allow-Methods"));
+        assert_eq!(interpret_method("m", Method::Put, &Err(TransportError::ReadOnly), &ctx, "o").status, Status::Skip);
+        assert_eq!(interpret_delete(&ok(404)).status, Status::Pass);
+        let off = interpret_delete(&ok(405));
+        assert_eq!(off.status, Status::Fail);
+        assert!(off.fix.unwrap().contains("enabled: true"));
+        assert_eq!(interpret_delete(&ok(401)).status, Status::Skip);
+    }
+
+    #[test]
+    fn exposure_verdicts() {
+        let ctx = Context::default();
+        let visible = HttpResponse::status(200).header("Docker-Content-Digest", "sha256:x");
+        assert_eq!(interpret_exposed("d", "t", "Docker-Content-Digest", &visible, &ctx).status, Status::Pass);
+        let hidden = interpret_exposed("d", "t", "Docker-Content-Digest", &HttpResponse::status(200), &ctx);
+        assert_eq!(hidden.status, Status::Fail);
+        assert!(hidden.fix.unwrap().contains("Access-Control-Expose-Headers"));
+    }
+
+    #[test]
+    fn catalog_verdicts() {
+        assert_eq!(interpret_catalog(&ok(200)).status, Status::Pass);
+        assert_eq!(interpret_catalog(&ok(404)).status, Status::Warn);
+    }
+}

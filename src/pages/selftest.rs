@@ -1,0 +1,78 @@
+//! The CORS and auth self-test page: every check with its verdict, what was seen, and the
+//! configuration that fixes a failure.
+
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::selftest::{self, Finding, Status};
+use yew::prelude::*;
+
+use crate::components::load::{use_load, Load};
+use crate::wire::use_connection;
+
+/// Props of [`SelfTestPage`].
+#[derive(Properties, PartialEq)]
+pub struct SelfTestProps {
+    /// Which registry.
+    pub registry: RegistryUrl,
+}
+
+fn page_origin() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
+fn row(f: &Finding) -> Html {
+    let mark = match f.status {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "–",
+    };
+    html! {
+        <tr data-testid="finding" data-id={f.id} data-status={f.status.key()} class={classes!("finding", f.status.key())}>
+            <td class="mark">{ mark }</td>
+            <td>
+                <strong>{ f.title }</strong>
+                <div>{ f.detail.clone() }</div>
+                if let Some(fix) = &f.fix {
+                    <details open={f.status == Status::Fail}>
+                        <summary>{ "How to fix" }</summary>
+                        <pre class="fix">{ fix.clone() }</pre>
+                    </details>
+                }
+            </td>
+        </tr>
+    }
+}
+
+/// Runs the self-test against the registry and shows the report.
+#[component]
+pub fn SelfTestPage(props: &SelfTestProps) -> Html {
+    let connection = use_connection();
+    let (report, rerun) = use_load(props.registry.clone(), move |registry| async move {
+        let client = connection.registry(&registry);
+        Ok(selftest::run(&registry, &connection.raw_transport(), client.transport(), &page_origin()).await)
+    });
+    let body = match &*report {
+        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Probing the registry…" }</p> },
+        Load::Failed(e) => html! { <p class="field-error">{ e.headline() }</p> },
+        Load::Ready(findings) => {
+            let failed = findings.iter().filter(|f| f.status == Status::Fail).count();
+            html! {
+                <>
+                    <p data-testid="selftest-summary" data-failed={failed.to_string()}>{
+                        if failed == 0 { "Everything Wharf needs works with this registry.".to_string() }
+                        else { format!("{failed} check(s) failed: each says what to set.") }
+                    }</p>
+                    <table class="selftest" data-testid="selftest">{ for findings.iter().map(row) }</table>
+                    <button class="secondary" onclick={rerun.reform(|_| ())}>{ "Run again" }</button>
+                </>
+            }
+        }
+    };
+    html! {
+        <section>
+            <h1>{ "Self-test" }</h1>
+            <p class="muted">{ format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT and POST are refused by design, the DELETE names a digest that does not exist, and one upload session is opened and cancelled.", props.registry.display_name(), page_origin()) }</p>
+            { body }
+        </section>
+    }
+}
