@@ -588,7 +588,7 @@ async fn hostile_content_from_the_registry_renders_inert() {
     b.wait_css("[data-testid=labels]").await;
     let labels = b.text("[data-testid=labels]").await;
     for (_, value) in HOSTILE_LABELS {
-        let visible = value.replace('\u{202e}', "").replace('\u{202c}', "");
+        let visible = value.replace(['\u{202e}', '\u{202c}'], "");
         let first_word = visible.split(' ').next().unwrap();
         assert!(labels.contains(first_word), "label text {first_word:?} shown as text in {labels}");
     }
