@@ -14,8 +14,8 @@ use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
 use crate::pages::{
-    catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage,
-    tags::TagsPage,
+    catalog::CatalogPage, copy::CopyPage, home::HomePage, manifest::ManifestPage, retag::RetagPage,
+    selftest::SelfTestPage, tags::TagsPage,
 };
 use crate::router::{link, use_current_path};
 use crate::wire::{use_wire, Connection, WireLog};
@@ -143,6 +143,9 @@ fn switch(page: Page) -> Html {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
         Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
+        Page::View(View::Copy { registry, repository, reference }) => {
+            html! { <CopyPage {registry} {repository} {reference} /> }
+        }
         Page::View(View::Retag { registry, repository, reference }) => {
             html! { <RetagPage {registry} {repository} {reference} /> }
         }

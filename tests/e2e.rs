@@ -710,3 +710,73 @@ async fn self_test_reports_each_registry_configuration() {
     drop(auth_cors);
     stack.close().await;
 }
+
+#[tokio::test]
+async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let b = &stack.browser;
+    let host = stack.registry.host.clone();
+
+    // A single-arch image: config and layers mounted, manifest by tag.
+    stack.goto("/demo/hello/-/manifest/1.0").await;
+    click_link(b, "Copy to another repository…").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
+    type_into(b, "[data-testid=copy-tag]", "hello").await;
+    let mark = stack.registry.log_mark();
+    click(b, "[data-testid=copy-submit]").await;
+    b.wait_css("[data-testid=digest-equal]").await;
+    assert_eq!(
+        attr_of(b, "[data-testid=copy-result]", "data-registry-digest").await.as_deref(),
+        Some(stack.seeded.hello.as_str())
+    );
+    assert!(b.text("[data-testid=copy-result]").await.contains("3 blob(s): 3 mounted, 0 uploaded"));
+    stack.screenshot("copy-result").await;
+    let methods: Vec<String> = stack
+        .registry
+        .requests_since(mark)
+        .into_iter()
+        .map(|(m, u)| format!("{m} {}", u.split('?').next().unwrap()))
+        .collect();
+    assert_eq!(methods.iter().filter(|m| m.starts_with("POST")).count(), 3, "one mount per blob: {methods:?}");
+    assert_eq!(skopeo::manifest_digest(&host, "team/copies:hello").as_deref(), Some(stack.seeded.hello.as_str()));
+    let inspected = std::process::Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", &format!("docker://{host}/team/copies:hello")])
+        .output()
+        .unwrap();
+    assert!(inspected.status.success(), "skopeo reads the copied image and its config");
+
+    // An index with attestations: every child by digest, then the index by tag.
+    stack.goto("/demo/multi/-/copy/latest").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
+    type_into(b, "[data-testid=copy-tag]", "multi").await;
+    click(b, "[data-testid=copy-submit]").await;
+    b.wait_css("[data-testid=digest-equal]").await;
+    assert!(b.text("[data-testid=copy-result]").await.contains("4 child manifest(s)"));
+    assert_eq!(skopeo::manifest_digest(&host, "team/copies:multi").as_deref(), Some(stack.seeded.multi.as_str()));
+    let arm = std::process::Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            "--override-arch",
+            "arm64",
+            &format!("docker://{host}/team/copies:multi"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&arm.stdout).unwrap()["Architecture"], "arm64");
+
+    // Overwrite protection, as for retag: declining leaves the target untouched.
+    stack.goto("/demo/hello/-/copy/0.9").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
+    type_into(b, "[data-testid=copy-tag]", "hello").await;
+    click(b, "[data-testid=copy-submit]").await;
+    b.wait_css("[data-testid=copy-confirm]").await;
+    click(b, "[data-testid=cancel-copy]").await;
+    b.wait_css("[data-testid=copy-cancelled]").await;
+    assert_eq!(skopeo::manifest_digest(&host, "team/copies:hello").as_deref(), Some(stack.seeded.hello.as_str()));
+    stack.close().await;
+}

@@ -268,6 +268,22 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
         .iter()
         .any(|r| r.account.as_deref() == Some("alice") && r.granted.iter().any(|g| g.contains("push"))));
 
+    // A copy across repositories mounts blobs from demo/hello into team/app: the token must carry
+    // pull on the source as well as push on the target.
+    open_in_app(b, "/r/same-origin/demo/hello/-/copy/1.0").await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(b, "[data-testid=copy-repository]", "team/app").await;
+    type_into(b, "[data-testid=copy-tag]", "copied").await;
+    click(b, "[data-testid=copy-submit]").await;
+    b.wait_css("[data-testid=digest-equal]").await;
+    assert!(b.text("[data-testid=copy-result]").await.contains("mounted, 0 uploaded"));
+    assert_eq!(stack.skopeo_digest("team/app:copied", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
+    assert!(
+        token.log.lock().unwrap().iter().any(|r| r.granted.iter().any(|s| s.starts_with("repository:demo/hello:pull"))
+            && r.granted.iter().any(|s| s == "repository:team/app:pull,push")),
+        "one token for both repositories"
+    );
+
     // bob may pull but not push: the denial is shown as such, and nothing moved.
     click(b, "[data-testid=logout]").await;
     click(b, "[data-testid=login-open]").await;

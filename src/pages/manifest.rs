@@ -70,6 +70,11 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
         Load::Ready((m, config)) => {
+            let copy_to = route_for(&View::Copy {
+                registry: props.registry.clone(),
+                repository: props.repository.clone(),
+                reference: props.reference.clone(),
+            });
             let retag_to = route_for(&View::Retag {
                 registry: props.registry.clone(),
                 repository: props.repository.clone(),
@@ -79,7 +84,11 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                 <>
                     { summary(m) }
                     if !m.media_type.is_schema1() && !read_only {
-                        <p>{ link(retag_to, "button", html! { <>{ "Retag this image…" }</> }) }</p>
+                        <p class="actions">
+                            { link(retag_to, "button", html! { "Retag this image…" }) }
+                            { " " }
+                            { link(copy_to, "button", html! { "Copy to another repository…" }) }
+                        </p>
                     }
                     { match &m.parsed {
                         ParsedManifest::Index(index) => html! {

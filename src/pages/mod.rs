@@ -1,6 +1,7 @@
 //! One component per view.
 
 pub mod catalog;
+pub mod copy;
 pub mod home;
 pub mod manifest;
 pub mod retag;

@@ -6,6 +6,7 @@
 //! /r/<registry>/<repository…>                     tags
 //! /r/<registry>/<repository…>/-/manifest/<ref>    manifest (tag or digest)
 //! /r/<registry>/<repository…>/-/retag/<ref>       retag form
+//! /r/<registry>/<repository…>/-/copy/<ref>        copy to another repository
 //! ```
 //! `<registry>` is `same-origin`, or `http:host:port` / `https:host`. Repository names keep their
 //! `/`; the `-` component cannot be part of a repository name, so it separates the two safely.
@@ -35,6 +36,15 @@ pub enum View {
         /// Which repository.
         repository: Repository,
         /// Tag or digest.
+        reference: Reference,
+    },
+    /// The copy form for a source tag or digest (to another repository).
+    Copy {
+        /// Which registry.
+        registry: RegistryUrl,
+        /// Which repository.
+        repository: Repository,
+        /// The source tag or digest.
         reference: Reference,
     },
     /// The CORS and auth self-test of a registry.
@@ -97,7 +107,8 @@ impl View {
             | View::SelfTest { registry }
             | View::Tags { registry, .. }
             | View::Manifest { registry, .. }
-            | View::Retag { registry, .. } => registry,
+            | View::Retag { registry, .. }
+            | View::Copy { registry, .. } => registry,
         }
     }
 
@@ -110,6 +121,7 @@ impl View {
             View::Tags { repository, .. } => format!("/r/{reg}/{repository}"),
             View::Manifest { repository, reference, .. } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
             View::Retag { repository, reference, .. } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
+            View::Copy { repository, reference, .. } => format!("/r/{reg}/{repository}/-/copy/{reference}"),
         }
     }
 
@@ -140,6 +152,7 @@ impl View {
             "tags" if arg.is_empty() => Ok(View::Tags { registry, repository }),
             "manifest" => Ok(View::Manifest { registry, repository, reference: reference()? }),
             "retag" => Ok(View::Retag { registry, repository, reference: reference()? }),
+            "copy" => Ok(View::Copy { registry, repository, reference: reference()? }),
             _ => Err(AddressError::Shape(format!("“{action}” is not a view of Wharf"))),
         }
     }
@@ -188,7 +201,8 @@ mod tests {
                 repository: repo.clone(),
                 reference: digest.clone(),
             },
-            View::Retag { registry: reg(), repository: repo, reference: digest },
+            View::Retag { registry: reg(), repository: repo.clone(), reference: digest.clone() },
+            View::Copy { registry: reg(), repository: repo, reference: digest },
         ];
         for view in views {
             let path = view.to_path();

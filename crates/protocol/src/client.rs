@@ -112,6 +112,12 @@ impl<T: Transport> Registry<T> {
         self.transport.send(request).await.map_err(|error| Error::Transport { method, url, error })
     }
 
+    /// Sends any request (for operations built elsewhere, such as blob mounts) and turns a non-2xx
+    /// answer into an error.
+    pub async fn send_checked(&self, request: HttpRequest) -> Result<HttpResponse> {
+        self.send_ok(request).await
+    }
+
     /// Sends and turns any non-2xx answer into an error.
     async fn send_ok(&self, request: HttpRequest) -> Result<HttpResponse> {
         let (method, url) = (request.method, request.url.clone());

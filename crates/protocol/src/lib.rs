@@ -10,6 +10,7 @@
 pub mod address;
 pub mod auth;
 pub mod client;
+pub mod copy;
 pub mod curl;
 pub mod digest;
 pub mod error;

@@ -274,3 +274,142 @@ fn ping_outcomes() {
     let err = pollster::block_on(reg.ping()).unwrap_err();
     assert!(err.advice().contains("Access-Control-Allow-Origin"), "{}", err.advice());
 }
+
+mod copy_flow {
+    use super::*;
+    use wharf_protocol::copy::{self, BlobOutcome, CopyPlan};
+
+    const CONFIG: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
+    fn image_manifest(layer: &str) -> String {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{CONFIG}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer}","size":3}}]}}"#
+        )
+    }
+
+    fn served(body: &str, media_type: &str) -> HttpResponse {
+        HttpResponse::status(200).header("Content-Type", media_type).body(body.to_string())
+    }
+
+    #[test]
+    fn blobs_mounted_then_manifest_by_tag_and_refused_mounts_uploaded_through_the_same_session() {
+        let layer = sha256_of(b"abc");
+        let manifest = image_manifest(layer.as_str());
+        let digest = sha256_of(manifest.as_bytes());
+        let mount = |d: &str| format!("http://r:5000/v2/dst/blobs/uploads/?mount={}&from=src", d.replace(':', "%3A"));
+        let script = Script::new(vec![
+            row(
+                Method::Get,
+                format!("http://r:5000/v2/src/manifests/{digest}"),
+                served(&manifest, "application/vnd.oci.image.manifest.v1+json"),
+            ),
+            row(Method::Post, mount(CONFIG), HttpResponse::status(201)),
+            // The registry declines to mount the layer: the session it opened receives the bytes.
+            row(
+                Method::Post,
+                mount(layer.as_str()),
+                HttpResponse::status(202).header("Location", "/v2/dst/blobs/uploads/u1?_state=s"),
+            ),
+            row(Method::Get, format!("http://r:5000/v2/src/blobs/{layer}"), HttpResponse::status(200).body("abc")),
+            row(
+                Method::Put,
+                format!("http://r:5000/v2/dst/blobs/uploads/u1?_state=s&digest={}", layer.as_str().replace(':', "%3A")),
+                HttpResponse::status(201),
+            ),
+            row(
+                Method::Put,
+                "http://r:5000/v2/dst/manifests/copied",
+                HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+            ),
+        ]);
+        let plan = CopyPlan::new(
+            Repository::parse("src").unwrap(),
+            digest.clone(),
+            Repository::parse("dst").unwrap(),
+            Tag::parse("copied").unwrap(),
+            None,
+        );
+        let steps = std::cell::RefCell::new(Vec::new());
+        let report = pollster::block_on(copy::execute(&registry(&script), &plan, false, &|p| {
+            steps.borrow_mut().push(p.clone())
+        }))
+        .unwrap();
+        script.assert_done();
+        assert_eq!(
+            report.blobs.iter().map(|(_, _, o)| o.clone()).collect::<Vec<_>>(),
+            [BlobOutcome::Mounted, BlobOutcome::Uploaded]
+        );
+        assert_eq!(report.matches_source, Some(true));
+        assert_eq!(script.sent.borrow()[4].body, b"abc", "the blob's bytes went to the session");
+        assert_eq!(script.sent.borrow()[5].body, manifest.as_bytes(), "exact manifest bytes");
+        let last = steps.borrow().last().cloned().unwrap();
+        assert_eq!((last.blobs_done, last.blobs_total, last.bytes_done, last.manifests_done), (2, 2, 5, 1));
+    }
+
+    #[test]
+    fn index_children_go_in_by_digest_before_the_index_by_tag() {
+        let child = image_manifest(sha256_of(b"abc").as_str());
+        let child_digest = sha256_of(child.as_bytes());
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{child_digest}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+            child.len()
+        );
+        let index_digest = sha256_of(index.as_bytes());
+        let script = Script::new(vec![
+            row(
+                Method::Get,
+                format!("http://r:5000/v2/src/manifests/{index_digest}"),
+                served(&index, "application/vnd.oci.image.index.v1+json"),
+            ),
+            row(
+                Method::Get,
+                format!("http://r:5000/v2/src/manifests/{child_digest}"),
+                served(&child, "application/vnd.oci.image.manifest.v1+json"),
+            ),
+            row(
+                Method::Post,
+                format!("http://r:5000/v2/dst/blobs/uploads/?mount={}&from=src", CONFIG.replace(':', "%3A")),
+                HttpResponse::status(201),
+            ),
+            row(
+                Method::Post,
+                format!(
+                    "http://r:5000/v2/dst/blobs/uploads/?mount={}&from=src",
+                    sha256_of(b"abc").as_str().replace(':', "%3A")
+                ),
+                HttpResponse::status(201),
+            ),
+            row(Method::Put, format!("http://r:5000/v2/dst/manifests/{child_digest}"), HttpResponse::status(201)),
+            row(
+                Method::Put,
+                "http://r:5000/v2/dst/manifests/v1",
+                HttpResponse::status(201).header("Docker-Content-Digest", index_digest.to_string()),
+            ),
+        ]);
+        let plan = CopyPlan::new(
+            Repository::parse("src").unwrap(),
+            index_digest,
+            Repository::parse("dst").unwrap(),
+            Tag::parse("v1").unwrap(),
+            None,
+        );
+        let report = pollster::block_on(copy::execute(&registry(&script), &plan, false, &|_| {})).unwrap();
+        script.assert_done();
+        assert_eq!(report.children, [child_digest]);
+        assert_eq!(report.matches_source, Some(true));
+    }
+
+    #[test]
+    fn moving_a_target_tag_needs_confirmation() {
+        let script = Script::new(vec![]);
+        let plan = CopyPlan::new(
+            Repository::parse("src").unwrap(),
+            sha256_of(b"a"),
+            Repository::parse("dst").unwrap(),
+            Tag::parse("latest").unwrap(),
+            Some(sha256_of(b"b")),
+        );
+        assert!(pollster::block_on(copy::execute(&registry(&script), &plan, false, &|_| {})).is_err());
+        assert!(script.sent.borrow().is_empty());
+    }
+}

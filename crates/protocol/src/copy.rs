@@ -1,0 +1,230 @@
+//! Copy an image to another repository of the same registry, without pulling it.
+//!
+//! Order matters, because a registry refuses a manifest whose blobs or children it does not hold
+//! in the target repository: every blob (config and layers of every image) first, then each child
+//! manifest of an index by digest (attestation manifests included), then the top manifest by tag.
+//! Blobs are mounted from the source repository (`POST …/blobs/uploads/?mount=&from=`: no bytes
+//! move). When the registry answers 202 instead (it would not mount), the upload session it opened
+//! is used to send the blob itself, so no session is left dangling. A mount of a blob the target
+//! already holds answers 201 as well, so no HEAD is needed before it.
+
+use std::collections::BTreeSet;
+
+use crate::client::Registry;
+use crate::error::Error;
+use crate::http::{HttpRequest, Method, Transport};
+use crate::manifest::{FetchedManifest, ParsedManifest};
+use crate::names::{Digest, Reference, Repository, Tag};
+use crate::paging::resolve;
+use crate::requests::encode_query_value;
+use crate::retag::TargetState;
+
+/// What a copy will do, decided before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyPlan {
+    /// Source repository.
+    pub source_repository: Repository,
+    /// The image, by digest.
+    pub source: Digest,
+    /// Target repository (same registry).
+    pub target_repository: Repository,
+    /// Target tag.
+    pub target_tag: Tag,
+    /// What the target tag holds now.
+    pub target_state: TargetState,
+}
+
+impl CopyPlan {
+    /// Builds the plan from what the target tag holds now (`None`: it does not exist).
+    pub fn new(
+        source_repository: Repository,
+        source: Digest,
+        target_repository: Repository,
+        target_tag: Tag,
+        current: Option<Digest>,
+    ) -> Self {
+        let target_state = match current {
+            None => TargetState::New,
+            Some(d) if d == source => TargetState::AlreadySource,
+            Some(from) => TargetState::Moves { from },
+        };
+        CopyPlan { source_repository, source, target_repository, target_tag, target_state }
+    }
+
+    /// Whether sending needs the user's confirmation (the target tag would move).
+    pub fn needs_confirmation(&self) -> bool {
+        matches!(self.target_state, TargetState::Moves { .. })
+    }
+}
+
+/// How one blob got into the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobOutcome {
+    /// Mounted from the source repository (or already there): no bytes moved.
+    Mounted,
+    /// The registry would not mount it: its bytes were read and uploaded.
+    Uploaded,
+}
+
+/// Progress while copying.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyProgress {
+    /// Blobs in the image(s).
+    pub blobs_total: usize,
+    /// Blobs done.
+    pub blobs_done: usize,
+    /// Bytes of all blobs.
+    pub bytes_total: u64,
+    /// Bytes of the blobs done.
+    pub bytes_done: u64,
+    /// Manifests stored (children, then the top one).
+    pub manifests_done: usize,
+    /// Manifests to store.
+    pub manifests_total: usize,
+}
+
+/// The result of a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyReport {
+    /// The source digest (of the bytes sent).
+    pub source: Digest,
+    /// Each blob and how it got there.
+    pub blobs: Vec<(Digest, u64, BlobOutcome)>,
+    /// Child manifests stored by digest.
+    pub children: Vec<Digest>,
+    /// The digest the registry answered for the top manifest.
+    pub registry_digest: Option<String>,
+    /// Whether it equals the source digest (`None`: header hidden).
+    pub matches_source: Option<bool>,
+}
+
+/// Every manifest of the image: the top one and, for an index, each child (fetched by digest).
+async fn gather<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    top: FetchedManifest,
+) -> Result<Vec<FetchedManifest>, Error> {
+    let mut all = vec![top];
+    let mut i = 0;
+    while i < all.len() {
+        if let ParsedManifest::Index(index) = &all[i].parsed {
+            let children: Vec<String> = index.manifests.iter().map(|d| d.digest.clone()).collect();
+            for child in children {
+                let digest = Digest::parse(&child)?;
+                all.push(registry.manifest_get(repository, &Reference::Digest(digest)).await?);
+            }
+        }
+        i += 1;
+    }
+    Ok(all)
+}
+
+/// Runs a plan. `confirmed` must be true when the target tag moves; `progress` is told after each
+/// step.
+pub async fn execute<T: Transport>(
+    registry: &Registry<T>,
+    plan: &CopyPlan,
+    confirmed: bool,
+    progress: &dyn Fn(&CopyProgress),
+) -> Result<CopyReport, Error> {
+    if plan.needs_confirmation() && !confirmed {
+        return Err(Error::Unsupported(format!(
+            "Not sent: {}:{} points at another image; confirm moving it first.",
+            plan.target_repository, plan.target_tag
+        )));
+    }
+    let top = registry.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
+    if top.media_type.is_schema1() {
+        return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
+    }
+    let manifests = gather(registry, &plan.source_repository, top).await?;
+    let mut seen = BTreeSet::new();
+    let mut blobs: Vec<(Digest, u64)> = Vec::new();
+    for manifest in &manifests {
+        if let ParsedManifest::Image(image) = &manifest.parsed {
+            for descriptor in std::iter::once(&image.config).chain(image.layers.iter()) {
+                if seen.insert(descriptor.digest.clone()) {
+                    blobs.push((Digest::parse(&descriptor.digest)?, descriptor.size));
+                }
+            }
+        }
+    }
+    let mut state = CopyProgress {
+        blobs_total: blobs.len(),
+        bytes_total: blobs.iter().map(|(_, s)| s).sum(),
+        manifests_total: manifests.len(),
+        ..CopyProgress::default()
+    };
+    progress(&state);
+    let mut report_blobs = Vec::with_capacity(blobs.len());
+    for (digest, size) in blobs {
+        let outcome = blob_into(registry, &plan.source_repository, &plan.target_repository, &digest).await?;
+        state.blobs_done += 1;
+        state.bytes_done += size;
+        progress(&state);
+        report_blobs.push((digest, size, outcome));
+    }
+    // Children first (by digest), the top manifest last (by tag): each PUT finds what it names.
+    let mut children = Vec::new();
+    for child in manifests.iter().skip(1).rev() {
+        registry.manifest_put(&plan.target_repository, &Reference::Digest(child.digest.clone()), child).await?;
+        children.push(child.digest.clone());
+        state.manifests_done += 1;
+        progress(&state);
+    }
+    let top = &manifests[0];
+    let put = registry.manifest_put(&plan.target_repository, &Reference::Tag(plan.target_tag.clone()), top).await?;
+    state.manifests_done += 1;
+    progress(&state);
+    Ok(CopyReport {
+        source: top.digest.clone(),
+        blobs: report_blobs,
+        children,
+        matches_source: put.digest.as_deref().map(|d| d == top.digest.as_str()),
+        registry_digest: put.digest,
+    })
+}
+
+/// Mounts one blob into `target`, or uploads it through the session a refused mount opened.
+async fn blob_into<T: Transport>(
+    registry: &Registry<T>,
+    source: &Repository,
+    target: &Repository,
+    digest: &Digest,
+) -> Result<BlobOutcome, Error> {
+    let mount_url = registry.url().api_url(&format!(
+        "{target}/blobs/uploads/?mount={}&from={}",
+        encode_query_value(digest.as_str()),
+        encode_query_value(source.as_str())
+    ));
+    let response = registry.send_checked(HttpRequest::new(Method::Post, mount_url.clone())).await?;
+    if response.status == 201 {
+        return Ok(BlobOutcome::Mounted);
+    }
+    let Some(location) = response.headers.get("Location").map(|l| resolve(&mount_url, l)) else {
+        return Err(Error::Parse {
+            url: mount_url,
+            detail: "the registry opened an upload without a Location header (is Location exposed?)".into(),
+        });
+    };
+    let uploaded = async {
+        let bytes = registry.blob_get(source, digest).await?;
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let finish = HttpRequest::new(
+            Method::Put,
+            format!("{location}{separator}digest={}", encode_query_value(digest.as_str())),
+        )
+        .header("Content-Type", "application/octet-stream")
+        .body(bytes);
+        registry.send_checked(finish).await
+    }
+    .await;
+    match uploaded {
+        Ok(_) => Ok(BlobOutcome::Uploaded),
+        Err(e) => {
+            // Never leave the session dangling.
+            let _ = registry.send_checked(HttpRequest::new(Method::Delete, location)).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Copy an image to another repository of the same registry: blobs mounted (or uploaded when the
+//! registry declines), children of an index by digest, the top manifest by tag; the target's
+//! digest checked against the source's. Moving an existing target tag needs a confirmation.
+
+use std::rc::Rc;
+
+use wharf_protocol::address::View;
+use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport};
+use wharf_protocol::names::{Digest, Reference, Repository, Tag};
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::retag::TargetState;
+use wharf_protocol::units::human_size;
+use wharf_protocol::Error;
+use yew::prelude::*;
+
+use crate::app::{route_for, use_read_only};
+use crate::components::digest_badge::digest_badge;
+use crate::components::error_box::error_box;
+use crate::components::load::{use_load, Load};
+use crate::router::link;
+use crate::wire::use_connection;
+
+/// Props of [`CopyPage`].
+#[derive(Properties, PartialEq)]
+pub struct CopyProps {
+    /// Which registry.
+    pub registry: RegistryUrl,
+    /// Source repository.
+    pub repository: Repository,
+    /// Source tag or digest.
+    pub reference: Reference,
+}
+
+#[derive(Clone, PartialEq)]
+enum Phase {
+    Editing,
+    Checking,
+    Confirm(Rc<CopyPlan>),
+    Cancelled(Rc<CopyPlan>),
+    Running(CopyProgress),
+    Done(Rc<CopyReport>, Rc<CopyPlan>),
+    Failed(Error),
+}
+
+fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+}
+
+/// The copy form.
+#[component]
+pub fn CopyPage(props: &CopyProps) -> Html {
+    let connection = use_connection();
+    let read_only = use_read_only();
+    let (source, _) = {
+        let connection = connection.clone();
+        use_load(
+            (props.registry.clone(), props.repository.clone(), props.reference.clone()),
+            move |(registry, repository, reference)| async move {
+                connection.registry(&registry).manifest_get(&repository, &reference).await.map(Rc::new)
+            },
+        )
+    };
+    let target_repository = use_state(String::new);
+    let default_tag = match &props.reference {
+        Reference::Tag(t) => t.to_string(),
+        Reference::Digest(_) => String::new(),
+    };
+    let target_tag = use_state(move || default_tag);
+    let phase = use_state(|| Phase::Editing);
+    let problem = use_state(|| None::<String>);
+
+    let run = {
+        let (connection, phase, registry) = (connection.clone(), phase.clone(), props.registry.clone());
+        Callback::from(move |plan: Rc<CopyPlan>| {
+            let (phase, client) = (phase.clone(), connection.registry(&registry));
+            phase.set(Phase::Running(CopyProgress::default()));
+            wasm_bindgen_futures::spawn_local(async move {
+                let progress = {
+                    let phase = phase.clone();
+                    move |p: &CopyProgress| phase.set(Phase::Running(p.clone()))
+                };
+                phase.set(match copy::execute(&client, &plan, true, &progress).await {
+                    Ok(report) => Phase::Done(Rc::new(report), plan),
+                    Err(e) => Phase::Failed(e),
+                });
+            });
+        })
+    };
+    let onsubmit = {
+        let (target_repository, target_tag, phase, problem) =
+            (target_repository.clone(), target_tag.clone(), phase.clone(), problem.clone());
+        let (connection, registry, repository, source, run) =
+            (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone(), run.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Load::Ready(manifest) = &*source else { return };
+            let parsed =
+                Repository::parse(target_repository.trim()).and_then(|r| Tag::parse(target_tag.trim()).map(|t| (r, t)));
+            let (target_repo, tag) = match parsed {
+                Ok(pair) => pair,
+                Err(e) => {
+                    problem.set(Some(format!("{e}. Nothing was sent.")));
+                    return;
+                }
+            };
+            problem.set(None);
+            phase.set(Phase::Checking);
+            let (client, phase, run) = (connection.registry(&registry), phase.clone(), run.clone());
+            let (repository, source_digest): (Repository, Digest) = (repository.clone(), manifest.digest.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match client.manifest_digest(&target_repo, &Reference::Tag(tag.clone())).await {
+                    Ok(current) => {
+                        let plan = Rc::new(CopyPlan::new(repository, source_digest, target_repo, tag, current));
+                        if plan.needs_confirmation() {
+                            phase.set(Phase::Confirm(plan));
+                        } else {
+                            run.emit(plan);
+                        }
+                    }
+                    Err(e) => phase.set(Phase::Failed(e)),
+                }
+            });
+        })
+    };
+
+    let source_html = match &*source {
+        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> },
+        Load::Failed(e) => error_box(e, Some("Reading the source")),
+        Load::Ready(m) => html! {
+            <dl class="summary">
+                <dt>{ "Source" }</dt><dd><code>{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</code></dd>
+                <dt>{ "Digest" }</dt><dd>{ digest_badge(m.digest.as_str()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
+                <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
+            </dl>
+        },
+    };
+    let busy = matches!(*phase, Phase::Checking | Phase::Running(_));
+    let outcome = match &*phase {
+        Phase::Editing => html! {},
+        Phase::Checking => html! { <p class="muted">{ "Checking the target tag…" }</p> },
+        Phase::Running(p) => html! {
+            <p class="muted" data-testid="copy-progress">{ format!(
+                "Copying: {} of {} blobs ({} of {}), {} of {} manifests…",
+                p.blobs_done, p.blobs_total, human_size(p.bytes_done), human_size(p.bytes_total), p.manifests_done, p.manifests_total
+            ) }</p>
+        },
+        Phase::Failed(e) => error_box(e, Some("Copy")),
+        Phase::Cancelled(plan) => html! {
+            <div class="notice" data-testid="copy-cancelled"><strong>{ "Cancelled: nothing was sent. " }</strong>
+                { format!("{}:{} is unchanged.", plan.target_repository, plan.target_tag) }</div>
+        },
+        Phase::Confirm(plan) => {
+            let TargetState::Moves { from } = &plan.target_state else { return html! {} };
+            let proceed = {
+                let (run, plan) = (run.clone(), plan.clone());
+                Callback::from(move |_| run.emit(plan.clone()))
+            };
+            let cancel = {
+                let (phase, plan) = (phase.clone(), plan.clone());
+                Callback::from(move |_| phase.set(Phase::Cancelled(plan.clone())))
+            };
+            html! {
+                <div class="confirm" data-testid="copy-confirm">
+                    <p>{ format!("{}:{} already points at ", plan.target_repository, plan.target_tag) }{ digest_badge(from.as_str()) }
+                        { ". Copying moves it to " }{ digest_badge(plan.source.as_str()) }{ "." }</p>
+                    <button onclick={proceed} data-testid="confirm-copy">{ "Move and copy" }</button>
+                    <button class="secondary" onclick={cancel} data-testid="cancel-copy">{ "Cancel" }</button>
+                </div>
+            }
+        }
+        Phase::Done(report, plan) => {
+            let mounted = report.blobs.iter().filter(|(_, _, o)| *o == BlobOutcome::Mounted).count();
+            let target_view = View::Manifest {
+                registry: props.registry.clone(),
+                repository: plan.target_repository.clone(),
+                reference: Reference::Tag(plan.target_tag.clone()),
+            };
+            html! {
+                <div class={classes!("result", if report.matches_source == Some(false) { "result-failed" } else { "result-ok" })} data-testid="copy-result"
+                    data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
+                    <p>{ format!("Copied to {}:{}. ", plan.target_repository, plan.target_tag) }
+                        { format!("{} blob(s): {mounted} mounted, {} uploaded; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted, report.children.len()) }</p>
+                    <p>{ "Registry answered " }<code>{ report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into()) }</code>
+                        { match report.matches_source {
+                            Some(true) => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
+                            Some(false) => html! { <span class="bad">{ " ✗ differs from the source" }</span> },
+                            None => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
+                        } }</p>
+                    { link(route_for(&target_view), "button", html! { "Open the copy" }) }
+                </div>
+            }
+        }
+    };
+    html! {
+        <section>
+            <h1>{ "Copy to another repository" }</h1>
+            <p class="muted">{ "Blobs are mounted from the source repository (no bytes move) or, where the registry declines, uploaded; index children go in by digest, then the manifest by tag, as the exact source bytes." }</p>
+            { source_html }
+            if read_only {
+                <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: copying is switched off." }</div>
+            } else {
+                <form class="retag-form" {onsubmit} data-testid="copy-form">
+                    <div class="row">
+                        <input type="text" placeholder="team/app" aria-label="Target repository" value={(*target_repository).clone()}
+                            oninput={input_handler(&target_repository)} disabled={busy} data-testid="copy-repository" />
+                        <input type="text" placeholder="tag" aria-label="Target tag" value={(*target_tag).clone()}
+                            oninput={input_handler(&target_tag)} disabled={busy} data-testid="copy-tag" />
+                        <button type="submit" disabled={busy || !matches!(&*source, Load::Ready(_))} data-testid="copy-submit">{ "Copy" }</button>
+                    </div>
+                    if let Some(p) = &*problem {
+                        <div class="field-error" data-testid="copy-name-error">{ p.clone() }</div>
+                    }
+                </form>
+            }
+            { outcome }
+        </section>
+    }
+}
