@@ -304,3 +304,47 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     assert!(stack.skopeo_digest("demo/hello:bob-was-here", ALICE).is_none());
     drop(stack);
 }
+
+#[tokio::test]
+async fn cors_proxy_lets_another_origin_log_in_to_an_authenticated_registry() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let dist = workspace_root().join("dist");
+    let mut registry = Registry::start(RegistryOptions { cors: false, ..RegistryOptions::default() });
+    let seeded = seed_demo(&registry.url());
+    let (auth, _) = htpasswd(0);
+    registry.restart_with(RegistryOptions { cors: false, auth, ..RegistryOptions::default() });
+    let app = wharf_testkit::static_server::StaticServer::start(dist, 0);
+    let proxy_port = Nginx::reserve_port();
+    let _proxy = Nginx::start_cors_proxy(proxy_port, &registry.host, &app.url);
+    let b = Browser::start().await;
+    let view = |rest: &str| format!("{}/r/http:127.0.0.1:{proxy_port}{rest}", app.url);
+
+    // The preflight that distribution would refuse with 401 is answered by the proxy.
+    b.client.goto(&view("/-/selftest")).await.unwrap();
+    b.wait_css("[data-testid=selftest-summary]").await;
+    let preflight = b.wait_css("[data-testid=finding][data-id=preflight]").await.attr("data-status").await.unwrap();
+    assert_eq!(preflight.as_deref(), Some("pass"));
+
+    b.client.goto(&view("")).await.unwrap();
+    b.wait_css("[data-testid=login-form]").await;
+    log_in(&b, ALICE, false).await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    open_in_app(&b, &format!("/r/http:127.0.0.1:{proxy_port}/demo/hello/-/retag/1.0")).await;
+    b.wait_css("[data-testid=source-digest]").await;
+    type_into(&b, "[data-testid=retag-targets]", "cross-origin").await;
+    click(&b, "[data-testid=retag-submit]").await;
+    b.wait_css("[data-testid=digest-equal]").await;
+    let output = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            "--creds",
+            &format!("{}:{}", ALICE.0, ALICE.1),
+            &format!("docker://{}/demo/hello:cross-origin", registry.host),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(wharf_protocol::digest::sha256_of(&output.stdout).to_string(), seeded.hello);
+    b.close().await;
+}

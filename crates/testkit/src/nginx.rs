@@ -18,10 +18,10 @@ pub struct Nginx {
     dir: PathBuf,
 }
 
-/// Replaces `from` with `to`, failing loudly when the shipped file no longer has `from`.
+/// Replaces every `from` with `to`, failing loudly when the shipped file no longer has `from`.
 fn substitute(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "deploy/nginx-same-origin.conf no longer contains “{from}”");
-    text.replacen(from, to, 1)
+    assert!(text.contains(from), "the deploy/ file no longer contains “{from}”");
+    text.replace(from, to)
 }
 
 impl Nginx {
@@ -30,17 +30,36 @@ impl Nginx {
         free_port()
     }
 
-    /// Serves `dist` on `port`, proxying `/v2/` to `registry_host` and `/token` to `token_host`.
+    /// deploy/nginx-same-origin.conf: serves `dist` on `port`, proxying `/v2/` to `registry_host`
+    /// and `/token` to `token_host`.
     pub fn start(port: u16, dist: &Path, registry_host: &str, token_host: Option<&str>) -> Nginx {
-        let dir = scratch_dir("nginx");
-        let shipped = fs::read_to_string(workspace_root().join("deploy/nginx-same-origin.conf"))
-            .expect("deploy/nginx-same-origin.conf");
-        let mut server = substitute(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
-        server = substitute(&server, "root /srv/wharf/dist;", &format!("root {};", dist.display()));
-        server =
-            substitute(&server, "proxy_pass http://127.0.0.1:5000;", &format!("proxy_pass http://{registry_host};"));
+        let mut substitutions = vec![
+            ("root /srv/wharf/dist;", format!("root {};", dist.display())),
+            ("proxy_pass http://127.0.0.1:5000;", format!("proxy_pass http://{registry_host};")),
+        ];
         if let Some(token) = token_host {
-            server = substitute(&server, "proxy_pass http://127.0.0.1:5001;", &format!("proxy_pass http://{token};"));
+            substitutions.push(("proxy_pass http://127.0.0.1:5001;", format!("proxy_pass http://{token};")));
+        }
+        Self::start_shipped("nginx-same-origin.conf", port, &substitutions)
+    }
+
+    /// deploy/nginx-cors-proxy.conf: the registry at `registry_host` on `port`, for Wharf served
+    /// from `wharf_origin`.
+    pub fn start_cors_proxy(port: u16, registry_host: &str, wharf_origin: &str) -> Nginx {
+        let substitutions = [
+            ("https://wharf.example.com", wharf_origin.to_string()),
+            ("proxy_pass http://127.0.0.1:5000;", format!("proxy_pass http://{registry_host};")),
+        ];
+        Self::start_shipped("nginx-cors-proxy.conf", port, &substitutions)
+    }
+
+    /// Runs a server block from deploy/ with its example values replaced.
+    fn start_shipped(file: &str, port: u16, substitutions: &[(&str, String)]) -> Nginx {
+        let dir = scratch_dir("nginx");
+        let shipped = fs::read_to_string(workspace_root().join("deploy").join(file)).expect("deploy/ file");
+        let mut server = substitute(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        for (from, to) in substitutions {
+            server = substitute(&server, from, to);
         }
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
             fs::create_dir_all(dir.join(sub)).expect("nginx temp dir");

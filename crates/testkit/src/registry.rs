@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, scratch_dir};
+use crate::{free_port, scratch_dir, workspace_root};
 
 /// How the registry is configured.
 #[derive(Debug, Clone)]
@@ -58,15 +58,21 @@ impl Default for RegistryOptions {
     }
 }
 
-/// The CORS block Wharf documents for a cross-origin registry (README, "Deploy").
-pub const CORS_HEADERS: &str = "    Access-Control-Allow-Origin: ['*']
-    Access-Control-Allow-Methods: ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']
-    Access-Control-Allow-Headers: ['Authorization', 'Accept', 'Content-Type', 'Content-Range', 'Cache-Control']
-    Access-Control-Max-Age: ['600']
-";
-/// The expose list: what the app must be able to read.
-pub const EXPOSE_HEADERS: &str = "    Access-Control-Expose-Headers: ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Range', 'Docker-Upload-UUID', 'OCI-Chunk-Min-Length', 'Retry-After', 'Warning', 'Content-Length', 'Content-Type', 'Docker-Distribution-Api-Version']
-";
+/// The CORS headers of the project's own deploy/registry-config.yml (so the tests run what is
+/// documented), with Wharf's example origin opened to any origin (tests serve the app on random
+/// ports), and without `Access-Control-Expose-Headers` when `expose` is false.
+fn shipped_cors_headers(expose: bool) -> String {
+    let shipped =
+        fs::read_to_string(workspace_root().join("deploy/registry-config.yml")).expect("deploy/registry-config.yml");
+    let lines: Vec<String> = shipped
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Access-Control-"))
+        .filter(|l| expose || !l.contains("Access-Control-Expose-Headers"))
+        .map(|l| l.replace("['https://wharf.example.com']", "['*']") + "\n")
+        .collect();
+    assert!(lines.len() >= 4, "deploy/registry-config.yml lost its CORS headers");
+    lines.concat()
+}
 
 /// A running registry; stopped (by its PID) on drop.
 pub struct Registry {
@@ -92,13 +98,7 @@ impl Registry {
 
     /// Writes the config for `options` into `dir` and starts the process.
     fn spawn(dir: &std::path::Path, port: u16, options: &RegistryOptions) -> (Child, PathBuf) {
-        let mut headers = String::new();
-        if options.cors {
-            headers.push_str(CORS_HEADERS);
-            if options.expose_headers {
-                headers.push_str(EXPOSE_HEADERS);
-            }
-        }
+        let headers = if options.cors { shipped_cors_headers(options.expose_headers) } else { String::new() };
         let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
         let auth_block = match &options.auth {
             RegistryAuth::None => String::new(),
