@@ -252,6 +252,15 @@ pub fn interpret_catalog(outcome: &Result<HttpResponse, TransportError>) -> Find
     }
 }
 
+/// The one field each list answer is read for (typed, so no generic JSON tree is linked in).
+#[derive(serde::Deserialize)]
+struct Names {
+    #[serde(default)]
+    repositories: Option<Vec<String>>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
 fn get(url: String) -> HttpRequest {
     HttpRequest::new(Method::Get, url)
 }
@@ -371,9 +380,9 @@ pub async fn run<R: Transport, C: Transport>(
     let catalog = client.send(get(registry.api_url("_catalog?n=1"))).await;
     findings.push(interpret_catalog(&catalog));
     let first_repository = match &catalog {
-        Ok(r) if r.is_success() => serde_json::from_slice::<serde_json::Value>(&r.body)
-            .ok()
-            .and_then(|v| v["repositories"].get(0).and_then(|n| n.as_str().map(str::to_string))),
+        Ok(r) if r.is_success() => {
+            serde_json::from_slice::<Names>(&r.body).ok().and_then(|n| n.repositories?.into_iter().next())
+        }
         _ => None,
     };
     let link_title = "Link visible (paging)";
@@ -387,9 +396,7 @@ pub async fn run<R: Transport, C: Transport>(
     let mut tagged = None;
     if let Some(repository) = &first_repository {
         if let Ok(r) = client.send(get(registry.api_url(&format!("{repository}/tags/list")))).await {
-            let tag = serde_json::from_slice::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|v| v["tags"].get(0).and_then(|t| t.as_str().map(str::to_string)));
+            let tag = serde_json::from_slice::<Names>(&r.body).ok().and_then(|n| n.tags?.into_iter().next());
             tagged = tag.map(|t| format!("{repository}/manifests/{t}"));
         }
     }
