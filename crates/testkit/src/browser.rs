@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::{free_port, scratch_dir};
+use crate::{free_port, kill_marked, scratch_dir};
 
 /// A chromedriver process and one browser session.
 pub struct Browser {
     driver: Child,
+    profile: std::path::PathBuf,
     /// The WebDriver session.
     pub client: Client,
 }
@@ -51,7 +52,7 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Browser { driver, client }
+        Browser { driver, profile, client }
     }
 
     /// Waits for an element matching a CSS selector (up to 20 s).
@@ -92,16 +93,22 @@ impl Browser {
     }
 
     /// Ends the session and stops chromedriver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+
+    fn stop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Chromium outlives a killed chromedriver: end the browsers using this session's profile.
+        kill_marked(&self.profile.display().to_string());
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and every browser it started, even when a test panicked mid-session.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        self.stop();
     }
 }

@@ -47,3 +47,30 @@ pub fn dist_with_config(config_json: &str) -> PathBuf {
     std::fs::write(target.join("config.json"), config_json).expect("write config.json");
     target
 }
+
+/// Sends SIGTERM to one process this harness started, by its PID (never a group: a mistaken
+/// group id would reach processes that are not ours).
+pub fn terminate(pid: u32) {
+    if pid > 1 {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+/// Ends processes whose command line contains `marker` (a scratch path unique to one test's
+/// browser), by their PIDs: the browsers chromedriver started.
+pub fn kill_marked(marker: &str) {
+    let Ok(output) = std::process::Command::new("pgrep").args(["-f", marker]).output() else { return };
+    for pid in String::from_utf8_lossy(&output.stdout).lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
+        if pid > 1 && pid != std::process::id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, scratch_dir, workspace_root};
+use crate::{free_port, scratch_dir, terminate, workspace_root};
 
 /// A running nginx; stopped (by its PID) on drop.
 pub struct Nginx {
@@ -97,8 +97,10 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// Ends the master with SIGTERM, which stops its workers too (SIGKILL would orphan them,
+    /// still holding the port).
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        terminate(self.child.id());
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);
     }
