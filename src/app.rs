@@ -30,11 +30,23 @@ pub fn catalog_route(registry: &RegistryUrl) -> String {
     format!("/r/{}", registry_segment(registry))
 }
 
-/// Whether this deployment is read-only (from the runtime config). Pages re-render when the
-/// config arrives, so no action flashes up before it is known.
+impl ConfigState {
+    /// Read-only unless a valid config says otherwise: while config.json loads, and when it is
+    /// broken, nothing that changes a registry is shown or sent (a typo must not open up a
+    /// deployment meant to be read-only).
+    pub fn read_only(&self) -> bool {
+        match self {
+            ConfigState::Ready(c) => c.read_only,
+            ConfigState::Loading | ConfigState::Invalid(_) => true,
+        }
+    }
+}
+
+/// Whether changes are off (see [`ConfigState::read_only`]). Pages re-render when the config
+/// arrives.
 #[hook]
 pub fn use_read_only() -> bool {
-    use_context::<ConfigState>().is_some_and(|c| c.config().read_only)
+    use_context::<ConfigState>().is_none_or(|c| c.read_only())
 }
 
 /// The landing page's path.
@@ -105,7 +117,7 @@ pub fn App() -> Html {
     }
     let title = config.config().title().to_string();
     let (connection, wire_log) = use_wire();
-    connection.set_read_only(config.config().read_only);
+    connection.set_read_only(config.read_only());
     let page = page_of(&use_current_path());
     let registry_bar = match &page {
         Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },

@@ -115,7 +115,7 @@ impl Connection {
         let transport = BrowserTransport::new(self.record.clone(), self.ids.clone(), self.read_only.clone());
         Registry::new(
             registry.clone(),
-            AuthTransport::new(transport, self.login_state(registry), seconds_now as fn() -> f64),
+            AuthTransport::new(transport, self.login_state(registry), seconds_now as fn() -> f64, registry),
         )
     }
 

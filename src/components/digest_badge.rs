@@ -1,13 +1,14 @@
 //! A digest shown short, with a colour derived from it so equal digests look alike.
 
 use wharf_protocol::tags::digest_hue;
+use wharf_protocol::units::first_chars;
 use yew::prelude::*;
 
 /// `● sha256:0123456789ab`, full digest in the tooltip and in `data-digest`. A plain function,
 /// not a component: it has no state, and every component type adds to the page's weight.
 pub fn digest_badge(digest: &str) -> Html {
     let short = match digest.split_once(':') {
-        Some((alg, hex)) => format!("{alg}:{}", &hex[..hex.len().min(12)]),
+        Some((alg, hex)) => format!("{alg}:{}", first_chars(hex, 12)),
         None => digest.to_string(),
     };
     // A class per 15° of hue rather than an inline style: the deployment's CSP forbids inline styles.

@@ -72,7 +72,8 @@ pub fn CopyPage(props: &CopyProps) -> Html {
 
     let run = {
         let (connection, phase, registry) = (connection.clone(), phase.clone(), props.registry.clone());
-        Callback::from(move |plan: Rc<CopyPlan>| {
+        // `confirmed` is true only after the user clicked "Move and copy".
+        Callback::from(move |(plan, confirmed): (Rc<CopyPlan>, bool)| {
             let (phase, client) = (phase.clone(), connection.registry(&registry));
             phase.set(Phase::Running(CopyProgress::default()));
             wasm_bindgen_futures::spawn_local(async move {
@@ -80,7 +81,7 @@ pub fn CopyPage(props: &CopyProps) -> Html {
                     let phase = phase.clone();
                     move |p: &CopyProgress| phase.set(Phase::Running(p.clone()))
                 };
-                phase.set(match copy::execute(&client, &plan, true, &progress).await {
+                phase.set(match copy::execute(&client, &plan, confirmed, &progress).await {
                     Ok(report) => Phase::Done(Rc::new(report), plan),
                     Err(e) => Phase::Failed(e),
                 });
@@ -115,7 +116,7 @@ pub fn CopyPage(props: &CopyProps) -> Html {
                         if plan.needs_confirmation() {
                             phase.set(Phase::Confirm(plan));
                         } else {
-                            run.emit(plan);
+                            run.emit((plan, false));
                         }
                     }
                     Err(e) => phase.set(Phase::Failed(e)),
@@ -154,7 +155,7 @@ pub fn CopyPage(props: &CopyProps) -> Html {
             let TargetState::Moves { from } = &plan.target_state else { return html! {} };
             let proceed = {
                 let (run, plan) = (run.clone(), plan.clone());
-                Callback::from(move |_| run.emit(plan.clone()))
+                Callback::from(move |_| run.emit((plan.clone(), true)))
             };
             let cancel = {
                 let (phase, plan) = (phase.clone(), plan.clone());

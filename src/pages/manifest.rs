@@ -10,7 +10,7 @@ use wharf_protocol::manifest::{
 };
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::units::human_size;
+use wharf_protocol::units::{first_chars, human_size};
 use yew::prelude::*;
 
 use crate::app::{route_for, use_read_only};
@@ -141,7 +141,7 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
             <td>
                 if attestation {
                     <span class="badge" title="A buildx attestation manifest (provenance / SBOM), not a runnable image">{ "attestation" }</span>
-                    { d.annotations.get(REFERENCE_DIGEST_ANNOTATION).map(|r| html! { <span class="muted">{ format!(" for {}", &r[..r.len().min(19)]) }</span> }) }
+                    { d.annotations.get(REFERENCE_DIGEST_ANNOTATION).map(|r| html! { <span class="muted">{ format!(" for {}", first_chars(r, 19)) }</span> }) }
                 } else {
                     { platform }
                 }

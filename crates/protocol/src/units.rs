@@ -1,4 +1,5 @@
-//! Sizes for people, in integer arithmetic (float formatting would add page weight for nothing).
+//! Sizes and short forms for people: sizes in integer arithmetic (float formatting would add page
+//! weight for nothing), truncation by characters.
 
 /// Decimal units as registries and Docker show them: `999 B`, `1.2 kB`, `3.4 MB`.
 pub fn human_size(bytes: u64) -> String {
@@ -16,9 +17,26 @@ pub fn human_size(bytes: u64) -> String {
     format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
+/// At most `max` characters of `text` (never splits a character: registry text is untrusted and
+/// may be any Unicode).
+pub fn first_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::human_size;
+    use super::{first_chars, human_size};
+
+    #[test]
+    fn truncation_respects_characters() {
+        assert_eq!(first_chars("sha256:abcdef", 9), "sha256:ab");
+        assert_eq!(first_chars("ünïcødé", 3), "ünï");
+        assert_eq!(first_chars("short", 50), "short");
+        assert_eq!(first_chars("", 3), "");
+    }
 
     #[test]
     fn sizes() {

@@ -31,7 +31,12 @@ impl Harness {
         let clock = self.clock.clone();
         Registry::new(
             RegistryUrl::Origin("http://r:5000".into()),
-            AuthTransport::new(&self.script, self.state.clone(), move || clock.get()),
+            AuthTransport::new(
+                &self.script,
+                self.state.clone(),
+                move || clock.get(),
+                &RegistryUrl::Origin("http://r:5000".into()),
+            ),
         )
     }
 
@@ -206,4 +211,50 @@ fn basic_without_credentials_or_with_wrong_ones() {
     let err = pollster::block_on(h.registry().ping()).unwrap_err();
     assert!(err.headline().contains("refused by the registry"), "{err}");
     h.script.assert_done();
+}
+
+#[test]
+fn an_invalid_token_is_replaced_once() {
+    let invalid = r#"Bearer realm="http://auth:9000/token?account=ci",service="reg",scope="repository:app:pull",error="invalid_token""#;
+    let h = Harness::new(
+        vec![
+            row(Method::Get, "http://r:5000/v2/app/tags/list", unauthorized(CHALLENGE)),
+            row(Method::Get, TOKEN_PULL, token("T1", 300)),
+            row(Method::Get, "http://r:5000/v2/app/tags/list", tags()),
+            // The registry restarted with a new key: T1 is refused as invalid.
+            row(Method::Get, "http://r:5000/v2/app/tags/list", unauthorized(invalid)),
+            row(Method::Get, TOKEN_PULL, token("T2", 300)),
+            row(Method::Get, "http://r:5000/v2/app/tags/list", tags()),
+        ],
+        None,
+    );
+    let registry = h.registry();
+    let repo = wharf_protocol::names::Repository::parse("app").unwrap();
+    pollster::block_on(registry.tag_list(&repo)).unwrap();
+    pollster::block_on(registry.tag_list(&repo)).unwrap();
+    h.script.assert_done();
+    assert_eq!(h.authorization_of(5).as_deref(), Some("Bearer T2"));
+}
+
+#[test]
+fn other_hosts_never_get_credentials() {
+    let h = Harness::new(
+        vec![
+            row(Method::Get, "http://r:5000/v2/", unauthorized(r#"Basic realm="R""#)),
+            row(Method::Get, "http://r:5000/v2/", HttpResponse::status(200)),
+            row(Method::Get, "http://elsewhere:5000/v2/x/tags/list", tags()),
+            row(Method::Get, "http://r:5000.evil/v2/x/tags/list", tags()),
+        ],
+        Some(Credentials::new("alice", "pw")),
+    );
+    let registry = h.registry();
+    pollster::block_on(registry.ping()).unwrap();
+    for url in ["http://elsewhere:5000/v2/x/tags/list", "http://r:5000.evil/v2/x/tags/list"] {
+        let request = wharf_protocol::http::HttpRequest::new(Method::Get, url);
+        pollster::block_on(registry.transport().send(request)).unwrap();
+    }
+    h.script.assert_done();
+    assert!(h.authorization_of(1).is_some());
+    assert_eq!(h.authorization_of(2), None);
+    assert_eq!(h.authorization_of(3), None);
 }

@@ -126,12 +126,24 @@ pub struct AuthTransport<T, C> {
     inner: T,
     state: SharedAuth,
     now: C,
+    /// URL prefix of the registry: credentials and tokens go only to URLs under it (a Link or
+    /// Location naming another host gets none).
+    home: String,
 }
 
 impl<T: Transport, C: Fn() -> f64> AuthTransport<T, C> {
-    /// Wraps `inner`, sharing login state `state`.
-    pub fn new(inner: T, state: SharedAuth, now: C) -> Self {
-        AuthTransport { inner, state, now }
+    /// Wraps `inner` for the registry at `registry`, sharing login state `state`.
+    pub fn new(inner: T, state: SharedAuth, now: C, registry: &crate::requests::RegistryUrl) -> Self {
+        AuthTransport { inner, state, now, home: registry.prefix().to_string() }
+    }
+
+    /// Whether `url` is the registry's own (same-origin registries are addressed by path).
+    fn is_home(&self, url: &str) -> bool {
+        if self.home.is_empty() {
+            url.starts_with('/') && !url.starts_with("//")
+        } else {
+            url.strip_prefix(self.home.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        }
     }
 
     /// The wrapped transport.
@@ -243,6 +255,11 @@ fn denied(scopes: &[Scope], logged_in: bool) -> TransportError {
 
 impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if !self.is_home(&request.url) {
+            // Another host (an absolute Link, a redirect target, an upload Location elsewhere):
+            // no credentials, no token.
+            return self.inner.send(request).await;
+        }
         let needed = needed_for(request.method, &request.url);
         let sent = self.preemptive_authorization(&needed).await?;
         let response = self.inner.send(with_authorization(&request, sent.header())).await?;
@@ -272,8 +289,12 @@ impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
                 let Some(realm_url) = challenge.param("realm").map(str::to_string) else { return Ok(response) };
                 let realm = Realm { url: realm_url, service: challenge.param("service").map(str::to_string) };
                 let challenged = union(&[&challenge.param("scope").map(parse_scopes).unwrap_or_default(), &needed]);
-                if let Sent::Bearer { scopes, .. } = &sent {
-                    if scope::all_covered(scopes, &challenged) {
+                if let Sent::Bearer { scopes, header } = &sent {
+                    if challenge.param("error") == Some("invalid_token") {
+                        // Expired or revoked at the registry (clock skew, key rotation): drop it
+                        // and get a fresh one, once.
+                        self.state.borrow_mut().tokens.forget(header.trim_start_matches("Bearer "));
+                    } else if scope::all_covered(scopes, &challenged) {
                         // This token was issued for exactly what is asked, and still refused.
                         return Err(denied(&challenged, has_credentials));
                     }

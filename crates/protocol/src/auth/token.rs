@@ -129,6 +129,11 @@ impl TokenCache {
         self.entries.push((realm, scopes, token));
     }
 
+    /// Forgets the token with this value (the registry rejected it as invalid or expired).
+    pub fn forget(&mut self, value: &str) {
+        self.entries.retain(|(_, _, t)| t.value != value);
+    }
+
     /// Forgets everything (after a logout or a change of credentials).
     pub fn clear(&mut self) {
         self.entries.clear();
