@@ -156,13 +156,9 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     let labels = b.text("[data-testid=labels]").await;
     assert!(labels.contains("org.opencontainers.image.version") && labels.contains("1.9"), "{labels}");
     click(b, "[data-testid=show-raw]").await;
-    let raw = b.text("[data-testid=raw]").await;
+    let raw = b.wait_js("document.querySelector('[data-testid=raw]')?.textContent").await;
     let fetched = registry_manifest_text(&stack.registry.url(), "team/app/api", &stack.seeded.nested);
-    assert_eq!(
-        raw.split_whitespace().collect::<String>(),
-        fetched.split_whitespace().collect::<String>(),
-        "raw view shows the bytes"
-    );
+    assert_eq!(raw.as_str().unwrap(), fetched, "the raw view shows exactly the registry's bytes");
     stack.screenshot("manifest-image").await;
 
     // Back, forward and reload keep the view.
@@ -549,12 +545,23 @@ async fn read_only_mode_hides_and_refuses_every_mutation() {
         .execute("return [...document.querySelectorAll('main a')].map(a => a.textContent)", vec![])
         .await
         .unwrap();
-    assert!(!links.to_string().contains("Retag"), "{links}");
+    assert!(!links.to_string().contains("Retag") && !links.to_string().contains("Copy"), "{links}");
     // A deep link to the retag view shows why there is nothing to do, and no form.
     b.client.goto(&format!("{}/r/http:{}/demo/hello/-/retag/1.0", app.url, stack.registry.host)).await.unwrap();
     assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
     assert_eq!(texts(b, "[data-testid=retag-form]").await.len(), 0);
     stack.screenshot("read-only").await;
+    b.client.goto(&format!("{}/r/http:{}/demo/hello/-/copy/1.0", app.url, stack.registry.host)).await.unwrap();
+    assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
+    assert_eq!(texts(b, "[data-testid=copy-form]").await.len(), 0);
+    // The self-test would send PUT, POST and DELETE probes: the transport refuses each one.
+    b.client.goto(&format!("{}/r/http:{}/-/selftest", app.url, stack.registry.host)).await.unwrap();
+    b.wait_css("[data-testid=selftest-summary]").await;
+    for id in ["method-put", "method-post", "method-delete"] {
+        let row = b.wait_css(&format!("[data-testid=finding][data-id={id}]")).await;
+        assert_eq!(row.attr("data-status").await.unwrap().as_deref(), Some("skip"), "{id}");
+        assert!(row.text().await.unwrap().contains("read-only"), "{id}");
+    }
     let mutations: Vec<_> =
         stack.registry.requests_since(mark).into_iter().filter(|(m, _)| m != "GET" && m != "HEAD").collect();
     assert!(mutations.is_empty(), "{mutations:?}");
@@ -618,6 +625,18 @@ async fn hostile_content_from_the_registry_renders_inert() {
     let history = b.text("[data-testid=history]").await;
     assert!(history.contains("<b>not-bold</b>"), "{history}");
     stack.screenshot("hostile-content").await;
+    // Hostile annotations and platform fields of an index.
+    stack.goto("/demo/hostile/-/manifest/index").await;
+    b.wait_js("document.querySelectorAll('[data-testid=platform-row]').length == 2").await;
+    let rows = texts(b, "[data-testid=platform-row]").await;
+    assert!(rows[0].contains("<img src=x onerror=window.__pwned=8>"), "{rows:?}");
+    assert!(rows[1].contains("for sha256:éééééééééééé"), "{rows:?}");
+    let after: Value = b
+        .client
+        .execute("return [window.__pwned ?? null, document.querySelectorAll('main img, main script').length]", vec![])
+        .await
+        .unwrap();
+    assert_eq!(after, serde_json::json!([null, 0]));
     stack.close().await;
 }
 
@@ -668,6 +687,10 @@ async fn self_test_reports_each_registry_configuration() {
         stack.registry.requests_since(mark).into_iter().filter(|(m, _)| m == "PUT" || m == "POST").collect();
     assert!(written.iter().all(|(_, u)| u.contains("wharf-selftest")), "{written:?}");
     assert!(skopeo::list_tags(&stack.registry.host, "wharf-selftest").is_empty(), "nothing stored by the probes");
+    let requests = stack.registry.requests_since(mark);
+    let opened = requests.iter().filter(|(m, u)| m == "POST" && u.contains("/blobs/uploads/")).count();
+    let cancelled = requests.iter().filter(|(m, u)| m == "DELETE" && u.contains("/blobs/uploads/")).count();
+    assert_eq!((opened, cancelled), (1, 1), "the one upload session is cancelled: {requests:?}");
 
     // No CORS headers at all.
     let no_cors = Registry::start(RegistryOptions { cors: false, ..RegistryOptions::default() });

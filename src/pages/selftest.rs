@@ -71,7 +71,7 @@ pub fn SelfTestPage(props: &SelfTestProps) -> Html {
     html! {
         <section>
             <h1>{ "Self-test" }</h1>
-            <p class="muted">{ format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT and POST are refused by design, the DELETE names a digest that does not exist, and one upload session is opened and cancelled.", props.registry.display_name(), page_origin()) }</p>
+            <p class="muted">{ format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT sends an invalid manifest, the DELETE names a digest that does not exist, and the one upload session the POST opens is cancelled at once.", props.registry.display_name(), page_origin()) }</p>
             { body }
         </section>
     }

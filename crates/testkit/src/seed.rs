@@ -187,6 +187,27 @@ pub fn seed_hostile(base: &str) -> String {
         layer_files: vec![("<b>not-bold</b>", b"x".to_vec())],
         created: "2026-11-01T10:00:00Z",
     });
-    Pusher::new(base).tagged("demo/hostile", &image, &["latest"]);
+    let pusher = Pusher::new(base);
+    pusher.tagged("demo/hostile", &image, &["latest"]);
+    // An index whose entries carry hostile annotations, including a non-ASCII "digest" where an
+    // attestation names its image (a naive byte slice of it would panic the page).
+    let mut attestation = image.manifest.descriptor();
+    attestation["platform"] = serde_json::json!({ "architecture": "unknown", "os": "unknown" });
+    attestation["annotations"] = serde_json::json!({
+        "vnd.docker.reference.type": "attestation-manifest",
+        "vnd.docker.reference.digest": "sha256:ééééééééééééééé<script>window.__pwned = 7</script>",
+    });
+    let mut entry = image.manifest.descriptor();
+    entry["platform"] = serde_json::json!({ "architecture": "amd64", "os": "linux", "variant": "<img src=x onerror=window.__pwned=8>" });
+    let index = oci::json_blob(
+        &serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": wharf_protocol::media::OCI_INDEX,
+            "manifests": [entry, attestation],
+            "annotations": { "org.opencontainers.image.description": "<script>window.__pwned = 9</script>" },
+        }),
+        wharf_protocol::media::OCI_INDEX,
+    );
+    pusher.manifest("demo/hostile", "index", &index);
     image.manifest.digest
 }
