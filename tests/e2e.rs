@@ -90,6 +90,14 @@ async fn submit_retag(browser: &Browser, targets: &str) {
     click(browser, "[data-testid=retag-submit]").await;
 }
 
+/// Types the targets and waits until the page has looked up what each one holds.
+async fn type_and_check_targets(browser: &Browser, targets: &str) {
+    type_into(browser, "[data-testid=retag-targets]", targets).await;
+    browser
+        .wait_js(&format!("document.querySelector('[data-testid=targets-checked]')?.dataset.for == {targets:?}"))
+        .await;
+}
+
 /// Opens the retag view of `source` (a path after the registry) and waits for the source digest.
 async fn open_retag(stack: &Stack, source: &str) {
     stack.goto(source).await;
@@ -246,8 +254,10 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
     click_link(b, "Retag this image…").await;
     assert_eq!(b.text("[data-testid=source-digest]").await, stack.seeded.hello);
 
+    type_and_check_targets(b, "release-1").await;
+    assert!(b.text("[data-testid=targets-checked]").await.contains("release-1: new tag"));
     let mark = stack.registry.log_mark();
-    submit_retag(b, "release-1").await;
+    click(b, "[data-testid=retag-submit]").await;
     b.wait_css("[data-testid=retag-result]").await;
     let requests = stack.registry.requests_since(mark);
     assert_eq!(

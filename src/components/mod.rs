@@ -5,5 +5,6 @@ pub mod error_box;
 pub mod load;
 pub mod login;
 pub mod registry_bar;
+pub mod source;
 pub mod text;
 pub mod wire_panel;

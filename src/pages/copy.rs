@@ -16,7 +16,8 @@ use yew::prelude::*;
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
-use crate::components::load::{use_load, Load};
+use crate::components::load::Load;
+use crate::components::source::{source_view, use_source};
 use crate::router::link;
 use crate::wire::use_connection;
 
@@ -52,15 +53,7 @@ fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 pub fn CopyPage(props: &CopyProps) -> Html {
     let connection = use_connection();
     let read_only = use_read_only();
-    let (source, _) = {
-        let connection = connection.clone();
-        use_load(
-            (props.registry.clone(), props.repository.clone(), props.reference.clone()),
-            move |(registry, repository, reference)| async move {
-                connection.registry(&registry).manifest_get(&repository, &reference).await.map(Rc::new)
-            },
-        )
-    };
+    let source = use_source(&props.registry, &props.repository, &props.reference);
     let target_repository = use_state(String::new);
     let default_tag = match &props.reference {
         Reference::Tag(t) => t.to_string(),
@@ -125,17 +118,7 @@ pub fn CopyPage(props: &CopyProps) -> Html {
         })
     };
 
-    let source_html = match &*source {
-        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> },
-        Load::Failed(e) => error_box(e, Some("Reading the source")),
-        Load::Ready(m) => html! {
-            <dl class="summary">
-                <dt>{ "Source" }</dt><dd><code>{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</code></dd>
-                <dt>{ "Digest" }</dt><dd>{ digest_badge(m.digest.as_str()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
-                <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
-            </dl>
-        },
-    };
+    let source_html = source_view(&source, &props.repository, &props.reference);
     let busy = matches!(*phase, Phase::Checking | Phase::Running(_));
     let outcome = match &*phase {
         Phase::Editing => html! {},

@@ -8,9 +8,8 @@ use std::rc::Rc;
 
 use crate::router::link;
 use wharf_protocol::address::View;
-use wharf_protocol::client::TagListing;
-use wharf_protocol::manifest::{FetchedManifest, SCHEMA1_EXPLANATION};
-use wharf_protocol::names::{Reference, Repository, Tag};
+use wharf_protocol::manifest::SCHEMA1_EXPLANATION;
+use wharf_protocol::names::{Digest, Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState};
 use wharf_protocol::Error;
@@ -19,7 +18,8 @@ use yew::prelude::*;
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
-use crate::components::load::{use_load, Load};
+use crate::components::load::Load;
+use crate::components::source::{source_view, use_source};
 use crate::wire::use_connection;
 
 /// Props of [`RetagPage`].
@@ -50,23 +50,38 @@ enum Phase {
 pub fn RetagPage(props: &RetagProps) -> Html {
     let connection = use_connection();
     let read_only = use_read_only();
-    let (source, _) = {
-        let connection = connection.clone();
-        use_load(
-            (props.registry.clone(), props.repository.clone(), props.reference.clone()),
-            move |(registry, repository, reference)| async move {
-                let client = connection.registry(&registry);
-                let manifest = client.manifest_get(&repository, &reference).await?;
-                let tags = client.tag_list(&repository).await?;
-                Ok((Rc::new(manifest), Rc::new(tags)))
-            },
-        )
-    };
+    let source = use_source(&props.registry, &props.repository, &props.reference);
     let targets_text = use_state(String::new);
     let phase = use_state(|| Phase::Editing);
-    // Tags this page stored since the list was read: a later retag must treat them as existing.
-    let stored_here: Rc<std::cell::RefCell<Vec<String>>> = use_mut_ref(Vec::new);
     let name_errors = use_state(Vec::<String>::new);
+    // What each target holds, looked up (HEAD) while the user types, so the Retag click itself
+    // sends only the GET and the PUTs. Keyed by the text it was checked for.
+    let checked = use_state(|| None::<Rc<Checked>>);
+    let typing = use_mut_ref(|| 0u64);
+    {
+        let (checked, connection, registry, repository) =
+            (checked.clone(), connection.clone(), props.registry.clone(), props.repository.clone());
+        let active = matches!(&*source, Load::Ready(_)) && !read_only;
+        use_effect_with(((*targets_text).clone(), active), move |(text, active)| {
+            *typing.borrow_mut() += 1;
+            let mine = *typing.borrow();
+            if let (true, Ok(targets)) = (*active, parse_targets(text)) {
+                let text = text.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(250).await;
+                    if *typing.borrow() != mine {
+                        return;
+                    }
+                    let client = connection.registry(&registry);
+                    if let Ok(current) = current_digests(&client, &repository, targets).await {
+                        if *typing.borrow() == mine {
+                            checked.set(Some(Rc::new(Checked { text, current })));
+                        }
+                    }
+                });
+            }
+        });
+    }
 
     let oninput = {
         let targets_text = targets_text.clone();
@@ -83,24 +98,17 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let connection = connection.clone();
         let phase = phase.clone();
         let registry = props.registry.clone();
-        let stored_here = stored_here.clone();
+        let checked = checked.clone();
         Callback::from(move |(plan, confirmed): (Rc<RetagPlan>, Vec<Tag>)| {
-            let phase = phase.clone();
-            let stored_here = stored_here.clone();
+            let (phase, checked) = (phase.clone(), checked.clone());
             let client = connection.registry(&registry);
             phase.set(Phase::Running);
             wasm_bindgen_futures::spawn_local(async move {
-                phase.set(match retag::execute(&client, &plan, &confirmed).await {
-                    Ok(report) => {
-                        stored_here.borrow_mut().extend(
-                            report
-                                .outcomes
-                                .iter()
-                                .filter(|(_, o)| matches!(o, TargetOutcome::Stored { .. }))
-                                .map(|(t, _)| t.to_string()),
-                        );
-                        Phase::Done(Rc::new(report))
-                    }
+                let outcome = retag::execute(&client, &plan, &confirmed).await;
+                // What the targets hold has changed: look again before another retag.
+                checked.set(None);
+                phase.set(match outcome {
+                    Ok(report) => Phase::Done(Rc::new(report)),
                     Err(e) => Phase::Failed(e),
                 });
             });
@@ -116,10 +124,10 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let registry = props.registry.clone();
         let repository = props.repository.clone();
         let run = run.clone();
-        let stored_here = stored_here.clone();
+        let checked = checked.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Load::Ready((manifest, listing)) = &*source else {
+            let Load::Ready(manifest) = &*source else {
                 return;
             };
             let targets = match parse_targets(&targets_text) {
@@ -131,37 +139,37 @@ pub fn RetagPage(props: &RetagProps) -> Html {
                 }
             };
             name_errors.set(Vec::new());
-            phase.set(Phase::Checking);
-            let (manifest, listing) = (manifest.clone(), listing.clone());
-            let stored_here = stored_here.borrow().clone();
-            let client = connection.registry(&registry);
-            let (repository, phase, run) = (repository.clone(), phase.clone(), run.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match check_targets(&client, &repository, &manifest, &listing, &stored_here, targets).await {
-                    Ok(plan) if plan.moves().next().is_some() => {
-                        phase.set(Phase::Confirm { plan: Rc::new(plan), confirmed: Vec::new() })
+            let source_digest = manifest.digest.clone();
+            let proceed = {
+                let (phase, run, repository) = (phase.clone(), run.clone(), repository.clone());
+                move |current: Vec<(Tag, Option<Digest>)>| {
+                    let plan = Rc::new(RetagPlan::new(repository, source_digest, current));
+                    if plan.moves().next().is_some() {
+                        phase.set(Phase::Confirm { plan, confirmed: Vec::new() });
+                    } else {
+                        run.emit((plan, Vec::new()));
                     }
-                    Ok(plan) => run.emit((Rc::new(plan), Vec::new())),
+                }
+            };
+            // Looked up while typing: go straight on. Otherwise look now.
+            if let Some(c) = checked.as_ref().filter(|c| c.text == *targets_text) {
+                proceed(c.current.clone());
+                return;
+            }
+            phase.set(Phase::Checking);
+            let client = connection.registry(&registry);
+            let (repository, phase) = (repository.clone(), phase.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match current_digests(&client, &repository, targets).await {
+                    Ok(current) => proceed(current),
                     Err(e) => phase.set(Phase::Failed(e)),
                 }
             });
         })
     };
 
-    let source_html = match &*source {
-        Load::Loading => {
-            html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> }
-        }
-        Load::Failed(e) => html! { { error_box(e, Some("Reading the source")) } },
-        Load::Ready((m, _)) => html! {
-            <dl class="summary" data-testid="retag-source">
-                <dt>{ "Source" }</dt><dd><code>{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</code></dd>
-                <dt>{ "Digest" }</dt><dd>{ digest_badge(&m.digest.to_string()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
-                <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
-            </dl>
-        },
-    };
-    let schema1 = matches!(&*source, Load::Ready((m, _)) if m.media_type.is_schema1());
+    let source_html = source_view(&source, &props.repository, &props.reference);
+    let schema1 = matches!(&*source, Load::Ready(m) if m.media_type.is_schema1());
     let busy = matches!(*phase, Phase::Checking | Phase::Running);
     let ready = matches!(&*source, Load::Ready(_)) && !schema1 && !read_only;
 
@@ -217,6 +225,10 @@ pub fn RetagPage(props: &RetagProps) -> Html {
                             <div>{ "Nothing was sent." }</div>
                         </div>
                     }
+                    { match (&*checked, &*source) {
+                        (Some(c), Load::Ready(m)) if c.text == *targets_text => checked_view(c, &m.digest),
+                        _ => html! {},
+                    } }
                 </form>
             }
             { outcome }
@@ -224,25 +236,38 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     }
 }
 
-/// Looks up the targets that exist (in the tag list read with the page, or stored by this page
-/// since), and builds the plan. Any other target is new; an existing one is HEADed for the digest
-/// it holds now.
-async fn check_targets<T: wharf_protocol::http::Transport>(
+/// What the targets held when they were last looked up, for the text typed then.
+#[derive(PartialEq)]
+struct Checked {
+    text: String,
+    current: Vec<(Tag, Option<Digest>)>,
+}
+
+/// The digest each target holds now (HEAD; `None`: the tag does not exist).
+async fn current_digests<T: wharf_protocol::http::Transport>(
     client: &wharf_protocol::Registry<T>,
     repository: &Repository,
-    manifest: &FetchedManifest,
-    listing: &TagListing,
-    stored_here: &[String],
     targets: Vec<Tag>,
-) -> Result<RetagPlan, Error> {
+) -> Result<Vec<(Tag, Option<Digest>)>, Error> {
     let mut current = Vec::with_capacity(targets.len());
     for tag in targets {
-        let exists = listing.tags.iter().chain(stored_here).any(|t| t == tag.as_str());
-        let digest =
-            if exists { client.manifest_digest(repository, &Reference::Tag(tag.clone())).await? } else { None };
+        let digest = client.manifest_digest(repository, &Reference::Tag(tag.clone())).await?;
         current.push((tag, digest));
     }
-    Ok(RetagPlan::new(repository.clone(), manifest.digest.clone(), current))
+    Ok(current)
+}
+
+/// One line per target: new, or the digest it holds (moving it will be confirmed).
+fn checked_view(checked: &Checked, source: &Digest) -> Html {
+    html! {
+        <ul class="targets-checked" data-testid="targets-checked" data-for={checked.text.clone()}>
+            { for checked.current.iter().map(|(tag, digest)| match digest {
+                None => html! { <li>{ format!("{tag}: new tag") }</li> },
+                Some(d) if d == source => html! { <li>{ format!("{tag}: already this image") }</li> },
+                Some(d) => html! { <li>{ format!("{tag}: holds ") }{ digest_badge(d.as_str()) }{ " now; you will be asked before it moves" }</li> },
+            }) }
+        </ul>
+    }
 }
 
 fn confirm_view(

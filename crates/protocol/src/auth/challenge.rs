@@ -137,7 +137,9 @@ pub fn parse_challenges(header: &str) -> Result<Vec<Challenge>, String> {
                 }
                 challenges.push(challenge);
             }
-            other => return Err(format!("expected an authentication scheme, found {other:?}")),
+            Token::Equals | Token::Quoted(_) => {
+                return Err("a challenge must start with an authentication scheme".to_string())
+            }
         }
     }
     Ok(challenges)

