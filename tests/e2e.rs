@@ -341,7 +341,9 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
     let b = &stack.browser;
     let host = stack.registry.host.clone();
     open_retag(&stack, "/demo/hello/-/retag/1.0").await;
-    submit_retag(b, "0.9").await;
+    type_and_check_targets(b, "0.9").await;
+    assert!(b.text("[data-testid=targets-checked]").await.contains("0.9: holds"), "shown while typing");
+    click(b, "[data-testid=retag-submit]").await;
     let confirm = b.wait_css("[data-testid=retag-confirm]").await;
     let text = confirm.text().await.unwrap();
     assert!(text.contains("Move 0.9 from"), "{text}");

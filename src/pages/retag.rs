@@ -59,6 +59,7 @@ pub fn RetagPage(props: &RetagProps) -> Html {
     let checked = use_state(|| None::<Rc<Checked>>);
     let typing = use_mut_ref(|| 0u64);
     {
+        let typing = typing.clone();
         let (checked, connection, registry, repository) =
             (checked.clone(), connection.clone(), props.registry.clone(), props.repository.clone());
         let active = matches!(&*source, Load::Ready(_)) && !read_only;
@@ -127,6 +128,8 @@ pub fn RetagPage(props: &RetagProps) -> Html {
         let checked = checked.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            // A lookup still waiting for typing to pause is not needed any more.
+            *typing.borrow_mut() += 1;
             let Load::Ready(manifest) = &*source else {
                 return;
             };

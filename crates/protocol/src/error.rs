@@ -330,7 +330,7 @@ pub fn cors_config_snippet(origin: &str) -> String {
 
 fn cors_advice(origin: &str) -> String {
     format!(
-        "The registry answered, but without CORS headers that allow this page ({origin}). Either serve Wharf on the same origin as the registry, behind one reverse proxy (no CORS needed), or add to the registry's config.yml:\n{}",
+        "The registry answered, but without CORS headers that allow this page ({origin}). Either serve Wharf on the same origin as the registry, behind one reverse proxy (no CORS needed), or add to the registry's config.yml the lines below. If the registry requires a login, no header helps (distribution answers the preflight with 401): use the same origin or a proxy that answers OPTIONS (deploy/nginx-cors-proxy.conf). The self-test tells which case this is.\n{}",
         cors_config_snippet(origin)
     )
 }

@@ -88,8 +88,19 @@ pub fn needed_for(method: Method, url: &str) -> Vec<Scope> {
     if path.starts_with("_catalog") {
         return vec![Scope { kind: "registry".into(), name: "catalog".into(), actions: vec!["*".into()] }];
     }
-    let markers = ["/manifests/", "/blobs/", "/tags/", "/referrers/"];
-    let Some(name) = markers.iter().filter_map(|m| path.find(m).map(|i| &path[..i])).min_by_key(|n| n.len()) else {
+    // The name is everything before the route's own part, read from the end: a repository may
+    // itself be called `team/manifests/app`.
+    let name = if let Some(n) = path.strip_suffix("/tags/list") {
+        Some(n)
+    } else if let Some((n, _)) = path.rsplit_once("/blobs/uploads") {
+        Some(n)
+    } else {
+        ["/manifests/", "/blobs/", "/referrers/"]
+            .iter()
+            .filter_map(|m| path.rsplit_once(m).filter(|(_, rest)| !rest.contains('/')).map(|(n, _)| n))
+            .max_by_key(|n| n.len())
+    };
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
         return Vec::new();
     };
     let actions: &[&str] = match method {
@@ -142,6 +153,8 @@ mod tests {
             (Method::Delete, "http://r/v2/a/manifests/sha256:00", "repository:a:delete"),
             (Method::Get, "http://r/v2/_catalog?n=1000", "registry:catalog:*"),
             (Method::Get, "http://r/v2/a/tags/list", "repository:a:pull"),
+            (Method::Get, "http://r/v2/team/manifests/app/manifests/v1", "repository:team/manifests/app:pull"),
+            (Method::Put, "http://r/v2/x/blobs/y/blobs/uploads/u1?_state=s", "repository:x/blobs/y:pull,push"),
             (
                 Method::Post,
                 "http://r/v2/dst/blobs/uploads/?mount=sha256:00&from=src%2Fimg",

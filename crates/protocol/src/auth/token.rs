@@ -89,8 +89,8 @@ pub fn parse_token_response(body: &[u8], now: f64) -> Result<Token, String> {
         serde_json::from_slice(body).map_err(|_| "the token service did not answer with JSON".to_string())?;
     let value = parsed
         .token
-        .or(parsed.access_token)
         .filter(|t| !t.is_empty())
+        .or(parsed.access_token.filter(|t| !t.is_empty()))
         .ok_or("the token service's answer holds no token")?;
     let expires_in = parsed.expires_in.filter(|e| *e > 0.0).unwrap_or(DEFAULT_EXPIRES_IN);
     Ok(Token { value, obtained_at: now, expires_at: now + expires_in })
@@ -172,6 +172,7 @@ mod tests {
         let t = parse_token_response(br#"{"access_token":"xyz"}"#, 0.0).unwrap();
         assert_eq!((t.value.as_str(), t.expires_at), ("xyz", 60.0));
         assert!(parse_token_response(br#"{"expires_in":5}"#, 0.0).is_err());
+        assert_eq!(parse_token_response(br#"{"token":"","access_token":"a"}"#, 0.0).unwrap().value, "a");
         assert!(parse_token_response(b"<html>", 0.0).is_err());
         assert!(!format!("{t:?}").contains("xyz"), "tokens are redacted in Debug");
     }
