@@ -18,7 +18,7 @@ use crate::pages::{
     selftest::SelfTestPage, tags::TagsPage,
 };
 use crate::router::{link, use_current_path};
-use crate::wire::{use_wire, Connection, WireLog};
+use crate::wire::{use_wire, Connection};
 
 /// The path of a view (`/r/...`).
 pub fn route_for(view: &View) -> String {
@@ -46,7 +46,7 @@ impl ConfigState {
 /// arrives.
 #[hook]
 pub fn use_read_only() -> bool {
-    use_context::<ConfigState>().is_none_or(|c| c.read_only())
+    crate::wire::use_connection().config.read_only()
 }
 
 /// The landing page's path.
@@ -116,7 +116,7 @@ pub fn App() -> Html {
         });
     }
     let title = config.config().title().to_string();
-    let (connection, wire_log) = use_wire();
+    let (connection, wire_log) = use_wire((*config).clone());
     connection.set_read_only(config.read_only());
     let page = page_of(&use_current_path());
     let registry_bar = match &page {
@@ -125,8 +125,6 @@ pub fn App() -> Html {
     };
     html! {
         <ContextProvider<Connection> context={connection}>
-        <ContextProvider<UseReducerHandle<WireLog>> context={wire_log}>
-            <ContextProvider<ConfigState> context={(*config).clone()}>
                 <header class="top">
                     { link(HOME.to_string(), "brand", html! { <>{ "⚓ " }{ title }</> }) }
                     { registry_bar }
@@ -139,9 +137,7 @@ pub fn App() -> Html {
                     </div>
                 }
                 <main>{ switch(page) }</main>
-                <WirePanel />
-            </ContextProvider<ConfigState>>
-        </ContextProvider<UseReducerHandle<WireLog>>>
+                <WirePanel log={wire_log} />
         </ContextProvider<Connection>>
     }
 }

@@ -100,12 +100,14 @@ pub struct Connection {
     read_only: Rc<Cell<bool>>,
     /// Bumped by every login and logout.
     pub epoch: u32,
+    /// The runtime configuration (one context for both: each context type adds page weight).
+    pub config: crate::app::ConfigState,
     bump_epoch: Callback<()>,
 }
 
 impl PartialEq for Connection {
     fn eq(&self, other: &Self) -> bool {
-        self.epoch == other.epoch && Rc::ptr_eq(&self.logins, &other.logins)
+        self.epoch == other.epoch && self.config == other.config && Rc::ptr_eq(&self.logins, &other.logins)
     }
 }
 
@@ -173,7 +175,7 @@ impl Connection {
 /// The wire log and the [`Connection`] built on it, for the app to provide as contexts. A hook
 /// rather than a provider component: each component type adds to the page's weight.
 #[hook]
-pub fn use_wire() -> (Connection, UseReducerHandle<WireLog>) {
+pub fn use_wire(config: crate::app::ConfigState) -> (Connection, UseReducerHandle<WireLog>) {
     let log = use_reducer(WireLog::default);
     let epoch = use_state(|| 0u32);
     let stable = {
@@ -193,6 +195,7 @@ pub fn use_wire() -> (Connection, UseReducerHandle<WireLog>) {
         logins: stable.2.clone(),
         read_only: stable.3.clone(),
         epoch: *epoch,
+        config,
         bump_epoch: {
             let epoch = epoch.clone();
             Callback::from(move |_| epoch.set(*epoch + 1))

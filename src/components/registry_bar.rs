@@ -6,7 +6,7 @@ use wharf_protocol::error::needs_login;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
-use crate::app::{catalog_route, route_for, ConfigState};
+use crate::app::{catalog_route, route_for};
 use crate::components::load::{use_load, Load};
 use crate::components::login::{login_form, use_login_fields};
 use crate::router::{link, navigate};
@@ -107,7 +107,7 @@ pub struct SwitchFields {
 #[hook]
 pub fn use_switch_fields(current: String) -> SwitchFields {
     SwitchFields {
-        config: use_context::<ConfigState>().map(|c| c.config()).unwrap_or_default(),
+        config: use_connection().config.config(),
         value: use_state(move || current),
         problem: use_state(|| None::<String>),
     }

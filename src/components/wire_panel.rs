@@ -8,10 +8,17 @@ use crate::wire::{WireAction, WireLog};
 /// How many rows the panel renders (the log keeps more; the count says so).
 const ROWS_SHOWN: usize = 300;
 
+/// Props of [`WirePanel`].
+#[derive(Properties, PartialEq)]
+pub struct WirePanelProps {
+    /// The log (re-renders the panel, and only the panel, on every exchange).
+    pub log: UseReducerHandle<WireLog>,
+}
+
 /// A drawer at the bottom of the page.
 #[component]
-pub fn WirePanel() -> Html {
-    let log = use_context::<UseReducerHandle<WireLog>>().expect("inside the app's wire log context");
+pub fn WirePanel(props: &WirePanelProps) -> Html {
+    let log = &props.log;
     let open = use_state(|| false);
     let toggle = {
         let open = open.clone();

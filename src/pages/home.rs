@@ -13,7 +13,7 @@ use crate::components::registry_bar::{configured_links, registry_switch, use_swi
 pub fn HomePage() -> Html {
     // The app re-renders this page when the location changes; read the query with the browser's
     // own parser.
-    let config = use_context::<ConfigState>().unwrap_or(ConfigState::Loading);
+    let config = crate::wire::use_connection().config;
     let switch_fields = use_switch_fields(String::new());
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
