@@ -69,30 +69,15 @@ async fn attrs(browser: &Browser, selector: &str, attr: &str) -> Vec<String> {
     out
 }
 
-async fn type_into(browser: &Browser, selector: &str, text: &str) {
-    let input = browser.wait_css(selector).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("type");
-}
-
-/// Clicks an element after scrolling it to the middle of the window (the wire panel is fixed at
-/// the bottom and would otherwise be in the way).
-async fn click(browser: &Browser, selector: &str) {
-    let element = browser.wait_css(selector).await;
-    let as_arg = serde_json::to_value(&element).expect("element as script argument");
-    browser.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![as_arg]).await.expect("scroll");
-    element.click().await.expect("click");
-}
-
 /// Types the targets into the open retag form and submits it.
 async fn submit_retag(browser: &Browser, targets: &str) {
-    type_into(browser, "[data-testid=retag-targets]", targets).await;
-    click(browser, "[data-testid=retag-submit]").await;
+    browser.type_into("[data-testid=retag-targets]", targets).await;
+    browser.click("[data-testid=retag-submit]").await;
 }
 
 /// Types the targets and waits until the page has looked up what each one holds.
 async fn type_and_check_targets(browser: &Browser, targets: &str) {
-    type_into(browser, "[data-testid=retag-targets]", targets).await;
+    browser.type_into("[data-testid=retag-targets]", targets).await;
     browser
         .wait_js(&format!("document.querySelector('[data-testid=targets-checked]')?.dataset.for == {targets:?}"))
         .await;
@@ -133,7 +118,7 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
         ["demo/hello", "demo/multi", "demo/oci-app", "team/app/api"]
     );
     assert_eq!(b.text("[data-testid=ping]").await, "● connected");
-    type_into(b, "[data-testid=repo-filter]", "app").await;
+    b.type_into("[data-testid=repo-filter]", "app").await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 2").await;
     stack.screenshot("catalog").await;
 
@@ -163,7 +148,7 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     assert_eq!(texts(b, "[data-testid=layer-row]").await.len(), 2);
     let labels = b.text("[data-testid=labels]").await;
     assert!(labels.contains("org.opencontainers.image.version") && labels.contains("1.9"), "{labels}");
-    click(b, "[data-testid=show-raw]").await;
+    b.click("[data-testid=show-raw]").await;
     let raw = b.wait_js("document.querySelector('[data-testid=raw]')?.textContent").await;
     let fetched = registry_manifest_text(&stack.registry.url(), "team/app/api", &stack.seeded.nested);
     assert_eq!(raw.as_str().unwrap(), fetched, "the raw view shows exactly the registry's bytes");
@@ -190,7 +175,7 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
         "{rows:?}"
     );
     stack.screenshot("manifest-index").await;
-    click(b, "[data-testid=platform-row] a").await;
+    b.click("[data-testid=platform-row] a").await;
     b.wait_js(&format!(
         "document.querySelector('[data-testid=manifest-digest]')?.textContent == '{}'",
         stack.seeded.multi_children[0]
@@ -199,7 +184,7 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     assert!(b.client.current_url().await.unwrap().as_str().contains(&stack.seeded.multi_children[0]));
 
     // The wire panel lists what was sent, with curl commands carrying the Accept list.
-    click(b, "[data-testid=wire-toggle]").await;
+    b.click("[data-testid=wire-toggle]").await;
     let rows = b.client.find_all(Locator::Css("[data-testid=wire-row]")).await.unwrap();
     assert!(rows.len() >= 3, "{} exchanges", rows.len());
     let methods = attrs(b, "[data-testid=wire-row]", "data-method").await;
@@ -221,8 +206,8 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     stack.goto("/demo/oci-app/-/manifest/v1").await;
     assert_eq!(b.text("[data-testid=media-type]").await, "OCI image manifest");
     stack.goto("").await;
-    type_into(b, "[data-testid=open-repo-input]", "Not/Valid").await;
-    click(b, "[data-testid=open-repo-form] button").await;
+    b.type_into("[data-testid=open-repo-input]", "Not/Valid").await;
+    b.click("[data-testid=open-repo-form] button").await;
     assert!(b.text("[data-testid=open-repo-error]").await.contains("lowercase"));
 
     stack.close().await;
@@ -257,7 +242,7 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
     type_and_check_targets(b, "release-1").await;
     assert!(b.text("[data-testid=targets-checked]").await.contains("release-1: new tag"));
     let mark = stack.registry.log_mark();
-    click(b, "[data-testid=retag-submit]").await;
+    b.click("[data-testid=retag-submit]").await;
     b.wait_css("[data-testid=retag-result]").await;
     let requests = stack.registry.requests_since(mark);
     assert_eq!(
@@ -343,7 +328,7 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
     open_retag(&stack, "/demo/hello/-/retag/1.0").await;
     type_and_check_targets(b, "0.9").await;
     assert!(b.text("[data-testid=targets-checked]").await.contains("0.9: holds"), "shown while typing");
-    click(b, "[data-testid=retag-submit]").await;
+    b.click("[data-testid=retag-submit]").await;
     let confirm = b.wait_css("[data-testid=retag-confirm]").await;
     let text = confirm.text().await.unwrap();
     assert!(text.contains("Move 0.9 from"), "{text}");
@@ -353,7 +338,7 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
     stack.screenshot("retag-confirm").await;
 
     let mark = stack.registry.log_mark();
-    click(b, "[data-testid=cancel-retag]").await;
+    b.click("[data-testid=cancel-retag]").await;
     assert!(b.text("[data-testid=retag-cancelled]").await.contains("nothing was sent"));
     assert!(stack.registry.requests_since(mark).is_empty(), "declining sends nothing");
     assert_eq!(
@@ -362,10 +347,10 @@ async fn moving_an_existing_tag_needs_confirmation_and_declining_sends_nothing()
         "old tag untouched"
     );
 
-    click(b, "[data-testid=retag-submit]").await;
+    b.click("[data-testid=retag-submit]").await;
     b.wait_css("[data-testid=retag-confirm]").await;
-    click(b, "[data-testid=confirm-move]").await;
-    click(b, "[data-testid=confirm-retag]").await;
+    b.click("[data-testid=confirm-move]").await;
+    b.click("[data-testid=confirm-retag]").await;
     assert_eq!(attr_of(b, "[data-testid=result-row][data-tag='0.9']", "data-outcome").await.as_deref(), Some("stored"));
     assert_eq!(
         skopeo::manifest_digest(&host, "demo/hello:0.9").as_deref(),
@@ -417,8 +402,8 @@ async fn unreachable_and_cors_blocked_registries_are_explained() {
     assert!(advice.contains("Access-Control-Expose-Headers") && advice.contains("Docker-Content-Digest"), "{advice}");
     stack.screenshot("error-cors").await;
     // The page still works: the registry can be switched from the bar.
-    type_into(b, "[data-testid=registry-input]", &stack.registry.url()).await;
-    click(b, "[data-testid=registry-go]").await;
+    b.type_into("[data-testid=registry-input]", &stack.registry.url()).await;
+    b.click("[data-testid=registry-go]").await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     stack.close().await;
 }
@@ -460,7 +445,7 @@ async fn large_repository_pages_filters_and_sorts() {
     let sort = b.wait_css("[data-testid=tag-sort]").await;
     sort.select_by_value("desc").await.unwrap();
     b.wait_js("document.querySelector('[data-testid=tag-row]').dataset.tag == 'v19.9.9'").await;
-    type_into(b, "[data-testid=tag-filter]", "v19.9.").await;
+    b.type_into("[data-testid=tag-filter]", "v19.9.").await;
     b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 10").await;
     assert_eq!(b.text("[data-testid=tag-count]").await, "10 of 2000 tags");
     assert!(!b.wait_css("[data-testid=page-next]").await.is_enabled().await.unwrap(), "one page after filtering");
@@ -590,8 +575,8 @@ async fn invalid_runtime_config_is_explained_on_the_page() {
     let message = b.text("[data-testid=config-error]").await;
     assert!(message.contains("config.json") && message.contains("ftp"), "{message}");
     // The page still works: a registry can be typed.
-    type_into(b, "[data-testid=registry-input]", &stack.registry.url()).await;
-    click(b, "[data-testid=registry-go]").await;
+    b.type_into("[data-testid=registry-input]", &stack.registry.url()).await;
+    b.click("[data-testid=registry-go]").await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     stack.close().await;
 }
@@ -757,10 +742,10 @@ async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
     stack.goto("/demo/hello/-/manifest/1.0").await;
     click_link(b, "Copy to another repository…").await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
-    type_into(b, "[data-testid=copy-tag]", "hello").await;
+    b.type_into("[data-testid=copy-repository]", "team/copies").await;
+    b.type_into("[data-testid=copy-tag]", "hello").await;
     let mark = stack.registry.log_mark();
-    click(b, "[data-testid=copy-submit]").await;
+    b.click("[data-testid=copy-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
     assert_eq!(
         attr_of(b, "[data-testid=copy-result]", "data-registry-digest").await.as_deref(),
@@ -785,9 +770,9 @@ async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
     // An index with attestations: every child by digest, then the index by tag.
     stack.goto("/demo/multi/-/copy/latest").await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
-    type_into(b, "[data-testid=copy-tag]", "multi").await;
-    click(b, "[data-testid=copy-submit]").await;
+    b.type_into("[data-testid=copy-repository]", "team/copies").await;
+    b.type_into("[data-testid=copy-tag]", "multi").await;
+    b.click("[data-testid=copy-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
     assert!(b.text("[data-testid=copy-result]").await.contains("4 child manifest(s)"));
     assert_eq!(skopeo::manifest_digest(&host, "team/copies:multi").as_deref(), Some(stack.seeded.multi.as_str()));
@@ -806,11 +791,11 @@ async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
     // Overwrite protection, as for retag: declining leaves the target untouched.
     stack.goto("/demo/hello/-/copy/0.9").await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=copy-repository]", "team/copies").await;
-    type_into(b, "[data-testid=copy-tag]", "hello").await;
-    click(b, "[data-testid=copy-submit]").await;
+    b.type_into("[data-testid=copy-repository]", "team/copies").await;
+    b.type_into("[data-testid=copy-tag]", "hello").await;
+    b.click("[data-testid=copy-submit]").await;
     b.wait_css("[data-testid=copy-confirm]").await;
-    click(b, "[data-testid=cancel-copy]").await;
+    b.click("[data-testid=cancel-copy]").await;
     b.wait_css("[data-testid=copy-cancelled]").await;
     assert_eq!(skopeo::manifest_digest(&host, "team/copies:hello").as_deref(), Some(stack.seeded.hello.as_str()));
     stack.close().await;

@@ -97,26 +97,13 @@ fn token_auth(expires_in: u64) -> impl FnOnce(u16) -> (RegistryAuth, Option<Toke
     }
 }
 
-async fn type_into(browser: &Browser, selector: &str, text: &str) {
-    let input = browser.wait_css(selector).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("type");
-}
-
-async fn click(browser: &Browser, selector: &str) {
-    let element = browser.wait_css(selector).await;
-    let as_arg = serde_json::to_value(&element).expect("element");
-    browser.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![as_arg]).await.expect("scroll");
-    element.click().await.expect("click");
-}
-
 async fn log_in(browser: &Browser, user: (&str, &str), remember: bool) {
-    type_into(browser, "[data-testid=login-user]", user.0).await;
-    type_into(browser, "[data-testid=login-password]", user.1).await;
+    browser.type_into("[data-testid=login-user]", user.0).await;
+    browser.type_into("[data-testid=login-password]", user.1).await;
     if remember {
-        click(browser, "[data-testid=login-remember]").await;
+        browser.click("[data-testid=login-remember]").await;
     }
-    click(browser, "[data-testid=login-submit]").await;
+    browser.click("[data-testid=login-submit]").await;
 }
 
 async fn js(browser: &Browser, expression: &str) -> Value {
@@ -133,8 +120,8 @@ async fn retag(stack: &AuthStack, source: &str, target: &str) -> (String, String
     let b = &stack.browser;
     open_in_app(b, &format!("/r/same-origin{source}")).await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", target).await;
-    click(b, "[data-testid=retag-submit]").await;
+    b.type_into("[data-testid=retag-targets]", target).await;
+    b.click("[data-testid=retag-submit]").await;
     let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
     let outcome = row.attr("data-outcome").await.unwrap().unwrap_or_default();
     (outcome, row.text().await.unwrap())
@@ -175,7 +162,7 @@ async fn htpasswd_behind_nginx_login_browse_retag_and_nothing_kept() {
     assert_eq!(stack.skopeo_digest("demo/hello:via-nginx", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
 
     // Credentials never reach the page's text: not in the wire panel, not in its curl commands.
-    click(b, "[data-testid=wire-toggle]").await;
+    b.click("[data-testid=wire-toggle]").await;
     let panel = js(b, "document.querySelector('[data-testid=wire-panel]').textContent").await;
     let panel = panel.as_str().unwrap_or_default();
     let encoded = wharf_protocol::auth::Credentials::new(ALICE.0, ALICE.1).basic_header();
@@ -204,7 +191,7 @@ async fn htpasswd_behind_nginx_login_browse_retag_and_nothing_kept() {
     // Logging out forgets it in the first tab too.
     let first = b.client.windows().await.unwrap()[0].clone();
     b.client.switch_to_window(first).await.unwrap();
-    click(b, "[data-testid=logout]").await;
+    b.click("[data-testid=logout]").await;
     b.wait_css("[data-testid=login-form]").await;
     assert_eq!(js(b, "sessionStorage.length").await, 0);
     stack.browser.client.close_window().await.ok();
@@ -228,7 +215,7 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     stack.goto("").await;
     let advice = b.text("[data-testid=error-advice]").await;
     assert!(advice.contains("Log in"), "{advice}");
-    click(b, "[data-testid=login-open]").await;
+    b.click("[data-testid=login-open]").await;
     log_in(b, ALICE, false).await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
 
@@ -242,8 +229,8 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
         // Navigate inside the page (a full reload would forget the in-memory login).
         open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
         b.wait_css("[data-testid=source-digest]").await;
-        type_into(b, "[data-testid=retag-targets]", &target).await;
-        click(b, "[data-testid=retag-submit]").await;
+        b.type_into("[data-testid=retag-targets]", &target).await;
+        b.click("[data-testid=retag-submit]").await;
         let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
         assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("stored"), "{}", row.text().await.unwrap());
         stored.push(target);
@@ -272,9 +259,9 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     // pull on the source as well as push on the target.
     open_in_app(b, "/r/same-origin/demo/hello/-/copy/1.0").await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=copy-repository]", "team/app").await;
-    type_into(b, "[data-testid=copy-tag]", "copied").await;
-    click(b, "[data-testid=copy-submit]").await;
+    b.type_into("[data-testid=copy-repository]", "team/app").await;
+    b.type_into("[data-testid=copy-tag]", "copied").await;
+    b.click("[data-testid=copy-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
     assert!(b.text("[data-testid=copy-result]").await.contains("mounted, 0 uploaded"));
     assert_eq!(stack.skopeo_digest("team/app:copied", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
@@ -285,14 +272,14 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     );
 
     // bob may pull but not push: the denial is shown as such, and nothing moved.
-    click(b, "[data-testid=logout]").await;
-    click(b, "[data-testid=login-open]").await;
+    b.click("[data-testid=logout]").await;
+    b.click("[data-testid=login-open]").await;
     log_in(b, BOB, false).await;
     b.wait_js("document.querySelector('[data-testid=account]')?.textContent.includes('bob')").await;
     open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(b, "[data-testid=retag-targets]", "bob-was-here").await;
-    click(b, "[data-testid=retag-submit]").await;
+    b.type_into("[data-testid=retag-targets]", "bob-was-here").await;
+    b.click("[data-testid=retag-submit]").await;
     let row = b.wait_css("[data-testid=result-row][data-tag='bob-was-here']").await;
     assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("failed"));
     let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
@@ -331,8 +318,8 @@ async fn cors_proxy_lets_another_origin_log_in_to_an_authenticated_registry() {
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     open_in_app(&b, &format!("/r/http:127.0.0.1:{proxy_port}/demo/hello/-/retag/1.0")).await;
     b.wait_css("[data-testid=source-digest]").await;
-    type_into(&b, "[data-testid=retag-targets]", "cross-origin").await;
-    click(&b, "[data-testid=retag-submit]").await;
+    b.type_into("[data-testid=retag-targets]", "cross-origin").await;
+    b.click("[data-testid=retag-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
     let output = Command::new("skopeo")
         .args([

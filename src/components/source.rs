@@ -12,6 +12,17 @@ use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::wire::use_connection;
 
+/// Props of the pages that act on a source image (retag, copy).
+#[derive(Properties, PartialEq)]
+pub struct SourceProps {
+    /// Which registry.
+    pub registry: RegistryUrl,
+    /// Source repository.
+    pub repository: Repository,
+    /// Source tag or digest.
+    pub reference: Reference,
+}
+
 /// The source manifest (one GET, with the digest it resolves to).
 #[hook]
 pub fn use_source(

@@ -7,7 +7,6 @@ use std::rc::Rc;
 use wharf_protocol::address::View;
 use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport};
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
-use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::TargetState;
 use wharf_protocol::units::human_size;
 use wharf_protocol::Error;
@@ -17,20 +16,9 @@ use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
-use crate::components::source::{source_view, use_source};
+use crate::components::source::{source_view, use_source, SourceProps};
 use crate::router::link;
 use crate::wire::use_connection;
-
-/// Props of [`CopyPage`].
-#[derive(Properties, PartialEq)]
-pub struct CopyProps {
-    /// Which registry.
-    pub registry: RegistryUrl,
-    /// Source repository.
-    pub repository: Repository,
-    /// Source tag or digest.
-    pub reference: Reference,
-}
 
 #[derive(Clone, PartialEq)]
 enum Phase {
@@ -50,7 +38,7 @@ fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 
 /// The copy form.
 #[component]
-pub fn CopyPage(props: &CopyProps) -> Html {
+pub fn CopyPage(props: &SourceProps) -> Html {
     let connection = use_connection();
     let read_only = use_read_only();
     let source = use_source(&props.registry, &props.repository, &props.reference);

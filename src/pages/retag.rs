@@ -19,19 +19,8 @@ use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
-use crate::components::source::{source_view, use_source};
+use crate::components::source::{source_view, use_source, SourceProps};
 use crate::wire::use_connection;
-
-/// Props of [`RetagPage`].
-#[derive(Properties, PartialEq)]
-pub struct RetagProps {
-    /// Which registry.
-    pub registry: RegistryUrl,
-    /// Which repository.
-    pub repository: Repository,
-    /// The source tag or digest.
-    pub reference: Reference,
-}
 
 /// Where the form stands.
 #[derive(Clone, PartialEq)]
@@ -47,7 +36,7 @@ enum Phase {
 
 /// The retag form.
 #[component]
-pub fn RetagPage(props: &RetagProps) -> Html {
+pub fn RetagPage(props: &SourceProps) -> Html {
     let connection = use_connection();
     let read_only = use_read_only();
     let source = use_source(&props.registry, &props.repository, &props.reference);

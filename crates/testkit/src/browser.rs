@@ -81,6 +81,22 @@ impl Browser {
         }
     }
 
+    /// Replaces the text of an input.
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        let input = self.wait_css(selector).await;
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+
+    /// Clicks an element after scrolling it to the middle of the window (the wire panel is fixed
+    /// at the bottom and would otherwise be in the way).
+    pub async fn click(&self, selector: &str) {
+        let element = self.wait_css(selector).await;
+        let as_arg = serde_json::to_value(&element).expect("element as script argument");
+        self.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![as_arg]).await.expect("scroll");
+        element.click().await.expect("click");
+    }
+
     /// Text of the first element matching a selector.
     pub async fn text(&self, selector: &str) -> String {
         self.wait_css(selector).await.text().await.expect("element text")
