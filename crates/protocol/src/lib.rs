@@ -12,6 +12,7 @@ pub mod auth;
 pub mod client;
 pub mod copy;
 pub mod curl;
+pub mod delete;
 pub mod digest;
 pub mod error;
 pub mod http;

@@ -5,6 +5,7 @@
 //! client that checks digests.
 
 pub mod browser;
+pub mod native;
 pub mod nginx;
 pub mod oci;
 pub mod registry;

@@ -1,0 +1,135 @@
+//! Deleting without surprises.
+//!
+//! A delete by digest removes the manifest and, with it, **every tag that points at it**. Users
+//! who meant to delete one tag lose its siblings. So:
+//! - [`tags_pointing_at`] lists every tag of the whole repository that a delete by digest would
+//!   remove (all pages, not the ones on screen), for the confirmation;
+//! - [`tag_delete`] deletes one tag and leaves its siblings: the OCI 1.1 delete-by-tag where the
+//!   registry supports it, otherwise (distribution 2.8) it moves the tag to a unique throwaway
+//!   manifest and deletes that by digest. If the registry refuses the delete, the tag is put back
+//!   on its image, so nothing is lost.
+
+use crate::client::Registry;
+use crate::digest::sha256_of;
+use crate::error::Error;
+use crate::http::{HttpRequest, Method, Transport};
+use crate::manifest::FetchedManifest;
+use crate::media::OCI_MANIFEST;
+use crate::names::{Digest, Reference, Repository, Tag};
+use crate::paging::resolve;
+use crate::requests::encode_query_value;
+
+/// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
+pub const EMPTY_JSON: &[u8] = b"{}";
+/// Its media type.
+pub const EMPTY_JSON_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
+
+/// How a tag was deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagDeleteMethod {
+    /// `DELETE /v2/<name>/manifests/<tag>` (OCI distribution 1.1).
+    DeleteByTag,
+    /// The tag was moved to a throwaway manifest, which was deleted by digest.
+    Throwaway {
+        /// The throwaway manifest's digest.
+        digest: Digest,
+    },
+}
+
+/// The result of a tag delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagDeleteReport {
+    /// What the tag pointed at (for undo: PUT these bytes back while the registry still has them).
+    pub previous: Digest,
+    /// How it was deleted.
+    pub method: TagDeleteMethod,
+}
+
+/// Every tag of `repository` that points at `digest`: all of them disappear with a delete by
+/// digest. Reads the whole tag list and the digest of each tag.
+pub async fn tags_pointing_at<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    digest: &Digest,
+) -> Result<Vec<String>, Error> {
+    let listing = registry.tag_list(repository).await?;
+    let mut matching = Vec::new();
+    for tag in listing.tags {
+        let Ok(reference) = Reference::parse(&tag) else { continue };
+        if registry.manifest_digest(repository, &reference).await?.as_ref() == Some(digest) {
+            matching.push(tag);
+        }
+    }
+    Ok(matching)
+}
+
+/// A manifest that exists only to be deleted: an OCI image manifest with the empty config and an
+/// annotation that makes its digest unique to this delete.
+pub fn throwaway_manifest(unique: &str) -> Vec<u8> {
+    let empty = sha256_of(EMPTY_JSON);
+    let unique = serde_json::to_string(unique).unwrap_or_else(|_| "\"wharf\"".into());
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{EMPTY_JSON_MEDIA_TYPE}","digest":"{empty}","size":2}},"layers":[],"annotations":{{"org.wharf.delete-placeholder":{unique}}}}}"#
+    )
+    .into_bytes()
+}
+
+/// Deletes `tag` and only `tag`. `unique` (a timestamp, a random value) makes the throwaway
+/// manifest's digest unique, so deleting it cannot take another tag with it.
+pub async fn tag_delete<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    tag: &Tag,
+    unique: &str,
+) -> Result<TagDeleteReport, Error> {
+    let reference = Reference::Tag(tag.clone());
+    let previous = registry.manifest_get(repository, &reference).await?;
+    let by_tag = registry.url().api_url(&format!("{repository}/manifests/{tag}"));
+    match registry.send_checked(HttpRequest::new(Method::Delete, by_tag)).await {
+        // Some registries answer 202 without deleting (distribution 3.0–3.1.0 with deletes
+        // off): believe it only when the tag is gone.
+        Ok(_) if registry.manifest_digest(repository, &reference).await?.is_none() => {
+            return Ok(TagDeleteReport { previous: previous.digest, method: TagDeleteMethod::DeleteByTag });
+        }
+        Ok(_) => {}
+        Err(e) if matches!(e.status(), Some(401) | Some(403)) => return Err(e),
+        // 400/404/405: no delete-by-tag here; fall back.
+        Err(_) => {}
+    }
+    let throwaway_bytes = throwaway_manifest(unique);
+    let throwaway = FetchedManifest::from_bytes("throwaway manifest", throwaway_bytes, Some(OCI_MANIFEST), None, None)?;
+    ensure_empty_config(registry, repository).await?;
+    registry.manifest_put(repository, &reference, &throwaway).await?;
+    let by_digest = registry.url().api_url(&format!("{repository}/manifests/{}", throwaway.digest));
+    match registry.send_checked(HttpRequest::new(Method::Delete, by_digest)).await {
+        Ok(_) => Ok(TagDeleteReport {
+            previous: previous.digest,
+            method: TagDeleteMethod::Throwaway { digest: throwaway.digest },
+        }),
+        Err(e) => {
+            // The registry will not delete (deletes off, 405): put the tag back where it was.
+            registry.manifest_put(repository, &reference, &previous).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Makes sure the repository holds the `{}` blob the throwaway manifest names.
+async fn ensure_empty_config<T: Transport>(registry: &Registry<T>, repository: &Repository) -> Result<(), Error> {
+    let digest = sha256_of(EMPTY_JSON);
+    let head = HttpRequest::new(Method::Head, registry.url().api_url(&format!("{repository}/blobs/{digest}")));
+    if registry.send_checked(head).await.is_ok() {
+        return Ok(());
+    }
+    let start_url = registry.url().api_url(&format!("{repository}/blobs/uploads/"));
+    let started = registry.send_checked(HttpRequest::new(Method::Post, start_url.clone())).await?;
+    let Some(location) = started.headers.get("Location").map(|l| resolve(&start_url, l)) else {
+        return Err(Error::Parse { url: start_url, detail: "the upload has no Location (is it exposed?)".into() });
+    };
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let finish =
+        HttpRequest::new(Method::Put, format!("{location}{separator}digest={}", encode_query_value(digest.as_str())))
+            .header("Content-Type", "application/octet-stream")
+            .body(EMPTY_JSON.to_vec());
+    registry.send_checked(finish).await.map(|_| ())
+}

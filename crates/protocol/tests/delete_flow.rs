@@ -1,0 +1,117 @@
+//! Scripted deletes: one tag without its siblings (OCI delete-by-tag, or the throwaway manifest
+//! where that is missing), the tag put back when the registry refuses, and the full list of tags a
+//! delete by digest takes with it.
+
+mod common;
+
+use common::{row, Script};
+use wharf_protocol::delete::{tag_delete, tags_pointing_at, throwaway_manifest, TagDeleteMethod};
+use wharf_protocol::digest::sha256_of;
+use wharf_protocol::http::{HttpResponse, Method};
+use wharf_protocol::names::{Repository, Tag};
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::Registry;
+
+const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+
+fn registry(script: &Script) -> Registry<&Script> {
+    Registry::new(RegistryUrl::Origin("http://r:5000".into()), script)
+}
+
+fn manifest() -> HttpResponse {
+    HttpResponse::status(200)
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        .header("Docker-Content-Digest", sha256_of(MANIFEST.as_bytes()).to_string())
+        .body(MANIFEST)
+}
+
+fn envelope(status: u16, code: &str) -> HttpResponse {
+    HttpResponse::status(status).body(format!(r#"{{"errors":[{{"code":"{code}","message":"m"}}]}}"#))
+}
+
+#[test]
+fn delete_by_tag_when_the_registry_has_it() {
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", HttpResponse::status(202)),
+        row(Method::Head, "http://r:5000/v2/app/manifests/old", HttpResponse::status(404)),
+    ]);
+    let report = pollster::block_on(tag_delete(
+        &registry(&script),
+        &Repository::parse("app").unwrap(),
+        &Tag::parse("old").unwrap(),
+        "u1",
+    ))
+    .unwrap();
+    script.assert_done();
+    assert_eq!(report.method, TagDeleteMethod::DeleteByTag);
+    assert_eq!(report.previous, sha256_of(MANIFEST.as_bytes()));
+}
+
+#[test]
+fn throwaway_manifest_where_delete_by_tag_is_missing() {
+    let throwaway = throwaway_manifest("u1");
+    let throwaway_digest = sha256_of(&throwaway);
+    let empty = sha256_of(b"{}");
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        // distribution 2.8: a tag is not a digest.
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+        row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
+    ]);
+    let report = pollster::block_on(tag_delete(
+        &registry(&script),
+        &Repository::parse("app").unwrap(),
+        &Tag::parse("old").unwrap(),
+        "u1",
+    ))
+    .unwrap();
+    script.assert_done();
+    assert_eq!(report.method, TagDeleteMethod::Throwaway { digest: throwaway_digest });
+    assert_eq!(script.sent.borrow()[3].body, throwaway, "the throwaway's exact bytes went to the tag");
+    assert_ne!(throwaway_manifest("u1"), throwaway_manifest("u2"), "each delete has its own throwaway");
+}
+
+#[test]
+fn refused_delete_puts_the_tag_back() {
+    let throwaway_digest = sha256_of(&throwaway_manifest("u1"));
+    let empty = sha256_of(b"{}");
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(405, "UNSUPPORTED")),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+        row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), envelope(405, "UNSUPPORTED")),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+    ]);
+    let err = pollster::block_on(tag_delete(
+        &registry(&script),
+        &Repository::parse("app").unwrap(),
+        &Tag::parse("old").unwrap(),
+        "u1",
+    ))
+    .unwrap_err();
+    script.assert_done();
+    assert_eq!(err.status(), Some(405));
+    assert!(err.advice().contains("storage.delete.enabled"));
+    assert_eq!(script.sent.borrow()[5].body, MANIFEST.as_bytes(), "the tag is back on its original bytes");
+}
+
+#[test]
+fn every_tag_sharing_a_digest_is_listed() {
+    let digest = sha256_of(MANIFEST.as_bytes());
+    let other = sha256_of(b"other");
+    let head = |d: &str| HttpResponse::status(200).header("Docker-Content-Digest", d.to_string());
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/tags/list", HttpResponse::status(200).body(r#"{"tags":["a","b","c"]}"#)),
+        row(Method::Head, "http://r:5000/v2/app/manifests/a", head(digest.as_str())),
+        row(Method::Head, "http://r:5000/v2/app/manifests/b", head(other.as_str())),
+        row(Method::Head, "http://r:5000/v2/app/manifests/c", head(digest.as_str())),
+    ]);
+    let tags =
+        pollster::block_on(tags_pointing_at(&registry(&script), &Repository::parse("app").unwrap(), &digest)).unwrap();
+    script.assert_done();
+    assert_eq!(tags, ["a", "c"]);
+}
