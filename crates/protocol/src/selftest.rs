@@ -83,6 +83,14 @@ pub const NGINX_CORS_PROXY: &str = r#"location /v2/ {
     client_max_body_size 0;
 }"#;
 
+/// The CORS fixes, for distribution and for nginx, plus the same-origin alternative.
+fn cors_fixes(origin: &str) -> String {
+    format!(
+        "distribution config.yml:\n{}\n\nOr nginx in front of the registry (deploy/nginx-cors-proxy.conf):\n{NGINX_CORS_PROXY}\n\nOr serve Wharf on the registry's own origin (deploy/nginx-same-origin.conf): no CORS at all.",
+        cors_config_snippet(origin)
+    )
+}
+
 const DELETE_FIX: &str = "storage:\n  delete:\n    enabled: true";
 
 /// The repository the probes name; nothing is ever stored in it.
@@ -121,7 +129,7 @@ pub fn interpret_reach(outcome: &Result<HttpResponse, TransportError>, origin: &
             Status::Fail,
             "The registry answered, but without an Access-Control-Allow-Origin header for this page: the browser hides every answer.",
         )
-        .with_fix(format!("{}\n\nOr serve Wharf on the registry's own origin (deploy/nginx-same-origin.conf).", cors_config_snippet(origin))),
+        .with_fix(cors_fixes(origin)),
         Err(TransportError::MixedContent) => finding("reach", TITLE, Status::Fail, "An http: registry cannot be reached from an https: page.").with_fix("Serve the registry over https, or serve Wharf on the same origin."),
         Err(e) => finding("reach", TITLE, Status::Fail, format!("No answer: {e}. Check the address and that the registry runs.")),
     }
@@ -148,7 +156,7 @@ pub fn interpret_preflight(outcome: &Result<HttpResponse, TransportError>, conte
             Status::Fail,
             "The preflight was refused: Access-Control-Allow-Headers must list Accept, Authorization and Content-Type, and OPTIONS must be answered with 200/204.",
         )
-        .with_fix(cors_config_snippet(origin)),
+        .with_fix(cors_fixes(origin)),
         Err(e) => finding("preflight", TITLE, Status::Fail, format!("The preflighted request failed: {e}.")),
     }
 }
@@ -175,7 +183,7 @@ pub fn interpret_method(
         ),
         Err(TransportError::CorsBlocked { .. }) => {
             finding(id, TITLE, Status::Fail, format!("{method} was blocked: add it to Access-Control-Allow-Methods."))
-                .with_fix(cors_config_snippet(origin))
+                .with_fix(cors_fixes(origin))
         }
         Err(e) => finding(id, TITLE, Status::Fail, format!("{method} failed: {e}.")),
     }
@@ -287,6 +295,7 @@ pub async fn run<R: Transport, C: Transport>(
     let preflighted = raw.send(get(root.clone()).header("Accept", MANIFEST_ACCEPT)).await;
     context.preflight_ok = preflighted.is_ok();
     findings.push(interpret_preflight(&preflighted, &context, origin));
+    findings.push(interpret_method("method-get", Method::Get, &preflighted, &context, origin));
 
     // Login: scheme, and the token realm reachable from this page.
     let challenge = ping.headers.get_joined("WWW-Authenticate");
@@ -467,7 +476,11 @@ mod tests {
         assert_eq!(interpret_reach(&ok(401), "o").status, Status::Pass);
         let blocked = interpret_reach(&cors(), "http://ui");
         assert_eq!(blocked.status, Status::Fail);
-        assert!(blocked.fix.unwrap().contains("Access-Control-Allow-Origin: ['http://ui']"));
+        let fix = blocked.fix.unwrap();
+        assert!(
+            fix.contains("Access-Control-Allow-Origin: ['http://ui']") && fix.contains("return 204"),
+            "both fixes: {fix}"
+        );
         let down = interpret_reach(&Err(TransportError::Unreachable { detail: "x".into() }), "o");
         assert!(down.detail.contains("No answer"));
     }
