@@ -265,6 +265,13 @@ impl<T: Transport> Registry<T> {
         })
     }
 
+    /// DELETE a manifest by digest. This deletes every tag that points at it (see
+    /// [`crate::delete::tags_pointing_at`]); distribution needs `storage.delete.enabled`.
+    pub async fn manifest_delete(&self, repository: &Repository, digest: &Digest) -> Result<()> {
+        let url = self.url.api_url(&format!("{repository}/manifests/{digest}"));
+        self.send_ok(HttpRequest::new(crate::http::Method::Delete, url)).await.map(|_| ())
+    }
+
     /// GET a blob, verified against its digest.
     pub async fn blob_get(&self, repository: &Repository, digest: &Digest) -> Result<Vec<u8>> {
         let request = requests::blob_get(&self.url, repository, digest);

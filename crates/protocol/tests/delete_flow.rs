@@ -115,3 +115,19 @@ fn every_tag_sharing_a_digest_is_listed() {
     script.assert_done();
     assert_eq!(tags, ["a", "c"]);
 }
+
+#[test]
+fn manifest_delete_is_by_digest_and_reports_a_refusal() {
+    let digest = sha256_of(MANIFEST.as_bytes());
+    let url = format!("http://r:5000/v2/app/manifests/{digest}");
+    let script = Script::new(vec![
+        row(Method::Delete, url.clone(), HttpResponse::status(202)),
+        row(Method::Delete, url, envelope(405, "UNSUPPORTED")),
+    ]);
+    let reg = registry(&script);
+    let repo = Repository::parse("app").unwrap();
+    pollster::block_on(reg.manifest_delete(&repo, &digest)).unwrap();
+    let err = pollster::block_on(reg.manifest_delete(&repo, &digest)).unwrap_err();
+    assert!(err.advice().contains("storage.delete.enabled"), "{}", err.advice());
+    script.assert_done();
+}
