@@ -53,18 +53,7 @@ impl AuthStack {
 
     /// The digest skopeo reads for `reference`, logged in as `user`.
     fn skopeo_digest(&self, reference: &str, user: (&str, &str)) -> Option<String> {
-        let output = Command::new("skopeo")
-            .args([
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                "--creds",
-                &format!("{}:{}", user.0, user.1),
-                &format!("docker://{}/{reference}", self.registry.host),
-            ])
-            .output()
-            .expect("skopeo");
-        output.status.success().then(|| wharf_protocol::digest::sha256_of(&output.stdout).to_string())
+        wharf_testkit::skopeo::manifest_digest_as(&self.registry.host, reference, Some(user))
     }
 }
 
@@ -321,17 +310,7 @@ async fn cors_proxy_lets_another_origin_log_in_to_an_authenticated_registry() {
     b.type_into("[data-testid=retag-targets]", "cross-origin").await;
     b.click("[data-testid=retag-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
-    let output = Command::new("skopeo")
-        .args([
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            "--creds",
-            &format!("{}:{}", ALICE.0, ALICE.1),
-            &format!("docker://{}/demo/hello:cross-origin", registry.host),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(wharf_protocol::digest::sha256_of(&output.stdout).to_string(), seeded.hello);
+    let copied = wharf_testkit::skopeo::manifest_digest_as(&registry.host, "demo/hello:cross-origin", Some(ALICE));
+    assert_eq!(copied.as_deref(), Some(seeded.hello.as_str()));
     b.close().await;
 }

@@ -7,10 +7,18 @@ use wharf_protocol::digest::sha256_of;
 /// sha256 of `skopeo inspect --raw` (the manifest bytes the registry serves for `repo:tag`), or
 /// `None` when the reference does not exist.
 pub fn manifest_digest(host: &str, repo_and_ref: &str) -> Option<String> {
-    let output = Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{host}/{repo_and_ref}")])
-        .output()
-        .expect("run skopeo (apt-get install skopeo)");
+    manifest_digest_as(host, repo_and_ref, None)
+}
+
+/// [`manifest_digest`], logged in as (user, password) when given (skopeo does the token flow).
+pub fn manifest_digest_as(host: &str, repo_and_ref: &str, user: Option<(&str, &str)>) -> Option<String> {
+    let mut command = Command::new("skopeo");
+    command.args(["inspect", "--raw", "--tls-verify=false"]);
+    if let Some((name, password)) = user {
+        command.args(["--creds", &format!("{name}:{password}")]);
+    }
+    let output =
+        command.arg(format!("docker://{host}/{repo_and_ref}")).output().expect("run skopeo (apt-get install skopeo)");
     output.status.success().then(|| sha256_of(&output.stdout).to_string())
 }
 
