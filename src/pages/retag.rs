@@ -340,7 +340,6 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                         TargetOutcome::Failed(e) => html! {
                             <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="failed">{ format!("{tag}: failed") }{ error_box(e, None) }</li>
                         },
-                        TargetOutcome::NotSent => html! { <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="not-sent">{ format!("{tag}: not sent") }</li> },
                     }
                 }) }
             </ul>

@@ -106,8 +106,6 @@ pub enum TargetOutcome {
     },
     /// The PUT failed.
     Failed(Error),
-    /// Not sent (an earlier check stopped the run).
-    NotSent,
 }
 
 /// The result of a retag.

@@ -146,11 +146,6 @@ impl<T: Transport, C: Fn() -> f64> AuthTransport<T, C> {
         }
     }
 
-    /// The wrapped transport.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
-
     /// Fetches a token for `scopes` from `realm` and caches it.
     async fn fetch_token(&self, realm: &Realm, scopes: Vec<Scope>) -> Result<String, TransportError> {
         let credentials = self.state.borrow().credentials.clone();
