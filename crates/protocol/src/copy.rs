@@ -1,12 +1,14 @@
-//! Copy an image to another repository of the same registry, without pulling it.
+//! Copy an image to another repository, of the same registry or of another one, without pulling
+//! it through a disk.
 //!
 //! Order matters, because a registry refuses a manifest whose blobs or children it does not hold
 //! in the target repository: every blob (config and layers of every image) first, then each child
 //! manifest of an index by digest (attestation manifests included), then the top manifest by tag.
-//! Blobs are mounted from the source repository (`POST …/blobs/uploads/?mount=&from=`: no bytes
-//! move). When the registry answers 202 instead (it would not mount), the upload session it opened
-//! is used to send the blob itself, so no session is left dangling. A mount of a blob the target
-//! already holds answers 201 as well, so no HEAD is needed before it.
+//! Within a registry, blobs are mounted from the source repository (`POST
+//! …/blobs/uploads/?mount=&from=`: no bytes move; a blob the target already holds answers 201 as
+//! well, so no HEAD is needed first). When the registry answers 202 instead, the upload session it
+//! opened receives the bytes ([`crate::upload`]). Between registries nothing can be mounted: a
+//! HEAD skips blobs the target already holds, and the others are streamed.
 
 use std::collections::BTreeSet;
 
@@ -15,9 +17,9 @@ use crate::error::Error;
 use crate::http::{HttpRequest, Method, Transport};
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::names::{Digest, Reference, Repository, Tag};
-use crate::paging::resolve;
 use crate::requests::encode_query_value;
 use crate::retag::TargetState;
+use crate::upload::{self, UploadMode};
 
 /// What a copy will do, decided before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub struct CopyPlan {
     pub source_repository: Repository,
     /// The image, by digest.
     pub source: Digest,
-    /// Target repository (same registry).
+    /// Target repository.
     pub target_repository: Repository,
     /// Target tag.
     pub target_tag: Tag,
@@ -62,8 +64,32 @@ impl CopyPlan {
 pub enum BlobOutcome {
     /// Mounted from the source repository (or already there): no bytes moved.
     Mounted,
-    /// The registry would not mount it: its bytes were read and uploaded.
-    Uploaded,
+    /// Another registry: a HEAD found it already in the target, so nothing was sent.
+    Present,
+    /// Its bytes were streamed from the source into the target.
+    Uploaded(UploadMode),
+}
+
+/// The two ends of a copy: the same registry twice, or two registries.
+pub struct Endpoints<'a, T> {
+    /// Where the image is read.
+    pub source: &'a Registry<T>,
+    /// Where it is written.
+    pub target: &'a Registry<T>,
+    /// Blobs larger than this are streamed in chunks of this size.
+    pub chunk_size: u64,
+}
+
+impl<'a, T: Transport> Endpoints<'a, T> {
+    /// From `source` to `target`, with the default chunk size.
+    pub fn new(source: &'a Registry<T>, target: &'a Registry<T>) -> Self {
+        Endpoints { source, target, chunk_size: upload::CHUNK_SIZE }
+    }
+
+    /// Within one registry blobs can be mounted; between two, their bytes must move.
+    pub fn same_registry(&self) -> bool {
+        self.source.url() == self.target.url()
+    }
 }
 
 /// Progress while copying.
@@ -122,7 +148,7 @@ async fn gather<T: Transport>(
 /// Runs a plan. `confirmed` must be true when the target tag moves; `progress` is told after each
 /// step.
 pub async fn execute<T: Transport>(
-    registry: &Registry<T>,
+    ends: &Endpoints<'_, T>,
     plan: &CopyPlan,
     confirmed: bool,
     progress: &dyn Fn(&CopyProgress),
@@ -133,11 +159,12 @@ pub async fn execute<T: Transport>(
             plan.target_repository, plan.target_tag
         )));
     }
-    let top = registry.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
+    let (source, target) = (ends.source, ends.target);
+    let top = source.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
     if top.media_type.is_schema1() {
         return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
     }
-    let manifests = gather(registry, &plan.source_repository, top).await?;
+    let manifests = gather(source, &plan.source_repository, top).await?;
     let mut seen = BTreeSet::new();
     let mut blobs: Vec<(Digest, u64)> = Vec::new();
     for manifest in &manifests {
@@ -158,22 +185,28 @@ pub async fn execute<T: Transport>(
     progress(&state);
     let mut report_blobs = Vec::with_capacity(blobs.len());
     for (digest, size) in blobs {
-        let outcome = blob_into(registry, &plan.source_repository, &plan.target_repository, &digest).await?;
+        let before = state.bytes_done;
+        let on_bytes = |sent: u64| {
+            let mut now = state.clone();
+            now.bytes_done = before + sent.min(size);
+            progress(&now);
+        };
+        let outcome = blob_into(ends, plan, &digest, size, &on_bytes).await?;
         state.blobs_done += 1;
-        state.bytes_done += size;
+        state.bytes_done = before + size;
         progress(&state);
         report_blobs.push((digest, size, outcome));
     }
     // Children first (by digest), the top manifest last (by tag): each PUT finds what it names.
     let mut children = Vec::new();
     for child in manifests.iter().skip(1).rev() {
-        registry.manifest_put(&plan.target_repository, &Reference::Digest(child.digest.clone()), child).await?;
+        target.manifest_put(&plan.target_repository, &Reference::Digest(child.digest.clone()), child).await?;
         children.push(child.digest.clone());
         state.manifests_done += 1;
         progress(&state);
     }
     let top = &manifests[0];
-    let put = registry.manifest_put(&plan.target_repository, &Reference::Tag(plan.target_tag.clone()), top).await?;
+    let put = target.manifest_put(&plan.target_repository, &Reference::Tag(plan.target_tag.clone()), top).await?;
     state.manifests_done += 1;
     progress(&state);
     Ok(CopyReport {
@@ -185,46 +218,38 @@ pub async fn execute<T: Transport>(
     })
 }
 
-/// Mounts one blob into `target`, or uploads it through the session a refused mount opened.
+/// Gets one blob into the target: mounted within a registry (streamed through the session a
+/// refused mount opened), or, between registries, skipped when a HEAD finds it and streamed
+/// otherwise.
 async fn blob_into<T: Transport>(
-    registry: &Registry<T>,
-    source: &Repository,
-    target: &Repository,
+    ends: &Endpoints<'_, T>,
+    plan: &CopyPlan,
     digest: &Digest,
+    size: u64,
+    on_bytes: &dyn Fn(u64),
 ) -> Result<BlobOutcome, Error> {
-    let mount_url = registry.url().api_url(&format!(
-        "{target}/blobs/uploads/?mount={}&from={}",
-        encode_query_value(digest.as_str()),
-        encode_query_value(source.as_str())
-    ));
-    let response = registry.send_checked(HttpRequest::new(Method::Post, mount_url.clone())).await?;
-    if response.status == 201 {
-        return Ok(BlobOutcome::Mounted);
-    }
-    let Some(location) = response.headers.get("Location").map(|l| resolve(&mount_url, l)) else {
-        return Err(Error::Parse {
-            url: mount_url,
-            detail: "the registry opened an upload without a Location header (is Location exposed?)".into(),
-        });
-    };
-    let uploaded = async {
-        let bytes = registry.blob_get(source, digest).await?;
-        let separator = if location.contains('?') { '&' } else { '?' };
-        let finish = HttpRequest::new(
-            Method::Put,
-            format!("{location}{separator}digest={}", encode_query_value(digest.as_str())),
-        )
-        .header("Content-Type", "application/octet-stream")
-        .body(bytes);
-        registry.send_checked(finish).await
-    }
-    .await;
-    match uploaded {
-        Ok(_) => Ok(BlobOutcome::Uploaded),
-        Err(e) => {
-            // Never leave the session dangling.
-            let _ = registry.send_checked(HttpRequest::new(Method::Delete, location)).await;
-            Err(e)
+    let (source, target) = (ends.source, ends.target);
+    let target_repository = &plan.target_repository;
+    let session = if ends.same_registry() {
+        let mount_url = target.url().api_url(&format!(
+            "{target_repository}/blobs/uploads/?mount={}&from={}",
+            encode_query_value(digest.as_str()),
+            encode_query_value(plan.source_repository.as_str())
+        ));
+        let response = target.send_checked(HttpRequest::new(Method::Post, mount_url.clone())).await?;
+        if response.status == 201 {
+            return Ok(BlobOutcome::Mounted);
         }
-    }
+        upload::session_location(&mount_url, &response.headers)?
+    } else {
+        let head = HttpRequest::new(Method::Head, target.url().api_url(&format!("{target_repository}/blobs/{digest}")));
+        if target.send_checked(head).await.is_ok() {
+            return Ok(BlobOutcome::Present);
+        }
+        upload::start(target, target_repository).await?
+    };
+    let mode =
+        upload::stream(source, &plan.source_repository, target, session, digest, size, ends.chunk_size, on_bytes)
+            .await?;
+    Ok(BlobOutcome::Uploaded(mode))
 }

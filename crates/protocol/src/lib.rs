@@ -9,6 +9,7 @@
 
 pub mod address;
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod copy;
 pub mod curl;
@@ -16,6 +17,7 @@ pub mod delete;
 pub mod digest;
 pub mod error;
 pub mod http;
+pub mod journal;
 pub mod manifest;
 pub mod media;
 pub mod names;
@@ -26,6 +28,7 @@ pub mod retag;
 pub mod selftest;
 pub mod tags;
 pub mod units;
+pub mod upload;
 
 pub use client::Registry;
 pub use error::{Error, Result};

@@ -277,7 +277,8 @@ fn ping_outcomes() {
 
 mod copy_flow {
     use super::*;
-    use wharf_protocol::copy::{self, BlobOutcome, CopyPlan};
+    use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
+    use wharf_protocol::upload::UploadMode;
 
     const CONFIG: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
@@ -330,14 +331,17 @@ mod copy_flow {
             None,
         );
         let steps = std::cell::RefCell::new(Vec::new());
-        let report = pollster::block_on(copy::execute(&registry(&script), &plan, false, &|p| {
-            steps.borrow_mut().push(p.clone())
-        }))
+        let report = pollster::block_on(copy::execute(
+            &Endpoints::new(&registry(&script), &registry(&script)),
+            &plan,
+            false,
+            &|p| steps.borrow_mut().push(p.clone()),
+        ))
         .unwrap();
         script.assert_done();
         assert_eq!(
             report.blobs.iter().map(|(_, _, o)| o.clone()).collect::<Vec<_>>(),
-            [BlobOutcome::Mounted, BlobOutcome::Uploaded]
+            [BlobOutcome::Mounted, BlobOutcome::Uploaded(UploadMode::Monolithic)]
         );
         assert_eq!(report.matches_source, Some(true));
         assert_eq!(script.sent.borrow()[4].body, b"abc", "the blob's bytes went to the session");
@@ -393,7 +397,13 @@ mod copy_flow {
             Tag::parse("v1").unwrap(),
             None,
         );
-        let report = pollster::block_on(copy::execute(&registry(&script), &plan, false, &|_| {})).unwrap();
+        let report = pollster::block_on(copy::execute(
+            &Endpoints::new(&registry(&script), &registry(&script)),
+            &plan,
+            false,
+            &|_| {},
+        ))
+        .unwrap();
         script.assert_done();
         assert_eq!(report.children, [child_digest]);
         assert_eq!(report.matches_source, Some(true));
@@ -409,7 +419,13 @@ mod copy_flow {
             Tag::parse("latest").unwrap(),
             Some(sha256_of(b"b")),
         );
-        assert!(pollster::block_on(copy::execute(&registry(&script), &plan, false, &|_| {})).is_err());
+        assert!(pollster::block_on(copy::execute(
+            &Endpoints::new(&registry(&script), &registry(&script)),
+            &plan,
+            false,
+            &|_| {}
+        ))
+        .is_err());
         assert!(script.sent.borrow().is_empty());
     }
 }

@@ -1,0 +1,381 @@
+//! Promote many tags at once: a naming rule turns each selected tag into a target, a dry-run plan
+//! says what every operation will do before anything is sent, and a runner works through the
+//! items a few at a time, can be stopped between items, and reports each item's end.
+//!
+//! Within one repository an item is a retag (GET by digest, PUT by tag; the GET is shared by items
+//! of the same image). Into another repository or registry it is a [`crate::copy`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::rc::Rc;
+
+use futures_util::future::join_all;
+
+use crate::copy::{self, CopyPlan, Endpoints};
+use crate::error::Error;
+use crate::http::Transport;
+use crate::manifest::FetchedManifest;
+use crate::names::{Digest, NameError, Reference, Repository, Tag};
+use crate::retag::TargetState;
+
+/// Items in flight at once unless the user picks another number.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most the form allows: browsers open 6 connections per HTTP/1.1 host.
+pub const MAX_CONCURRENCY: usize = 6;
+
+/// How a selected tag's target tag is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamingRule {
+    /// The same name (copies to another repository or registry).
+    Keep,
+    /// `prefix` + the tag.
+    Prefix(String),
+    /// The tag + `suffix`.
+    Suffix(String),
+    /// One fixed tag (for a single selected tag, e.g. promoting it to `stable`).
+    Fixed(String),
+}
+
+impl NamingRule {
+    /// The target tag for `tag`, validated.
+    pub fn apply(&self, tag: &str) -> Result<Tag, NameError> {
+        Tag::parse(&match self {
+            NamingRule::Keep => tag.to_string(),
+            NamingRule::Prefix(p) => format!("{p}{tag}"),
+            NamingRule::Suffix(s) => format!("{tag}{s}"),
+            NamingRule::Fixed(f) => f.clone(),
+        })
+    }
+}
+
+/// Pairs each selected tag with its target. Every problem is reported: invalid results, two
+/// sources writing one target, or a retag of a tag onto itself.
+pub fn name_targets(selected: &[String], rule: &NamingRule, same_place: bool) -> Result<Vec<(Tag, Tag)>, Vec<String>> {
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for source in selected {
+        let Ok(source_tag) = Tag::parse(source) else {
+            problems.push(format!("“{source}” is not a valid tag"));
+            continue;
+        };
+        match rule.apply(source) {
+            Err(e) => problems.push(format!("{source} → {e}")),
+            Ok(target) if same_place && target == source_tag => {
+                problems.push(format!("{source} → {target}: the same tag in the same repository; change the rule"))
+            }
+            Ok(target) if !seen.insert(target.clone()) => {
+                problems.push(format!("{source} → {target}: another selected tag already writes {target}"))
+            }
+            Ok(target) => pairs.push((source_tag, target)),
+        }
+    }
+    if pairs.is_empty() && problems.is_empty() {
+        problems.push("select at least one tag".into());
+    }
+    if problems.is_empty() {
+        Ok(pairs)
+    } else {
+        Err(problems)
+    }
+}
+
+/// One operation of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkItem {
+    /// The selected tag.
+    pub source_tag: Tag,
+    /// The image it points at now (`None`: it vanished since the list was read).
+    pub source: Option<Digest>,
+    /// Where it goes.
+    pub target_tag: Tag,
+    /// What the target holds now.
+    pub target_state: TargetState,
+}
+
+impl BulkItem {
+    /// Whether running it changes anything.
+    pub fn is_needed(&self) -> bool {
+        self.source.is_some() && self.target_state != TargetState::AlreadySource
+    }
+}
+
+/// The dry run: every operation, decided before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkPlan {
+    /// Where the selected tags are.
+    pub source_repository: Repository,
+    /// Where the targets go.
+    pub target_repository: Repository,
+    /// Copy (another repository or registry) rather than retag.
+    pub copy: bool,
+    /// The operations, in selection order.
+    pub items: Vec<BulkItem>,
+}
+
+impl BulkPlan {
+    /// How many existing target tags will move to another image.
+    pub fn moves(&self) -> usize {
+        self.items.iter().filter(|i| i.source.is_some() && matches!(i.target_state, TargetState::Moves { .. })).count()
+    }
+
+    /// The items that change something.
+    pub fn needed(&self) -> Vec<usize> {
+        (0..self.items.len()).filter(|&i| self.items[i].is_needed()).collect()
+    }
+}
+
+/// Runs `work(i)` for `i` in `0..count`, at most `concurrency` at a time, in order of `i`; stops
+/// starting new ones once `stop()` says so. Returns how many were started.
+pub async fn for_each_bounded<F, Fut>(count: usize, concurrency: usize, stop: &dyn Fn() -> bool, work: F) -> usize
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let next = Cell::new(0usize);
+    let workers = (0..concurrency.clamp(1, count.max(1))).map(|_| async {
+        loop {
+            let i = next.get();
+            if i >= count || stop() {
+                return;
+            }
+            next.set(i + 1);
+            work(i).await;
+        }
+    });
+    join_all(workers).await;
+    next.get()
+}
+
+/// Reads what each source and target tag points at now, `concurrency` lookups at a time.
+pub async fn plan<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    source_repository: &Repository,
+    target_repository: &Repository,
+    pairs: Vec<(Tag, Tag)>,
+    concurrency: usize,
+) -> Result<BulkPlan, Error> {
+    let copy = !(ends.same_registry() && source_repository == target_repository);
+    let found: RefCell<Vec<Option<Result<(Option<Digest>, Option<Digest>), Error>>>> =
+        RefCell::new(vec![None; pairs.len()]);
+    let failed = Cell::new(false);
+    for_each_bounded(pairs.len(), concurrency, &|| failed.get(), |i| {
+        let (source_tag, target_tag) = &pairs[i];
+        let found = &found;
+        let failed = &failed;
+        async move {
+            let lookup = async {
+                let source =
+                    ends.source.manifest_digest(source_repository, &Reference::Tag(source_tag.clone())).await?;
+                let target =
+                    ends.target.manifest_digest(target_repository, &Reference::Tag(target_tag.clone())).await?;
+                Ok((source, target))
+            }
+            .await;
+            failed.set(failed.get() || lookup.is_err());
+            found.borrow_mut()[i] = Some(lookup);
+        }
+    })
+    .await;
+    let mut items = Vec::with_capacity(pairs.len());
+    for ((source_tag, target_tag), lookup) in pairs.into_iter().zip(found.into_inner()) {
+        let (source, current) = lookup.unwrap_or(Ok((None, None)))?;
+        let target_state = match (&source, current) {
+            (_, None) => TargetState::New,
+            (Some(s), Some(c)) if *s == c => TargetState::AlreadySource,
+            (_, Some(from)) => TargetState::Moves { from },
+        };
+        items.push(BulkItem { source_tag, source, target_tag, target_state });
+    }
+    Ok(BulkPlan {
+        source_repository: source_repository.clone(),
+        target_repository: target_repository.clone(),
+        copy,
+        items,
+    })
+}
+
+/// How an item ended, or where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemState {
+    /// Waiting for a free slot.
+    Waiting,
+    /// Being sent.
+    Running,
+    /// Stored, and the registry's digest equals the source's (`None`: header hidden).
+    Done {
+        /// What the registry answered.
+        registry_digest: Option<String>,
+    },
+    /// Nothing to do: the target already holds the image, or the source tag vanished.
+    Skipped(String),
+    /// It failed; the target is as it was or, for a copy, holds only blobs (no manifest).
+    Failed(Error),
+    /// Never started: the run was cancelled or stopped first.
+    NotStarted,
+}
+
+impl ItemState {
+    /// Whether a retry should run it again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ItemState::Failed(_) | ItemState::NotStarted | ItemState::Waiting)
+    }
+}
+
+/// Runs the plan's items at `indices`, `concurrency` at a time. `cancelled()` is read before each
+/// item starts; `report(i, state)` is told every change. Items not started end `NotStarted`.
+pub async fn run<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &BulkPlan,
+    indices: &[usize],
+    concurrency: usize,
+    cancelled: &dyn Fn() -> bool,
+    report: &dyn Fn(usize, ItemState),
+) {
+    let manifests: RefCell<HashMap<Digest, Rc<FetchedManifest>>> = RefCell::new(HashMap::new());
+    let started = for_each_bounded(indices.len(), concurrency, cancelled, |n| {
+        let i = indices[n];
+        let manifests = &manifests;
+        async move {
+            report(i, ItemState::Running);
+            report(i, run_item(ends, plan, &plan.items[i], manifests).await);
+        }
+    })
+    .await;
+    for &i in &indices[started..] {
+        report(i, ItemState::NotStarted);
+    }
+}
+
+async fn run_item<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &BulkPlan,
+    item: &BulkItem,
+    manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
+) -> ItemState {
+    let Some(source) = &item.source else {
+        return ItemState::Skipped(format!("{} no longer exists", item.source_tag));
+    };
+    if item.target_state == TargetState::AlreadySource {
+        return ItemState::Skipped(format!("{} already points at this image", item.target_tag));
+    }
+    let stored = if plan.copy {
+        let copy_plan = CopyPlan {
+            source_repository: plan.source_repository.clone(),
+            source: source.clone(),
+            target_repository: plan.target_repository.clone(),
+            target_tag: item.target_tag.clone(),
+            target_state: item.target_state.clone(),
+        };
+        // The user confirmed the whole plan, moves included.
+        copy::execute(ends, &copy_plan, true, &|_| {}).await.map(|r| r.registry_digest)
+    } else {
+        retag_one(ends, plan, item, source, manifests).await
+    };
+    match stored {
+        Ok(Some(answered)) if answered != source.as_str() => ItemState::Failed(Error::DigestMismatch {
+            url: format!("{}:{}", plan.target_repository, item.target_tag),
+            expected: source.to_string(),
+            actual: answered,
+        }),
+        Ok(registry_digest) => ItemState::Done { registry_digest },
+        Err(e) => ItemState::Failed(e),
+    }
+}
+
+async fn retag_one<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &BulkPlan,
+    item: &BulkItem,
+    source: &Digest,
+    manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
+) -> Result<Option<String>, Error> {
+    let cached = manifests.borrow().get(source).cloned();
+    let manifest = match cached {
+        Some(m) => m,
+        None => {
+            let fetched = ends.source.manifest_get(&plan.source_repository, &Reference::Digest(source.clone())).await?;
+            if fetched.media_type.is_schema1() {
+                return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
+            }
+            let fetched = Rc::new(fetched);
+            manifests.borrow_mut().insert(source.clone(), fetched.clone());
+            fetched
+        }
+    };
+    let put =
+        ends.target.manifest_put(&plan.target_repository, &Reference::Tag(item.target_tag.clone()), &manifest).await?;
+    Ok(put.digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn naming_rules_validate_and_refuse_collisions() {
+        let pairs = name_targets(&tags(&["1.0", "1.1"]), &NamingRule::Prefix("rc-".into()), true).unwrap();
+        assert_eq!(pairs[1].1.as_str(), "rc-1.1");
+        assert_eq!(NamingRule::Suffix("-prod".into()).apply("v2").unwrap().as_str(), "v2-prod");
+        let fixed = name_targets(&tags(&["a", "b"]), &NamingRule::Fixed("stable".into()), true).unwrap_err();
+        assert!(fixed[0].contains("already writes stable"), "{fixed:?}");
+        let itself = name_targets(&tags(&["a"]), &NamingRule::Keep, true).unwrap_err();
+        assert!(itself[0].contains("same tag"), "{itself:?}");
+        assert_eq!(name_targets(&tags(&["a"]), &NamingRule::Keep, false).unwrap()[0].1.as_str(), "a");
+        let bad = name_targets(&tags(&["a"]), &NamingRule::Prefix("/".into()), true).unwrap_err();
+        assert!(bad[0].starts_with("a → "), "{bad:?}");
+        assert!(name_targets(&[], &NamingRule::Keep, false).unwrap_err()[0].contains("at least one"));
+    }
+
+    #[test]
+    fn bounded_runs_keep_to_the_limit_and_stop_when_told() {
+        let in_flight = Cell::new(0usize);
+        let most = Cell::new(0usize);
+        let done = RefCell::new(Vec::new());
+        let stop_after = Cell::new(usize::MAX);
+        let started = pollster::block_on(for_each_bounded(10, 3, &|| done.borrow().len() >= stop_after.get(), |i| {
+            let (in_flight, most, done) = (&in_flight, &most, &done);
+            async move {
+                in_flight.set(in_flight.get() + 1);
+                most.set(most.get().max(in_flight.get()));
+                YieldOnce(false).await;
+                in_flight.set(in_flight.get() - 1);
+                done.borrow_mut().push(i);
+            }
+        }));
+        assert_eq!(started, 10);
+        assert_eq!(most.get(), 3, "three workers overlapped, never more");
+        assert_eq!(done.borrow().len(), 10);
+
+        done.borrow_mut().clear();
+        stop_after.set(4);
+        let started = pollster::block_on(for_each_bounded(10, 2, &|| done.borrow().len() >= stop_after.get(), |i| {
+            let done = &done;
+            async move {
+                YieldOnce(false).await;
+                done.borrow_mut().push(i);
+            }
+        }));
+        assert!((4..=5).contains(&started), "stopped starting new items: {started}");
+    }
+
+    /// Pending once, then ready: lets the other workers run.
+    struct YieldOnce(bool);
+    impl Future for YieldOnce {
+        type Output = ();
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+            if self.0 {
+                std::task::Poll::Ready(())
+            } else {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The journal: every change Wharf made to a registry, kept in the browser, and how to undo one.
+//!
+//! An entry records where (registry, repository, tag), what the tag held before and after, and
+//! how it ended. Undo puts the tag back on its previous image (a PUT of that manifest, fetched by
+//! digest) or, for a tag the change created, deletes it again. Undo first checks that the tag
+//! still holds what the change left there: if someone moved it since, undo would destroy their
+//! change, so it refuses. A manifest deleted by digest is gone from the registry, so its bytes are
+//! saved in the entry; undo can then push them back while the registry still holds the blobs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::Registry;
+use crate::delete;
+use crate::error::Error;
+use crate::http::Transport;
+use crate::manifest::FetchedManifest;
+use crate::names::{Digest, Reference, Repository, Tag};
+
+/// Entries kept; the oldest go first. A few hundred bytes each, well inside localStorage's 5 MB.
+pub const MAX_ENTRIES: usize = 5000;
+
+/// A manifest's exact bytes, saved because the change deleted it from the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedManifest {
+    /// Its media type.
+    pub media_type: String,
+    /// Its bytes (manifests are JSON, so UTF-8).
+    pub body: String,
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Sequence number, unique in this journal.
+    #[serde(default)]
+    pub id: u64,
+    /// When (ISO 8601, UTC).
+    pub time: String,
+    /// What: "retag", "copy", "bulk retag", "bulk copy", "delete tag", "delete manifest", "undo".
+    pub action: String,
+    /// The registry's address as Wharf names it (`same-origin` or an origin).
+    pub registry: String,
+    /// The repository changed.
+    pub repository: String,
+    /// The tag changed, if any.
+    pub tag: Option<String>,
+    /// The digest the tag held before (`None`: it did not exist).
+    pub before: Option<String>,
+    /// The digest it holds after (`None`: it was deleted).
+    pub after: Option<String>,
+    /// Whether the change happened.
+    pub ok: bool,
+    /// What happened, in words.
+    pub result: String,
+    /// The manifest's bytes, when the change deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<SavedManifest>,
+    /// The entry of the undo that reverted this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_by: Option<u64>,
+}
+
+/// All entries, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// The entries.
+    pub entries: Vec<Entry>,
+}
+
+impl Journal {
+    /// Reads a stored journal.
+    pub fn parse(json: &str) -> Result<Journal, String> {
+        serde_json::from_str(json).map_err(|e| format!("the stored journal is not readable ({e})"))
+    }
+
+    /// The journal as JSON, for storage and export.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
+    }
+
+    /// Adds an entry, numbering it; drops the oldest beyond [`MAX_ENTRIES`]. Returns its id.
+    pub fn record(&mut self, mut entry: Entry) -> u64 {
+        entry.id = self.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
+        let id = entry.id;
+        self.entries.push(entry);
+        if self.entries.len() > MAX_ENTRIES {
+            let excess = self.entries.len() - MAX_ENTRIES;
+            self.entries.drain(..excess);
+        }
+        id
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: u64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Marks `id` as reverted by the undo entry `by`.
+    pub fn mark_undone(&mut self, id: u64, by: u64) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.undone_by = Some(by);
+        }
+    }
+}
+
+/// What undoing an entry means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoStep {
+    /// Point the tag at its previous image again.
+    PutBack {
+        /// The previous image.
+        digest: Digest,
+    },
+    /// The change created the tag: delete it (its siblings stay).
+    RemoveTag,
+}
+
+/// What undoing `entry` would do, or why it cannot be undone.
+pub fn undo_step(entry: &Entry) -> Result<UndoStep, String> {
+    if let Some(by) = entry.undone_by {
+        return Err(format!("already undone (entry {by})"));
+    }
+    if !entry.ok {
+        return Err("it failed, so there is nothing to undo".into());
+    }
+    if entry.tag.is_none() {
+        return Err("no tag was recorded".into());
+    }
+    match (&entry.before, &entry.after) {
+        (Some(before), after) if after.as_ref() == Some(before) => Err("it changed nothing".into()),
+        (Some(before), _) => {
+            Digest::parse(before).map(|digest| UndoStep::PutBack { digest }).map_err(|e| e.to_string())
+        }
+        (None, Some(_)) => Ok(UndoStep::RemoveTag),
+        (None, None) => Err("the tag did not exist before or after".into()),
+    }
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoReport {
+    /// What the tag holds now (`None`: deleted).
+    pub now: Option<Digest>,
+    /// In words.
+    pub summary: String,
+}
+
+/// Undoes `entry` on `registry` (the one the entry names). `unique` makes a throwaway manifest
+/// unique when a created tag is deleted again.
+pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Result<UndoReport, Error> {
+    let step = undo_step(entry).map_err(|why| Error::Unsupported(format!("Cannot undo: {why}.")))?;
+    let repository = Repository::parse(&entry.repository)?;
+    let tag = Tag::parse(entry.tag.as_deref().unwrap_or_default())?;
+    let reference = Reference::Tag(tag.clone());
+    let now = registry.manifest_digest(&repository, &reference).await?;
+    let left = entry.after.as_deref().map(Digest::parse).transpose()?;
+    if now != left {
+        let now_text = now.as_ref().map_or("nothing (the tag is gone)".to_string(), |d| d.to_string());
+        return Err(Error::Unsupported(format!(
+            "Not undone: {repository}:{tag} has changed since — it now points at {now_text}. Undo would overwrite \
+             that change, so nothing was sent."
+        )));
+    }
+    match step {
+        UndoStep::RemoveTag => {
+            let report = delete::tag_delete(registry, &repository, &tag, unique).await?;
+            Ok(UndoReport {
+                now: None,
+                summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous),
+            })
+        }
+        UndoStep::PutBack { digest } => {
+            let manifest = match registry.manifest_get(&repository, &Reference::Digest(digest.clone())).await {
+                Ok(m) => m,
+                Err(e) if e.is_not_found() => match &entry.saved {
+                    Some(saved) => FetchedManifest::from_bytes(
+                        "the journal's saved copy",
+                        saved.body.clone().into_bytes(),
+                        Some(&saved.media_type),
+                        None,
+                        Some(&digest),
+                    )?,
+                    None => {
+                        return Err(Error::Unsupported(format!(
+                            "Cannot undo: the registry no longer holds {digest} (it was deleted, and perhaps \
+                             garbage-collected), so {repository}:{tag} cannot be put back."
+                        )))
+                    }
+                },
+                Err(e) => return Err(e),
+            };
+            let put = registry.manifest_put(&repository, &reference, &manifest).await?;
+            if let Some(answered) = put.digest.as_deref().filter(|d| *d != digest.as_str()) {
+                return Err(Error::DigestMismatch {
+                    url: format!("{repository}:{tag}"),
+                    expected: digest.to_string(),
+                    actual: answered.to_string(),
+                });
+            }
+            Ok(UndoReport { summary: format!("{repository}:{tag} points at {digest} again."), now: Some(digest) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(before: Option<&str>, after: Option<&str>) -> Entry {
+        Entry {
+            id: 0,
+            time: "2026-11-23T10:00:00Z".into(),
+            action: "retag".into(),
+            registry: "http://r:5000".into(),
+            repository: "app".into(),
+            tag: Some("latest".into()),
+            before: before.map(str::to_string),
+            after: after.map(str::to_string),
+            ok: true,
+            result: "stored".into(),
+            saved: None,
+            undone_by: None,
+        }
+    }
+
+    #[test]
+    fn undo_steps_follow_before_and_after() {
+        let a = crate::digest::sha256_of(b"a").to_string();
+        let b = crate::digest::sha256_of(b"b").to_string();
+        assert_eq!(undo_step(&entry(Some(&a), Some(&b))), Ok(UndoStep::PutBack { digest: Digest::parse(&a).unwrap() }));
+        assert_eq!(undo_step(&entry(None, Some(&b))), Ok(UndoStep::RemoveTag));
+        assert!(matches!(undo_step(&entry(Some(&a), None)), Ok(UndoStep::PutBack { .. })), "a deleted tag comes back");
+        assert!(undo_step(&entry(Some(&a), Some(&a))).unwrap_err().contains("nothing"));
+        let mut failed = entry(Some(&a), Some(&b));
+        failed.ok = false;
+        assert!(undo_step(&failed).unwrap_err().contains("failed"));
+        failed.ok = true;
+        failed.undone_by = Some(7);
+        assert!(undo_step(&failed).unwrap_err().contains("already undone"));
+    }
+
+    #[test]
+    fn journal_numbers_caps_and_round_trips() {
+        let mut journal = Journal::default();
+        for _ in 0..MAX_ENTRIES + 2 {
+            journal.record(entry(None, Some("x")));
+        }
+        assert_eq!(journal.entries.len(), MAX_ENTRIES);
+        assert_eq!(journal.entries[0].id, 3, "the two oldest were dropped");
+        let last = journal.entries.last().unwrap().id;
+        journal.mark_undone(last, 99);
+        let back = Journal::parse(&journal.to_json()).unwrap();
+        assert_eq!(back, journal);
+        assert_eq!(back.get(last).unwrap().undone_by, Some(99));
+        assert!(Journal::parse("{not json").unwrap_err().contains("not readable"));
+    }
+}

@@ -1,0 +1,284 @@
+//! Scripted copies between two registries (chunked streaming, blobs already present, a corrupted
+//! stream), the bulk runner's requests and its cancel, and undo from the journal.
+
+mod common;
+
+use std::cell::RefCell;
+
+use common::{row, Script};
+use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState};
+use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
+use wharf_protocol::digest::sha256_of;
+use wharf_protocol::http::{HttpResponse, Method};
+use wharf_protocol::journal::{self, Entry};
+use wharf_protocol::names::{Repository, Tag};
+use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::retag::TargetState;
+use wharf_protocol::upload::UploadMode;
+use wharf_protocol::Registry;
+
+const CONFIG: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+fn at<'a>(origin: &str, script: &'a Script) -> Registry<&'a Script> {
+    Registry::new(RegistryUrl::Origin(origin.into()), script)
+}
+
+fn image_manifest(layer: &str, layer_size: usize) -> String {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{CONFIG}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer}","size":{layer_size}}}]}}"#
+    )
+}
+
+fn served(body: &str) -> HttpResponse {
+    HttpResponse::status(200).header("Content-Type", OCI_MANIFEST).body(body.to_string())
+}
+
+fn plan(digest: wharf_protocol::names::Digest) -> CopyPlan {
+    CopyPlan::new(
+        Repository::parse("app").unwrap(),
+        digest,
+        Repository::parse("prod/app").unwrap(),
+        Tag::parse("v1").unwrap(),
+        None,
+    )
+}
+
+#[test]
+fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks() {
+    let layer = sha256_of(b"abcde");
+    let manifest = image_manifest(layer.as_str(), 5);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(206).body("ab")),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(206).body("cd")),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(206).body("e")),
+    ]);
+    let session = |n: u8| format!("/v2/prod/app/blobs/uploads/u?_state={n}");
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(200)),
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://t:5000/v2/prod/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", session(0)),
+        ),
+        row(
+            Method::Patch,
+            format!("http://t:5000{}", session(0)),
+            HttpResponse::status(202).header("Location", session(1)),
+        ),
+        row(
+            Method::Patch,
+            format!("http://t:5000{}", session(1)),
+            HttpResponse::status(202).header("Location", session(2)),
+        ),
+        row(
+            Method::Patch,
+            format!("http://t:5000{}", session(2)),
+            HttpResponse::status(202).header("Location", session(3)),
+        ),
+        row(
+            Method::Put,
+            format!("http://t:5000{}&digest={}", session(3), layer.as_str().replace(':', "%3A")),
+            HttpResponse::status(201),
+        ),
+        row(
+            Method::Put,
+            "http://t:5000/v2/prod/app/manifests/v1",
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        ),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
+    let bytes_seen = RefCell::new(Vec::new());
+    let report = pollster::block_on(copy::execute(&ends, &plan(digest.clone()), false, &|p| {
+        bytes_seen.borrow_mut().push(p.bytes_done)
+    }))
+    .unwrap();
+    source.assert_done();
+    target.assert_done();
+    assert_eq!(report.matches_source, Some(true));
+    assert_eq!(
+        report.blobs.iter().map(|(_, _, o)| o.clone()).collect::<Vec<_>>(),
+        [BlobOutcome::Present, BlobOutcome::Uploaded(UploadMode::Chunked { chunks: 3 })]
+    );
+    let sent = source.sent.borrow();
+    let ranges: Vec<&str> = sent[1..].iter().map(|r| r.headers.get("Range").unwrap()).collect();
+    assert_eq!(ranges, ["bytes=0-1", "bytes=2-3", "bytes=4-4"]);
+    let patches = target.sent.borrow();
+    let content_ranges: Vec<&str> = patches[3..6].iter().map(|r| r.headers.get("Content-Range").unwrap()).collect();
+    assert_eq!(content_ranges, ["0-1", "2-3", "4-4"]);
+    assert_eq!(patches[3].body, b"ab");
+    assert!(patches[6].body.is_empty(), "the closing PUT carries no bytes");
+    assert!(bytes_seen.borrow().windows(2).all(|w| w[0] <= w[1]), "byte progress only grows");
+    assert_eq!(*bytes_seen.borrow().last().unwrap(), 7, "2 config bytes + 5 layer bytes");
+}
+
+#[test]
+fn a_stream_that_does_not_hash_to_its_digest_is_cancelled_and_no_manifest_is_sent() {
+    let layer = sha256_of(b"abcd");
+    let manifest = image_manifest(layer.as_str(), 4);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        // A registry that ignores Range sends everything: the copy cuts it up itself.
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(200).body("abXd")),
+    ]);
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(200)),
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://t:5000/v2/prod/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", "/v2/prod/app/blobs/uploads/u"),
+        ),
+        row(
+            Method::Patch,
+            "http://t:5000/v2/prod/app/blobs/uploads/u",
+            HttpResponse::status(202).header("Location", "/v2/prod/app/blobs/uploads/u2"),
+        ),
+        row(
+            Method::Patch,
+            "http://t:5000/v2/prod/app/blobs/uploads/u2",
+            HttpResponse::status(202).header("Location", "/v2/prod/app/blobs/uploads/u3"),
+        ),
+        row(Method::Delete, "http://t:5000/v2/prod/app/blobs/uploads/u3", HttpResponse::status(204)),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
+    let error = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {})).unwrap_err();
+    assert!(error.headline().contains("hashes to"), "{error}");
+    source.assert_done();
+    target.assert_done();
+}
+
+fn bulk_retag_plan(digest: &wharf_protocol::names::Digest, targets: &[&str]) -> BulkPlan {
+    BulkPlan {
+        source_repository: Repository::parse("app").unwrap(),
+        target_repository: Repository::parse("app").unwrap(),
+        copy: false,
+        items: targets
+            .iter()
+            .map(|t| BulkItem {
+                source_tag: Tag::parse("1.0").unwrap(),
+                source: Some(digest.clone()),
+                target_tag: Tag::parse(t).unwrap(),
+                target_state: TargetState::New,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn bulk_retag_fetches_each_image_once_and_cancel_leaves_the_rest_not_started() {
+    let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
+    let digest = sha256_of(manifest.as_bytes());
+    let put = |tag: &str| {
+        row(
+            Method::Put,
+            format!("http://s:5000/v2/app/manifests/{tag}"),
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        )
+    };
+    let script = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        put("a"),
+        put("b"),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let ends = Endpoints::new(&registry, &registry);
+    let plan = bulk_retag_plan(&digest, &["a", "b", "c", "d"]);
+    let states = RefCell::new(vec![ItemState::Waiting; 4]);
+    let done = || states.borrow().iter().filter(|s| matches!(s, ItemState::Done { .. })).count();
+    // The user cancels once two items are done.
+    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &|i, s| states.borrow_mut()[i] = s));
+    script.assert_done();
+    let states = states.into_inner();
+    assert!(matches!(&states[0], ItemState::Done { registry_digest: Some(d) } if *d == digest.to_string()));
+    assert!(matches!(states[1], ItemState::Done { .. }));
+    assert_eq!(states[2..], [ItemState::NotStarted, ItemState::NotStarted]);
+}
+
+#[test]
+fn a_bulk_item_whose_registry_answers_another_digest_fails() {
+    let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
+    let digest = sha256_of(manifest.as_bytes());
+    let script = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(
+            Method::Put,
+            "http://s:5000/v2/app/manifests/a",
+            HttpResponse::status(201).header("Docker-Content-Digest", sha256_of(b"other").to_string()),
+        ),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let states = RefCell::new(vec![ItemState::Waiting]);
+    let plan = bulk_retag_plan(&digest, &["a"]);
+    pollster::block_on(bulk::run(&Endpoints::new(&registry, &registry), &plan, &[0], 4, &|| false, &|i, s| {
+        states.borrow_mut()[i] = s
+    }));
+    assert!(matches!(&states.borrow()[0], ItemState::Failed(e) if e.headline().contains("hashes to")));
+}
+
+fn journal_entry(before: &str, after: &str) -> Entry {
+    Entry {
+        id: 4,
+        time: "2026-11-23T10:00:00Z".into(),
+        action: "retag".into(),
+        registry: "http://s:5000".into(),
+        repository: "app".into(),
+        tag: Some("latest".into()),
+        before: Some(before.into()),
+        after: Some(after.into()),
+        ok: true,
+        result: "stored".into(),
+        saved: None,
+        undone_by: None,
+    }
+}
+
+#[test]
+fn undo_puts_the_previous_image_back_but_not_over_a_later_change() {
+    let old = image_manifest(sha256_of(b"old").as_str(), 3);
+    let old_digest = sha256_of(old.as_bytes());
+    let new_digest = sha256_of(b"new");
+    let head = |d: &wharf_protocol::names::Digest| {
+        HttpResponse::status(200).header("Docker-Content-Digest", d.to_string()).header("Content-Type", OCI_MANIFEST)
+    };
+    let script = Script::new(vec![
+        row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&new_digest)),
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{old_digest}"), served(&old)),
+        row(
+            Method::Put,
+            "http://s:5000/v2/app/manifests/latest",
+            HttpResponse::status(201).header("Docker-Content-Digest", old_digest.to_string()),
+        ),
+        // Second attempt: someone moved the tag to a third image since.
+        row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&sha256_of(b"third"))),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let entry = journal_entry(old_digest.as_str(), new_digest.as_str());
+    let report = pollster::block_on(journal::undo(&registry, &entry, "u")).unwrap();
+    assert_eq!(report.now, Some(old_digest.clone()));
+    assert_eq!(script.sent.borrow()[2].body, old.as_bytes(), "the old manifest's exact bytes");
+    let refused = pollster::block_on(journal::undo(&registry, &entry, "u")).unwrap_err();
+    assert!(refused.headline().contains("has changed since"), "{refused}");
+    script.assert_done();
+}
+
+#[test]
+fn undo_says_so_when_the_registry_no_longer_holds_the_image() {
+    let gone = sha256_of(b"gone");
+    let script = Script::new(vec![
+        row(Method::Head, "http://s:5000/v2/app/manifests/latest", HttpResponse::status(404)),
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{gone}"), HttpResponse::status(404)),
+    ]);
+    let mut entry = journal_entry(gone.as_str(), "x");
+    entry.after = None;
+    entry.action = "delete tag".into();
+    let error = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u")).unwrap_err();
+    assert!(error.headline().contains("no longer holds"), "{error}");
+    script.assert_done();
+}
