@@ -14,8 +14,8 @@ use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
 use crate::pages::{
-    catalog::CatalogPage, copy::CopyPage, home::HomePage, manifest::ManifestPage, retag::RetagPage,
-    selftest::SelfTestPage, tags::TagsPage,
+    catalog::CatalogPage, copy::CopyPage, delete::DeletePage, home::HomePage, journal::JournalPage,
+    manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage, tags::TagsPage,
 };
 use crate::router::{link, use_current_path};
 use crate::wire::{use_wire, Connection};
@@ -151,6 +151,10 @@ fn switch(page: Page) -> Html {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
         Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
+        Page::View(View::Journal { registry }) => html! { <JournalPage {registry} /> },
+        Page::View(View::Delete { registry, repository, reference }) => {
+            html! { <DeletePage {registry} {repository} {reference} /> }
+        }
         Page::View(View::Copy { registry, repository, reference }) => {
             html! { <CopyPage {registry} {repository} {reference} /> }
         }

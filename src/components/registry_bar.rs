@@ -83,6 +83,7 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
             <span class="registry-name" data-testid="registry-name">{ props.registry.display_name() }</span>
             { status }
             { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", html! { "Self-test" }) }
+            { link(route_for(&View::Journal { registry: props.registry.clone() }), "journal-link", html! { "Journal" }) }
             { account }
             if user.is_none() && !show_form {
                 <button class="link" onclick={toggle_form} data-testid="login-open">{ "Log in" }</button>

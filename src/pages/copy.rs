@@ -1,17 +1,20 @@
-//! Copy an image to another repository of the same registry: blobs mounted (or uploaded when the
-//! registry declines), children of an index by digest, the top manifest by tag; the target's
-//! digest checked against the source's. Moving an existing target tag needs a confirmation.
+//! Copy an image to another repository, of this registry (blobs mounted, or streamed where the
+//! registry declines) or of another one (promotion: blobs streamed in chunks); children of an
+//! index by digest, the top manifest by tag; the target's digest checked against the source's.
+//! Moving an existing target tag needs a confirmation.
 
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport};
+use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport, Endpoints};
+use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
 use wharf_protocol::retag::TargetState;
 use wharf_protocol::units::human_size;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
+use crate::journal_store::{self, Change};
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
@@ -20,14 +23,17 @@ use crate::components::source::{source_view, use_source, SourceProps};
 use crate::router::link;
 use crate::wire::use_connection;
 
+/// A plan and the registry it writes to.
+type Target = (Rc<CopyPlan>, RegistryUrl);
+
 #[derive(Clone, PartialEq)]
 enum Phase {
     Editing,
     Checking,
-    Confirm(Rc<CopyPlan>),
-    Cancelled(Rc<CopyPlan>),
+    Confirm(Target),
+    Cancelled(Target),
     Running(CopyProgress),
-    Done(Rc<CopyReport>, Rc<CopyPlan>),
+    Done(Rc<CopyReport>, Target),
     Failed(Error),
 }
 
@@ -48,39 +54,61 @@ pub fn CopyPage(props: &SourceProps) -> Html {
         Reference::Digest(_) => String::new(),
     };
     let target_tag = use_state(move || default_tag);
+    let target_registry = use_state(String::new);
     let phase = use_state(|| Phase::Editing);
     let problem = use_state(|| None::<String>);
 
     let run = {
         let (connection, phase, registry) = (connection.clone(), phase.clone(), props.registry.clone());
         // `confirmed` is true only after the user clicked "Move and copy".
-        Callback::from(move |(plan, confirmed): (Rc<CopyPlan>, bool)| {
-            let (phase, client) = (phase.clone(), connection.registry(&registry));
+        Callback::from(move |((plan, to), confirmed): (Target, bool)| {
+            let (phase, source, target) = (phase.clone(), connection.registry(&registry), connection.registry(&to));
             phase.set(Phase::Running(CopyProgress::default()));
             wasm_bindgen_futures::spawn_local(async move {
                 let progress = {
                     let phase = phase.clone();
                     move |p: &CopyProgress| phase.set(Phase::Running(p.clone()))
                 };
-                phase.set(match copy::execute(&client, &plan, confirmed, &progress).await {
-                    Ok(report) => Phase::Done(Rc::new(report), plan),
+                let result = copy::execute(&Endpoints::new(&source, &target), &plan, confirmed, &progress).await;
+                let state = &plan.target_state;
+                let verified = matches!(&result, Ok(r) if r.matches_source != Some(false));
+                journal_store::record(Change {
+                    action: "copy",
+                    registry: &to,
+                    repository: &plan.target_repository,
+                    tag: Some(&plan.target_tag),
+                    before: state.current(&plan.source),
+                    after: if verified { Some(&plan.source) } else { state.current(&plan.source) },
+                    outcome: match &result {
+                        Ok(_) if verified => Ok(format!("copied from {}@{}", plan.source_repository, plan.source)),
+                        Ok(_) => Err("the registry stored another digest".into()),
+                        Err(e) => Err(e.headline()),
+                    },
+                });
+                phase.set(match result {
+                    Ok(report) => Phase::Done(Rc::new(report), (plan, to)),
                     Err(e) => Phase::Failed(e),
                 });
             });
         })
     };
     let onsubmit = {
-        let (target_repository, target_tag, phase, problem) =
-            (target_repository.clone(), target_tag.clone(), phase.clone(), problem.clone());
+        let (target_repository, target_tag, target_registry, phase, problem) =
+            (target_repository.clone(), target_tag.clone(), target_registry.clone(), phase.clone(), problem.clone());
         let (connection, registry, repository, source, run) =
             (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone(), run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Load::Ready(manifest) = &*source else { return };
-            let parsed =
-                Repository::parse(target_repository.trim()).and_then(|r| Tag::parse(target_tag.trim()).map(|t| (r, t)));
-            let (target_repo, tag) = match parsed {
-                Ok(pair) => pair,
+            let parsed = Repository::parse(target_repository.trim())
+                .and_then(|r| Tag::parse(target_tag.trim()).map(|t| (r, t)))
+                .map_err(|e| e.to_string())
+                .and_then(|(r, t)| match target_registry.trim() {
+                    "" => Ok((r, t, registry.clone())),
+                    other => RegistryUrl::parse(other).map(|u| (r, t, u)).map_err(|e| e.0),
+                });
+            let (target_repo, tag, to) = match parsed {
+                Ok(triple) => triple,
                 Err(e) => {
                     problem.set(Some(format!("{e}. Nothing was sent.")));
                     return;
@@ -88,16 +116,16 @@ pub fn CopyPage(props: &SourceProps) -> Html {
             };
             problem.set(None);
             phase.set(Phase::Checking);
-            let (client, phase, run) = (connection.registry(&registry), phase.clone(), run.clone());
+            let (client, phase, run) = (connection.registry(&to), phase.clone(), run.clone());
             let (repository, source_digest): (Repository, Digest) = (repository.clone(), manifest.digest.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match client.manifest_digest(&target_repo, &Reference::Tag(tag.clone())).await {
                     Ok(current) => {
                         let plan = Rc::new(CopyPlan::new(repository, source_digest, target_repo, tag, current));
                         if plan.needs_confirmation() {
-                            phase.set(Phase::Confirm(plan));
+                            phase.set(Phase::Confirm((plan, to)));
                         } else {
-                            run.emit((plan, false));
+                            run.emit(((plan, to), false));
                         }
                     }
                     Err(e) => phase.set(Phase::Failed(e)),
@@ -118,19 +146,20 @@ pub fn CopyPage(props: &SourceProps) -> Html {
             ) }</p>
         },
         Phase::Failed(e) => error_box(e, Some("Copy")),
-        Phase::Cancelled(plan) => html! {
+        Phase::Cancelled((plan, _)) => html! {
             <div class="notice" data-testid="copy-cancelled"><strong>{ "Cancelled: nothing was sent. " }</strong>
                 { format!("{}:{} is unchanged.", plan.target_repository, plan.target_tag) }</div>
         },
-        Phase::Confirm(plan) => {
+        Phase::Confirm(target) => {
+            let plan = &target.0;
             let TargetState::Moves { from } = &plan.target_state else { return html! {} };
             let proceed = {
-                let (run, plan) = (run.clone(), plan.clone());
-                Callback::from(move |_| run.emit((plan.clone(), true)))
+                let (run, target) = (run.clone(), target.clone());
+                Callback::from(move |_| run.emit((target.clone(), true)))
             };
             let cancel = {
-                let (phase, plan) = (phase.clone(), plan.clone());
-                Callback::from(move |_| phase.set(Phase::Cancelled(plan.clone())))
+                let (phase, target) = (phase.clone(), target.clone());
+                Callback::from(move |_| phase.set(Phase::Cancelled(target.clone())))
             };
             html! {
                 <div class="confirm" data-testid="copy-confirm">
@@ -141,18 +170,19 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 </div>
             }
         }
-        Phase::Done(report, plan) => {
-            let mounted = report.blobs.iter().filter(|(_, _, o)| *o == BlobOutcome::Mounted).count();
+        Phase::Done(report, (plan, to)) => {
+            let count = |f: fn(&BlobOutcome) -> bool| report.blobs.iter().filter(|(_, _, o)| f(o)).count();
+            let (mounted, present) = (count(|o| *o == BlobOutcome::Mounted), count(|o| *o == BlobOutcome::Present));
             let target_view = View::Manifest {
-                registry: props.registry.clone(),
+                registry: to.clone(),
                 repository: plan.target_repository.clone(),
                 reference: Reference::Tag(plan.target_tag.clone()),
             };
             html! {
                 <div class={classes!("result", if report.matches_source == Some(false) { "result-failed" } else { "result-ok" })} data-testid="copy-result"
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
-                    <p>{ format!("Copied to {}:{}. ", plan.target_repository, plan.target_tag) }
-                        { format!("{} blob(s): {mounted} mounted, {} uploaded; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted, report.children.len()) }</p>
+                    <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", to.display_name()) }, plan.target_repository, plan.target_tag) }
+                        { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
                     <p>{ "Registry answered " }<code>{ report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into()) }</code>
                         { match report.matches_source {
                             Some(true) => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
@@ -166,14 +196,17 @@ pub fn CopyPage(props: &SourceProps) -> Html {
     };
     html! {
         <section>
-            <h1>{ "Copy to another repository" }</h1>
-            <p class="muted">{ "Blobs are mounted from the source repository (no bytes move) or, where the registry declines, uploaded; index children go in by digest, then the manifest by tag, as the exact source bytes." }</p>
+            <h1>{ "Copy to another repository or registry" }</h1>
+            <p class="muted">{ "Within a registry, blobs are mounted from the source repository (no bytes move); to another registry, blobs it lacks are streamed in chunks. Index children go in by digest, then the manifest by tag, as the exact source bytes." }</p>
             { source_html }
             if read_only {
                 <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: copying is switched off." }</div>
             } else {
                 <form class="retag-form" {onsubmit} data-testid="copy-form">
                     <div class="row">
+                        <input type="text" placeholder="this registry" aria-label="Target registry" value={(*target_registry).clone()} list="known-registries"
+                            oninput={input_handler(&target_registry)} disabled={busy} data-testid="copy-registry" />
+                        <datalist id="known-registries">{ for connection.config.config().registries.iter().map(|r| html! { <option value={r.url.clone()}>{ r.name.clone().unwrap_or_default() }</option> }) }</datalist>
                         <input type="text" placeholder="team/app" aria-label="Target repository" value={(*target_repository).clone()}
                             oninput={input_handler(&target_repository)} disabled={busy} data-testid="copy-repository" />
                         <input type="text" placeholder="tag" aria-label="Target tag" value={(*target_tag).clone()}

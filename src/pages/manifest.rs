@@ -70,16 +70,12 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
         Load::Ready((m, config)) => {
-            let copy_to = route_for(&View::Copy {
-                registry: props.registry.clone(),
-                repository: props.repository.clone(),
-                reference: props.reference.clone(),
-            });
-            let retag_to = route_for(&View::Retag {
-                registry: props.registry.clone(),
-                repository: props.repository.clone(),
-                reference: props.reference.clone(),
-            });
+            let action = |make: fn(RegistryUrl, Repository, Reference) -> View| {
+                route_for(&make(props.registry.clone(), props.repository.clone(), props.reference.clone()))
+            };
+            let copy_to = action(|registry, repository, reference| View::Copy { registry, repository, reference });
+            let retag_to = action(|registry, repository, reference| View::Retag { registry, repository, reference });
+            let delete_to = action(|registry, repository, reference| View::Delete { registry, repository, reference });
             html! {
                 <>
                     { summary(m) }
@@ -87,7 +83,9 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                         <p class="actions">
                             { link(retag_to, "button", html! { "Retag this image…" }) }
                             { " " }
-                            { link(copy_to, "button", html! { "Copy to another repository…" }) }
+                            { link(copy_to, "button", html! { "Copy to another repository or registry…" }) }
+                            { " " }
+                            { link(delete_to, "button danger", html! { "Delete…" }) }
                         </p>
                     }
                     { match &m.parsed {

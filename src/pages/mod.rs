@@ -1,8 +1,11 @@
 //! One component per view.
 
+pub mod bulk;
 pub mod catalog;
 pub mod copy;
+pub mod delete;
 pub mod home;
+pub mod journal;
 pub mod manifest;
 pub mod retag;
 pub mod selftest;

@@ -15,6 +15,7 @@ use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetO
 use wharf_protocol::Error;
 use yew::prelude::*;
 
+use crate::journal_store::{self, Change};
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
@@ -95,6 +96,9 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             phase.set(Phase::Running);
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = retag::execute(&client, &plan, &confirmed).await;
+                if let Ok(report) = &outcome {
+                    record_retag(client.url(), &plan, report);
+                }
                 // What the targets hold has changed: look again before another retag.
                 checked.set(None);
                 phase.set(match outcome {
@@ -314,6 +318,26 @@ fn confirm_view(
             <button onclick={proceed} disabled={blocked} data-testid="confirm-retag">{ "Move and retag" }</button>
             <button class="secondary" onclick={cancel} data-testid="cancel-retag">{ "Cancel" }</button>
         </div>
+    }
+}
+
+/// One journal entry per target.
+fn record_retag(registry: &RegistryUrl, plan: &RetagPlan, report: &RetagReport) {
+    for (target, (tag, outcome)) in plan.targets.iter().zip(&report.outcomes) {
+        let stored = matches!(outcome, TargetOutcome::Stored { matches_source: Some(true) | None, .. });
+        journal_store::record(Change {
+            action: "retag",
+            registry,
+            repository: &plan.repository,
+            tag: Some(tag),
+            before: target.state.current(&plan.source),
+            after: if stored { Some(&report.source) } else { target.state.current(&plan.source) },
+            outcome: match outcome {
+                TargetOutcome::Failed(e) => Err(e.headline()),
+                _ if !stored => Err("the registry stored another digest".into()),
+                _ => Ok(format!("{tag} → {}", report.source)),
+            },
+        });
     }
 }
 

@@ -2,7 +2,7 @@
 //! client, with each visible tag's digest fetched lazily by HEAD with bounded concurrency.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use crate::router::link;
@@ -16,6 +16,7 @@ use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
+use crate::pages::bulk::BulkPanel;
 use crate::transport::performance_mark;
 use crate::wire::{use_connection, Connection};
 
@@ -56,6 +57,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let order = use_state(SortOrder::default);
     let page = use_state(|| 0usize);
     let digests: Rc<RefCell<HashMap<String, DigestCell>>> = use_mut_ref(HashMap::new);
+    // The tags chosen for a bulk promotion, and the last one clicked (for shift-click ranges).
+    let selected = use_state(|| Rc::new(BTreeSet::<String>::new()));
+    let last_clicked = use_mut_ref(|| None::<String>);
     let redraw = use_force_update();
 
     let all_tags: Rc<Vec<String>> = match &*listing {
@@ -147,6 +151,39 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         }))
     };
 
+    let toggle = |tag: &String| {
+        let (selected, last_clicked, visible, tag) = (selected.clone(), last_clicked.clone(), visible.clone(), tag.clone());
+        Callback::from(move |e: MouseEvent| {
+            let mut next = (**selected).clone();
+            let on = !next.contains(&tag);
+            let anchor = last_clicked.borrow().clone().and_then(|a| visible.iter().position(|t| *t == a));
+            let here = visible.iter().position(|t| *t == tag);
+            let range = match (e.shift_key(), anchor, here) {
+                (true, Some(a), Some(h)) => &visible[a.min(h)..=a.max(h)],
+                _ => std::slice::from_ref(&tag),
+            };
+            for t in range {
+                if on {
+                    next.insert(t.clone());
+                } else {
+                    next.remove(t);
+                }
+            }
+            *last_clicked.borrow_mut() = Some(tag.clone());
+            selected.set(Rc::new(next));
+        })
+    };
+    let select_all = {
+        let (selected, shown) = (selected.clone(), shown.clone());
+        Callback::from(move |_| selected.set(Rc::new(shown.iter().cloned().collect())))
+    };
+    let clear = {
+        let selected = selected.clone();
+        Callback::from(move |_| selected.set(Rc::new(BTreeSet::new())))
+    };
+    // In list order, and only tags still listed.
+    let chosen: Rc<Vec<String>> = Rc::new(all_tags.iter().filter(|t| selected.contains(*t)).cloned().collect());
+
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
         Load::Failed(error) => {
@@ -171,9 +208,18 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     </label>
                     <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", shown.len(), l.tags.len()) }</span>
                     <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
+                    if !read_only {
+                        <button class="secondary" onclick={select_all} data-testid="select-all">{ format!("Select all {} matching", shown.len()) }</button>
+                        if !chosen.is_empty() {
+                            <button class="secondary" onclick={clear} data-testid="select-none">{ format!("Clear selection ({})", chosen.len()) }</button>
+                        }
+                    }
                 </div>
+                if !read_only && !chosen.is_empty() {
+                    <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
+                }
                 <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
-                    <thead><tr><th>{ "Tag" }</th><th>{ "Digest" }</th><th>{ "Shared by" }</th><th></th></tr></thead>
+                    <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Digest" }</th><th>{ "Shared by" }</th><th></th></tr></thead>
                     <tbody>
                         { for visible.iter().map(|tag| {
                             let cell = digests.borrow().get(tag).cloned();
@@ -189,6 +235,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                             };
                             html! {
                                 <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()}>
+                                    <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
                                     <td>{ match repo_view(tag, false) { Some(to) => html! { { link(to, "", html! { <>{ tag.clone() }</> }) } }, None => html! { tag.clone() } } }</td>
                                     <td>{ digest_html }</td>
                                     <td class="muted">{ if shared > 1 { format!("{shared} tags") } else { String::new() } }</td>

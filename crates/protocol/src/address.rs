@@ -6,7 +6,9 @@
 //! /r/<registry>/<repository…>                     tags
 //! /r/<registry>/<repository…>/-/manifest/<ref>    manifest (tag or digest)
 //! /r/<registry>/<repository…>/-/retag/<ref>       retag form
-//! /r/<registry>/<repository…>/-/copy/<ref>        copy to another repository
+//! /r/<registry>/<repository…>/-/copy/<ref>        copy to another repository or registry
+//! /r/<registry>/<repository…>/-/delete/<ref>      delete a tag, or a manifest by digest
+//! /r/<registry>/-/journal                         the journal of changes, with undo
 //! ```
 //! `<registry>` is `same-origin`, or `http:host:port` / `https:host`. Repository names keep their
 //! `/`; the `-` component cannot be part of a repository name, so it separates the two safely.
@@ -51,6 +53,20 @@ pub enum View {
     SelfTest {
         /// Which registry.
         registry: RegistryUrl,
+    },
+    /// The journal of changes (every registry's; opened from this one).
+    Journal {
+        /// The registry it was opened from.
+        registry: RegistryUrl,
+    },
+    /// Delete a tag (alone), or a manifest by digest.
+    Delete {
+        /// Which registry.
+        registry: RegistryUrl,
+        /// Which repository.
+        repository: Repository,
+        /// The tag or digest.
+        reference: Reference,
     },
     /// The retag form for a source tag or digest.
     Retag {
@@ -105,6 +121,8 @@ impl View {
         match self {
             View::Catalog { registry }
             | View::SelfTest { registry }
+            | View::Journal { registry }
+            | View::Delete { registry, .. }
             | View::Tags { registry, .. }
             | View::Manifest { registry, .. }
             | View::Retag { registry, .. }
@@ -118,6 +136,8 @@ impl View {
         match self {
             View::Catalog { .. } => format!("/r/{reg}"),
             View::SelfTest { .. } => format!("/r/{reg}/-/selftest"),
+            View::Journal { .. } => format!("/r/{reg}/-/journal"),
+            View::Delete { repository, reference, .. } => format!("/r/{reg}/{repository}/-/delete/{reference}"),
             View::Tags { repository, .. } => format!("/r/{reg}/{repository}"),
             View::Manifest { repository, reference, .. } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
             View::Retag { repository, reference, .. } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
@@ -135,8 +155,10 @@ impl View {
         if rest.is_empty() {
             return Ok(View::Catalog { registry });
         }
-        if rest == "-/selftest" {
-            return Ok(View::SelfTest { registry });
+        match rest {
+            "-/selftest" => return Ok(View::SelfTest { registry }),
+            "-/journal" => return Ok(View::Journal { registry }),
+            _ => {}
         }
         let (repo_part, action) = match rest.split_once("/-/") {
             Some((repo, action)) => (repo, Some(action)),
@@ -153,6 +175,7 @@ impl View {
             "manifest" => Ok(View::Manifest { registry, repository, reference: reference()? }),
             "retag" => Ok(View::Retag { registry, repository, reference: reference()? }),
             "copy" => Ok(View::Copy { registry, repository, reference: reference()? }),
+            "delete" => Ok(View::Delete { registry, repository, reference: reference()? }),
             _ => Err(AddressError::Shape(format!("“{action}” is not a view of Wharf"))),
         }
     }
@@ -202,7 +225,9 @@ mod tests {
                 reference: digest.clone(),
             },
             View::Retag { registry: reg(), repository: repo.clone(), reference: digest.clone() },
-            View::Copy { registry: reg(), repository: repo, reference: digest },
+            View::Copy { registry: reg(), repository: repo.clone(), reference: digest.clone() },
+            View::Delete { registry: reg(), repository: repo, reference: digest },
+            View::Journal { registry: RegistryUrl::SameOrigin },
         ];
         for view in views {
             let path = view.to_path();

@@ -24,6 +24,24 @@ pub const EMPTY_JSON: &[u8] = b"{}";
 /// Its media type.
 pub const EMPTY_JSON_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 
+/// Said after every delete: the registry frees the space only when its garbage collector runs.
+pub const GC_REMINDER: &str = "Space comes back only after the registry's garbage collection runs \
+(for distribution: `registry garbage-collect /etc/docker/registry/config.yml`, with the registry read-only \
+or stopped). Until then the blobs stay on disk.";
+
+/// What to tell the user when a registry refuses a delete: 405 or `UNSUPPORTED` mean deletes are
+/// switched off. `None` for other errors (their own advice applies).
+pub fn refusal_advice(error: &Error) -> Option<String> {
+    let unsupported = error.registry_errors().iter().any(|e| e.kind() == crate::error::ErrorCode::Unsupported);
+    (error.status() == Some(405) || unsupported).then(|| {
+        "This registry does not allow deletes. For distribution (registry:2, Harbor's core, Zot's compatible \
+         mode) set `storage: delete: enabled: true` in its config (REGISTRY_STORAGE_DELETE_ENABLED=true) and \
+         restart it. Docker Hub and GHCR do not allow deleting through the registry API at all: use their web \
+         UI or their own API. Nothing was changed."
+            .to_string()
+    })
+}
+
 /// How a tag was deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagDeleteMethod {

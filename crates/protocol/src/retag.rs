@@ -46,6 +46,17 @@ pub enum TargetState {
     },
 }
 
+impl TargetState {
+    /// What the target holds now, given the source digest (`None`: nothing).
+    pub fn current<'a>(&'a self, source: &'a Digest) -> Option<&'a Digest> {
+        match self {
+            TargetState::New => None,
+            TargetState::AlreadySource => Some(source),
+            TargetState::Moves { from } => Some(from),
+        }
+    }
+}
+
 /// One target and what will happen to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTarget {

@@ -1,0 +1,135 @@
+//! The journal kept in localStorage, so it survives a reload (see `wharf_protocol::journal`).
+//!
+//! The journal is read once into memory; changes are written back a moment later in one go, so a
+//! bulk run of a thousand items does not serialise the journal a thousand times. A stored journal
+//! that cannot be read is moved aside (not overwritten) and reported.
+
+use std::cell::RefCell;
+
+use wharf_protocol::journal::{Entry, Journal, SavedManifest};
+use wharf_protocol::names::{Digest, Repository, Tag};
+use wharf_protocol::requests::RegistryUrl;
+
+const KEY: &str = "wharf.journal";
+const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
+/// How long changes wait before they are written (they are batched within it).
+const SAVE_DELAY_MS: u32 = 250;
+
+thread_local! {
+    static JOURNAL: RefCell<Option<Journal>> = const { RefCell::new(None) };
+    static SAVE_PENDING: RefCell<Option<gloo_timers::callback::Timeout>> = const { RefCell::new(None) };
+    static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
+    JOURNAL.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let journal = slot.get_or_insert_with(|| {
+            let stored = storage().and_then(|s| s.get_item(KEY).ok().flatten());
+            match stored.as_deref().map(Journal::parse) {
+                None => Journal::default(),
+                Some(Ok(journal)) => journal,
+                Some(Err(problem)) => {
+                    if let (Some(s), Some(text)) = (storage(), stored) {
+                        let _ = s.set_item(UNREADABLE_KEY, &text);
+                    }
+                    PROBLEM.with(|p| *p.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}")));
+                    Journal::default()
+                }
+            }
+        });
+        f(journal)
+    })
+}
+
+fn save_soon() {
+    SAVE_PENDING.with(|pending| {
+        if pending.borrow().is_some() {
+            return;
+        }
+        *pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, || {
+            SAVE_PENDING.with(|p| p.borrow_mut().take());
+            save_now();
+        }));
+    });
+}
+
+fn save_now() {
+    let text = with_journal(|j| j.to_json());
+    if let Some(storage) = storage() {
+        if storage.set_item(KEY, &text).is_err() {
+            PROBLEM.with(|p| {
+                *p.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into())
+            });
+        }
+    }
+}
+
+/// A copy of the journal.
+pub fn snapshot() -> Journal {
+    with_journal(|j| j.clone())
+}
+
+/// Why the stored journal could not be used or written, if it could not.
+pub fn problem() -> Option<String> {
+    with_journal(|_| ());
+    PROBLEM.with(|p| p.borrow().clone())
+}
+
+/// One change to record.
+pub struct Change<'a> {
+    /// "retag", "copy", "delete tag", …
+    pub action: &'a str,
+    /// Where.
+    pub registry: &'a RegistryUrl,
+    /// Which repository.
+    pub repository: &'a Repository,
+    /// Which tag.
+    pub tag: Option<&'a Tag>,
+    /// What it held before.
+    pub before: Option<&'a Digest>,
+    /// What it holds after.
+    pub after: Option<&'a Digest>,
+    /// What happened: `Ok(summary)` or `Err(why it failed)`.
+    pub outcome: Result<String, String>,
+}
+
+/// Records a change; returns its entry id.
+pub fn record(change: Change<'_>) -> u64 {
+    record_saving(change, None)
+}
+
+/// Records a change that deleted a manifest, with its bytes for undo.
+pub fn record_saving(change: Change<'_>, saved: Option<SavedManifest>) -> u64 {
+    let (ok, result) = match change.outcome {
+        Ok(summary) => (true, summary),
+        Err(why) => (false, why),
+    };
+    let entry = Entry {
+        id: 0,
+        time: js_sys::Date::new_0().to_iso_string().into(),
+        action: change.action.to_string(),
+        registry: change.registry.to_string(),
+        repository: change.repository.to_string(),
+        tag: change.tag.map(|t| t.to_string()),
+        before: change.before.map(|d| d.to_string()),
+        after: change.after.map(|d| d.to_string()),
+        ok,
+        result,
+        saved,
+        undone_by: None,
+    };
+    let id = with_journal(|j| j.record(entry));
+    save_soon();
+    id
+}
+
+/// Marks entry `id` as undone by entry `by`.
+pub fn mark_undone(id: u64, by: u64) {
+    with_journal(|j| j.mark_undone(id, by));
+    save_soon();
+}
