@@ -4,70 +4,16 @@
 //! Needs `dist/` (scripts/test builds it), `docker-registry`, `skopeo`, `chromium` and
 //! `chromium-driver`. Tests take a lock so only one browser runs at a time on small machines.
 
+mod common;
+
+use common::{attr_of, attrs, click_link, texts, Stack, ONE_BROWSER_AT_A_TIME};
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryAuth, RegistryOptions};
-use wharf_testkit::seed::{seed_demo, seed_hostile, seed_many_tags, Seeded, HOSTILE_LABELS};
+use wharf_testkit::seed::{seed_demo, seed_hostile, seed_many_tags, HOSTILE_LABELS};
 use wharf_testkit::static_server::StaticServer;
-use wharf_testkit::{dist_with_config, free_port, skopeo, workspace_root};
-
-static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Registry, seeded content, app server and browser for one test.
-struct Stack {
-    registry: Registry,
-    seeded: Seeded,
-    app: StaticServer,
-    browser: Browser,
-}
-
-impl Stack {
-    async fn start(options: RegistryOptions) -> Stack {
-        let dist = workspace_root().join("dist");
-        assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/test (it builds the app first)");
-        let registry = Registry::start(options);
-        let seeded = seed_demo(&registry.url());
-        let app = StaticServer::start(dist, 0);
-        let browser = Browser::start().await;
-        Stack { registry, seeded, app, browser }
-    }
-
-    /// The app URL of a view path (after `/r/http:host`).
-    fn view(&self, rest: &str) -> String {
-        format!("{}/r/http:{}{rest}", self.app.url, self.registry.host)
-    }
-
-    async fn goto(&self, rest: &str) {
-        self.browser.client.goto(&self.view(rest)).await.expect("navigate");
-    }
-
-    async fn screenshot(&self, name: &str) {
-        let dir = workspace_root().join("target").join("screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
-        self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
-    }
-
-    async fn close(self) {
-        self.browser.close().await;
-    }
-}
-
-async fn texts(browser: &Browser, selector: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in browser.client.find_all(Locator::Css(selector)).await.expect("find_all") {
-        out.push(element.text().await.expect("text"));
-    }
-    out
-}
-
-async fn attrs(browser: &Browser, selector: &str, attr: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in browser.client.find_all(Locator::Css(selector)).await.expect("find_all") {
-        out.push(element.attr(attr).await.expect("attr").unwrap_or_default());
-    }
-    out
-}
+use wharf_testkit::{dist_with_config, free_port, skopeo};
 
 /// Types the targets into the open retag form and submits it.
 async fn submit_retag(browser: &Browser, targets: &str) {
@@ -87,22 +33,6 @@ async fn type_and_check_targets(browser: &Browser, targets: &str) {
 async fn open_retag(stack: &Stack, source: &str) {
     stack.goto(source).await;
     stack.browser.wait_css("[data-testid=source-digest]").await;
-}
-
-/// The value of an attribute of the first element matching `selector`.
-async fn attr_of(browser: &Browser, selector: &str, attr: &str) -> Option<String> {
-    browser.wait_css(selector).await.attr(attr).await.expect("attribute")
-}
-
-/// Clicks a link by its text and waits for the URL to change.
-async fn click_link(browser: &Browser, text: &str) {
-    let before = browser.client.current_url().await.expect("url");
-    browser.client.wait().for_element(Locator::LinkText(text)).await.expect("link").click().await.expect("click");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while browser.client.current_url().await.expect("url") == before {
-        assert!(std::time::Instant::now() < deadline, "clicking {text} did not navigate");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
@@ -740,7 +670,7 @@ async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
 
     // A single-arch image: config and layers mounted, manifest by tag.
     stack.goto("/demo/hello/-/manifest/1.0").await;
-    click_link(b, "Copy to another repository…").await;
+    click_link(b, "Copy to another repository or registry…").await;
     b.wait_css("[data-testid=source-digest]").await;
     b.type_into("[data-testid=copy-repository]", "team/copies").await;
     b.type_into("[data-testid=copy-tag]", "hello").await;
@@ -751,7 +681,7 @@ async fn copy_to_another_repository_mounts_blobs_and_keeps_digests() {
         attr_of(b, "[data-testid=copy-result]", "data-registry-digest").await.as_deref(),
         Some(stack.seeded.hello.as_str())
     );
-    assert!(b.text("[data-testid=copy-result]").await.contains("3 blob(s): 3 mounted, 0 uploaded"));
+    assert!(b.text("[data-testid=copy-result]").await.contains("3 blob(s): 3 mounted, 0 already there, 0 streamed"));
     stack.screenshot("copy-result").await;
     let methods: Vec<String> = stack
         .registry

@@ -80,7 +80,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     before: state.current(&plan.source),
                     after: if verified { Some(&plan.source) } else { state.current(&plan.source) },
                     outcome: match &result {
-                        Ok(_) if verified => Ok(format!("copied from {}@{}", plan.source_repository, plan.source)),
+                        Ok(_) if verified => Ok(format!("copied from {}@{}", plan.source_repository, plan.source.short())),
                         Ok(_) => Err("the registry stored another digest".into()),
                         Err(e) => Err(e.headline()),
                     },

@@ -124,7 +124,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                             after: if result.is_ok() { None } else { Some(&manifest.digest) },
                             outcome: result
                                 .as_ref()
-                                .map(|_| format!("deleted {}", manifest.digest))
+                                .map(|_| format!("deleted {}", manifest.digest.short()))
                                 .map_err(|e| e.headline()),
                         },
                         result.is_ok().then(|| saved.clone()),
@@ -165,7 +165,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
             <div class="confirm" data-testid="delete-tag-confirm">
                 <p>{ format!("Delete {}:{tag}? It points at ", props.repository) }{ digest_badge(manifest.digest.as_str()) }{ "; the image and its other tags stay." }</p>
                 <button class="danger" onclick={delete_tag(tag.clone())} data-testid="confirm-delete">{ "Delete the tag" }</button>
-                <button class="secondary" onclick={set(Phase::Choosing)}>{ "Cancel" }</button>
+                <button class="secondary" onclick={set(Phase::Choosing)} data-testid="cancel-delete">{ "Cancel" }</button>
             </div>
         },
         Phase::ConfirmDigest(tags) => html! {
@@ -176,7 +176,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                 } }</p>
                 <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| html! { <li><code>{ t.clone() }</code></li> }) }</ul>
                 <button class="danger" onclick={delete_digest(tags.clone())} data-testid="confirm-delete">{ format!("Delete the manifest and {} tag(s)", tags.len()) }</button>
-                <button class="secondary" onclick={set(Phase::Choosing)}>{ "Cancel" }</button>
+                <button class="secondary" onclick={set(Phase::Choosing)} data-testid="cancel-delete">{ "Cancel" }</button>
             </div>
         },
         Phase::Done(summary) => html! {

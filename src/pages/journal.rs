@@ -63,7 +63,7 @@ fn undo(connection: Connection, entry: Entry, states: UseStateHandle<Rc<HashMap<
                         tag: Some(&tag),
                         before: before.as_ref(),
                         after: report.now.as_ref(),
-                        outcome: Ok(format!("undid entry {}: {}", entry.id, report.summary)),
+                        outcome: Ok(format!("undid entry {}", entry.id)),
                     });
                     journal_store::mark_undone(entry.id, by);
                 }

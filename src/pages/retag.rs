@@ -335,7 +335,7 @@ fn record_retag(registry: &RegistryUrl, plan: &RetagPlan, report: &RetagReport) 
             outcome: match outcome {
                 TargetOutcome::Failed(e) => Err(e.headline()),
                 _ if !stored => Err("the registry stored another digest".into()),
-                _ => Ok(format!("{tag} → {}", report.source)),
+                _ => Ok(format!("{tag} → {}", report.source.short())),
             },
         });
     }

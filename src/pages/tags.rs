@@ -181,8 +181,12 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(Rc::new(BTreeSet::new())))
     };
-    // In list order, and only tags still listed.
-    let chosen: Rc<Vec<String>> = Rc::new(all_tags.iter().filter(|t| selected.contains(*t)).cloned().collect());
+    // In the order shown (the registry's own order is not sorted), and only tags still listed.
+    let chosen: Rc<Vec<String>> = Rc::new(if selected.is_empty() {
+        Vec::new()
+    } else {
+        filter_and_sort(&all_tags, "", *order).into_iter().filter(|t| selected.contains(t)).collect()
+    });
 
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },

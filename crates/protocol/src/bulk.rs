@@ -234,6 +234,27 @@ pub async fn run<T: Transport>(
     report: &dyn Fn(usize, ItemState),
 ) {
     let manifests: RefCell<HashMap<Digest, Rc<FetchedManifest>>> = RefCell::new(HashMap::new());
+    if !plan.copy {
+        // Each image is read once, before its tags are written: concurrent items of one image
+        // would otherwise all miss the cache and read it together.
+        let mut distinct: Vec<&Digest> = Vec::new();
+        for item in indices.iter().map(|&i| &plan.items[i]).filter(|item| item.is_needed()) {
+            if let Some(d) = item.source.as_ref().filter(|d| !distinct.contains(d)) {
+                distinct.push(d);
+            }
+        }
+        for_each_bounded(distinct.len(), concurrency, cancelled, |k| {
+            let manifests = &manifests;
+            let digest = distinct[k];
+            async move {
+                // A failure here is met again, and reported, by the items of this image.
+                if let Ok(m) = source_manifest(ends, plan, digest).await {
+                    manifests.borrow_mut().insert(digest.clone(), Rc::new(m));
+                }
+            }
+        })
+        .await;
+    }
     let started = for_each_bounded(indices.len(), concurrency, cancelled, |n| {
         let i = indices[n];
         let manifests = &manifests;
@@ -284,6 +305,19 @@ async fn run_item<T: Transport>(
     }
 }
 
+/// The source image by digest, refused when it is schema 1 (its signature names the tag).
+async fn source_manifest<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &BulkPlan,
+    digest: &Digest,
+) -> Result<FetchedManifest, Error> {
+    let fetched = ends.source.manifest_get(&plan.source_repository, &Reference::Digest(digest.clone())).await?;
+    if fetched.media_type.is_schema1() {
+        return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
+    }
+    Ok(fetched)
+}
+
 async fn retag_one<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
@@ -295,11 +329,7 @@ async fn retag_one<T: Transport>(
     let manifest = match cached {
         Some(m) => m,
         None => {
-            let fetched = ends.source.manifest_get(&plan.source_repository, &Reference::Digest(source.clone())).await?;
-            if fetched.media_type.is_schema1() {
-                return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
-            }
-            let fetched = Rc::new(fetched);
+            let fetched = Rc::new(source_manifest(ends, plan, source).await?);
             manifests.borrow_mut().insert(source.clone(), fetched.clone());
             fetched
         }

@@ -166,7 +166,7 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
             let report = delete::tag_delete(registry, &repository, &tag, unique).await?;
             Ok(UndoReport {
                 now: None,
-                summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous),
+                summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous.short()),
             })
         }
         UndoStep::PutBack { digest } => {
@@ -197,7 +197,7 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
                     actual: answered.to_string(),
                 });
             }
-            Ok(UndoReport { summary: format!("{repository}:{tag} points at {digest} again."), now: Some(digest) })
+            Ok(UndoReport { summary: format!("{repository}:{tag} points at {} again.", digest.short()), now: Some(digest) })
         }
     }
 }

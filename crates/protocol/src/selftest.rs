@@ -70,7 +70,7 @@ pub const NGINX_CORS_PROXY: &str = r#"location /v2/ {
     if ($request_method = OPTIONS) {
         add_header Access-Control-Allow-Origin $http_origin always;
         add_header Access-Control-Allow-Methods "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" always;
-        add_header Access-Control-Allow-Headers "Authorization, Accept, Content-Type, Content-Range" always;
+        add_header Access-Control-Allow-Headers "Authorization, Accept, Content-Type, Content-Range, Range" always;
         add_header Access-Control-Max-Age 600 always;
         return 204;
     }

@@ -65,9 +65,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {selector}: {e}"))
     }
 
-    /// Waits until `script` (a JS expression) is truthy, and returns its value.
+    /// Waits until `script` (a JS expression) is truthy, and returns its value (up to 20 s).
     pub async fn wait_js(&self, expression: &str) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_js_within(expression, Duration::from_secs(20)).await
+    }
+
+    /// [`Browser::wait_js`] with another time limit, for long operations.
+    pub async fn wait_js_within(&self, expression: &str, limit: Duration) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
         loop {
             let value = self.client.execute(&format!("return ({expression});"), vec![]).await.expect("execute script");
             let truthy = !(value.is_null() || value == json!(false) || value == json!("") || value == json!(0));

@@ -201,6 +201,20 @@ http:
             .collect()
     }
 
+    /// The registry's own `Docker-Content-Digest` for `repo:reference` (HEAD with every manifest
+    /// type accepted), or `None` when it does not exist.
+    pub fn digest_of(&self, repo: &str, reference: &str) -> Option<String> {
+        let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \
+                      application/vnd.docker.distribution.manifest.list.v2+json, \
+                      application/vnd.docker.distribution.manifest.v2+json";
+        let response = ureq::head(&format!("{}/v2/{repo}/manifests/{reference}", self.url()))
+            .set("Accept", accept)
+            .timeout(Duration::from_secs(10))
+            .call()
+            .ok()?;
+        response.header("Docker-Content-Digest").map(str::to_string)
+    }
+
     /// Restarts the same storage with other options (same port), e.g. to make it read-only.
     pub fn restart_with(&mut self, options: RegistryOptions) {
         self.stop();

@@ -103,6 +103,80 @@ pub fn app_image(format: Format, architecture: &str, variant: Option<&str>, vers
     })
 }
 
+/// Bytes that do not compress (xorshift from `seed`), so a layer holding them is about as large.
+pub fn incompressible(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// An app image with one more layer of `payload` incompressible bytes (different per `version`).
+pub fn image_with_payload(version: &str, payload: usize) -> Image {
+    let seed = version.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    oci::image(&ImageSpec {
+        format: Format::Oci,
+        architecture: "amd64",
+        variant: None,
+        labels: vec![("org.opencontainers.image.version".into(), version.into())],
+        env: vec![format!("APP_VERSION={version}")],
+        entrypoint: vec!["/app/hello"],
+        cmd: vec![],
+        layer_files: vec![
+            ("etc/os-release", b"NAME=\"Wharf demo base\"\n".to_vec()),
+            ("app/data.bin", incompressible(payload, seed)),
+        ],
+        created: "2026-11-01T10:00:00Z",
+    })
+}
+
+/// A 2-platform OCI index whose images have one config and one layer each (4 blobs, no
+/// attestations), pushed to `repo:tag`; returns its digest.
+pub fn seed_two_platform_index(base: &str, repo: &str, tag: &str) -> String {
+    let p = Pusher::new(base);
+    let images: Vec<Image> = ["amd64", "arm64"]
+        .iter()
+        .map(|arch| {
+            oci::image(&ImageSpec {
+                format: Format::Oci,
+                architecture: arch,
+                variant: None,
+                labels: vec![],
+                env: vec![],
+                entrypoint: vec!["/app/hello"],
+                cmd: vec![],
+                layer_files: vec![("app/hello", format!("hello on {arch}\n").into_bytes())],
+                created: "2026-11-01T10:00:00Z",
+            })
+        })
+        .collect();
+    for image in &images {
+        p.image(repo, image);
+    }
+    let index = oci::index(&[(&images[0], "amd64", None), (&images[1], "arm64", None)], &[]);
+    p.manifest(repo, tag, &index);
+    index.digest
+}
+
+/// Pushes `count` distinct images with `payload`-byte layers to `repo`, tagged `t00`, `t01`, …;
+/// returns (tag, digest) pairs.
+pub fn seed_payload_images(base: &str, repo: &str, count: usize, payload: usize) -> Vec<(String, String)> {
+    let p = Pusher::new(base);
+    (0..count)
+        .map(|i| {
+            let tag = format!("t{i:02}");
+            let image = image_with_payload(&tag, payload);
+            p.tagged(repo, &image, &[&tag]);
+            (tag, image.manifest.digest)
+        })
+        .collect()
+}
+
 /// The demo content every test and the demo command start from.
 pub fn seed_demo(base: &str) -> Seeded {
     let p = Pusher::new(base);

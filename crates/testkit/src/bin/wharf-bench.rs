@@ -5,7 +5,10 @@
 //! - retag latency in the page (click → verified result) against the floor: a bare `fetch` GET +
 //!   PUT of the same manifest from the same page;
 //! - first-load transfer of the release build (wasm + JS + CSS, gzip -9);
-//! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page).
+//! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page);
+//! - registry requests for a copy of a 2-platform index to another repository (Wharf, skopeo);
+//! - a bulk retag of 1,000 tags in the page against the same retags done with skopeo and with
+//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count).
 //!
 //! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
 
@@ -19,7 +22,7 @@ use flate2::Compression;
 use serde_json::{json, Value};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
-use wharf_testkit::seed::{seed_demo, seed_many_tags};
+use wharf_testkit::seed::{many_tag_names, seed_demo, seed_many_tags, seed_two_platform_index};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
 
@@ -155,6 +158,62 @@ async fn mark_time(browser: &Browser, name: &str) -> f64 {
     }
 }
 
+/// Copies `repo:latest` to `target:latest` through the copy page; returns the registry requests
+/// between the click and the verified result.
+async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &str) -> usize {
+    browser.client.goto(url).await.expect("goto");
+    browser.wait_css("[data-testid=source-digest]").await;
+    browser.type_into("[data-testid=copy-repository]", target).await;
+    browser.type_into("[data-testid=copy-tag]", "latest").await;
+    let mark = registry.log_mark();
+    browser.click("[data-testid=copy-submit]").await;
+    browser.wait_css("[data-testid=digest-equal]").await;
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    registry.requests_since(mark).len()
+}
+
+/// Bulk-retags every tag of `repo` to `p-<tag>` in the page; returns (dry-run ms, run ms) from
+/// the page's own marks.
+async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize) -> (f64, f64) {
+    browser.client.goto(url).await.expect("goto");
+    browser.wait_js(&format!("document.querySelector('[data-testid=tag-count]')?.textContent.startsWith('{count} of')")).await;
+    browser.click("[data-testid=select-all]").await;
+    browser.type_into("[data-testid=bulk-rule-text]", "p-").await;
+    browser.client.execute("performance.mark('bench:plan-click')", vec![]).await.expect("mark");
+    browser.click("[data-testid=bulk-plan]").await;
+    browser.wait_js_within("document.querySelector('[data-testid=bulk-dry-run]')", std::time::Duration::from_secs(300)).await;
+    let planned = browser.client.execute("return performance.now()", vec![]).await.expect("now").as_f64().expect("ms");
+    let plan_ms = planned - mark_time(browser, "bench:plan-click").await;
+    browser.click("[data-testid=bulk-run]").await;
+    browser
+        .wait_js_within(
+            "document.querySelector('[data-testid=bulk-summary]')?.dataset.finished == 'true'",
+            std::time::Duration::from_secs(600),
+        )
+        .await;
+    let done = browser.client.execute("return document.querySelector('[data-testid=bulk-summary]').dataset.done", vec![]).await;
+    assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
+    let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
+    (plan_ms, run_ms)
+}
+
+/// Seconds for a shell loop over `tags` (one per line in a file, `$TAGS`).
+fn shell_loop_seconds(registry: &Registry, tags: &[String], body: &str) -> f64 {
+    let list = workspace_root().join("target").join("bench-tags.txt");
+    std::fs::write(&list, tags.join("\n") + "\n").expect("tag list");
+    let started = Instant::now();
+    let status = Command::new("bash")
+        .args(["-c", &format!("set -e; while read -r t; do {body}; done < \"$TAGS\"")])
+        .env("TAGS", &list)
+        .env("R", &registry.host)
+        .env("ACCEPT", wharf_protocol::media::MANIFEST_ACCEPT)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("bash");
+    assert!(status.success(), "shell loop failed: {body}");
+    started.elapsed().as_secs_f64()
+}
+
 #[tokio::main]
 async fn main() {
     let dist = workspace_root().join("dist");
@@ -203,6 +262,37 @@ async fn main() {
     let skopeo_list_ms = started.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(skopeo_tags, 2000);
 
+    // Copy of a 2-platform index to another repository, every blob mountable.
+    eprintln!("counting requests for a cross-repository copy of an index…");
+    seed_two_platform_index(&registry.url(), "bench/index", "latest");
+    let wharf_copy_requests = wharf_copy(&browser, &registry, &view("/bench/index/-/copy/latest"), "bench/copied").await;
+    let skopeo_copy_requests = count_skopeo_copy(&registry, "bench/index:latest", "bench/skopeo-copied:latest", true);
+
+    // Bulk retag: the page against skopeo and curl loops over the same tags.
+    let bulk: usize = std::env::var("WHARF_BENCH_BULK").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    eprintln!("bulk retag of {bulk} tags: in the page…");
+    seed_many_tags(&registry.url(), "bench/bulk", bulk, 10);
+    let (plan_ms, run_ms) = wharf_bulk_retag(&browser, &view("/bench/bulk"), bulk).await;
+    let tags = many_tag_names(bulk);
+    eprintln!("… with curl GET + PUT in a loop…");
+    let curl_s = shell_loop_seconds(
+        &registry,
+        &tags,
+        r#"ct=$(curl -sf -D - -o /tmp/wharf-bench-manifest -H "Accept: $ACCEPT" "http://$R/v2/bench/bulk/manifests/$t" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: //p'); curl -sf -X PUT -H "Content-Type: $ct" --data-binary @/tmp/wharf-bench-manifest "http://$R/v2/bench/bulk/manifests/c-$t""#,
+    );
+    eprintln!("… with skopeo copy in a loop (slow)…");
+    let skopeo_s = shell_loop_seconds(
+        &registry,
+        &tags,
+        r#"skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/bench/bulk:$t" "docker://$R/bench/bulk:s-$t""#,
+    );
+    for tag in [&tags[0], &tags[bulk - 1]] {
+        let source = registry.digest_of("bench/bulk", tag);
+        for prefix in ["p-", "c-", "s-"] {
+            assert_eq!(registry.digest_of("bench/bulk", &format!("{prefix}{tag}")), source, "{prefix}{tag}");
+        }
+    }
+
     let sizes = first_load_sizes();
     let total_gzip: usize = sizes.iter().map(|(_, _, gz)| gz).sum();
     browser.close().await;
@@ -224,6 +314,16 @@ async fn main() {
         median(listed)
     );
     println!("| Navigation → digests of the first 100 tags shown | {:.0} ms | | |", median(digested));
+    println!(
+        "| Registry requests, copy of a 2-platform index to another repository (4 mountable blobs) | {wharf_copy_requests} | skopeo copy --all: {skopeo_copy_requests} | ≤ 12 |"
+    );
+    let run_s = run_ms / 1000.0;
+    println!(
+        "| Bulk retag of {bulk} tags in the page (confirm → all verified; dry run before it: {:.1} s) | {run_s:.1} s | skopeo loop: {skopeo_s:.1} s ({:.0}× slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower) | ≥ 5× faster than skopeo |",
+        plan_ms / 1000.0,
+        skopeo_s / run_s,
+        curl_s / run_s
+    );
     drop(app);
     drop(registry);
 }
