@@ -1,7 +1,8 @@
 //! The journal kept in localStorage, so it survives a reload (see `wharf_protocol::journal`).
 //!
-//! The journal is read once into memory; changes are written back a moment later in one go, so a
-//! bulk run of a thousand items does not serialise the journal a thousand times. A stored journal
+//! The journal is read once into memory. A change is written back at once; during a burst (a
+//! bulk run of a thousand items) writes are gathered a quarter of a second at a time, so the
+//! journal is not serialised a thousand times. A stored journal
 //! that cannot be read is moved aside (not overwritten) and reported.
 
 use std::cell::RefCell;
@@ -12,12 +13,12 @@ use wharf_protocol::requests::RegistryUrl;
 
 const KEY: &str = "wharf.journal";
 const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
-/// How long changes wait before they are written (they are batched within it).
+/// After a write, further changes are gathered for this long and written together.
 const SAVE_DELAY_MS: u32 = 250;
 
 thread_local! {
     static JOURNAL: RefCell<Option<Journal>> = const { RefCell::new(None) };
-    static SAVE_PENDING: RefCell<Option<gloo_timers::callback::Timeout>> = const { RefCell::new(None) };
+    static SAVE_PENDING: RefCell<Option<(gloo_timers::callback::Timeout, bool)>> = const { RefCell::new(None) };
     static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
@@ -46,15 +47,24 @@ fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
     })
 }
 
+/// Writes now unless a write happened within the last [`SAVE_DELAY_MS`]; then once more when
+/// that window ends. A single change is stored at once; a burst is stored a few times a second.
 fn save_soon() {
     SAVE_PENDING.with(|pending| {
-        if pending.borrow().is_some() {
-            return;
+        let mut pending = pending.borrow_mut();
+        match pending.as_mut() {
+            Some((_, dirty)) => *dirty = true,
+            None => {
+                save_now();
+                let window_ends = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, || {
+                    let dirty = SAVE_PENDING.with(|p| p.borrow_mut().take().is_some_and(|(_, dirty)| dirty));
+                    if dirty {
+                        save_now();
+                    }
+                });
+                *pending = Some((window_ends, false));
+            }
         }
-        *pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, || {
-            SAVE_PENDING.with(|p| p.borrow_mut().take());
-            save_now();
-        }));
     });
 }
 
@@ -62,9 +72,7 @@ fn save_now() {
     let text = with_journal(|j| j.to_json());
     if let Some(storage) = storage() {
         if storage.set_item(KEY, &text).is_err() {
-            PROBLEM.with(|p| {
-                *p.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into())
-            });
+            PROBLEM.with(|p| *p.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into()));
         }
     }
 }

@@ -25,8 +25,11 @@ async fn copy_via_page(stack: &Stack, source: &str, registry: &str, repository: 
     b.type_into("[data-testid=copy-repository]", repository).await;
     b.type_into("[data-testid=copy-tag]", tag).await;
     b.click("[data-testid=copy-submit]").await;
-    b.wait_js_within("document.querySelector('[data-testid=digest-equal], [data-testid=error]')", Duration::from_secs(90))
-        .await;
+    b.wait_js_within(
+        "document.querySelector('[data-testid=digest-equal], [data-testid=error]')",
+        Duration::from_secs(90),
+    )
+    .await;
     b.text("[data-testid=copy-result]").await
 }
 
@@ -142,10 +145,7 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     assert_eq!(attr_of(b, "[data-testid=bulk-dry-run]", "data-moves").await.as_deref(), Some("1"));
     assert_eq!(attrs(b, "[data-testid=bulk-item]", "data-target").await.len(), 50);
     stack.screenshot("bulk-dry-run").await;
-    assert!(
-        registry.requests_since(mark).iter().all(|(m, _)| m == "HEAD" || m == "GET"),
-        "the dry run only reads"
-    );
+    assert!(registry.requests_since(mark).iter().all(|(m, _)| m == "HEAD" || m == "GET"), "the dry run only reads");
     assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.0"), None);
     assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.3").as_deref(), Some(other.manifest.digest.as_str()));
 
@@ -195,8 +195,11 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     wait_for_manifest_puts(&dest, mark, 3).await;
     b.click("[data-testid=bulk-stop]").await;
     wait_bulk_finished(b).await;
-    let (done, failed, not_started) =
-        (summary_count(b, "data-done").await, summary_count(b, "data-failed").await, summary_count(b, "data-not-started").await);
+    let (done, failed, not_started) = (
+        summary_count(b, "data-done").await,
+        summary_count(b, "data-failed").await,
+        summary_count(b, "data-not-started").await,
+    );
     assert_eq!((done + not_started, failed), (50, 0), "stopped cleanly: {done} done, {not_started} not started");
     assert!(not_started > 0, "stop kept items from starting");
     stack.screenshot("bulk-stopped").await;
@@ -217,12 +220,9 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     dest.restart_with(RegistryOptions::default());
     let mut present = 0;
     for (tag, digest) in &items {
-        match dest.digest_of("prod/app", tag) {
-            Some(found) => {
-                assert_eq!(&found, digest, "{tag} holds its source image");
-                present += 1;
-            }
-            None => {}
+        if let Some(found) = dest.digest_of("prod/app", tag) {
+            assert_eq!(&found, digest, "{tag} holds its source image");
+            present += 1;
         }
     }
     assert!(present < 50 && present >= summary_count(b, "data-done").await, "{present} present");
@@ -311,7 +311,8 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     let hello = |tag: &str| skopeo::manifest_digest(&host, &format!("demo/hello:{tag}"));
     assert_eq!(hello("latest").as_deref(), Some(stack.seeded.hello_old.as_str()));
     stack.goto("/-/journal").await;
-    undo_entry(&stack.browser, "[data-testid=journal-entry][data-action='retag'][data-place='demo/hello:latest']").await;
+    undo_entry(&stack.browser, "[data-testid=journal-entry][data-action='retag'][data-place='demo/hello:latest']")
+        .await;
     assert_eq!(hello("latest").as_deref(), Some(stack.seeded.hello.as_str()), "undo restored the old digest");
     stack.screenshot("journal").await;
 

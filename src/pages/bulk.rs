@@ -5,13 +5,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use wharf_protocol::bulk::{self, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use wharf_protocol::copy::Endpoints;
 use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::TargetState;
 use wharf_protocol::Error;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
@@ -94,7 +94,8 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
         let (phase, problems, connection) = (phase.clone(), problems.clone(), connection.clone());
         let (operation, rule_kind, rule_text) = (operation.clone(), rule_kind.clone(), rule_text.clone());
         let (target_repository, target_registry) = (target_repository.clone(), target_registry.clone());
-        let (registry, repository, selected) = (props.registry.clone(), props.repository.clone(), props.selected.clone());
+        let (registry, repository, selected) =
+            (props.registry.clone(), props.repository.clone(), props.selected.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let text = rule_text.trim().to_string();
@@ -196,7 +197,9 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                             after: if done { Some(source) } else { held },
                             outcome: match &state {
                                 ItemState::Failed(e) => Err(e.headline()),
-                                _ => Ok(format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag)),
+                                _ => {
+                                    Ok(format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag))
+                                }
                             },
                         });
                     }
@@ -215,7 +218,9 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     let copying = *operation == "copy";
     let body = match &*phase {
         Phase::Editing => html! {},
-        Phase::Planning => html! { <p class="muted" data-testid="bulk-planning">{ format!("Looking up {} source and target tags…", props.selected.len()) }</p> },
+        Phase::Planning => {
+            html! { <p class="muted" data-testid="bulk-planning">{ format!("Looking up {} source and target tags…", props.selected.len()) }</p> }
+        }
         Phase::Failed(e) => error_box(e, Some("Planning")),
         Phase::Planned(run) => plan_view(run, limit, &phase, &start),
     };
@@ -295,7 +300,8 @@ fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Cal
     let count = |key: &str| states.iter().filter(|s| state_key(s) == key).count();
     let running = run.running.get();
     let summary = if run.started {
-        let finished = needed.iter().filter(|&&i| !matches!(states[i], ItemState::Waiting | ItemState::Running)).count();
+        let finished =
+            needed.iter().filter(|&&i| !matches!(states[i], ItemState::Waiting | ItemState::Running)).count();
         let retry: Vec<usize> = needed.iter().copied().filter(|&i| states[i].is_retryable()).collect();
         let stop = {
             let cancel = run.cancel.clone();

@@ -7,19 +7,19 @@ use std::rc::Rc;
 
 use wharf_protocol::address::View;
 use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport, Endpoints};
-use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
+use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::TargetState;
 use wharf_protocol::units::human_size;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
-use crate::journal_store::{self, Change};
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
+use crate::journal_store::{self, Change};
 use crate::router::link;
 use crate::wire::use_connection;
 
@@ -80,7 +80,9 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     before: state.current(&plan.source),
                     after: if verified { Some(&plan.source) } else { state.current(&plan.source) },
                     outcome: match &result {
-                        Ok(_) if verified => Ok(format!("copied from {}@{}", plan.source_repository, plan.source.short())),
+                        Ok(_) if verified => {
+                            Ok(format!("copied from {}@{}", plan.source_repository, plan.source.short()))
+                        }
                         Ok(_) => Err("the registry stored another digest".into()),
                         Err(e) => Err(e.headline()),
                     },

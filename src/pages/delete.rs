@@ -57,7 +57,8 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         let (phase, connection, manifest) = (phase.clone(), connection.clone(), manifest.clone());
         let (registry, repository) = (registry.clone(), repository.clone());
         Callback::from(move |_: MouseEvent| {
-            let (phase, client, manifest, tag) = (phase.clone(), connection.registry(&registry), manifest.clone(), tag.clone());
+            let (phase, client, manifest, tag) =
+                (phase.clone(), connection.registry(&registry), manifest.clone(), tag.clone());
             let (registry, repository) = (registry.clone(), repository.clone());
             phase.set(Phase::Working("Deleting the tag…"));
             wasm_bindgen_futures::spawn_local(async move {
@@ -90,7 +91,8 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         let (phase, connection, registry) = (phase.clone(), connection.clone(), registry.clone());
         let (digest, repository) = (manifest.digest.clone(), repository.clone());
         Callback::from(move |_: MouseEvent| {
-            let (phase, client, digest, repository) = (phase.clone(), connection.registry(&registry), digest.clone(), repository.clone());
+            let (phase, client, digest, repository) =
+                (phase.clone(), connection.registry(&registry), digest.clone(), repository.clone());
             phase.set(Phase::Working("Reading every tag of the repository to find those that point at this manifest…"));
             wasm_bindgen_futures::spawn_local(async move {
                 phase.set(match delete::tags_pointing_at(&client, &repository, &digest).await {
@@ -104,12 +106,14 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         let (phase, connection, manifest) = (phase.clone(), connection.clone(), manifest.clone());
         let (registry, repository) = (registry.clone(), repository.clone());
         Callback::from(move |_: MouseEvent| {
-            let (phase, client, manifest, tags) = (phase.clone(), connection.registry(&registry), manifest.clone(), tags.clone());
+            let (phase, client, manifest, tags) =
+                (phase.clone(), connection.registry(&registry), manifest.clone(), tags.clone());
             let (registry, repository) = (registry.clone(), repository.clone());
             phase.set(Phase::Working("Deleting the manifest…"));
             wasm_bindgen_futures::spawn_local(async move {
                 let result = client.manifest_delete(&repository, &manifest.digest).await;
-                let saved = SavedManifest { media_type: manifest.media_type.as_str().to_string(), body: manifest.text() };
+                let saved =
+                    SavedManifest { media_type: manifest.media_type.as_str().to_string(), body: manifest.text() };
                 let parsed: Vec<Tag> = tags.iter().filter_map(|t| Tag::parse(t).ok()).collect();
                 let entry_tags: Vec<Option<&Tag>> =
                     if parsed.is_empty() { vec![None] } else { parsed.iter().map(Some).collect() };

@@ -15,12 +15,12 @@ use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetO
 use wharf_protocol::Error;
 use yew::prelude::*;
 
-use crate::journal_store::{self, Change};
 use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
+use crate::journal_store::{self, Change};
 use crate::wire::use_connection;
 
 /// Where the form stands.

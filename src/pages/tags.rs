@@ -152,7 +152,8 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     };
 
     let toggle = |tag: &String| {
-        let (selected, last_clicked, visible, tag) = (selected.clone(), last_clicked.clone(), visible.clone(), tag.clone());
+        let (selected, last_clicked, visible, tag) =
+            (selected.clone(), last_clicked.clone(), visible.clone(), tag.clone());
         Callback::from(move |e: MouseEvent| {
             let mut next = (**selected).clone();
             let on = !next.contains(&tag);

@@ -81,4 +81,3 @@ pub async fn click_link(browser: &Browser, text: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
-

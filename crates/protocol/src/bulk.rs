@@ -148,6 +148,9 @@ where
     next.get()
 }
 
+/// What a source tag and its target point at (`None`: the tag does not exist).
+type Lookup = Result<(Option<Digest>, Option<Digest>), Error>;
+
 /// Reads what each source and target tag points at now, `concurrency` lookups at a time.
 pub async fn plan<T: Transport>(
     ends: &Endpoints<'_, T>,
@@ -157,8 +160,7 @@ pub async fn plan<T: Transport>(
     concurrency: usize,
 ) -> Result<BulkPlan, Error> {
     let copy = !(ends.same_registry() && source_repository == target_repository);
-    let found: RefCell<Vec<Option<Result<(Option<Digest>, Option<Digest>), Error>>>> =
-        RefCell::new(vec![None; pairs.len()]);
+    let found: RefCell<Vec<Option<Lookup>>> = RefCell::new(vec![None; pairs.len()]);
     let failed = Cell::new(false);
     for_each_bounded(pairs.len(), concurrency, &|| failed.get(), |i| {
         let (source_tag, target_tag) = &pairs[i];

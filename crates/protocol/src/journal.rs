@@ -197,7 +197,10 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
                     actual: answered.to_string(),
                 });
             }
-            Ok(UndoReport { summary: format!("{repository}:{tag} points at {} again.", digest.short()), now: Some(digest) })
+            Ok(UndoReport {
+                summary: format!("{repository}:{tag} points at {} again.", digest.short()),
+                now: Some(digest),
+            })
         }
     }
 }

@@ -176,12 +176,16 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
 /// the page's own marks.
 async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize) -> (f64, f64) {
     browser.client.goto(url).await.expect("goto");
-    browser.wait_js(&format!("document.querySelector('[data-testid=tag-count]')?.textContent.startsWith('{count} of')")).await;
+    browser
+        .wait_js(&format!("document.querySelector('[data-testid=tag-count]')?.textContent.startsWith('{count} of')"))
+        .await;
     browser.click("[data-testid=select-all]").await;
     browser.type_into("[data-testid=bulk-rule-text]", "p-").await;
     browser.client.execute("performance.mark('bench:plan-click')", vec![]).await.expect("mark");
     browser.click("[data-testid=bulk-plan]").await;
-    browser.wait_js_within("document.querySelector('[data-testid=bulk-dry-run]')", std::time::Duration::from_secs(300)).await;
+    browser
+        .wait_js_within("document.querySelector('[data-testid=bulk-dry-run]')", std::time::Duration::from_secs(300))
+        .await;
     let planned = browser.client.execute("return performance.now()", vec![]).await.expect("now").as_f64().expect("ms");
     let plan_ms = planned - mark_time(browser, "bench:plan-click").await;
     browser.click("[data-testid=bulk-run]").await;
@@ -191,7 +195,10 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize) -> (f64, f
             std::time::Duration::from_secs(600),
         )
         .await;
-    let done = browser.client.execute("return document.querySelector('[data-testid=bulk-summary]').dataset.done", vec![]).await;
+    let done = browser
+        .client
+        .execute("return document.querySelector('[data-testid=bulk-summary]').dataset.done", vec![])
+        .await;
     assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
     let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
     (plan_ms, run_ms)
@@ -265,7 +272,8 @@ async fn main() {
     // Copy of a 2-platform index to another repository, every blob mountable.
     eprintln!("counting requests for a cross-repository copy of an index…");
     seed_two_platform_index(&registry.url(), "bench/index", "latest");
-    let wharf_copy_requests = wharf_copy(&browser, &registry, &view("/bench/index/-/copy/latest"), "bench/copied").await;
+    let wharf_copy_requests =
+        wharf_copy(&browser, &registry, &view("/bench/index/-/copy/latest"), "bench/copied").await;
     let skopeo_copy_requests = count_skopeo_copy(&registry, "bench/index:latest", "bench/skopeo-copied:latest", true);
 
     // Bulk retag: the page against skopeo and curl loops over the same tags.
