@@ -14,9 +14,11 @@ use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::config::{self, RuntimeConfig};
 use crate::pages::{
-    catalog::CatalogPage, copy::CopyPage, delete::DeletePage, home::HomePage, journal::JournalPage,
-    manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage, tags::TagsPage,
+    catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage,
+    tags::TagsPage,
 };
+#[cfg(feature = "console")]
+use crate::pages::{copy::CopyPage, delete::DeletePage, journal::JournalPage};
 use crate::router::{link, use_current_path};
 use crate::wire::{use_wire, Connection};
 
@@ -119,6 +121,16 @@ pub fn App() -> Html {
     let (connection, wire_log) = use_wire((*config).clone());
     connection.set_read_only(config.read_only());
     let page = page_of(&use_current_path());
+    {
+        // A console page in the first-load bundle: hand over to the console bundle.
+        let needs = !crate::console::IS_CONSOLE && matches!(&page, Page::View(v) if crate::console::needs_console(v));
+        let connection = connection.clone();
+        use_effect_with(needs, move |needs| {
+            if *needs {
+                crate::console::open(&connection, Vec::new());
+            }
+        });
+    }
     let registry_bar = match &page {
         Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },
         _ => html! {},
@@ -151,15 +163,22 @@ fn switch(page: Page) -> Html {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
         Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
+        #[cfg(feature = "console")]
         Page::View(View::Journal { registry }) => html! { <JournalPage {registry} /> },
+        #[cfg(feature = "console")]
         Page::View(View::Delete { registry, repository, reference }) => {
             html! { <DeletePage {registry} {repository} {reference} /> }
         }
+        #[cfg(feature = "console")]
         Page::View(View::Copy { registry, repository, reference }) => {
             html! { <CopyPage {registry} {repository} {reference} /> }
         }
         Page::View(View::Retag { registry, repository, reference }) => {
             html! { <RetagPage {registry} {repository} {reference} /> }
+        }
+        #[cfg(not(feature = "console"))]
+        Page::View(View::Journal { .. } | View::Delete { .. } | View::Copy { .. }) => {
+            html! { <p class="muted" data-testid="console-loading">{ "Opening the console…" }</p> }
         }
         Page::Invalid(message) => html! {
             <div class="error-box" data-testid="address-error">

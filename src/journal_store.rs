@@ -1,5 +1,9 @@
 //! The journal kept in localStorage, so it survives a reload (see `wharf_protocol::journal`).
 //!
+//! The first-load bundle only appends its changes (retags) to a pending list, one JSON entry per
+//! line, without reading the journal; the console bundle, which shows the journal, takes them in
+//! when it first reads it. That keeps the journal reader out of the first load.
+//!
 //! The journal is read once into memory. A change is written back at once; during a burst (a
 //! bulk run of a thousand items) writes are gathered a quarter of a second at a time, so the
 //! journal is not serialised a thousand times. A stored journal
@@ -13,6 +17,8 @@ use wharf_protocol::requests::RegistryUrl;
 
 const KEY: &str = "wharf.journal";
 const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
+/// Entries recorded by the first-load bundle, one JSON object per line, not yet in the journal.
+const PENDING_KEY: &str = "wharf.journal.pending";
 /// After a write, further changes are gathered for this long and written together.
 const SAVE_DELAY_MS: u32 = 250;
 
@@ -31,7 +37,7 @@ fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
         let mut slot = cell.borrow_mut();
         let journal = slot.get_or_insert_with(|| {
             let stored = storage().and_then(|s| s.get_item(KEY).ok().flatten());
-            match stored.as_deref().map(Journal::parse) {
+            let mut journal = match stored.as_deref().map(Journal::parse) {
                 None => Journal::default(),
                 Some(Ok(journal)) => journal,
                 Some(Err(problem)) => {
@@ -41,7 +47,20 @@ fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
                     PROBLEM.with(|p| *p.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}")));
                     Journal::default()
                 }
+            };
+            let pending = storage().and_then(|s| s.get_item(PENDING_KEY).ok().flatten()).unwrap_or_default();
+            for line in pending.lines().filter(|l| !l.trim().is_empty()) {
+                if let Ok(entry) = serde_json::from_str::<Entry>(line) {
+                    journal.record(entry);
+                }
             }
+            if !pending.is_empty() {
+                if let Some(s) = storage() {
+                    let _ = s.set_item(KEY, &journal.to_json());
+                    let _ = s.remove_item(PENDING_KEY);
+                }
+            }
+            journal
         });
         f(journal)
     })
@@ -131,9 +150,25 @@ pub fn record_saving(change: Change<'_>, saved: Option<SavedManifest>) -> u64 {
         saved,
         undone_by: None,
     };
+    store(entry)
+}
+
+/// The console keeps the journal in memory and writes it back.
+#[cfg(feature = "console")]
+fn store(entry: Entry) -> u64 {
     let id = with_journal(|j| j.record(entry));
     save_soon();
     id
+}
+
+/// The first-load bundle appends to the pending list (the console numbers the entries later).
+#[cfg(not(feature = "console"))]
+fn store(entry: Entry) -> u64 {
+    if let (Some(storage), Ok(line)) = (storage(), serde_json::to_string(&entry)) {
+        let pending = storage.get_item(PENDING_KEY).ok().flatten().unwrap_or_default();
+        let _ = storage.set_item(PENDING_KEY, &format!("{pending}{line}\n"));
+    }
+    0
 }
 
 /// Marks entry `id` as undone by entry `by`.

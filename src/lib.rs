@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod config;
+pub mod console;
 pub mod journal_store;
 pub mod pages;
 pub mod router;

@@ -127,7 +127,9 @@ impl Connection {
             .entry(registry.clone())
             .or_insert_with(|| {
                 let mut state = AuthState::default();
-                state.set_credentials(session::remembered(registry));
+                state.set_credentials(
+                    session::remembered(registry).or_else(|| crate::console::handed_over_login(registry)),
+                );
                 Rc::new(RefCell::new(state))
             })
             .clone()
@@ -146,6 +148,15 @@ impl Connection {
     /// Switches read-only mode (from the runtime config).
     pub fn set_read_only(&self, read_only: bool) {
         self.read_only.set(read_only);
+    }
+
+    /// Every login in use, by registry (handed to the console bundle when it starts).
+    pub fn logins(&self) -> Vec<(RegistryUrl, Credentials)> {
+        self.logins
+            .borrow()
+            .iter()
+            .filter_map(|(registry, state)| state.borrow().credentials().cloned().map(|c| (registry.clone(), c)))
+            .collect()
     }
 
     /// The user name logged in at `registry`, if any.

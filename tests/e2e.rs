@@ -465,6 +465,7 @@ async fn read_only_mode_hides_and_refuses_every_mutation() {
     click_link(b, "demo/hello").await;
     b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 3").await;
     assert_eq!(texts(b, "[data-testid=tag-row] a.action").await.len(), 0, "no Retag… links");
+    assert_eq!(texts(b, "[data-testid=tag-select]").await.len(), 0, "no selection for bulk promotion");
     click_link(b, "1.0").await;
     b.wait_css("[data-testid=manifest-digest]").await;
     let links: Value = b
@@ -472,7 +473,9 @@ async fn read_only_mode_hides_and_refuses_every_mutation() {
         .execute("return [...document.querySelectorAll('main a')].map(a => a.textContent)", vec![])
         .await
         .unwrap();
-    assert!(!links.to_string().contains("Retag") && !links.to_string().contains("Copy"), "{links}");
+    for action in ["Retag", "Copy", "Delete"] {
+        assert!(!links.to_string().contains(action), "{links}");
+    }
     // A deep link to the retag view shows why there is nothing to do, and no form.
     b.client.goto(&format!("{}/r/http:{}/demo/hello/-/retag/1.0", app.url, stack.registry.host)).await.unwrap();
     assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
@@ -481,6 +484,9 @@ async fn read_only_mode_hides_and_refuses_every_mutation() {
     b.client.goto(&format!("{}/r/http:{}/demo/hello/-/copy/1.0", app.url, stack.registry.host)).await.unwrap();
     assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
     assert_eq!(texts(b, "[data-testid=copy-form]").await.len(), 0);
+    b.client.goto(&format!("{}/r/http:{}/demo/hello/-/delete/1.0", app.url, stack.registry.host)).await.unwrap();
+    assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
+    assert_eq!(texts(b, "[data-testid=delete-tag], [data-testid=delete-digest]").await.len(), 0);
     // The self-test would send PUT, POST and DELETE probes: the transport refuses each one.
     b.client.goto(&format!("{}/r/http:{}/-/selftest", app.url, stack.registry.host)).await.unwrap();
     b.wait_css("[data-testid=selftest-summary]").await;

@@ -252,7 +252,7 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     b.type_into("[data-testid=copy-tag]", "copied").await;
     b.click("[data-testid=copy-submit]").await;
     b.wait_css("[data-testid=digest-equal]").await;
-    assert!(b.text("[data-testid=copy-result]").await.contains("mounted, 0 uploaded"));
+    assert!(b.text("[data-testid=copy-result]").await.contains("mounted, 0 already there, 0 streamed"));
     assert_eq!(stack.skopeo_digest("team/app:copied", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
     assert!(
         token.log.lock().unwrap().iter().any(|r| r.granted.iter().any(|s| s.starts_with("repository:demo/hello:pull"))

@@ -39,14 +39,23 @@ pub fn scratch_dir(name: &str) -> PathBuf {
 pub fn dist_with_config(config_json: &str) -> PathBuf {
     let source = workspace_root().join("dist");
     let target = scratch_dir("dist");
-    for entry in std::fs::read_dir(&source).expect("dist/ (build the app first)") {
-        let entry = entry.expect("dist entry");
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy dist file");
-        }
-    }
+    copy_tree(&source, &target);
     std::fs::write(target.join("config.json"), config_json).expect("write config.json");
     target
+}
+
+/// Copies the files under `from` into `to`, folders included (the console bundle is in one).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("dist/ (build the app first)") {
+        let path = entry.expect("dist entry").path();
+        let name = path.file_name().expect("file name");
+        if path.is_dir() {
+            copy_tree(&path, &to.join(name));
+        } else {
+            std::fs::copy(&path, to.join(name)).expect("copy dist file");
+        }
+    }
 }
 
 /// Sends SIGTERM to one process this harness started, by its PID (never a group: a mistaken
