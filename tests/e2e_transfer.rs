@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{attr_of, attrs, Stack, ONE_BROWSER_AT_A_TIME};
@@ -14,7 +13,7 @@ use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{app_image, image_with_payload, seed_many_tags, seed_payload_images, Pusher};
-use wharf_testkit::{oci::Format, scratch_dir, skopeo};
+use wharf_testkit::{oci::Format, skopeo};
 
 /// Fills the copy form of the open copy page and waits for the verified result; returns its text.
 async fn copy_via_page(stack: &Stack, source: &str, registry: &str, repository: &str, tag: &str) -> String {
@@ -31,18 +30,6 @@ async fn copy_via_page(stack: &Stack, source: &str, registry: &str, repository: 
     )
     .await;
     b.text("[data-testid=copy-result]").await
-}
-
-/// skopeo copies the whole image out of the registry (every blob fetched and verified).
-fn skopeo_reads_whole_image(host: &str, reference: &str) {
-    let dir = scratch_dir("skopeo-copy");
-    let output = Command::new("skopeo")
-        .args(["copy", "--all", "--src-tls-verify=false", &format!("docker://{host}/{reference}")])
-        .arg(format!("dir:{}", dir.display()))
-        .output()
-        .expect("run skopeo");
-    assert!(output.status.success(), "skopeo copy {reference}: {}", String::from_utf8_lossy(&output.stderr));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn requests_matching(registry: &Registry, mark: usize, method: &str, path_part: &str) -> usize {
@@ -63,7 +50,7 @@ async fn copy_between_registries_streams_blobs_in_chunks_and_keeps_digests() {
     assert!(text.contains("0 mounted, 0 already there, 3 streamed"), "{text}");
     assert_eq!(dest.digest_of("prod/big", "1.0").as_deref(), Some(big.manifest.digest.as_str()));
     assert_eq!(skopeo::manifest_digest(&dest.host, "prod/big:1.0").as_deref(), Some(big.manifest.digest.as_str()));
-    skopeo_reads_whole_image(&dest.host, "prod/big:1.0");
+    skopeo::assert_reads_whole_image(&dest.host, "prod/big:1.0");
     assert_eq!(requests_matching(&dest, mark, "PATCH", "/blobs/uploads/"), 2, "9 MiB in two 8 MiB chunks");
     assert_eq!(
         requests_matching(&stack.registry, 0, "POST", "/blobs/uploads/?mount"),
@@ -76,14 +63,14 @@ async fn copy_between_registries_streams_blobs_in_chunks_and_keeps_digests() {
     let text = copy_via_page(&stack, "/demo/multi/-/copy/latest", &dest.url(), "prod/multi", "latest").await;
     assert!(text.contains("4 child manifest(s)"), "{text}");
     assert_eq!(skopeo::manifest_digest(&dest.host, "prod/multi:latest").as_deref(), Some(stack.seeded.multi.as_str()));
-    skopeo_reads_whole_image(&dest.host, "prod/multi:latest");
+    skopeo::assert_reads_whole_image(&dest.host, "prod/multi:latest");
 
     // Blobs partly present already: the shared base layer is found by HEAD and not sent again.
     copy_via_page(&stack, "/demo/hello/-/copy/1.0", &dest.url(), "prod/hello", "1.0").await;
     let text = copy_via_page(&stack, "/demo/hello/-/copy/0.9", &dest.url(), "prod/hello", "0.9").await;
     assert!(text.contains("3 blob(s): 0 mounted, 1 already there, 2 streamed"), "{text}");
     assert_eq!(skopeo::manifest_digest(&dest.host, "prod/hello:0.9").as_deref(), Some(stack.seeded.hello_old.as_str()));
-    skopeo_reads_whole_image(&dest.host, "prod/hello:0.9");
+    skopeo::assert_reads_whole_image(&dest.host, "prod/hello:0.9");
     stack.close().await;
 }
 
@@ -238,7 +225,7 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
         assert_eq!(dest.digest_of("prod/app", tag).as_deref(), Some(digest.as_str()), "{tag}");
     }
     assert_eq!(skopeo::manifest_digest(&dest.host, "prod/app:t49").as_deref(), Some(items[49].1.as_str()));
-    skopeo_reads_whole_image(&dest.host, "prod/app:t07");
+    skopeo::assert_reads_whole_image(&dest.host, "prod/app:t07");
     stack.close().await;
 }
 

@@ -6,9 +6,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wharf_protocol::bulk::{self, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use wharf_protocol::copy::Endpoints;
-use wharf_protocol::names::Repository;
+use wharf_protocol::names::{Digest, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::TargetState;
 use wharf_protocol::Error;
@@ -140,7 +140,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 let ends = Endpoints::new(&source, &target);
                 phase.set(match bulk::plan(&ends, &repository, &target_repo, pairs, limit).await {
                     Ok(plan) => Phase::Planned(Run {
-                        states: Rc::new(RefCell::new(vec![ItemState::Waiting; plan.items.len()])),
+                        states: Rc::new(RefCell::new(plan.items.iter().map(initial_state).collect())),
                         plan: Rc::new(plan),
                         target: to,
                         cancel: Rc::new(Cell::new(false)),
@@ -186,15 +186,23 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 bulk::run(&ends, plan, &indices, limit, &cancelled, &|i, state| {
                     let item = &plan.items[i];
                     if let (ItemState::Done { .. } | ItemState::Failed(_), Some(source)) = (&state, &item.source) {
-                        let done = matches!(state, ItemState::Done { .. });
                         let held = item.target_state.current(source);
+                        // Where the tag is now: the source, or (a registry that stored other
+                        // bytes) the digest it answered, or where it was.
+                        let moved_to = match &state {
+                            ItemState::Failed(Error::DigestMismatch { actual, .. }) => Digest::parse(actual).ok(),
+                            _ => None,
+                        };
                         journal_store::record(Change {
                             action,
                             registry: &run.target,
                             repository: &plan.target_repository,
                             tag: Some(&item.target_tag),
                             before: held,
-                            after: if done { Some(source) } else { held },
+                            after: match &state {
+                                ItemState::Done { .. } => Some(source),
+                                _ => moved_to.as_ref().or(held),
+                            },
                             outcome: match &state {
                                 ItemState::Failed(e) => Err(e.headline()),
                                 _ => {
@@ -234,10 +242,12 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                         <option value="copy" selected={copying}>{ "Copy to a repository / registry" }</option>
                     </select>
                     if copying {
-                        <input type="text" placeholder="this registry" aria-label="Target registry" value={(*target_registry).clone()}
-                            oninput={typed(&target_registry)} disabled={form_disabled} data-testid="bulk-registry" />
-                        <input type="text" aria-label="Target repository" value={(*target_repository).clone()}
-                            oninput={typed(&target_repository)} disabled={form_disabled} data-testid="bulk-repository" />
+                        <label>{ "to registry " }
+                            <input type="text" placeholder="this registry" value={(*target_registry).clone()}
+                                oninput={typed(&target_registry)} disabled={form_disabled} data-testid="bulk-registry" /></label>
+                        <label>{ "repository " }
+                            <input type="text" value={(*target_repository).clone()}
+                                oninput={typed(&target_repository)} disabled={form_disabled} data-testid="bulk-repository" /></label>
                     }
                 </div>
                 <div class="row">
@@ -265,6 +275,15 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             </form>
             { body }
         </section>
+    }
+}
+
+/// Items with nothing to do say so from the start.
+fn initial_state(item: &BulkItem) -> ItemState {
+    match (&item.source, &item.target_state) {
+        (None, _) => ItemState::Skipped(format!("{} no longer exists", item.source_tag)),
+        (_, TargetState::AlreadySource) => ItemState::Skipped("already in place".into()),
+        _ => ItemState::Waiting,
     }
 }
 
@@ -300,8 +319,11 @@ fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Cal
     let count = |key: &str| states.iter().filter(|s| state_key(s) == key).count();
     let running = run.running.get();
     let summary = if run.started {
-        let finished =
-            needed.iter().filter(|&&i| !matches!(states[i], ItemState::Waiting | ItemState::Running)).count();
+        // Items that ran to an end; "not started" ones did not run.
+        let ran = needed
+            .iter()
+            .filter(|&&i| matches!(states[i], ItemState::Done { .. } | ItemState::Failed(_) | ItemState::Skipped(_)))
+            .count();
         let retry: Vec<usize> = needed.iter().copied().filter(|&i| states[i].is_retryable()).collect();
         let stop = {
             let cancel = run.cancel.clone();
@@ -316,9 +338,9 @@ fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Cal
             <div class={classes!("result", if running { "" } else if retry.is_empty() { "result-ok" } else { "result-failed" })} data-testid="bulk-summary"
                 data-finished={(!running).to_string()} data-done={count("done").to_string()} data-failed={count("failed").to_string()}
                 data-not-started={count("not-started").to_string()} data-skipped={count("skipped").to_string()}>
-                <progress max={needed.len().max(1).to_string()} value={finished.to_string()}></progress>
-                <p>{ format!("{finished} of {} finished: {} done, {} failed, {} not started{}.", needed.len(), count("done"), count("failed"), count("not-started"),
-                    if running { format!(", {} at a time", limit) } else { String::new() }) }</p>
+                <progress max={needed.len().max(1).to_string()} value={ran.to_string()}></progress>
+                <p>{ format!("{ran} of {} operations run: {} done, {} failed, {} not started{}.", needed.len(), count("done"), count("failed"), count("not-started"),
+                    if running { format!(" ({limit} at a time)") } else { String::new() }) }</p>
                 if running {
                     <button class="secondary" onclick={stop} disabled={run.cancel.get()} data-testid="bulk-stop">{
                         if run.cancel.get() { "Stopping: no new items start…" } else { "Stop" } }</button>

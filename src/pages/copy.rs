@@ -206,13 +206,16 @@ pub fn CopyPage(props: &SourceProps) -> Html {
             } else {
                 <form class="retag-form" {onsubmit} data-testid="copy-form">
                     <div class="row">
-                        <input type="text" placeholder="this registry" aria-label="Target registry" value={(*target_registry).clone()} list="known-registries"
-                            oninput={input_handler(&target_registry)} disabled={busy} data-testid="copy-registry" />
+                        <label class="field">{ "Destination registry" }
+                        <input type="text" placeholder="this registry" value={(*target_registry).clone()} list="known-registries"
+                            oninput={input_handler(&target_registry)} disabled={busy} data-testid="copy-registry" /></label>
                         <datalist id="known-registries">{ for connection.config.config().registries.iter().map(|r| html! { <option value={r.url.clone()}>{ r.name.clone().unwrap_or_default() }</option> }) }</datalist>
-                        <input type="text" placeholder="team/app" aria-label="Target repository" value={(*target_repository).clone()}
-                            oninput={input_handler(&target_repository)} disabled={busy} data-testid="copy-repository" />
-                        <input type="text" placeholder="tag" aria-label="Target tag" value={(*target_tag).clone()}
-                            oninput={input_handler(&target_tag)} disabled={busy} data-testid="copy-tag" />
+                        <label class="field">{ "Repository" }
+                        <input type="text" placeholder="team/app" value={(*target_repository).clone()}
+                            oninput={input_handler(&target_repository)} disabled={busy} data-testid="copy-repository" /></label>
+                        <label class="field">{ "Tag" }
+                        <input type="text" placeholder="tag" value={(*target_tag).clone()}
+                            oninput={input_handler(&target_tag)} disabled={busy} data-testid="copy-tag" /></label>
                         <button type="submit" disabled={busy || !matches!(&*source, Load::Ready(_))} data-testid="copy-submit">{ "Copy" }</button>
                     </div>
                     if let Some(p) = &*problem {

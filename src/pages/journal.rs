@@ -47,7 +47,13 @@ fn undo(connection: Connection, entry: Entry, states: UseStateHandle<Rc<HashMap<
         next.insert(entry.id, state);
         states.set(Rc::new(next));
     };
-    let Ok(registry) = RegistryUrl::parse(&entry.registry) else { return };
+    let registry = match RegistryUrl::parse(&entry.registry) {
+        Ok(registry) => registry,
+        Err(e) => {
+            let why = format!("Cannot undo: the entry's registry “{}” is not an address ({}).", entry.registry, e.0);
+            return set(&states, UndoState::Failed(Error::Unsupported(why)));
+        }
+    };
     set(&states, UndoState::Running);
     wasm_bindgen_futures::spawn_local(async move {
         let client = connection.registry(&registry);

@@ -8,7 +8,8 @@
 //! …/blobs/uploads/?mount=&from=`: no bytes move; a blob the target already holds answers 201 as
 //! well, so no HEAD is needed first). When the registry answers 202 instead, the upload session it
 //! opened receives the bytes ([`crate::upload`]). Between registries nothing can be mounted: a
-//! HEAD skips blobs the target already holds, and the others are streamed.
+//! HEAD skips blobs the target already holds, and the others are streamed. Just before the top
+//! manifest is written, a HEAD checks that the target tag still holds what the plan saw.
 
 use std::collections::BTreeSet;
 
@@ -206,7 +207,18 @@ pub async fn execute<T: Transport>(
         progress(&state);
     }
     let top = &manifests[0];
-    let put = target.manifest_put(&plan.target_repository, &Reference::Tag(plan.target_tag.clone()), top).await?;
+    // The blobs may have taken a while: the tag must still hold what the user agreed to move.
+    let tag = Reference::Tag(plan.target_tag.clone());
+    let now = target.manifest_digest(&plan.target_repository, &tag).await?;
+    if now.as_ref() != plan.target_state.current(&plan.source) && now.as_ref() != Some(&plan.source) {
+        let held = now.map_or("nothing".to_string(), |d| d.to_string());
+        return Err(Error::Unsupported(format!(
+            "Not moved: {}:{} changed while the image was copied; it now points at {held}. The blobs and \
+             child manifests are in place; check the tag and copy again.",
+            plan.target_repository, plan.target_tag
+        )));
+    }
+    let put = target.manifest_put(&plan.target_repository, &tag, top).await?;
     state.manifests_done += 1;
     progress(&state);
     Ok(CopyReport {
@@ -240,7 +252,7 @@ async fn blob_into<T: Transport>(
         if response.status == 201 {
             return Ok(BlobOutcome::Mounted);
         }
-        upload::session_location(&mount_url, &response.headers)?
+        upload::Session::from_answer(&mount_url, &response.headers)?
     } else {
         let head = HttpRequest::new(Method::Head, target.url().api_url(&format!("{target_repository}/blobs/{digest}")));
         if target.send_checked(head).await.is_ok() {

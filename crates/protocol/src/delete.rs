@@ -116,18 +116,36 @@ pub async fn tag_delete<T: Transport>(
     }
     let throwaway_bytes = throwaway_manifest(unique);
     let throwaway = FetchedManifest::from_bytes("throwaway manifest", throwaway_bytes, Some(OCI_MANIFEST), None, None)?;
+    let by_digest = registry.url().api_url(&format!("{repository}/manifests/{}", throwaway.digest));
+    // Before the tag is touched: will this registry delete by digest at all? The throwaway does
+    // not exist yet, so a registry with deletes on answers 404, and one with deletes off 405.
+    match registry.send_checked(HttpRequest::new(Method::Delete, by_digest.clone())).await {
+        Err(e) if e.status() == Some(404) => {}
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
     ensure_empty_config(registry, repository).await?;
     registry.manifest_put(repository, &reference, &throwaway).await?;
-    let by_digest = registry.url().api_url(&format!("{repository}/manifests/{}", throwaway.digest));
     match registry.send_checked(HttpRequest::new(Method::Delete, by_digest)).await {
         Ok(_) => Ok(TagDeleteReport {
             previous: previous.digest,
             method: TagDeleteMethod::Throwaway { digest: throwaway.digest },
         }),
-        Err(e) => {
-            // The registry will not delete (deletes off, 405): put the tag back where it was.
-            registry.manifest_put(repository, &reference, &previous).await?;
-            Err(e)
+        Err(refused) => {
+            // Put the tag back where it was; say so plainly if even that fails.
+            match registry.manifest_put(repository, &reference, &previous).await {
+                Ok(_) => Err(refused),
+                Err(restore) => Err(Error::Unsupported(format!(
+                    "The registry refused to delete the placeholder ({}), and putting {repository}:{tag} back on {} \
+                     failed too ({}). {repository}:{tag} now points at the placeholder {}: retag {} to {tag} to \
+                     restore it.",
+                    refused.headline(),
+                    previous.digest,
+                    restore.headline(),
+                    throwaway.digest,
+                    previous.digest
+                ))),
+            }
         }
     }
 }

@@ -32,11 +32,30 @@ pub enum UploadMode {
     },
 }
 
-/// Opens an upload session in `repository` and returns its absolute `Location`.
-pub async fn start<T: Transport>(target: &Registry<T>, repository: &Repository) -> Result<String, Error> {
+/// An open upload session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Its absolute URL (`Location`).
+    pub location: String,
+    /// `OCI-Chunk-Min-Length`: chunks (but the last) must be at least this long.
+    pub min_chunk: Option<u64>,
+}
+
+impl Session {
+    /// The session a POST answered (202 with `Location`).
+    pub fn from_answer(request_url: &str, headers: &crate::http::Headers) -> Result<Session, Error> {
+        Ok(Session {
+            location: session_location(request_url, headers)?,
+            min_chunk: headers.get("OCI-Chunk-Min-Length").and_then(|v| v.trim().parse().ok()),
+        })
+    }
+}
+
+/// Opens an upload session in `repository`.
+pub async fn start<T: Transport>(target: &Registry<T>, repository: &Repository) -> Result<Session, Error> {
     let url = target.url().api_url(&format!("{repository}/blobs/uploads/"));
     let response = target.send_checked(HttpRequest::new(Method::Post, url.clone())).await?;
-    session_location(&url, &response.headers)
+    Session::from_answer(&url, &response.headers)
 }
 
 /// The absolute session URL from an upload answer's `Location`.
@@ -51,20 +70,21 @@ pub fn session_location(request_url: &str, headers: &crate::http::Headers) -> Re
 }
 
 /// Streams blob `digest` (of `size` bytes) from `source`/`source_repository` into the open
-/// session at `location` of `target`. `on_bytes` is told the bytes sent so far. The session is
-/// cancelled if anything fails.
+/// `session` of `target`, in chunks of `chunk_size` (or the registry's minimum, if larger).
+/// `on_bytes` is told the bytes sent so far. The session is cancelled if anything fails.
 #[allow(clippy::too_many_arguments)] // Two endpoints and a blob: each argument is a different thing.
 pub async fn stream<T: Transport>(
     source: &Registry<T>,
     source_repository: &Repository,
     target: &Registry<T>,
-    location: String,
+    session: Session,
     digest: &Digest,
     size: u64,
     chunk_size: u64,
     on_bytes: &dyn Fn(u64),
 ) -> Result<UploadMode, Error> {
-    let mut session = location;
+    let chunk_size = chunk_size.max(session.min_chunk.unwrap_or(0)).max(1);
+    let mut session = session.location;
     let result = if size <= chunk_size {
         monolithic(source, source_repository, target, &session, digest).await.map(|()| UploadMode::Monolithic)
     } else {

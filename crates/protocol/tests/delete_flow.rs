@@ -57,6 +57,12 @@ fn throwaway_manifest_where_delete_by_tag_is_missing() {
         row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
         // distribution 2.8: a tag is not a digest.
         row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        // Deletes are on: the throwaway, not pushed yet, is unknown.
+        row(
+            Method::Delete,
+            format!("http://r:5000/v2/app/manifests/{throwaway_digest}"),
+            envelope(404, "MANIFEST_UNKNOWN"),
+        ),
         row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
         row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
         row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
@@ -70,21 +76,17 @@ fn throwaway_manifest_where_delete_by_tag_is_missing() {
     .unwrap();
     script.assert_done();
     assert_eq!(report.method, TagDeleteMethod::Throwaway { digest: throwaway_digest });
-    assert_eq!(script.sent.borrow()[3].body, throwaway, "the throwaway's exact bytes went to the tag");
+    assert_eq!(script.sent.borrow()[4].body, throwaway, "the throwaway's exact bytes went to the tag");
     assert_ne!(throwaway_manifest("u1"), throwaway_manifest("u2"), "each delete has its own throwaway");
 }
 
 #[test]
-fn refused_delete_puts_the_tag_back() {
+fn deletes_switched_off_leave_the_tag_untouched() {
     let throwaway_digest = sha256_of(&throwaway_manifest("u1"));
-    let empty = sha256_of(b"{}");
     let script = Script::new(vec![
         row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
         row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(405, "UNSUPPORTED")),
-        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
-        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
         row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), envelope(405, "UNSUPPORTED")),
-        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
     ]);
     let err = pollster::block_on(tag_delete(
         &registry(&script),
@@ -95,8 +97,46 @@ fn refused_delete_puts_the_tag_back() {
     .unwrap_err();
     script.assert_done();
     assert_eq!(err.status(), Some(405));
-    assert!(err.advice().contains("storage.delete.enabled"));
-    assert_eq!(script.sent.borrow()[5].body, MANIFEST.as_bytes(), "the tag is back on its original bytes");
+    assert!(wharf_protocol::delete::refusal_advice(&err).unwrap().contains("storage: delete: enabled"));
+    assert!(script.sent.borrow().iter().all(|r| r.method != Method::Put), "the tag was never moved");
+}
+
+fn moved_then_refused(restore: HttpResponse) -> (Script, wharf_protocol::Error) {
+    let throwaway_digest = sha256_of(&throwaway_manifest("u1"));
+    let empty = sha256_of(b"{}");
+    let by_digest = format!("http://r:5000/v2/app/manifests/{throwaway_digest}");
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        row(Method::Delete, by_digest.clone(), envelope(404, "MANIFEST_UNKNOWN")),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+        row(Method::Delete, by_digest, envelope(403, "DENIED")),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", restore),
+    ]);
+    let err = pollster::block_on(tag_delete(
+        &registry(&script),
+        &Repository::parse("app").unwrap(),
+        &Tag::parse("old").unwrap(),
+        "u1",
+    ))
+    .unwrap_err();
+    script.assert_done();
+    (script, err)
+}
+
+#[test]
+fn a_refusal_after_the_move_puts_the_tag_back() {
+    let (script, err) = moved_then_refused(HttpResponse::status(201));
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(script.sent.borrow()[6].body, MANIFEST.as_bytes(), "the tag is back on its original bytes");
+}
+
+#[test]
+fn a_failed_restore_says_where_the_tag_is_and_how_to_fix_it() {
+    let (_, err) = moved_then_refused(envelope(500, "UNKNOWN"));
+    let text = err.headline();
+    assert!(text.contains("now points at the placeholder") && text.contains("retag"), "{text}");
 }
 
 #[test]

@@ -317,6 +317,7 @@ mod copy_flow {
                 format!("http://r:5000/v2/dst/blobs/uploads/u1?_state=s&digest={}", layer.as_str().replace(':', "%3A")),
                 HttpResponse::status(201),
             ),
+            row(Method::Head, "http://r:5000/v2/dst/manifests/copied", HttpResponse::status(404)),
             row(
                 Method::Put,
                 "http://r:5000/v2/dst/manifests/copied",
@@ -345,7 +346,7 @@ mod copy_flow {
         );
         assert_eq!(report.matches_source, Some(true));
         assert_eq!(script.sent.borrow()[4].body, b"abc", "the blob's bytes went to the session");
-        assert_eq!(script.sent.borrow()[5].body, manifest.as_bytes(), "exact manifest bytes");
+        assert_eq!(script.sent.borrow()[6].body, manifest.as_bytes(), "exact manifest bytes");
         let last = steps.borrow().last().cloned().unwrap();
         assert_eq!((last.blobs_done, last.blobs_total, last.bytes_done, last.manifests_done), (2, 2, 5, 1));
     }
@@ -384,6 +385,7 @@ mod copy_flow {
                 HttpResponse::status(201),
             ),
             row(Method::Put, format!("http://r:5000/v2/dst/manifests/{child_digest}"), HttpResponse::status(201)),
+            row(Method::Head, "http://r:5000/v2/dst/manifests/v1", HttpResponse::status(404)),
             row(
                 Method::Put,
                 "http://r:5000/v2/dst/manifests/v1",

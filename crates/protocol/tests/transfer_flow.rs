@@ -84,6 +84,7 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
             format!("http://t:5000{}&digest={}", session(3), layer.as_str().replace(':', "%3A")),
             HttpResponse::status(201),
         ),
+        row(Method::Head, "http://t:5000/v2/prod/app/manifests/v1", HttpResponse::status(404)),
         row(
             Method::Put,
             "http://t:5000/v2/prod/app/manifests/v1",
@@ -114,6 +115,31 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
     assert!(patches[6].body.is_empty(), "the closing PUT carries no bytes");
     assert!(bytes_seen.borrow().windows(2).all(|w| w[0] <= w[1]), "byte progress only grows");
     assert_eq!(*bytes_seen.borrow().last().unwrap(), 7, "2 config bytes + 5 layer bytes");
+}
+
+#[test]
+fn a_target_tag_moved_during_the_copy_is_not_overwritten() {
+    let layer = sha256_of(b"ab");
+    let manifest = image_manifest(layer.as_str(), 2);
+    let digest = sha256_of(manifest.as_bytes());
+    let source =
+        Script::new(vec![row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest))]);
+    let someone_elses = sha256_of(b"pushed meanwhile");
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(200)),
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(200)),
+        // The plan saw no tag; now there is one.
+        row(
+            Method::Head,
+            "http://t:5000/v2/prod/app/manifests/v1",
+            HttpResponse::status(200).header("Docker-Content-Digest", someone_elses.to_string()),
+        ),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let error = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).unwrap_err();
+    assert!(error.headline().contains("changed while the image was copied"), "{error}");
+    target.assert_done();
+    assert!(target.sent.borrow().iter().all(|r| r.method != Method::Put), "nothing overwritten");
 }
 
 #[test]

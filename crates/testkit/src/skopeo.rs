@@ -34,3 +34,16 @@ pub fn list_tags(host: &str, repo: &str) -> Vec<String> {
         .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
+
+/// `skopeo copy --all` of `host/reference` into a scratch folder: every manifest and blob is
+/// fetched and checked against its digest. Panics with skopeo's message when that fails.
+pub fn assert_reads_whole_image(host: &str, reference: &str) {
+    let dir = crate::scratch_dir("skopeo-copy");
+    let output = Command::new("skopeo")
+        .args(["copy", "--all", "--src-tls-verify=false", &format!("docker://{host}/{reference}")])
+        .arg(format!("dir:{}", dir.display()))
+        .output()
+        .expect("run skopeo");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "skopeo copy {reference}: {}", String::from_utf8_lossy(&output.stderr));
+}
