@@ -25,6 +25,16 @@ fn manifest() -> HttpResponse {
         .body(MANIFEST)
 }
 
+/// Deletes `app:old` (throwaway made unique by "u1").
+fn delete_old(script: &Script) -> Result<wharf_protocol::delete::TagDeleteReport, wharf_protocol::Error> {
+    pollster::block_on(tag_delete(
+        &registry(script),
+        &Repository::parse("app").unwrap(),
+        &Tag::parse("old").unwrap(),
+        "u1",
+    ))
+}
+
 fn envelope(status: u16, code: &str) -> HttpResponse {
     HttpResponse::status(status).body(format!(r#"{{"errors":[{{"code":"{code}","message":"m"}}]}}"#))
 }
@@ -36,13 +46,7 @@ fn delete_by_tag_when_the_registry_has_it() {
         row(Method::Delete, "http://r:5000/v2/app/manifests/old", HttpResponse::status(202)),
         row(Method::Head, "http://r:5000/v2/app/manifests/old", HttpResponse::status(404)),
     ]);
-    let report = pollster::block_on(tag_delete(
-        &registry(&script),
-        &Repository::parse("app").unwrap(),
-        &Tag::parse("old").unwrap(),
-        "u1",
-    ))
-    .unwrap();
+    let report = delete_old(&script).unwrap();
     script.assert_done();
     assert_eq!(report.method, TagDeleteMethod::DeleteByTag);
     assert_eq!(report.previous, sha256_of(MANIFEST.as_bytes()));
@@ -67,13 +71,7 @@ fn throwaway_manifest_where_delete_by_tag_is_missing() {
         row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
         row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
     ]);
-    let report = pollster::block_on(tag_delete(
-        &registry(&script),
-        &Repository::parse("app").unwrap(),
-        &Tag::parse("old").unwrap(),
-        "u1",
-    ))
-    .unwrap();
+    let report = delete_old(&script).unwrap();
     script.assert_done();
     assert_eq!(report.method, TagDeleteMethod::Throwaway { digest: throwaway_digest });
     assert_eq!(script.sent.borrow()[4].body, throwaway, "the throwaway's exact bytes went to the tag");
@@ -88,13 +86,7 @@ fn deletes_switched_off_leave_the_tag_untouched() {
         row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(405, "UNSUPPORTED")),
         row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), envelope(405, "UNSUPPORTED")),
     ]);
-    let err = pollster::block_on(tag_delete(
-        &registry(&script),
-        &Repository::parse("app").unwrap(),
-        &Tag::parse("old").unwrap(),
-        "u1",
-    ))
-    .unwrap_err();
+    let err = delete_old(&script).unwrap_err();
     script.assert_done();
     assert_eq!(err.status(), Some(405));
     assert!(wharf_protocol::delete::refusal_advice(&err).unwrap().contains("storage: delete: enabled"));
@@ -114,13 +106,7 @@ fn moved_then_refused(restore: HttpResponse) -> (Script, wharf_protocol::Error) 
         row(Method::Delete, by_digest, envelope(403, "DENIED")),
         row(Method::Put, "http://r:5000/v2/app/manifests/old", restore),
     ]);
-    let err = pollster::block_on(tag_delete(
-        &registry(&script),
-        &Repository::parse("app").unwrap(),
-        &Tag::parse("old").unwrap(),
-        "u1",
-    ))
-    .unwrap_err();
+    let err = delete_old(&script).unwrap_err();
     script.assert_done();
     (script, err)
 }

@@ -56,7 +56,15 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
         row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(206).body("e")),
     ]);
     let session = |n: u8| format!("/v2/prod/app/blobs/uploads/u?_state={n}");
-    let target = Script::new(vec![
+    // Each chunk goes to the Location the previous answer gave.
+    let chunks = (0..3).map(|n| {
+        row(
+            Method::Patch,
+            format!("http://t:5000{}", session(n)),
+            HttpResponse::status(202).header("Location", session(n + 1)),
+        )
+    });
+    let start = [
         row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(200)),
         row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(404)),
         row(
@@ -64,33 +72,26 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
             "http://t:5000/v2/prod/app/blobs/uploads/",
             HttpResponse::status(202).header("Location", session(0)),
         ),
-        row(
-            Method::Patch,
-            format!("http://t:5000{}", session(0)),
-            HttpResponse::status(202).header("Location", session(1)),
-        ),
-        row(
-            Method::Patch,
-            format!("http://t:5000{}", session(1)),
-            HttpResponse::status(202).header("Location", session(2)),
-        ),
-        row(
-            Method::Patch,
-            format!("http://t:5000{}", session(2)),
-            HttpResponse::status(202).header("Location", session(3)),
-        ),
-        row(
-            Method::Put,
-            format!("http://t:5000{}&digest={}", session(3), layer.as_str().replace(':', "%3A")),
-            HttpResponse::status(201),
-        ),
-        row(Method::Head, "http://t:5000/v2/prod/app/manifests/v1", HttpResponse::status(404)),
-        row(
-            Method::Put,
-            "http://t:5000/v2/prod/app/manifests/v1",
-            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
-        ),
-    ]);
+    ];
+    let target = Script::new(
+        start
+            .into_iter()
+            .chain(chunks)
+            .chain([
+                row(
+                    Method::Put,
+                    format!("http://t:5000{}&digest={}", session(3), layer.as_str().replace(':', "%3A")),
+                    HttpResponse::status(201),
+                ),
+                row(Method::Head, "http://t:5000/v2/prod/app/manifests/v1", HttpResponse::status(404)),
+                row(
+                    Method::Put,
+                    "http://t:5000/v2/prod/app/manifests/v1",
+                    HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+                ),
+            ])
+            .collect(),
+    );
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
     let bytes_seen = RefCell::new(Vec::new());
