@@ -122,6 +122,7 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     b.click("[data-testid=select-all]").await;
     click_tag_box(b, "prod-v0.0.3", false).await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (50)");
+    stack.screenshot("bulk-selection").await;
     // The bulk panel is in the console bundle: it starts in the page with the selection.
     b.click("[data-testid=open-bulk]").await;
     b.wait_css("[data-testid=bulk-panel]").await;
