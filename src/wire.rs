@@ -20,6 +20,9 @@ use wharf_protocol::auth::{AuthState, AuthTransport, Credentials, SharedAuth};
 use crate::session;
 use crate::transport::BrowserTransport;
 
+/// How long exchanges are gathered before the log (and the panel) is updated.
+const WIRE_BATCH_MS: u32 = 100;
+
 /// How many exchanges the panel keeps; older ones are dropped.
 pub const WIRE_LOG_LIMIT: usize = 2000;
 
@@ -56,8 +59,8 @@ impl WireLog {
 
 /// Changes to the log.
 pub enum WireAction {
-    /// A new exchange.
-    Record(Exchange),
+    /// New exchanges (gathered for a moment, see [`use_wire`]).
+    Record(Vec<Exchange>),
     /// Empty the log.
     Clear,
 }
@@ -69,11 +72,10 @@ impl Reducible for WireLog {
         {
             let mut entries = self.entries.borrow_mut();
             match action {
-                WireAction::Record(exchange) => {
-                    entries.push_back(Rc::new(exchange));
-                    if entries.len() > WIRE_LOG_LIMIT {
-                        entries.pop_front();
-                    }
+                WireAction::Record(exchanges) => {
+                    entries.extend(exchanges.into_iter().map(Rc::new));
+                    let excess = entries.len().saturating_sub(WIRE_LOG_LIMIT);
+                    entries.drain(..excess);
                 }
                 WireAction::Clear => entries.clear(),
             }
@@ -192,8 +194,26 @@ pub fn use_wire(config: crate::app::ConfigState) -> (Connection, UseReducerHandl
     let stable = {
         let dispatcher = log.dispatcher();
         use_memo((), move |_| {
+            // Exchanges wait up to WIRE_BATCH_MS and go into the log together: a bulk run makes
+            // thousands, and a re-render of the shell for each would be the slowest part of it.
+            let pending: Rc<RefCell<(Vec<Exchange>, Option<gloo_timers::callback::Timeout>)>> = Rc::default();
+            let record = Callback::from(move |exchange| {
+                let mut waiting = pending.borrow_mut();
+                waiting.0.push(exchange);
+                if waiting.1.is_none() {
+                    let (pending, dispatcher) = (pending.clone(), dispatcher.clone());
+                    waiting.1 = Some(gloo_timers::callback::Timeout::new(WIRE_BATCH_MS, move || {
+                        let batch = {
+                            let mut waiting = pending.borrow_mut();
+                            waiting.1 = None;
+                            std::mem::take(&mut waiting.0)
+                        };
+                        dispatcher.dispatch(WireAction::Record(batch));
+                    }));
+                }
+            });
             (
-                Callback::from(move |exchange| dispatcher.dispatch(WireAction::Record(exchange))),
+                record,
                 Rc::new(Cell::new(0)),
                 Rc::new(RefCell::new(HashMap::new())),
                 Rc::new(Cell::new(false)),

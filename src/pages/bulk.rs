@@ -171,11 +171,11 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 let ends = Endpoints::new(&source, &target);
                 let plan = &run.plan;
                 let action = if plan.copy { "bulk copy" } else { "bulk retag" };
-                // Redraw at most every 100 ms: a thousand rows re-rendered per item would be the slow part.
+                // Redraw at most every 250 ms: a thousand rows re-rendered per item would be the slow part.
                 let soon = || {
                     if redraw_pending.borrow().is_none() {
                         let (redraw, pending) = (redraw.clone(), redraw_pending.clone());
-                        *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(100, move || {
+                        *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(250, move || {
                             pending.borrow_mut().take();
                             redraw.force_update();
                         }));

@@ -30,7 +30,7 @@ enum UndoState {
 
 /// Sets the clicked link's address to a file of the journal, just before the browser follows it.
 fn export(e: MouseEvent) {
-    let json = journal_store::snapshot().to_json();
+    let json = journal_store::snapshot().to_json_pretty();
     let parts = js_sys::Array::of1(&JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");

@@ -73,9 +73,14 @@ impl Journal {
         serde_json::from_str(json).map_err(|e| format!("the stored journal is not readable ({e})"))
     }
 
-    /// The journal as JSON, for storage and export.
+    /// The journal as compact JSON, for storage.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
+        serde_json::to_string(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
+    }
+
+    /// The journal as indented JSON, for export.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| self.to_json())
     }
 
     /// Adds an entry, numbering it; drops the oldest beyond [`MAX_ENTRIES`]. Returns its id.
