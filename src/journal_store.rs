@@ -5,7 +5,7 @@
 //! when it first reads it. That keeps the journal reader out of the first load.
 //!
 //! The journal is read once into memory. A change is written back at once; during a burst (a
-//! bulk run of a thousand items) writes are gathered a quarter of a second at a time, so the
+//! bulk run of a thousand items) writes are gathered half a second at a time, so the
 //! journal is not serialised a thousand times. A stored journal
 //! that cannot be read is moved aside (not overwritten) and reported.
 
@@ -20,7 +20,7 @@ const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
 /// Entries recorded by the first-load bundle, one JSON object per line, not yet in the journal.
 const PENDING_KEY: &str = "wharf.journal.pending";
 /// After a write, further changes are gathered for this long and written together.
-const SAVE_DELAY_MS: u32 = 250;
+const SAVE_DELAY_MS: u32 = 500;
 
 thread_local! {
     static JOURNAL: RefCell<Option<Journal>> = const { RefCell::new(None) };

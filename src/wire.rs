@@ -212,12 +212,7 @@ pub fn use_wire(config: crate::app::ConfigState) -> (Connection, UseReducerHandl
                     }));
                 }
             });
-            (
-                record,
-                Rc::new(Cell::new(0)),
-                Rc::new(RefCell::new(HashMap::new())),
-                Rc::new(Cell::new(false)),
-            )
+            (record, Rc::new(Cell::new(0)), Rc::new(RefCell::new(HashMap::new())), Rc::new(Cell::new(false)))
         })
     };
     let connection = Connection {
