@@ -48,6 +48,7 @@ fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
                     Journal::default()
                 }
             };
+            flush_when_leaving();
             let pending = storage().and_then(|s| s.get_item(PENDING_KEY).ok().flatten()).unwrap_or_default();
             for line in pending.lines().filter(|l| !l.trim().is_empty()) {
                 if let Ok(entry) = serde_json::from_str::<Entry>(line) {
@@ -65,6 +66,27 @@ fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
         f(journal)
     })
 }
+
+/// Writes what is still gathered when the page goes away (reload, navigation, tab closed), so no
+/// change recorded in the last half second is lost.
+#[cfg(feature = "console")]
+fn flush_when_leaving() {
+    use wasm_bindgen::JsCast;
+    let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+        let dirty = SAVE_PENDING.with(|p| p.borrow_mut().take().is_some_and(|(_, dirty)| dirty));
+        if dirty {
+            save_now();
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+    }
+    // Lives as long as the page.
+    flush.forget();
+}
+
+#[cfg(not(feature = "console"))]
+fn flush_when_leaving() {}
 
 /// Writes now unless a write happened within the last [`SAVE_DELAY_MS`]; then once more when
 /// that window ends. A single change is stored at once; a burst is stored a few times a second.
