@@ -272,6 +272,13 @@ impl<T: Transport> Registry<T> {
         self.send_ok(HttpRequest::new(crate::http::Method::Delete, url)).await.map(|_| ())
     }
 
+    /// Whether the repository holds a blob (HEAD answered 2xx).
+    pub async fn blob_exists(&self, repository: &Repository, digest: &Digest) -> bool {
+        let head =
+            HttpRequest::new(crate::http::Method::Head, self.url.api_url(&format!("{repository}/blobs/{digest}")));
+        self.send_ok(head).await.is_ok()
+    }
+
     /// GET a blob, verified against its digest.
     pub async fn blob_get(&self, repository: &Repository, digest: &Digest) -> Result<Vec<u8>> {
         let request = requests::blob_get(&self.url, repository, digest);

@@ -254,8 +254,7 @@ async fn blob_into<T: Transport>(
         }
         upload::Session::from_answer(&mount_url, &response.headers)?
     } else {
-        let head = HttpRequest::new(Method::Head, target.url().api_url(&format!("{target_repository}/blobs/{digest}")));
-        if target.send_checked(head).await.is_ok() {
+        if target.blob_exists(target_repository, digest).await {
             return Ok(BlobOutcome::Present);
         }
         upload::start(target, target_repository).await?

@@ -16,8 +16,6 @@ use crate::http::{HttpRequest, Method, Transport};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
-use crate::paging::resolve;
-use crate::requests::encode_query_value;
 
 /// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
 pub const EMPTY_JSON: &[u8] = b"{}";
@@ -153,19 +151,12 @@ pub async fn tag_delete<T: Transport>(
 /// Makes sure the repository holds the `{}` blob the throwaway manifest names.
 async fn ensure_empty_config<T: Transport>(registry: &Registry<T>, repository: &Repository) -> Result<(), Error> {
     let digest = sha256_of(EMPTY_JSON);
-    let head = HttpRequest::new(Method::Head, registry.url().api_url(&format!("{repository}/blobs/{digest}")));
-    if registry.send_checked(head).await.is_ok() {
+    if registry.blob_exists(repository, &digest).await {
         return Ok(());
     }
-    let start_url = registry.url().api_url(&format!("{repository}/blobs/uploads/"));
-    let started = registry.send_checked(HttpRequest::new(Method::Post, start_url.clone())).await?;
-    let Some(location) = started.headers.get("Location").map(|l| resolve(&start_url, l)) else {
-        return Err(Error::Parse { url: start_url, detail: "the upload has no Location (is it exposed?)".into() });
-    };
-    let separator = if location.contains('?') { '&' } else { '?' };
-    let finish =
-        HttpRequest::new(Method::Put, format!("{location}{separator}digest={}", encode_query_value(digest.as_str())))
-            .header("Content-Type", "application/octet-stream")
-            .body(EMPTY_JSON.to_vec());
+    let session = crate::upload::start(registry, repository).await?;
+    let finish = HttpRequest::new(Method::Put, crate::upload::close_url(&session.location, &digest))
+        .header("Content-Type", "application/octet-stream")
+        .body(EMPTY_JSON.to_vec());
     registry.send_checked(finish).await.map(|_| ())
 }

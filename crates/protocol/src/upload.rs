@@ -99,7 +99,8 @@ pub async fn stream<T: Transport>(
     result
 }
 
-fn close_url(session: &str, digest: &Digest) -> String {
+/// The URL that closes an upload session as blob `digest` (`PUT <session>?digest=`).
+pub fn close_url(session: &str, digest: &Digest) -> String {
     let separator = if session.contains('?') { '&' } else { '?' };
     format!("{session}{separator}digest={}", encode_query_value(digest.as_str()))
 }
