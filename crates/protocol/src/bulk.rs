@@ -14,10 +14,11 @@ use futures_util::future::join_all;
 
 use crate::copy::{self, CopyPlan, Endpoints};
 use crate::error::Error;
+use crate::flow::{target_state, Stored, TargetState};
 use crate::http::Transport;
+use crate::journal::{action, Change};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
-use crate::retag::TargetState;
 
 /// Items in flight at once unless the user picks another number.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -99,6 +100,15 @@ impl BulkItem {
     pub fn is_needed(&self) -> bool {
         self.source.is_some() && self.target_state != TargetState::AlreadySource
     }
+
+    /// Its state before a run: waiting, or skipped with the reason when there is nothing to do.
+    pub fn initial_state(&self) -> ItemState {
+        match (&self.source, &self.target_state) {
+            (None, _) => ItemState::Skipped(format!("{} no longer exists", self.source_tag)),
+            (_, TargetState::AlreadySource) => ItemState::Skipped("already in place".into()),
+            _ => ItemState::Waiting,
+        }
+    }
 }
 
 /// The dry run: every operation, decided before anything is sent.
@@ -117,12 +127,22 @@ pub struct BulkPlan {
 impl BulkPlan {
     /// How many existing target tags will move to another image.
     pub fn moves(&self) -> usize {
-        self.items.iter().filter(|i| i.source.is_some() && matches!(i.target_state, TargetState::Moves { .. })).count()
+        self.items.iter().filter(|i| i.source.is_some() && i.target_state.moves()).count()
     }
 
     /// The items that change something.
     pub fn needed(&self) -> Vec<usize> {
         (0..self.items.len()).filter(|&i| self.items[i].is_needed()).collect()
+    }
+
+    /// Every item's state before a run.
+    pub fn initial_states(&self) -> Vec<ItemState> {
+        self.items.iter().map(BulkItem::initial_state).collect()
+    }
+
+    /// The needed items a retry runs again, given each item's state: failed or not started.
+    pub fn retryable(&self, states: &[ItemState]) -> Vec<usize> {
+        self.needed().into_iter().filter(|&i| states.get(i).is_some_and(ItemState::is_retryable)).collect()
     }
 }
 
@@ -183,11 +203,7 @@ pub async fn plan<T: Transport>(
     let mut items = Vec::with_capacity(pairs.len());
     for ((source_tag, target_tag), lookup) in pairs.into_iter().zip(found.into_inner()) {
         let (source, current) = lookup.unwrap_or(Ok((None, None)))?;
-        let target_state = match (&source, current) {
-            (_, None) => TargetState::New,
-            (Some(s), Some(c)) if *s == c => TargetState::AlreadySource,
-            (_, Some(from)) => TargetState::Moves { from },
-        };
+        let target_state = target_state(source.as_ref(), current);
         items.push(BulkItem { source_tag, source, target_tag, target_state });
     }
     Ok(BulkPlan {
@@ -205,11 +221,9 @@ pub enum ItemState {
     Waiting,
     /// Being sent.
     Running,
-    /// Stored, and the registry's digest equals the source's (`None`: header hidden).
-    Done {
-        /// What the registry answered.
-        registry_digest: Option<String>,
-    },
+    /// Stored: verified against the source digest, or unverifiable (header hidden). A registry
+    /// that answers another digest makes the item [`ItemState::Failed`].
+    Done(Stored),
     /// Nothing to do: the target already holds the image, or the source tag vanished.
     Skipped(String),
     /// It failed; the target is as it was or, for a copy, holds only blobs (no manifest).
@@ -226,14 +240,16 @@ impl ItemState {
 }
 
 /// Runs the plan's items at `indices`, `concurrency` at a time. `cancelled()` is read before each
-/// item starts; `report(i, state)` is told every change. Items not started end `NotStarted`.
+/// item starts; `report(i, state, entry)` is told every change, with the journal entry of an item
+/// that ended having sent something (handed over at once, so a run that is stopped or left keeps
+/// what it did). Items not started end `NotStarted`.
 pub async fn run<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     indices: &[usize],
     concurrency: usize,
     cancelled: &dyn Fn() -> bool,
-    report: &dyn Fn(usize, ItemState),
+    report: &dyn Fn(usize, ItemState, Option<Change>),
 ) {
     let manifests: RefCell<HashMap<Digest, Rc<FetchedManifest>>> = RefCell::new(HashMap::new());
     if !plan.copy {
@@ -261,13 +277,14 @@ pub async fn run<T: Transport>(
         let i = indices[n];
         let manifests = &manifests;
         async move {
-            report(i, ItemState::Running);
-            report(i, run_item(ends, plan, &plan.items[i], manifests).await);
+            report(i, ItemState::Running, None);
+            let (state, change) = run_item(ends, plan, &plan.items[i], manifests).await;
+            report(i, state, change);
         }
     })
     .await;
     for &i in &indices[started..] {
-        report(i, ItemState::NotStarted);
+        report(i, ItemState::NotStarted, None);
     }
 }
 
@@ -276,12 +293,12 @@ async fn run_item<T: Transport>(
     plan: &BulkPlan,
     item: &BulkItem,
     manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
-) -> ItemState {
+) -> (ItemState, Option<Change>) {
     let Some(source) = &item.source else {
-        return ItemState::Skipped(format!("{} no longer exists", item.source_tag));
+        return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), None);
     };
     if item.target_state == TargetState::AlreadySource {
-        return ItemState::Skipped(format!("{} already points at this image", item.target_tag));
+        return (ItemState::Skipped(format!("{} already points at this image", item.target_tag)), None);
     }
     let stored = if plan.copy {
         let copy_plan = CopyPlan {
@@ -292,19 +309,28 @@ async fn run_item<T: Transport>(
             target_state: item.target_state.clone(),
         };
         // The user confirmed the whole plan, moves included.
-        copy::execute(ends, &copy_plan, true, &|_| {}).await.map(|r| r.registry_digest)
+        copy::copy_image(ends, &copy_plan, &|_| {}).await.map(|r| r.stored)
     } else {
         retag_one(ends, plan, item, source, manifests).await
     };
-    match stored {
-        Ok(Some(answered)) if answered != source.as_str() => ItemState::Failed(Error::DigestMismatch {
-            url: format!("{}:{}", plan.target_repository, item.target_tag),
-            expected: source.to_string(),
-            actual: answered,
-        }),
-        Ok(registry_digest) => ItemState::Done { registry_digest },
+    let change = Change::tag_write(
+        if plan.copy { action::BULK_COPY } else { action::BULK_RETAG },
+        ends.target.url(),
+        &plan.target_repository,
+        &item.target_tag,
+        item.target_state.current(source),
+        source,
+        stored.as_ref(),
+        format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag),
+    );
+    let state = match stored {
+        Ok(stored) => match stored.mismatch(format!("{}:{}", plan.target_repository, item.target_tag), source) {
+            Some(mismatch) => ItemState::Failed(mismatch),
+            None => ItemState::Done(stored),
+        },
         Err(e) => ItemState::Failed(e),
-    }
+    };
+    (state, Some(change))
 }
 
 /// The source image by digest, refused when it is schema 1 (its signature names the tag).
@@ -326,7 +352,7 @@ async fn retag_one<T: Transport>(
     item: &BulkItem,
     source: &Digest,
     manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
-) -> Result<Option<String>, Error> {
+) -> Result<Stored, Error> {
     let cached = manifests.borrow().get(source).cloned();
     let manifest = match cached {
         Some(m) => m,
@@ -338,7 +364,7 @@ async fn retag_one<T: Transport>(
     };
     let put =
         ends.target.manifest_put(&plan.target_repository, &Reference::Tag(item.target_tag.clone()), &manifest).await?;
-    Ok(put.digest)
+    Ok(Stored::from_answer(source, put.digest.as_deref()))
 }
 
 #[cfg(test)]

@@ -15,11 +15,12 @@ use std::collections::BTreeSet;
 
 use crate::client::Registry;
 use crate::error::Error;
+use crate::flow::{target_state, Finished, Stored, TargetState};
 use crate::http::{HttpRequest, Method, Transport};
+use crate::journal::{action, Change};
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::names::{Digest, Reference, Repository, Tag};
 use crate::requests::encode_query_value;
-use crate::retag::TargetState;
 use crate::upload::{self, UploadMode};
 
 /// What a copy will do, decided before anything is sent.
@@ -46,18 +47,26 @@ impl CopyPlan {
         target_tag: Tag,
         current: Option<Digest>,
     ) -> Self {
-        let target_state = match current {
-            None => TargetState::New,
-            Some(d) if d == source => TargetState::AlreadySource,
-            Some(from) => TargetState::Moves { from },
-        };
+        let target_state = target_state(Some(&source), current);
         CopyPlan { source_repository, source, target_repository, target_tag, target_state }
     }
 
     /// Whether sending needs the user's confirmation (the target tag would move).
     pub fn needs_confirmation(&self) -> bool {
-        matches!(self.target_state, TargetState::Moves { .. })
+        self.target_state.moves()
     }
+}
+
+/// Plans a copy: what the target tag holds now at `target` (one HEAD).
+pub async fn plan<T: Transport>(
+    target: &Registry<T>,
+    source_repository: Repository,
+    source: Digest,
+    target_repository: Repository,
+    target_tag: Tag,
+) -> Result<CopyPlan, Error> {
+    let current = target.manifest_digest(&target_repository, &Reference::Tag(target_tag.clone())).await?;
+    Ok(CopyPlan::new(source_repository, source, target_repository, target_tag, current))
 }
 
 /// How one blob got into the target.
@@ -121,8 +130,8 @@ pub struct CopyReport {
     pub children: Vec<Digest>,
     /// The digest the registry answered for the top manifest.
     pub registry_digest: Option<String>,
-    /// Whether it equals the source digest (`None`: header hidden).
-    pub matches_source: Option<bool>,
+    /// How that compares with the source.
+    pub stored: Stored,
 }
 
 /// Every manifest of the image: the top one and, for an index, each child (fetched by digest).
@@ -147,19 +156,40 @@ async fn gather<T: Transport>(
 }
 
 /// Runs a plan. `confirmed` must be true when the target tag moves; `progress` is told after each
-/// step.
+/// step. Yields one journal entry for the target tag (a refusal before anything is sent yields
+/// none).
 pub async fn execute<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &CopyPlan,
     confirmed: bool,
     progress: &dyn Fn(&CopyProgress),
-) -> Result<CopyReport, Error> {
+) -> Finished<CopyReport> {
     if plan.needs_confirmation() && !confirmed {
-        return Err(Error::Unsupported(format!(
+        return Finished::refused(Error::Unsupported(format!(
             "Not sent: {}:{} points at another image; confirm moving it first.",
             plan.target_repository, plan.target_tag
         )));
     }
+    let outcome = copy_image(ends, plan, progress).await;
+    let change = Change::tag_write(
+        action::COPY,
+        ends.target.url(),
+        &plan.target_repository,
+        &plan.target_tag,
+        plan.target_state.current(&plan.source),
+        &plan.source,
+        outcome.as_ref().map(|r| &r.stored),
+        format!("copied from {}@{}", plan.source_repository, plan.source.short()),
+    );
+    Finished { outcome, journal: vec![change] }
+}
+
+/// The copy itself, without the confirmation check or the journal (bulk runs journal their own).
+pub(crate) async fn copy_image<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &CopyPlan,
+    progress: &dyn Fn(&CopyProgress),
+) -> Result<CopyReport, Error> {
     let (source, target) = (ends.source, ends.target);
     let top = source.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
     if top.media_type.is_schema1() {
@@ -225,7 +255,7 @@ pub async fn execute<T: Transport>(
         source: top.digest.clone(),
         blobs: report_blobs,
         children,
-        matches_source: put.digest.as_deref().map(|d| d == top.digest.as_str()),
+        stored: Stored::from_answer(&top.digest, put.digest.as_deref()),
         registry_digest: put.digest,
     })
 }

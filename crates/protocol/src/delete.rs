@@ -12,7 +12,9 @@
 use crate::client::Registry;
 use crate::digest::sha256_of;
 use crate::error::Error;
+use crate::flow::Finished;
 use crate::http::{HttpRequest, Method, Transport};
+use crate::journal::{action, Change, SavedManifest};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
@@ -159,4 +161,100 @@ async fn ensure_empty_config<T: Transport>(registry: &Registry<T>, repository: &
         .header("Content-Type", "application/octet-stream")
         .body(EMPTY_JSON.to_vec());
     registry.send_checked(finish).await.map(|_| ())
+}
+
+/// What a delete will remove, decided (and shown) before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeletePlan {
+    /// One tag; the image and its other tags stay.
+    Tag {
+        /// Where.
+        repository: Repository,
+        /// The tag.
+        tag: Tag,
+        /// What it points at now (as shown to the user).
+        digest: Digest,
+    },
+    /// A manifest by digest, and with it every tag of the repository that points at it.
+    Manifest {
+        /// Where.
+        repository: Repository,
+        /// The manifest, its exact bytes kept for the journal (undo can push them back).
+        manifest: FetchedManifest,
+        /// Every tag that goes with it ([`tags_pointing_at`]).
+        tags: Vec<String>,
+    },
+}
+
+/// Plans a delete by digest: reads every tag of the repository to list those that go with it.
+pub async fn plan_manifest_delete<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    manifest: FetchedManifest,
+) -> Result<DeletePlan, Error> {
+    let tags = tags_pointing_at(registry, repository, &manifest.digest).await?;
+    Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags })
+}
+
+/// How a delete ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteReport {
+    /// One tag deleted.
+    Tag(TagDeleteReport),
+    /// The manifest deleted, with these tags.
+    Manifest {
+        /// Its digest.
+        digest: Digest,
+        /// The tags that went with it.
+        tags: Vec<String>,
+    },
+}
+
+/// Runs a delete plan. A tag delete yields one journal entry; a manifest delete one per tag that
+/// went with it (one without a tag when none did), each holding the manifest's bytes for undo.
+/// Failures are journaled too, with the tag left as it was.
+pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, unique: &str) -> Finished<DeleteReport> {
+    let url = registry.url();
+    match plan {
+        DeletePlan::Tag { repository, tag, digest } => {
+            let result = tag_delete(registry, repository, tag, unique).await;
+            let before = result.as_ref().map(|r| &r.previous).unwrap_or(digest);
+            let change = Change::new(
+                action::DELETE_TAG,
+                url,
+                repository,
+                Some(tag),
+                Some(before),
+                if result.is_ok() { None } else { Some(before) },
+                result.as_ref().map(|_| format!("deleted {tag}")).map_err(Error::headline),
+            );
+            Finished { outcome: result.map(DeleteReport::Tag), journal: vec![change] }
+        }
+        DeletePlan::Manifest { repository, manifest, tags } => {
+            let result = registry.manifest_delete(repository, &manifest.digest).await;
+            let saved = SavedManifest { media_type: manifest.media_type.as_str().to_string(), body: manifest.text() };
+            let parsed: Vec<Tag> = tags.iter().filter_map(|t| Tag::parse(t).ok()).collect();
+            let entry_tags: Vec<Option<&Tag>> =
+                if parsed.is_empty() { vec![None] } else { parsed.iter().map(Some).collect() };
+            let digest = &manifest.digest;
+            let journal = entry_tags
+                .into_iter()
+                .map(|tag| {
+                    let mut change = Change::new(
+                        action::DELETE_MANIFEST,
+                        url,
+                        repository,
+                        tag,
+                        Some(digest),
+                        if result.is_ok() { None } else { Some(digest) },
+                        result.as_ref().map(|_| format!("deleted {}", digest.short())).map_err(Error::headline),
+                    );
+                    change.saved = result.is_ok().then(|| saved.clone());
+                    change
+                })
+                .collect();
+            let outcome = result.map(|()| DeleteReport::Manifest { digest: digest.clone(), tags: tags.clone() });
+            Finished { outcome, journal }
+        }
+    }
 }

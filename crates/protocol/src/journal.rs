@@ -12,9 +12,29 @@ use serde::{Deserialize, Serialize};
 use crate::client::Registry;
 use crate::delete;
 use crate::error::Error;
+use crate::flow::{Finished, Stored};
 use crate::http::Transport;
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, Reference, Repository, Tag};
+use crate::requests::RegistryUrl;
+
+/// The actions a journal records (the words stored in [`Entry::action`]).
+pub mod action {
+    /// A retag within a repository.
+    pub const RETAG: &str = "retag";
+    /// A copy to another repository or registry.
+    pub const COPY: &str = "copy";
+    /// One item of a bulk retag.
+    pub const BULK_RETAG: &str = "bulk retag";
+    /// One item of a bulk copy.
+    pub const BULK_COPY: &str = "bulk copy";
+    /// One tag deleted, its siblings kept.
+    pub const DELETE_TAG: &str = "delete tag";
+    /// A manifest deleted by digest, with every tag on it.
+    pub const DELETE_MANIFEST: &str = "delete manifest";
+    /// An undo of another entry.
+    pub const UNDO: &str = "undo";
+}
 
 /// Entries kept; the oldest go first. A few hundred bytes each, well inside localStorage's 5 MB.
 pub const MAX_ENTRIES: usize = 5000;
@@ -60,6 +80,87 @@ pub struct Entry {
     pub undone_by: Option<u64>,
 }
 
+/// A change as a flow reports it: an [`Entry`] before the journal numbers and dates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// One of [`action`].
+    pub action: &'static str,
+    /// The registry's address as Wharf names it.
+    pub registry: String,
+    /// The repository changed.
+    pub repository: String,
+    /// The tag changed, if any.
+    pub tag: Option<String>,
+    /// The digest the tag held before (`None`: it did not exist).
+    pub before: Option<String>,
+    /// The digest it holds after (`None`: deleted, or never existed).
+    pub after: Option<String>,
+    /// Whether the change happened.
+    pub ok: bool,
+    /// What happened, in words.
+    pub result: String,
+    /// The manifest's bytes, when the change deleted it.
+    pub saved: Option<SavedManifest>,
+    /// The entry this change undid.
+    pub undoes: Option<u64>,
+}
+
+impl Change {
+    /// A change of `tag` in `repository` of `registry` from `before` to `after`.
+    pub fn new(
+        action: &'static str,
+        registry: &RegistryUrl,
+        repository: &Repository,
+        tag: Option<&Tag>,
+        before: Option<&Digest>,
+        after: Option<&Digest>,
+        outcome: Result<String, String>,
+    ) -> Change {
+        let (ok, result) = match outcome {
+            Ok(summary) => (true, summary),
+            Err(why) => (false, why),
+        };
+        Change {
+            action,
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            tag: tag.map(Tag::to_string),
+            before: before.map(Digest::to_string),
+            after: after.map(Digest::to_string),
+            ok,
+            result,
+            saved: None,
+            undoes: None,
+        }
+    }
+
+    /// The one rule for a tag write (retag, copy, bulk item) that found `before` and tried to
+    /// point `tag` at `source`: stored → the tag holds the source; stored with other bytes → it
+    /// holds what the registry answered, and the entry is a failure; failed → as it was.
+    #[allow(clippy::too_many_arguments)] // Where, what before and after, how it ended: all differ.
+    pub fn tag_write(
+        action: &'static str,
+        registry: &RegistryUrl,
+        repository: &Repository,
+        tag: &Tag,
+        before: Option<&Digest>,
+        source: &Digest,
+        outcome: Result<&Stored, &Error>,
+        summary: String,
+    ) -> Change {
+        let answered;
+        let (after, result) = match outcome {
+            Ok(Stored::Differs { answered: digest }) => {
+                answered = Digest::parse(digest).ok();
+                (answered.as_ref(), Err(format!("the registry stored another digest ({digest})")))
+            }
+            Ok(_) => (Some(source), Ok(summary)),
+            Err(e) => (before, Err(e.headline())),
+        };
+        Change::new(action, registry, repository, Some(tag), before, after, result)
+    }
+}
+
 /// All entries, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
@@ -83,8 +184,32 @@ impl Journal {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| self.to_json())
     }
 
+    /// Adds a change as an entry made at `time` (ISO 8601), numbering it; an undo marks the
+    /// entry it undid. Returns its id.
+    pub fn record(&mut self, change: Change, time: String) -> u64 {
+        let undoes = change.undoes;
+        let id = self.push(Entry {
+            id: 0,
+            time,
+            action: change.action.to_string(),
+            registry: change.registry,
+            repository: change.repository,
+            tag: change.tag,
+            before: change.before,
+            after: change.after,
+            ok: change.ok,
+            result: change.result,
+            saved: change.saved,
+            undone_by: None,
+        });
+        if let Some(undone) = undoes {
+            self.mark_undone(undone, id);
+        }
+        id
+    }
+
     /// Adds an entry, numbering it; drops the oldest beyond [`MAX_ENTRIES`]. Returns its id.
-    pub fn record(&mut self, mut entry: Entry) -> u64 {
+    pub fn push(&mut self, mut entry: Entry) -> u64 {
         entry.id = self.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
         let id = entry.id;
         self.entries.push(entry);
@@ -151,8 +276,37 @@ pub struct UndoReport {
 }
 
 /// Undoes `entry` on `registry` (the one the entry names). `unique` makes a throwaway manifest
-/// unique when a created tag is deleted again.
-pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Result<UndoReport, Error> {
+/// unique when a created tag is deleted again. A successful undo yields one journal entry that
+/// marks `entry` undone; a refused or failed one yields none (the tag is as it was).
+pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Finished<UndoReport> {
+    match undo_steps(registry, entry, unique).await {
+        Ok(report) => {
+            let journal = undo_change(registry.url(), entry, &report).into_iter().collect();
+            Finished { outcome: Ok(report), journal }
+        }
+        Err(e) => Finished::refused(e),
+    }
+}
+
+/// The entry an undo adds: the tag went from what `entry` left to what the undo put back.
+fn undo_change(registry: &RegistryUrl, entry: &Entry, report: &UndoReport) -> Option<Change> {
+    let repository = Repository::parse(&entry.repository).ok()?;
+    let tag = Tag::parse(entry.tag.as_deref()?).ok()?;
+    let before = entry.after.as_deref().and_then(|d| Digest::parse(d).ok());
+    let mut change = Change::new(
+        action::UNDO,
+        registry,
+        &repository,
+        Some(&tag),
+        before.as_ref(),
+        report.now.as_ref(),
+        Ok(format!("undid entry {}", entry.id)),
+    );
+    change.undoes = Some(entry.id);
+    Some(change)
+}
+
+async fn undo_steps<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Result<UndoReport, Error> {
     let step = undo_step(entry).map_err(|why| Error::Unsupported(format!("Cannot undo: {why}.")))?;
     let repository = Repository::parse(&entry.repository)?;
     let tag = Tag::parse(entry.tag.as_deref().unwrap_or_default())?;
@@ -251,7 +405,7 @@ mod tests {
     fn journal_numbers_caps_and_round_trips() {
         let mut journal = Journal::default();
         for _ in 0..MAX_ENTRIES + 2 {
-            journal.record(entry(None, Some("x")));
+            journal.push(entry(None, Some("x")));
         }
         assert_eq!(journal.entries.len(), MAX_ENTRIES);
         assert_eq!(journal.entries[0].id, 3, "the two oldest were dropped");

@@ -16,6 +16,7 @@ pub mod curl;
 pub mod delete;
 pub mod digest;
 pub mod error;
+pub mod flow;
 pub mod http;
 pub mod journal;
 pub mod manifest;

@@ -2,13 +2,16 @@
 //! new tag, and compare the digest the registry answers with the source's.
 //!
 //! There is no conditional PUT in the API, so a PUT silently moves an existing tag. The plan
-//! records what every target holds before anything is sent, and [`RetagPlan::blocked_by`] refuses
-//! to go on until each move has been confirmed.
+//! records what every target holds before anything is sent ([`lookup_targets`] HEADs them, as
+//! the user types), and [`RetagPlan::blocked_by`] refuses to go on until each move has been
+//! confirmed.
 
 use crate::client::Registry;
 use crate::digest::HeaderCheck;
 use crate::error::Error;
+use crate::flow::{target_state, Finished, Stored, TargetState};
 use crate::http::Transport;
+use crate::journal::{action, Change};
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
 
 /// Parses the target tags the user typed (separated by spaces or commas). Every invalid name is
@@ -30,31 +33,6 @@ pub fn parse_targets(input: &str) -> Result<Vec<Tag>, Vec<NameError>> {
         return Err(vec![NameError { kind: "tag", input: String::new(), reason: "enter at least one new tag".into() }]);
     }
     Ok(tags)
-}
-
-/// What a target tag holds before the retag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetState {
-    /// The tag does not exist: it will be created.
-    New,
-    /// The tag already points at the source digest: the PUT changes nothing.
-    AlreadySource,
-    /// The tag points at another image: the PUT moves it. Needs confirmation.
-    Moves {
-        /// The digest it holds now.
-        from: Digest,
-    },
-}
-
-impl TargetState {
-    /// What the target holds now, given the source digest (`None`: nothing).
-    pub fn current<'a>(&'a self, source: &'a Digest) -> Option<&'a Digest> {
-        match self {
-            TargetState::New => None,
-            TargetState::AlreadySource => Some(source),
-            TargetState::Moves { from } => Some(from),
-        }
-    }
 }
 
 /// One target and what will happen to it.
@@ -82,27 +60,35 @@ impl RetagPlan {
     pub fn new(repository: Repository, source: Digest, current: Vec<(Tag, Option<Digest>)>) -> Self {
         let targets = current
             .into_iter()
-            .map(|(tag, digest)| {
-                let state = match digest {
-                    None => TargetState::New,
-                    Some(d) if d == source => TargetState::AlreadySource,
-                    Some(from) => TargetState::Moves { from },
-                };
-                PlannedTarget { tag, state }
-            })
+            .map(|(tag, digest)| PlannedTarget { state: target_state(Some(&source), digest), tag })
             .collect();
         RetagPlan { repository, source, targets }
     }
 
     /// Targets that would move from another image.
     pub fn moves(&self) -> impl Iterator<Item = &PlannedTarget> {
-        self.targets.iter().filter(|t| matches!(t.state, TargetState::Moves { .. }))
+        self.targets.iter().filter(|t| t.state.moves())
     }
 
     /// The moving targets not confirmed in `confirmed`: while any remain, nothing may be sent.
     pub fn blocked_by<'a>(&'a self, confirmed: &'a [Tag]) -> Vec<&'a Tag> {
         self.moves().map(|t| &t.tag).filter(|tag| !confirmed.contains(tag)).collect()
     }
+}
+
+/// What each target holds now (HEAD; `None`: the tag does not exist), looked up while the user
+/// types so that the retag itself sends only the GET and the PUTs.
+pub async fn lookup_targets<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    targets: Vec<Tag>,
+) -> Result<Vec<(Tag, Option<Digest>)>, Error> {
+    let mut current = Vec::with_capacity(targets.len());
+    for tag in targets {
+        let digest = registry.manifest_digest(repository, &Reference::Tag(tag.clone())).await?;
+        current.push((tag, digest));
+    }
+    Ok(current)
 }
 
 /// How one target ended.
@@ -112,8 +98,8 @@ pub enum TargetOutcome {
     Stored {
         /// The digest the registry answered with (`Docker-Content-Digest`), when visible.
         registry_digest: Option<String>,
-        /// Whether that digest equals the source digest (`None` when the header was hidden).
-        matches_source: Option<bool>,
+        /// How that compares with the source.
+        stored: Stored,
     },
     /// The PUT failed.
     Failed(Error),
@@ -133,42 +119,63 @@ pub struct RetagReport {
 impl RetagReport {
     /// Every target stored with a digest equal to the source's (or the header hidden).
     pub fn all_stored(&self) -> bool {
-        self.outcomes.iter().all(|(_, o)| matches!(o, TargetOutcome::Stored { matches_source: Some(true) | None, .. }))
+        self.outcomes.iter().all(|(_, o)| matches!(o, TargetOutcome::Stored { stored, .. } if stored.holds_source()))
     }
 }
 
-/// Runs a confirmed plan: one GET of the source by digest, one PUT per target. Refuses when a
-/// moving target is not in `confirmed`, and refuses schema 1 content.
+/// Runs a confirmed plan: one GET of the source by digest, one PUT per target, and one journal
+/// entry per target. Refuses (sending nothing) when a moving target is not in `confirmed`, and
+/// refuses schema 1 content.
 pub async fn execute<T: Transport>(
     registry: &Registry<T>,
     plan: &RetagPlan,
     confirmed: &[Tag],
-) -> Result<RetagReport, Error> {
+) -> Finished<RetagReport> {
     let blocked = plan.blocked_by(confirmed);
     if !blocked.is_empty() {
         let names: Vec<&str> = blocked.iter().map(|t| t.as_str()).collect();
-        return Err(Error::Unsupported(format!(
+        return Finished::refused(Error::Unsupported(format!(
             "Not sent: {} already point at another image; confirm moving them first.",
             names.join(", ")
         )));
     }
-    let manifest = registry.manifest_get(&plan.repository, &Reference::Digest(plan.source.clone())).await?;
-    if manifest.media_type.is_schema1() {
-        return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
-    }
+    let manifest = match registry.manifest_get(&plan.repository, &Reference::Digest(plan.source.clone())).await {
+        Ok(m) if m.media_type.is_schema1() => {
+            return Finished::refused(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()))
+        }
+        Ok(m) => m,
+        Err(e) => return Finished::refused(e),
+    };
     let mut outcomes = Vec::with_capacity(plan.targets.len());
+    let mut journal = Vec::with_capacity(plan.targets.len());
     for target in &plan.targets {
         let reference = Reference::Tag(target.tag.clone());
         let outcome = match registry.manifest_put(&plan.repository, &reference, &manifest).await {
             Ok(put) => TargetOutcome::Stored {
-                matches_source: put.digest.as_deref().map(|d| d == manifest.digest.as_str()),
+                stored: Stored::from_answer(&manifest.digest, put.digest.as_deref()),
                 registry_digest: put.digest,
             },
             Err(e) => TargetOutcome::Failed(e),
         };
+        journal.push(Change::tag_write(
+            action::RETAG,
+            registry.url(),
+            &plan.repository,
+            &target.tag,
+            target.state.current(&plan.source),
+            &manifest.digest,
+            match &outcome {
+                TargetOutcome::Stored { stored, .. } => Ok(stored),
+                TargetOutcome::Failed(e) => Err(e),
+            },
+            format!("{} → {}", target.tag, manifest.digest.short()),
+        ));
         outcomes.push((target.tag.clone(), outcome));
     }
-    Ok(RetagReport { source: manifest.digest, source_header: manifest.header_check, outcomes })
+    Finished {
+        outcome: Ok(RetagReport { source: manifest.digest, source_header: manifest.header_check, outcomes }),
+        journal,
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod common;
 
 use common::{by_digest_url, row, Row, Script};
 use wharf_protocol::digest::sha256_of;
+use wharf_protocol::flow::Stored;
 use wharf_protocol::http::{HttpResponse, Method, TransportError};
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
@@ -154,7 +155,8 @@ fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     ]);
     let repo = Repository::parse("app").unwrap();
     let plan = RetagPlan::new(repo, digest.clone(), vec![(Tag::parse("v2").unwrap(), None)]);
-    let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
+    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    let report = finished.outcome.unwrap();
     script.assert_done();
     let sent = script.sent.borrow();
     assert_eq!(sent.len(), 2);
@@ -163,7 +165,11 @@ fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     assert!(sent[0].headers.get("Accept").unwrap().contains("application/vnd.oci.image.index.v1+json"));
     assert_eq!(report.source, digest);
     assert!(report.all_stored());
-    assert!(matches!(&report.outcomes[0].1, TargetOutcome::Stored { matches_source: Some(true), .. }));
+    assert!(matches!(&report.outcomes[0].1, TargetOutcome::Stored { stored: Stored::Verified, .. }));
+    // One journal entry per target: created (no "before"), now on the source.
+    let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
+    assert_eq!((change.action, change.tag.as_deref()), ("retag", Some("v2")));
+    assert_eq!((change.before.as_deref(), change.after.as_deref(), change.ok), (None, Some(digest.as_str()), true));
 }
 
 #[test]
@@ -182,8 +188,12 @@ fn retag_failure_carries_code_message_detail() {
         ),
     ]);
     let plan = RetagPlan::new(Repository::parse("app").unwrap(), digest, vec![(Tag::parse("v2").unwrap(), None)]);
-    let report = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap();
+    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    let report = finished.outcome.unwrap();
     let TargetOutcome::Failed(err) = &report.outcomes[0].1 else { panic!("{report:?}") };
+    // A failed PUT is journaled as a failure that left the tag as it was.
+    assert!(!finished.journal[0].ok && finished.journal[0].after.is_none(), "{:?}", finished.journal);
+    assert!(finished.journal[0].result.contains("MANIFEST_BLOB_UNKNOWN"));
     assert_eq!(err.status(), Some(400));
     let headline = err.headline();
     assert!(
@@ -202,7 +212,9 @@ fn unconfirmed_move_sends_nothing() {
         vec![(Tag::parse("latest").unwrap(), Some(sha256_of(b"older")))],
     );
     let script = Script::new(vec![]);
-    let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap_err();
+    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    assert!(finished.journal.is_empty(), "nothing sent, nothing journaled");
+    let err = finished.outcome.unwrap_err();
     assert!(err.headline().contains("latest"), "{err}");
     assert!(script.sent.borrow().is_empty());
 }
@@ -217,7 +229,7 @@ fn retag_refuses_a_manifest_whose_bytes_do_not_match_the_digest() {
         HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(MANIFEST),
     )]);
     let plan = RetagPlan::new(Repository::parse("app").unwrap(), claimed, vec![(Tag::parse("v2").unwrap(), None)]);
-    let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).unwrap_err();
+    let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).outcome.unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }));
     assert_eq!(script.sent.borrow().len(), 1, "no PUT after a mismatch");
 }
@@ -338,13 +350,14 @@ mod copy_flow {
             false,
             &|p| steps.borrow_mut().push(p.clone()),
         ))
+        .outcome
         .unwrap();
         script.assert_done();
         assert_eq!(
             report.blobs.iter().map(|(_, _, o)| o.clone()).collect::<Vec<_>>(),
             [BlobOutcome::Mounted, BlobOutcome::Uploaded(UploadMode::Monolithic)]
         );
-        assert_eq!(report.matches_source, Some(true));
+        assert_eq!(report.stored, Stored::Verified);
         assert_eq!(script.sent.borrow()[4].body, b"abc", "the blob's bytes went to the session");
         assert_eq!(script.sent.borrow()[6].body, manifest.as_bytes(), "exact manifest bytes");
         let last = steps.borrow().last().cloned().unwrap();
@@ -405,10 +418,11 @@ mod copy_flow {
             false,
             &|_| {},
         ))
+        .outcome
         .unwrap();
         script.assert_done();
         assert_eq!(report.children, [child_digest]);
-        assert_eq!(report.matches_source, Some(true));
+        assert_eq!(report.stored, Stored::Verified);
     }
 
     #[test]
@@ -427,6 +441,7 @@ mod copy_flow {
             false,
             &|_| {}
         ))
+        .outcome
         .is_err());
         assert!(script.sent.borrow().is_empty());
     }

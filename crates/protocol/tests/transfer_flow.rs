@@ -9,11 +9,11 @@ use common::{row, Script};
 use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState};
 use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
 use wharf_protocol::digest::sha256_of;
+use wharf_protocol::flow::{Stored, TargetState};
 use wharf_protocol::http::{HttpResponse, Method};
-use wharf_protocol::journal::{self, Entry};
+use wharf_protocol::journal::{self, Entry, Journal};
 use wharf_protocol::names::{Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::TargetState;
 use wharf_protocol::upload::UploadMode;
 use wharf_protocol::Registry;
 
@@ -95,13 +95,24 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
     let bytes_seen = RefCell::new(Vec::new());
-    let report = pollster::block_on(copy::execute(&ends, &plan(digest.clone()), false, &|p| {
+    let finished = pollster::block_on(copy::execute(&ends, &plan(digest.clone()), false, &|p| {
         bytes_seen.borrow_mut().push(p.bytes_done)
-    }))
-    .unwrap();
+    }));
+    let report = finished.outcome.unwrap();
     source.assert_done();
     target.assert_done();
-    assert_eq!(report.matches_source, Some(true));
+    assert_eq!(report.stored, Stored::Verified);
+    // The journal entry is the report's: the target tag went from nothing to the source digest.
+    let [change] = &finished.journal[..] else { panic!("one entry: {:?}", finished.journal) };
+    assert_eq!(
+        (change.action, change.registry.as_str(), change.repository.as_str()),
+        ("copy", "http://t:5000", "prod/app")
+    );
+    assert_eq!(
+        (change.tag.as_deref(), change.before.as_deref(), change.after.as_deref()),
+        (Some("v1"), None, Some(digest.as_str()))
+    );
+    assert!(change.ok, "{change:?}");
     assert_eq!(
         report.blobs.iter().map(|(_, _, o)| o.clone()).collect::<Vec<_>>(),
         [BlobOutcome::Present, BlobOutcome::Uploaded(UploadMode::Chunked { chunks: 3 })]
@@ -137,8 +148,12 @@ fn a_target_tag_moved_during_the_copy_is_not_overwritten() {
         ),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let error = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).unwrap_err();
+    let finished = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {}));
+    let error = finished.outcome.unwrap_err();
     assert!(error.headline().contains("changed while the image was copied"), "{error}");
+    // Journaled as a failure that left the tag where the plan saw it (nowhere).
+    assert_eq!(finished.journal.len(), 1);
+    assert!(!finished.journal[0].ok && finished.journal[0].after.is_none(), "{:?}", finished.journal);
     target.assert_done();
     assert!(target.sent.borrow().iter().all(|r| r.method != Method::Put), "nothing overwritten");
 }
@@ -175,7 +190,7 @@ fn a_stream_that_does_not_hash_to_its_digest_is_cancelled_and_no_manifest_is_sen
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
-    let error = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {})).unwrap_err();
+    let error = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {})).outcome.unwrap_err();
     assert!(error.headline().contains("hashes to"), "{error}");
     source.assert_done();
     target.assert_done();
@@ -218,14 +233,29 @@ fn bulk_retag_fetches_each_image_once_and_cancel_leaves_the_rest_not_started() {
     let ends = Endpoints::new(&registry, &registry);
     let plan = bulk_retag_plan(&digest, &["a", "b", "c", "d"]);
     let states = RefCell::new(vec![ItemState::Waiting; 4]);
-    let done = || states.borrow().iter().filter(|s| matches!(s, ItemState::Done { .. })).count();
+    let changes = RefCell::new(Vec::new());
+    let done = || states.borrow().iter().filter(|s| matches!(s, ItemState::Done(_))).count();
     // The user cancels once two items are done.
-    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &|i, s| states.borrow_mut()[i] = s));
+    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &|i, s, change| {
+        states.borrow_mut()[i] = s;
+        changes.borrow_mut().extend(change);
+    }));
     script.assert_done();
     let states = states.into_inner();
-    assert!(matches!(&states[0], ItemState::Done { registry_digest: Some(d) } if *d == digest.to_string()));
-    assert!(matches!(states[1], ItemState::Done { .. }));
+    assert_eq!(states[0], ItemState::Done(Stored::Verified));
+    assert!(matches!(states[1], ItemState::Done(_)));
     assert_eq!(states[2..], [ItemState::NotStarted, ItemState::NotStarted]);
+    // Only the items that ran are journaled, each as the tag it created.
+    let changes = changes.into_inner();
+    let tags: Vec<_> = changes.iter().map(|c| (c.action, c.tag.as_deref(), c.after.as_deref(), c.ok)).collect();
+    assert_eq!(
+        tags,
+        [
+            ("bulk retag", Some("a"), Some(digest.as_str()), true),
+            ("bulk retag", Some("b"), Some(digest.as_str()), true)
+        ]
+    );
+    assert_eq!(plan.retryable(&states), [2, 3], "a retry runs exactly the items not started");
 }
 
 #[test]
@@ -242,11 +272,19 @@ fn a_bulk_item_whose_registry_answers_another_digest_fails() {
     ]);
     let registry = at("http://s:5000", &script);
     let states = RefCell::new(vec![ItemState::Waiting]);
+    let changes = RefCell::new(Vec::new());
     let plan = bulk_retag_plan(&digest, &["a"]);
-    pollster::block_on(bulk::run(&Endpoints::new(&registry, &registry), &plan, &[0], 4, &|| false, &|i, s| {
-        states.borrow_mut()[i] = s
+    pollster::block_on(bulk::run(&Endpoints::new(&registry, &registry), &plan, &[0], 4, &|| false, &|i, s, change| {
+        states.borrow_mut()[i] = s;
+        changes.borrow_mut().extend(change);
     }));
     assert!(matches!(&states.borrow()[0], ItemState::Failed(e) if e.headline().contains("hashes to")));
+    // The journal says where the tag really is: on the digest the registry answered.
+    let changes = changes.into_inner();
+    assert_eq!(changes.len(), 1);
+    assert!(!changes[0].ok);
+    assert_eq!(changes[0].after.as_deref(), Some(sha256_of(b"other").as_str()));
+    assert_eq!(plan.retryable(&states.borrow()), [0]);
 }
 
 fn journal_entry(before: &str, after: &str) -> Entry {
@@ -286,11 +324,25 @@ fn undo_puts_the_previous_image_back_but_not_over_a_later_change() {
         row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&sha256_of(b"third"))),
     ]);
     let registry = at("http://s:5000", &script);
-    let entry = journal_entry(old_digest.as_str(), new_digest.as_str());
-    let report = pollster::block_on(journal::undo(&registry, &entry, "u")).unwrap();
+    let mut kept = Journal::default();
+    let mut entry = journal_entry(old_digest.as_str(), new_digest.as_str());
+    entry.id = kept.push(entry.clone());
+    let finished = pollster::block_on(journal::undo(&registry, &entry, "u"));
+    let report = finished.outcome.unwrap();
     assert_eq!(report.now, Some(old_digest.clone()));
     assert_eq!(script.sent.borrow()[2].body, old.as_bytes(), "the old manifest's exact bytes");
-    let refused = pollster::block_on(journal::undo(&registry, &entry, "u")).unwrap_err();
+    // Recording the undo's entry marks the entry it undid, so it cannot be undone twice.
+    let [change] = &finished.journal[..] else { panic!("one entry: {:?}", finished.journal) };
+    assert_eq!(
+        (change.before.as_deref(), change.after.as_deref()),
+        (Some(new_digest.as_str()), Some(old_digest.as_str()))
+    );
+    let undo_id = kept.record(change.clone(), "2026-12-01T00:00:00Z".into());
+    assert_eq!(kept.get(entry.id).unwrap().undone_by, Some(undo_id));
+    assert!(journal::undo_step(kept.get(entry.id).unwrap()).unwrap_err().contains("already undone"));
+    let refused = pollster::block_on(journal::undo(&registry, &entry, "u"));
+    assert!(refused.journal.is_empty(), "a refused undo changes nothing, so it records nothing");
+    let refused = refused.outcome.unwrap_err();
     assert!(refused.headline().contains("has changed since"), "{refused}");
     script.assert_done();
 }
@@ -305,7 +357,7 @@ fn undo_says_so_when_the_registry_no_longer_holds_the_image() {
     let mut entry = journal_entry(gone.as_str(), "x");
     entry.after = None;
     entry.action = "delete tag".into();
-    let error = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u")).unwrap_err();
+    let error = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u")).outcome.unwrap_err();
     assert!(error.headline().contains("no longer holds"), "{error}");
     script.assert_done();
 }
