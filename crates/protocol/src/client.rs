@@ -112,8 +112,8 @@ impl<T: Transport> Registry<T> {
         self.transport.send(request).await.map_err(|error| Error::Transport { method, url, error })
     }
 
-    /// Sends any request (for operations built elsewhere, such as blob mounts) and turns a non-2xx
-    /// answer into an error.
+    /// Sends any request built by [`crate::requests`] (for operations composed elsewhere, such as
+    /// blob mounts and uploads) and turns a non-2xx answer into an error.
     pub async fn send_checked(&self, request: HttpRequest) -> Result<HttpResponse> {
         self.send_ok(request).await
     }
@@ -268,15 +268,19 @@ impl<T: Transport> Registry<T> {
     /// DELETE a manifest by digest. This deletes every tag that points at it (see
     /// [`crate::delete::tags_pointing_at`]); distribution needs `storage.delete.enabled`.
     pub async fn manifest_delete(&self, repository: &Repository, digest: &Digest) -> Result<()> {
-        let url = self.url.api_url(&format!("{repository}/manifests/{digest}"));
-        self.send_ok(HttpRequest::new(crate::http::Method::Delete, url)).await.map(|_| ())
+        self.send_ok(requests::manifest_delete(&self.url, repository, digest)).await.map(|_| ())
     }
 
-    /// Whether the repository holds a blob (HEAD answered 2xx).
-    pub async fn blob_exists(&self, repository: &Repository, digest: &Digest) -> bool {
-        let head =
-            HttpRequest::new(crate::http::Method::Head, self.url.api_url(&format!("{repository}/blobs/{digest}")));
-        self.send_ok(head).await.is_ok()
+    /// Whether the repository holds a blob: `Ok(true)` on 2xx, `Ok(false)` only when the registry
+    /// answered 404. Anything else (401, 403, 5xx, a blocked or failed request) is an error, not
+    /// "absent": a caller that took it for absent would upload what may already be there, or
+    /// hide a login problem behind a later, stranger failure.
+    pub async fn blob_exists(&self, repository: &Repository, digest: &Digest) -> Result<bool> {
+        match self.send_ok(requests::blob_head(&self.url, repository, digest)).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// GET a blob, verified against its digest.

@@ -8,7 +8,8 @@
 //! …/blobs/uploads/?mount=&from=`: no bytes move; a blob the target already holds answers 201 as
 //! well, so no HEAD is needed first). When the registry answers 202 instead, the upload session it
 //! opened receives the bytes ([`crate::upload`]). Between registries nothing can be mounted: a
-//! HEAD skips blobs the target already holds, and the others are streamed. Just before the top
+//! HEAD skips blobs the target already holds (only its 404 counts as "not there": any other
+//! failure stops the copy), and the others are streamed. Just before the top
 //! manifest is written, a HEAD checks that the target tag still holds what the plan saw.
 
 use std::collections::BTreeSet;
@@ -16,11 +17,11 @@ use std::collections::BTreeSet;
 use crate::client::Registry;
 use crate::error::Error;
 use crate::flow::{target_state, Finished, Stored, TargetState};
-use crate::http::{HttpRequest, Method, Transport};
+use crate::http::Transport;
 use crate::journal::{action, Change};
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::names::{Digest, Reference, Repository, Tag};
-use crate::requests::encode_query_value;
+use crate::requests;
 use crate::upload::{self, UploadMode};
 
 /// What a copy will do, decided before anything is sent.
@@ -273,18 +274,17 @@ async fn blob_into<T: Transport>(
     let (source, target) = (ends.source, ends.target);
     let target_repository = &plan.target_repository;
     let session = if ends.same_registry() {
-        let mount_url = target.url().api_url(&format!(
-            "{target_repository}/blobs/uploads/?mount={}&from={}",
-            encode_query_value(digest.as_str()),
-            encode_query_value(plan.source_repository.as_str())
-        ));
-        let response = target.send_checked(HttpRequest::new(Method::Post, mount_url.clone())).await?;
+        let mount = requests::blob_mount(target.url(), target_repository, digest, &plan.source_repository);
+        let mount_url = mount.url.clone();
+        let response = target.send_checked(mount).await?;
         if response.status == 201 {
             return Ok(BlobOutcome::Mounted);
         }
         upload::Session::from_answer(&mount_url, &response.headers)?
     } else {
-        if target.blob_exists(target_repository, digest).await {
+        // Only a 404 means "not there": a refused or failed HEAD stops the copy with its error
+        // rather than uploading blind.
+        if target.blob_exists(target_repository, digest).await? {
             return Ok(BlobOutcome::Present);
         }
         upload::start(target, target_repository).await?

@@ -13,11 +13,12 @@ use crate::client::Registry;
 use crate::digest::sha256_of;
 use crate::error::Error;
 use crate::flow::Finished;
-use crate::http::{HttpRequest, Method, Transport};
+use crate::http::Transport;
 use crate::journal::{action, Change, SavedManifest};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
+use crate::requests;
 
 /// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
 pub const EMPTY_JSON: &[u8] = b"{}";
@@ -102,31 +103,30 @@ pub async fn tag_delete<T: Transport>(
 ) -> Result<TagDeleteReport, Error> {
     let reference = Reference::Tag(tag.clone());
     let previous = registry.manifest_get(repository, &reference).await?;
-    let by_tag = registry.url().api_url(&format!("{repository}/manifests/{tag}"));
-    match registry.send_checked(HttpRequest::new(Method::Delete, by_tag)).await {
+    match registry.send_checked(requests::tag_delete(registry.url(), repository, tag)).await {
         // Some registries answer 202 without deleting (distribution 3.0–3.1.0 with deletes
         // off): believe it only when the tag is gone.
         Ok(_) if registry.manifest_digest(repository, &reference).await?.is_none() => {
             return Ok(TagDeleteReport { previous: previous.digest, method: TagDeleteMethod::DeleteByTag });
         }
         Ok(_) => {}
-        Err(e) if matches!(e.status(), Some(401) | Some(403)) => return Err(e),
-        // 400/404/405: no delete-by-tag here; fall back.
-        Err(_) => {}
+        // No delete-by-tag here (distribution 2.8 answers 400 DIGEST_INVALID): fall back.
+        Err(e) if lacks_delete_by_tag(&e) => {}
+        // 401, 403, 5xx, a blocked request: not an answer about delete-by-tag, so stop with it.
+        Err(e) => return Err(e),
     }
     let throwaway_bytes = throwaway_manifest(unique);
     let throwaway = FetchedManifest::from_bytes("throwaway manifest", throwaway_bytes, Some(OCI_MANIFEST), None, None)?;
-    let by_digest = registry.url().api_url(&format!("{repository}/manifests/{}", throwaway.digest));
     // Before the tag is touched: will this registry delete by digest at all? The throwaway does
     // not exist yet, so a registry with deletes on answers 404, and one with deletes off 405.
-    match registry.send_checked(HttpRequest::new(Method::Delete, by_digest.clone())).await {
+    match registry.manifest_delete(repository, &throwaway.digest).await {
         Err(e) if e.status() == Some(404) => {}
         Err(e) => return Err(e),
         Ok(_) => {}
     }
     ensure_empty_config(registry, repository).await?;
     registry.manifest_put(repository, &reference, &throwaway).await?;
-    match registry.send_checked(HttpRequest::new(Method::Delete, by_digest)).await {
+    match registry.manifest_delete(repository, &throwaway.digest).await {
         Ok(_) => Ok(TagDeleteReport {
             previous: previous.digest,
             method: TagDeleteMethod::Throwaway { digest: throwaway.digest },
@@ -150,17 +150,25 @@ pub async fn tag_delete<T: Transport>(
     }
 }
 
-/// Makes sure the repository holds the `{}` blob the throwaway manifest names.
+/// Whether a refused `DELETE …/manifests/<tag>` means "this registry has no delete-by-tag":
+/// 400, 404, 405 or 501, or an `UNSUPPORTED` code.
+fn lacks_delete_by_tag(error: &Error) -> bool {
+    matches!(error.status(), Some(400 | 404 | 405 | 501))
+        || error.registry_errors().iter().any(|e| e.kind() == crate::error::ErrorCode::Unsupported)
+}
+
+/// Makes sure the repository holds the `{}` blob the throwaway manifest names. A HEAD that fails
+/// other than with 404 stops the delete before the tag is touched.
 async fn ensure_empty_config<T: Transport>(registry: &Registry<T>, repository: &Repository) -> Result<(), Error> {
     let digest = sha256_of(EMPTY_JSON);
-    if registry.blob_exists(repository, &digest).await {
+    if registry.blob_exists(repository, &digest).await? {
         return Ok(());
     }
     let session = crate::upload::start(registry, repository).await?;
-    let finish = HttpRequest::new(Method::Put, crate::upload::close_url(&session.location, &digest))
-        .header("Content-Type", "application/octet-stream")
-        .body(EMPTY_JSON.to_vec());
-    registry.send_checked(finish).await.map(|_| ())
+    registry
+        .send_checked(requests::upload_monolithic(&session.location, &digest, EMPTY_JSON.to_vec()))
+        .await
+        .map(|_| ())
 }
 
 /// What a delete will remove, decided (and shown) before anything is sent.

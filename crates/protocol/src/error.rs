@@ -3,12 +3,15 @@
 //! Registries answer errors in three shapes: the JSON envelope `{"errors":[{code,message,detail}]}`,
 //! an HTML page from a proxy, or nothing (HEAD, some 404s). All three become [`Error::Registry`]
 //! with the body classified, and [`Error::advice`] turns every case into "what happened, what to do".
+//!
+//! The advice names the step, never the app's screen (no panels, forms or buttons): the app
+//! words where that step is from [`Error::next_step`].
 
 use std::fmt;
 
 use serde::Deserialize;
 
-use crate::auth::AuthFailure;
+use crate::auth_failure::AuthFailure;
 use crate::http::{HttpResponse, Method, TransportError};
 use crate::names::NameError;
 
@@ -259,55 +262,82 @@ impl Error {
         }
     }
 
-    /// What the user can do about it.
+    /// What the user can do about it. Neutral about the app (no panels, forms or pages):
+    /// [`Error::next_step`] says which step an app can offer in its own words.
     pub fn advice(&self) -> String {
+        self.guidance().0
+    }
+
+    /// The step the advice points to that an app can offer directly (a login form, a log of
+    /// exchanges, a self-test page), if any. It always agrees with [`Error::advice`]: both come
+    /// from one table.
+    pub fn next_step(&self) -> Option<NextStep> {
+        self.guidance().1
+    }
+
+    /// Advice and next step, decided together so they cannot drift apart.
+    fn guidance(&self) -> (String, Option<NextStep>) {
+        use NextStep::{InspectExchange, LogIn, RunSelfTest};
+        let text = |s: &str| (s.to_string(), None);
         match self {
-            Error::InvalidName(_) => "Correct the name and try again.".into(),
+            Error::InvalidName(_) => text("Correct the name and try again."),
             Error::Transport { error, .. } => match error {
-                TransportError::Unreachable { .. } => "Check the registry address (scheme, host and port) and that the registry is running and reachable from this browser.".into(),
-                TransportError::CorsBlocked { origin } => cors_advice(origin),
-                TransportError::MixedContent => "Serve the registry over https, or open Wharf over http, or serve Wharf beside the registry on the same origin.".into(),
-                TransportError::Auth(failure) => auth_advice(failure),
-                TransportError::ReadOnly => "Changes are switched off in config.json (\"read_only\": true).".into(),
-                TransportError::Other(_) => "Try again; if it persists, open the wire panel to see the request.".into(),
+                TransportError::Unreachable { .. } => text("Check the registry address (scheme, host and port) and that the registry is running and reachable from this browser."),
+                TransportError::CorsBlocked { origin } => (cors_advice(origin), Some(RunSelfTest)),
+                TransportError::MixedContent => text("Serve the registry over https, or open Wharf over http, or serve Wharf beside the registry on the same origin."),
+                TransportError::Auth(failure) => auth_guidance(failure),
+                TransportError::ReadOnly => text("Changes are switched off in config.json (\"read_only\": true)."),
+                TransportError::Other(_) => ("Try again; if it persists, inspect the exchange (request and answer).".into(), Some(InspectExchange)),
             },
             Error::Registry { status, retry_after, .. } => {
                 let codes: Vec<ErrorCode> = self.registry_errors().iter().map(RegistryError::kind).collect();
                 if codes.contains(&ErrorCode::ManifestBlobUnknown) {
-                    return "This repository lacks a blob the manifest refers to (the detail names it): it was deleted or garbage-collected, or, for a copy, not copied first. Push the image again, or copy its blobs into this repository first.".into();
+                    return text("This repository lacks a blob the manifest refers to (the detail names it): it was deleted or garbage-collected, or, for a copy, not copied first. Push the image again, or copy its blobs into this repository first.");
                 }
                 if codes.contains(&ErrorCode::PaginationNumberInvalid) {
-                    return "The registry refused the page size; it accepts at most its catalog.maxentries.".into();
+                    return text("The registry refused the page size; it accepts at most its catalog.maxentries.");
                 }
                 match status {
-                    400 => "The registry rejected the request as invalid; the codes above say what it objected to.".into(),
-                    401 => "The registry requires a login for this request.".into(),
-                    403 => "Your account is not allowed to do this here (denied). Ask the registry administrator for the permission.".into(),
-                    404 => "It does not exist at this registry: check the repository name and tag or digest.".into(),
-                    405 => "The registry does not allow this method here: it may be read-only, or deletes may be disabled (storage.delete.enabled).".into(),
-                    413 => "The registry refused the size of the body (manifests are limited to 4 MiB).".into(),
+                    400 => text("The registry rejected the request as invalid; its error codes say what it objected to."),
+                    401 => ("The registry requires a login for this request.".into(), Some(LogIn)),
+                    403 => text("Your account is not allowed to do this here (denied). Ask the registry administrator for the permission."),
+                    404 => text("It does not exist at this registry: check the repository name and tag or digest."),
+                    405 => text("The registry does not allow this method here: it may be read-only, or deletes may be disabled (storage.delete.enabled)."),
+                    413 => text("The registry refused the size of the body (manifests are limited to 4 MiB)."),
                     429 => match retry_after {
-                        Some(s) => format!("The registry is rate limiting requests: wait {s} seconds and try again."),
-                        None => "The registry is rate limiting requests: wait a minute and try again.".into(),
+                        Some(s) => (format!("The registry is rate limiting requests: wait {s} seconds and try again."), None),
+                        None => text("The registry is rate limiting requests: wait a minute and try again."),
                     },
-                    500..=599 => "The registry failed internally; try again later or check its logs.".into(),
-                    _ => "See the registry's answer above; the wire panel has the whole exchange.".into(),
+                    500..=599 => text("The registry failed internally; try again later or check its logs."),
+                    _ => ("Read the registry's answer; inspect the exchange (request and answer) for the whole of it.".into(), Some(InspectExchange)),
                 }
             }
-            Error::DigestMismatch { .. } => "The content was changed in transit or by a proxy; do not use it. Try again, without any proxy that rewrites bodies.".into(),
-            Error::Parse { .. } => "The address may not be a registry (for instance a web page), or a proxy changed the answer.".into(),
-            Error::Unsupported(_) => String::new(),
+            Error::DigestMismatch { .. } => text("The content was changed in transit or by a proxy; do not use it. Try again, without any proxy that rewrites bodies."),
+            Error::Parse { .. } => text("The address may not be a registry (for instance a web page), or a proxy changed the answer."),
+            Error::Unsupported(_) => text(""),
         }
     }
 }
 
-fn auth_advice(failure: &AuthFailure) -> String {
-    match failure {
-        AuthFailure::LoginRequired { .. } => "Log in (at the top of the page) with a user name and password for this registry.".into(),
-        AuthFailure::WrongCredentials { .. } => "Check the user name and password and log in again.".into(),
-        AuthFailure::InsufficientScope { .. } => "Your account is not allowed to do this here. Ask the registry administrator for the permission, or log in as another user.".into(),
-        AuthFailure::TokenService { .. } => "The registry's token service must be reachable from this browser (and send CORS headers when it is on another origin). Check the realm URL in the registry's auth configuration.".into(),
-    }
+/// A step the user can take that an app offers in its own way ([`Error::next_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Log in to this registry (a login is missing or was refused).
+    LogIn,
+    /// Look at the whole exchange, request and answer.
+    InspectExchange,
+    /// Run the connection self-test, which tells CORS and login problems apart.
+    RunSelfTest,
+}
+
+fn auth_guidance(failure: &AuthFailure) -> (String, Option<NextStep>) {
+    let (text, step) = match failure {
+        AuthFailure::LoginRequired { .. } => ("Log in to this registry with a user name and password.", Some(NextStep::LogIn)),
+        AuthFailure::WrongCredentials { .. } => ("Check the user name and password and log in again.", Some(NextStep::LogIn)),
+        AuthFailure::InsufficientScope { .. } => ("Your account is not allowed to do this here. Ask the registry administrator for the permission, or log in as another user.", None),
+        AuthFailure::TokenService { .. } => ("The registry's token service must be reachable from this browser (and send CORS headers when it is on another origin). Check the realm URL in the registry's auth configuration.", None),
+    };
+    (text.to_string(), step)
 }
 
 /// Whether the error is a login problem the login form can fix.
@@ -330,7 +360,7 @@ pub fn cors_config_snippet(origin: &str) -> String {
 
 fn cors_advice(origin: &str) -> String {
     format!(
-        "The registry answered, but without CORS headers that allow this page ({origin}). Either serve Wharf on the same origin as the registry, behind one reverse proxy (no CORS needed), or add to the registry's config.yml the lines below. If the registry requires a login, no header helps (distribution answers the preflight with 401): use the same origin or a proxy that answers OPTIONS (deploy/nginx-cors-proxy.conf). The self-test tells which case this is.\n{}",
+        "The registry answered, but without CORS headers that allow this page ({origin}). Either serve Wharf on the same origin as the registry, behind one reverse proxy (no CORS needed), or add to the registry's config.yml the lines below. If the registry requires a login, no header helps (distribution answers the preflight with 401): use the same origin or a proxy that answers OPTIONS (deploy/nginx-cors-proxy.conf). A connection self-test tells which case this is.\n{}",
         cors_config_snippet(origin)
     )
 }
@@ -523,5 +553,46 @@ mod tests {
         };
         assert!(unreachable.headline().starts_with("Could not reach"));
         assert!(unreachable.advice().contains("running"));
+    }
+
+    #[test]
+    fn next_step_per_case_and_advice_names_no_screen() {
+        let transport = |error: TransportError| Error::Transport { method: Method::Get, url: "u".into(), error };
+        let auth = |failure: AuthFailure| transport(TransportError::Auth(failure));
+        let table = [
+            (registry_error(401, ""), Some(NextStep::LogIn)),
+            (auth(AuthFailure::LoginRequired { scheme: "bearer".into() }), Some(NextStep::LogIn)),
+            (auth(AuthFailure::WrongCredentials { by: "the registry".into() }), Some(NextStep::LogIn)),
+            (auth(AuthFailure::InsufficientScope { scopes: vec!["repository:a:push".into()] }), None),
+            (auth(AuthFailure::TokenService { realm: "r".into(), detail: "d".into() }), None),
+            (transport(TransportError::CorsBlocked { origin: "http://ui".into() }), Some(NextStep::RunSelfTest)),
+            (transport(TransportError::Other("aborted".into())), Some(NextStep::InspectExchange)),
+            (transport(TransportError::Unreachable { detail: "x".into() }), None),
+            (transport(TransportError::ReadOnly), None),
+            (registry_error(418, ""), Some(NextStep::InspectExchange)),
+            (registry_error(409, "<html><title>t</title></html>"), Some(NextStep::InspectExchange)),
+            (registry_error(400, ""), None),
+            (registry_error(403, ""), None),
+            (registry_error(404, ""), None),
+            (registry_error(503, ""), None),
+            (registry_error(418, r#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"m"}]}"#), None),
+            (Error::Parse { url: "u".into(), detail: "d".into() }, None),
+            (Error::Unsupported("no".into()), None),
+        ];
+        for (error, step) in table {
+            assert_eq!(error.next_step(), step, "{error}");
+            assert_eq!(step == Some(NextStep::LogIn), needs_login(&error), "{error}");
+            let advice = error.advice();
+            for furniture in ["wire panel", "top of the page", "above", "The self-test"] {
+                assert!(!advice.contains(furniture), "{furniture} in {advice}");
+            }
+            let named = match step {
+                Some(NextStep::LogIn) => ["log in", "login"].iter().any(|w| advice.to_lowercase().contains(w)),
+                Some(NextStep::InspectExchange) => advice.contains("inspect the exchange"),
+                Some(NextStep::RunSelfTest) => advice.contains("self-test"),
+                None => true,
+            };
+            assert!(named, "{step:?} is not named in {advice}");
+        }
     }
 }

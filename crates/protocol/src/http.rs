@@ -4,9 +4,14 @@
 //! body bytes. The trait has no `Send` bound on purpose: browser fetch futures are `!Send`. Any
 //! closure `Fn(HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportError>>` is a
 //! transport, which is how tests script a registry.
+//!
+//! This is the ground floor: it names no module above it. The one crate type it carries,
+//! [`AuthFailure`], lives in the leaf [`crate::auth_failure`], which imports nothing.
 
 use std::fmt;
 use std::future::Future;
+
+use crate::auth_failure::AuthFailure;
 
 /// HTTP methods the registry API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,8 +185,8 @@ pub enum TransportError {
     MixedContent,
     /// Not sent: this deployment is read-only and the request would change the registry.
     ReadOnly,
-    /// The request needed a login that failed or was refused (see [`crate::auth`]).
-    Auth(crate::auth::AuthFailure),
+    /// The request needed a login that failed or was refused (produced by the login transport).
+    Auth(AuthFailure),
     /// Anything else (aborted, invalid URL).
     Other(String),
 }

@@ -9,6 +9,7 @@
 
 pub mod address;
 pub mod auth;
+pub mod auth_failure;
 pub mod bulk;
 pub mod client;
 pub mod copy;

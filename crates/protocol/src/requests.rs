@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::http::{HttpRequest, Method};
 use crate::media::MANIFEST_ACCEPT;
-use crate::names::{Digest, Reference, Repository};
+use crate::names::{Digest, Reference, Repository, Tag};
 
 /// Where the registry's `/v2/` lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -171,9 +171,100 @@ pub fn manifest_put(
         .body(bytes)
 }
 
+/// `DELETE /v2/<name>/manifests/<digest>`. Deletes the manifest and **every tag that points at
+/// it**; takes a [`Digest`] so a tag cannot be passed by mistake.
+pub fn manifest_delete(registry: &RegistryUrl, repository: &Repository, digest: &Digest) -> HttpRequest {
+    HttpRequest::new(Method::Delete, registry.api_url(&format!("{repository}/manifests/{digest}")))
+}
+
+/// `DELETE /v2/<name>/manifests/<tag>`: the OCI 1.1 delete of one tag, leaving its image and
+/// siblings. Registries without it answer 400, 404 or 405 (see [`crate::delete::tag_delete`]).
+pub fn tag_delete(registry: &RegistryUrl, repository: &Repository, tag: &Tag) -> HttpRequest {
+    HttpRequest::new(Method::Delete, registry.api_url(&format!("{repository}/manifests/{tag}")))
+}
+
+/// `http://host/v2/<name>/blobs/<digest>`: where a blob is read.
+pub fn blob_url(registry: &RegistryUrl, repository: &Repository, digest: &Digest) -> String {
+    registry.api_url(&format!("{repository}/blobs/{digest}"))
+}
+
 /// `GET /v2/<name>/blobs/<digest>`.
 pub fn blob_get(registry: &RegistryUrl, repository: &Repository, digest: &Digest) -> HttpRequest {
-    HttpRequest::new(Method::Get, registry.api_url(&format!("{repository}/blobs/{digest}")))
+    HttpRequest::new(Method::Get, blob_url(registry, repository, digest))
+}
+
+/// `GET /v2/<name>/blobs/<digest>` with `Range: bytes=<start>-<end>` (both inclusive). A registry
+/// may ignore the range and answer 200 with the whole blob.
+pub fn blob_get_range(
+    registry: &RegistryUrl,
+    repository: &Repository,
+    digest: &Digest,
+    start: u64,
+    end: u64,
+) -> HttpRequest {
+    blob_get(registry, repository, digest).header("Range", format!("bytes={start}-{end}"))
+}
+
+/// `HEAD /v2/<name>/blobs/<digest>`: does the repository hold the blob? 404 means no; any other
+/// failure says nothing about it (see [`crate::Registry::blob_exists`]).
+pub fn blob_head(registry: &RegistryUrl, repository: &Repository, digest: &Digest) -> HttpRequest {
+    HttpRequest::new(Method::Head, blob_url(registry, repository, digest))
+}
+
+/// `POST /v2/<target>/blobs/uploads/?mount=<digest>&from=<source>`: link a blob of another
+/// repository of the same registry into `target_repository` without moving bytes. 201 means it is
+/// there; 202 opens an ordinary upload session instead.
+pub fn blob_mount(
+    registry: &RegistryUrl,
+    target_repository: &Repository,
+    digest: &Digest,
+    from_repository: &Repository,
+) -> HttpRequest {
+    let url = registry.api_url(&format!(
+        "{target_repository}/blobs/uploads/?mount={}&from={}",
+        encode_query_value(digest.as_str()),
+        encode_query_value(from_repository.as_str())
+    ));
+    HttpRequest::new(Method::Post, url)
+}
+
+/// `POST /v2/<name>/blobs/uploads/`: open an upload session (202 with its `Location`).
+pub fn upload_start(registry: &RegistryUrl, repository: &Repository) -> HttpRequest {
+    HttpRequest::new(Method::Post, registry.api_url(&format!("{repository}/blobs/uploads/")))
+}
+
+/// `PATCH <session>`: bytes `start..=end` of the blob, with `Content-Range: <start>-<end>` (the
+/// distribution spec's form, without `bytes=`). `session` is the absolute `Location` the previous
+/// answer gave.
+pub fn upload_chunk(session: &str, start: u64, end: u64, bytes: Vec<u8>) -> HttpRequest {
+    HttpRequest::new(Method::Patch, session)
+        .header("Content-Type", "application/octet-stream")
+        .header("Content-Range", format!("{start}-{end}"))
+        .body(bytes)
+}
+
+/// `<session>?digest=<digest>`, or `&digest=` when the session URL already has a query (as
+/// distribution's `?_state=` does).
+pub fn upload_close_url(session: &str, digest: &Digest) -> String {
+    let separator = if session.contains('?') { '&' } else { '?' };
+    format!("{session}{separator}digest={}", encode_query_value(digest.as_str()))
+}
+
+/// `PUT <session>?digest=` with the whole blob: a monolithic upload in one request.
+pub fn upload_monolithic(session: &str, digest: &Digest, bytes: Vec<u8>) -> HttpRequest {
+    HttpRequest::new(Method::Put, upload_close_url(session, digest))
+        .header("Content-Type", "application/octet-stream")
+        .body(bytes)
+}
+
+/// `PUT <session>?digest=` without a body: closes a session whose bytes all came in chunks.
+pub fn upload_close(session: &str, digest: &Digest) -> HttpRequest {
+    HttpRequest::new(Method::Put, upload_close_url(session, digest))
+}
+
+/// `DELETE <session>`: cancel an upload so nothing is left dangling.
+pub fn upload_cancel(session: &str) -> HttpRequest {
+    HttpRequest::new(Method::Delete, session)
 }
 
 fn manifest_url(registry: &RegistryUrl, repository: &Repository, reference: &Reference) -> String {
@@ -210,24 +301,73 @@ mod tests {
     fn request_table() {
         let reg = RegistryUrl::Origin("http://r:5000".into());
         let repo = Repository::parse("team/app/api").unwrap();
+        let from = Repository::parse("lib/base").unwrap();
         let tag = Reference::parse("v1").unwrap();
-        let table = [
-            (ping(&reg), Method::Get, "http://r:5000/v2/"),
-            (catalog(&reg, 1000), Method::Get, "http://r:5000/v2/_catalog?n=1000"),
-            (tag_list(&reg, &repo), Method::Get, "http://r:5000/v2/team/app/api/tags/list"),
-            (manifest_get(&reg, &repo, &tag), Method::Get, "http://r:5000/v2/team/app/api/manifests/v1"),
-            (manifest_head(&reg, &repo, &tag), Method::Head, "http://r:5000/v2/team/app/api/manifests/v1"),
+        let v1 = Tag::parse("v1").unwrap();
+        let d = Digest::parse(&format!("sha256:{}", "ab".repeat(32))).unwrap();
+        let enc = format!("sha256%3A{}", "ab".repeat(32));
+        let blob = format!("http://r:5000/v2/team/app/api/blobs/{d}");
+        let octets = [("Content-Type", "application/octet-stream")];
+        // A session URL as distribution gives it (already with a query), and one without.
+        let state = "http://r:5000/v2/team/app/api/blobs/uploads/u1?_state=x%2Fy";
+        let plain = "http://r:5000/v2/team/app/api/blobs/uploads/u2";
+        let table = vec![
+            (ping(&reg), Method::Get, "http://r:5000/v2/".into(), vec![]),
+            (catalog(&reg, 1000), Method::Get, "http://r:5000/v2/_catalog?n=1000".into(), vec![]),
+            (tag_list(&reg, &repo), Method::Get, "http://r:5000/v2/team/app/api/tags/list".into(), vec![]),
+            (
+                manifest_get(&reg, &repo, &tag),
+                Method::Get,
+                "http://r:5000/v2/team/app/api/manifests/v1".into(),
+                vec![("Accept", MANIFEST_ACCEPT)],
+            ),
+            (
+                manifest_head(&reg, &repo, &tag),
+                Method::Head,
+                "http://r:5000/v2/team/app/api/manifests/v1".into(),
+                vec![("Accept", MANIFEST_ACCEPT)],
+            ),
+            (
+                manifest_delete(&reg, &repo, &d),
+                Method::Delete,
+                format!("http://r:5000/v2/team/app/api/manifests/{d}"),
+                vec![],
+            ),
+            (tag_delete(&reg, &repo, &v1), Method::Delete, "http://r:5000/v2/team/app/api/manifests/v1".into(), vec![]),
+            (blob_get(&reg, &repo, &d), Method::Get, blob.clone(), vec![]),
+            (blob_head(&reg, &repo, &d), Method::Head, blob.clone(), vec![]),
+            (blob_get_range(&reg, &repo, &d, 8, 15), Method::Get, blob.clone(), vec![("Range", "bytes=8-15")]),
+            (
+                blob_mount(&reg, &repo, &d, &from),
+                Method::Post,
+                format!("http://r:5000/v2/team/app/api/blobs/uploads/?mount={enc}&from=lib%2Fbase"),
+                vec![],
+            ),
+            (upload_start(&reg, &repo), Method::Post, "http://r:5000/v2/team/app/api/blobs/uploads/".into(), vec![]),
+            (
+                upload_chunk(state, 0, 4, b"abcde".to_vec()),
+                Method::Patch,
+                state.into(),
+                vec![octets[0], ("Content-Range", "0-4")],
+            ),
+            (upload_monolithic(plain, &d, b"{}".to_vec()), Method::Put, format!("{plain}?digest={enc}"), octets.into()),
+            (upload_monolithic(state, &d, vec![]), Method::Put, format!("{state}&digest={enc}"), octets.into()),
+            (upload_close(state, &d), Method::Put, format!("{state}&digest={enc}"), vec![]),
+            (upload_close(plain, &d), Method::Put, format!("{plain}?digest={enc}"), vec![]),
+            (upload_cancel(state), Method::Delete, state.into(), vec![]),
         ];
-        for (request, method, url) in table {
-            assert_eq!(request.method, method);
-            assert_eq!(request.url, url);
+        for (request, method, url, headers) in table {
+            assert_eq!((request.method, request.url.as_str()), (method, url.as_str()));
+            assert_eq!(request.headers.iter().collect::<Vec<_>>(), headers, "{method} {url}");
         }
-        assert_eq!(manifest_get(&reg, &repo, &tag).headers.get("accept"), Some(MANIFEST_ACCEPT));
-        assert_eq!(tag_list(&reg, &repo).headers.get("accept"), None);
         let put = manifest_put(&reg, &repo, &tag, "application/x", b"{}".to_vec());
         assert_eq!(put.headers.get("Content-Type"), Some("application/x"));
         assert_eq!(put.body, b"{}");
+        assert_eq!(upload_chunk(plain, 0, 4, b"abcde".to_vec()).body, b"abcde");
+        assert_eq!(upload_monolithic(plain, &d, b"{}".to_vec()).body, b"{}");
+        assert!(upload_close(plain, &d).body.is_empty(), "the closing PUT carries no bytes");
         assert_eq!(ping(&RegistryUrl::SameOrigin).url, "/v2/");
+        assert_eq!(blob_head(&RegistryUrl::SameOrigin, &repo, &d).url, format!("/v2/team/app/api/blobs/{d}"));
     }
 
     #[test]

@@ -6,16 +6,16 @@
 //! each to the `Location` the previous answer gave, then closed by an empty `PUT ?digest=`. The
 //! digest is computed over the bytes as they pass and checked before the closing `PUT`, so a
 //! corrupted stream never becomes a blob. On any failure the session is cancelled with `DELETE`:
-//! no upload is left dangling.
+//! no upload is left dangling. Every request comes from a builder in [`crate::requests`].
 
 use sha2::{Digest as _, Sha256};
 
 use crate::client::Registry;
 use crate::error::Error;
-use crate::http::{HttpRequest, Method, Transport};
+use crate::http::Transport;
 use crate::names::{Digest, Repository};
 use crate::paging::resolve;
-use crate::requests::encode_query_value;
+use crate::requests;
 
 /// Blobs up to this size go in one PUT; larger ones in chunks of this size.
 pub const CHUNK_SIZE: u64 = 8 * 1024 * 1024;
@@ -53,8 +53,9 @@ impl Session {
 
 /// Opens an upload session in `repository`.
 pub async fn start<T: Transport>(target: &Registry<T>, repository: &Repository) -> Result<Session, Error> {
-    let url = target.url().api_url(&format!("{repository}/blobs/uploads/"));
-    let response = target.send_checked(HttpRequest::new(Method::Post, url.clone())).await?;
+    let request = requests::upload_start(target.url(), repository);
+    let url = request.url.clone();
+    let response = target.send_checked(request).await?;
     Session::from_answer(&url, &response.headers)
 }
 
@@ -94,15 +95,9 @@ pub async fn stream<T: Transport>(
         on_bytes(size);
     } else {
         // Never leave the session dangling; its own failure adds nothing the user can act on.
-        let _ = target.send_checked(HttpRequest::new(Method::Delete, session)).await;
+        let _ = target.send_checked(requests::upload_cancel(&session)).await;
     }
     result
-}
-
-/// The URL that closes an upload session as blob `digest` (`PUT <session>?digest=`).
-pub fn close_url(session: &str, digest: &Digest) -> String {
-    let separator = if session.contains('?') { '&' } else { '?' };
-    format!("{session}{separator}digest={}", encode_query_value(digest.as_str()))
 }
 
 async fn monolithic<T: Transport>(
@@ -113,10 +108,7 @@ async fn monolithic<T: Transport>(
     digest: &Digest,
 ) -> Result<(), Error> {
     let bytes = source.blob_get(source_repository, digest).await?;
-    let put = HttpRequest::new(Method::Put, close_url(session, digest))
-        .header("Content-Type", "application/octet-stream")
-        .body(bytes);
-    target.send_checked(put).await.map(|_| ())
+    target.send_checked(requests::upload_monolithic(session, digest, bytes)).await.map(|_| ())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -130,7 +122,7 @@ async fn chunked<T: Transport>(
     chunk_size: u64,
     on_bytes: &dyn Fn(u64),
 ) -> Result<UploadMode, Error> {
-    let blob_url = source.url().api_url(&format!("{source_repository}/blobs/{digest}"));
+    let blob_url = requests::blob_url(source.url(), source_repository, digest);
     let mut hasher = Sha256::new();
     // A registry that ignores Range answers 200 with the whole blob: then it is cut up here.
     let mut whole: Option<Vec<u8>> = None;
@@ -141,8 +133,7 @@ async fn chunked<T: Transport>(
         let chunk = match &whole {
             Some(all) => all[offset as usize..=end as usize].to_vec(),
             None => {
-                let ranged =
-                    HttpRequest::new(Method::Get, blob_url.clone()).header("Range", format!("bytes={offset}-{end}"));
+                let ranged = requests::blob_get_range(source.url(), source_repository, digest, offset, end);
                 let response = source.send_checked(ranged).await?;
                 if response.status == 200 && response.body.len() as u64 == size {
                     let part = response.body[offset as usize..=end as usize].to_vec();
@@ -163,11 +154,7 @@ async fn chunked<T: Transport>(
             }
         };
         hasher.update(&chunk);
-        let patch = HttpRequest::new(Method::Patch, session.clone())
-            .header("Content-Type", "application/octet-stream")
-            .header("Content-Range", format!("{offset}-{end}"))
-            .body(chunk);
-        let response = target.send_checked(patch).await?;
+        let response = target.send_checked(requests::upload_chunk(session, offset, end, chunk)).await?;
         *session = session_location(session, &response.headers)?;
         offset = end + 1;
         chunks += 1;
@@ -177,7 +164,6 @@ async fn chunked<T: Transport>(
     if digest.algorithm() == "sha256" && actual != digest.as_str() {
         return Err(Error::DigestMismatch { url: blob_url, expected: digest.to_string(), actual });
     }
-    let close = HttpRequest::new(Method::Put, close_url(session, digest));
-    target.send_checked(close).await?;
+    target.send_checked(requests::upload_close(session, digest)).await?;
     Ok(UploadMode::Chunked { chunks })
 }

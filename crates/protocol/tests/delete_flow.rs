@@ -1,6 +1,7 @@
 //! Scripted deletes: one tag without its siblings (OCI delete-by-tag, or the throwaway manifest
-//! where that is missing), the tag put back when the registry refuses, and the full list of tags a
-//! delete by digest takes with it.
+//! where that is missing), the tag put back when the registry refuses, a failed probe stopping
+//! the delete before the tag is touched, and the full list of tags a delete by digest takes with
+//! it.
 
 mod common;
 
@@ -76,6 +77,68 @@ fn throwaway_manifest_where_delete_by_tag_is_missing() {
     assert_eq!(report.method, TagDeleteMethod::Throwaway { digest: throwaway_digest });
     assert_eq!(script.sent.borrow()[4].body, throwaway, "the throwaway's exact bytes went to the tag");
     assert_ne!(throwaway_manifest("u1"), throwaway_manifest("u2"), "each delete has its own throwaway");
+}
+
+#[test]
+fn the_empty_config_is_uploaded_when_its_head_answers_404() {
+    let throwaway = throwaway_manifest("u1");
+    let throwaway_digest = sha256_of(&throwaway);
+    let empty = sha256_of(b"{}");
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        row(
+            Method::Delete,
+            format!("http://r:5000/v2/app/manifests/{throwaway_digest}"),
+            envelope(404, "MANIFEST_UNKNOWN"),
+        ),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://r:5000/v2/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", "/v2/app/blobs/uploads/u?_state=s"),
+        ),
+        row(
+            Method::Put,
+            format!("http://r:5000/v2/app/blobs/uploads/u?_state=s&digest={}", empty.as_str().replace(':', "%3A")),
+            HttpResponse::status(201),
+        ),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+        row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
+    ]);
+    delete_old(&script).unwrap();
+    script.assert_done();
+    assert_eq!(script.sent.borrow()[5].body, b"{}");
+}
+
+#[test]
+fn a_failed_probe_stops_the_delete_before_the_tag_is_touched() {
+    let throwaway_digest = sha256_of(&throwaway_manifest("u1"));
+    let empty = sha256_of(b"{}");
+    // The HEAD of the empty config fails: that is not "absent", so nothing is uploaded or moved.
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        row(
+            Method::Delete,
+            format!("http://r:5000/v2/app/manifests/{throwaway_digest}"),
+            envelope(404, "MANIFEST_UNKNOWN"),
+        ),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(500)),
+    ]);
+    let err = delete_old(&script).unwrap_err();
+    script.assert_done();
+    assert_eq!(err.status(), Some(500));
+    assert!(script.sent.borrow().iter().all(|r| r.method != Method::Put && r.method != Method::Post));
+
+    // A failed delete-by-tag is not "unsupported": no fallback to the throwaway.
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", HttpResponse::status(503)),
+    ]);
+    let err = delete_old(&script).unwrap_err();
+    script.assert_done();
+    assert_eq!(err.status(), Some(503));
 }
 
 #[test]

@@ -1,16 +1,17 @@
-//! Scripted copies between two registries (chunked streaming, blobs already present, a corrupted
-//! stream), the bulk runner's requests and its cancel, and undo from the journal.
+//! Scripted copies between two registries (chunked streaming, blobs already present, a blob HEAD
+//! refused or failed, a corrupted stream), the bulk runner's requests and its cancel, and undo
+//! from the journal.
 
 mod common;
 
 use std::cell::RefCell;
 
-use common::{row, Script};
+use common::{row, Row, Script};
 use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState};
 use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
 use wharf_protocol::digest::sha256_of;
 use wharf_protocol::flow::{Stored, TargetState};
-use wharf_protocol::http::{HttpResponse, Method};
+use wharf_protocol::http::{HttpResponse, Method, TransportError};
 use wharf_protocol::journal::{self, Entry, Journal};
 use wharf_protocol::names::{Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
@@ -127,6 +128,106 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
     assert!(patches[6].body.is_empty(), "the closing PUT carries no bytes");
     assert!(bytes_seen.borrow().windows(2).all(|w| w[0] <= w[1]), "byte progress only grows");
     assert_eq!(*bytes_seen.borrow().last().unwrap(), 7, "2 config bytes + 5 layer bytes");
+}
+
+#[test]
+fn blob_exists_is_false_only_on_404() {
+    let url = format!("http://t:5000/v2/prod/app/blobs/{CONFIG}");
+    let script = Script::new(vec![
+        row(Method::Head, url.clone(), HttpResponse::status(200)),
+        row(Method::Head, url.clone(), HttpResponse::status(404)),
+        row(Method::Head, url.clone(), HttpResponse::status(401)),
+        row(Method::Head, url.clone(), HttpResponse::status(403)),
+        row(Method::Head, url.clone(), HttpResponse::status(500)),
+        Row { method: Method::Head, url, response: Err(TransportError::CorsBlocked { origin: "http://ui".into() }) },
+    ]);
+    let registry = at("http://t:5000", &script);
+    let (repo, digest) =
+        (Repository::parse("prod/app").unwrap(), wharf_protocol::names::Digest::parse(CONFIG).unwrap());
+    let exists = || pollster::block_on(registry.blob_exists(&repo, &digest));
+    assert!(exists().unwrap());
+    assert!(!exists().unwrap());
+    assert_eq!(exists().unwrap_err().status(), Some(401));
+    assert_eq!(exists().unwrap_err().status(), Some(403));
+    assert_eq!(exists().unwrap_err().status(), Some(500));
+    assert!(matches!(
+        exists().unwrap_err(),
+        wharf_protocol::Error::Transport { error: TransportError::CorsBlocked { .. }, .. }
+    ));
+    script.assert_done();
+}
+
+/// A copy between registries whose first blob HEAD at the target answers `head`.
+fn copy_with_blob_head(head: Result<HttpResponse, TransportError>) -> (Script, Script, wharf_protocol::Error) {
+    let layer = sha256_of(b"ab");
+    let manifest = image_manifest(layer.as_str(), 2);
+    let digest = sha256_of(manifest.as_bytes());
+    let source =
+        Script::new(vec![row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest))]);
+    let target = Script::new(vec![Row {
+        method: Method::Head,
+        url: format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"),
+        response: head,
+    }]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let error = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap_err();
+    (source, target, error)
+}
+
+#[test]
+fn a_refused_or_failed_blob_head_stops_the_copy_with_its_error_instead_of_uploading() {
+    for status in [401, 403, 500] {
+        let (source, target, error) = copy_with_blob_head(Ok(HttpResponse::status(status)));
+        assert_eq!(error.status(), Some(status), "{error}");
+        assert!(error.headline().starts_with(&format!("HEAD http://t:5000/v2/prod/app/blobs/{CONFIG}")), "{error}");
+        // Nothing else was asked of either registry: no blob read, no upload opened, no manifest.
+        source.assert_done();
+        target.assert_done();
+        assert_eq!(target.sent.borrow().len(), 1);
+        assert_eq!(source.sent.borrow().len(), 1);
+    }
+    let (_, target, error) = copy_with_blob_head(Err(TransportError::CorsBlocked { origin: "http://ui".into() }));
+    assert!(matches!(error, wharf_protocol::Error::Transport { error: TransportError::CorsBlocked { .. }, .. }));
+    assert_eq!(target.sent.borrow().len(), 1, "no upload after a blocked HEAD");
+}
+
+#[test]
+fn a_blob_head_404_means_absent_and_the_blob_is_uploaded() {
+    let layer = sha256_of(b"ab");
+    let manifest = image_manifest(layer.as_str(), 2);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{CONFIG}"), HttpResponse::status(200).body("{}")),
+    ]);
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://t:5000/v2/prod/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", "/v2/prod/app/blobs/uploads/u"),
+        ),
+        row(
+            Method::Put,
+            format!("http://t:5000/v2/prod/app/blobs/uploads/u?digest={}", CONFIG.replace(':', "%3A")),
+            HttpResponse::status(201),
+        ),
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(200)),
+        row(Method::Head, "http://t:5000/v2/prod/app/manifests/v1", HttpResponse::status(404)),
+        row(
+            Method::Put,
+            "http://t:5000/v2/prod/app/manifests/v1",
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        ),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let report = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
+    source.assert_done();
+    target.assert_done();
+    assert_eq!(report.blobs[0].2, BlobOutcome::Uploaded(UploadMode::Monolithic));
+    assert_eq!(report.blobs[1].2, BlobOutcome::Present);
+    let put = &target.sent.borrow()[2];
+    assert_eq!((put.body.as_slice(), put.headers.get("Content-Type")), (&b"{}"[..], Some("application/octet-stream")));
 }
 
 #[test]

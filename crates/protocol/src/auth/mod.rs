@@ -19,6 +19,7 @@ use std::rc::Rc;
 
 use base64::Engine as _;
 
+pub use crate::auth_failure::AuthFailure;
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use challenge::{parse_challenges, Challenge};
 use scope::{needed_for, parse_scopes, union, Scope};
@@ -53,46 +54,6 @@ impl Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials").field("username", &self.username).field("password", &"‹redacted›").finish()
-    }
-}
-
-/// Why a request could not be authorised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthFailure {
-    /// The registry wants a login and none was given (or anonymous access was refused).
-    LoginRequired {
-        /// `basic` or `bearer`.
-        scheme: String,
-    },
-    /// The registry or its token service refused the user name and password.
-    WrongCredentials {
-        /// Who refused: the registry (Basic) or the token service's realm URL.
-        by: String,
-    },
-    /// A token was issued but does not allow this: the account lacks the permission.
-    InsufficientScope {
-        /// What the registry asked for.
-        scopes: Vec<String>,
-    },
-    /// The token service failed or answered something unusable.
-    TokenService {
-        /// The realm URL.
-        realm: String,
-        /// What went wrong.
-        detail: String,
-    },
-}
-
-impl fmt::Display for AuthFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuthFailure::LoginRequired { scheme } => write!(f, "the registry requires a login ({scheme})"),
-            AuthFailure::WrongCredentials { by } => write!(f, "the user name or password was refused by {by}"),
-            AuthFailure::InsufficientScope { scopes } => {
-                write!(f, "insufficient scope: this account is denied {}", scopes.join(" "))
-            }
-            AuthFailure::TokenService { realm, detail } => write!(f, "the token service {realm} failed: {detail}"),
-        }
     }
 }
 
