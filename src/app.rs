@@ -6,53 +6,19 @@
 
 use std::rc::Rc;
 
-use wharf_protocol::address::{registry_segment, View};
-use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::address::View;
 use yew::prelude::*;
 
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
-use crate::config::{self, RuntimeConfig};
+use crate::connection::{config, use_connection_root, ConfigState, Connection};
+use crate::journal_store::{use_journal_root, JournalStore};
 use crate::pages::{
-    catalog::CatalogPage, home::HomePage, manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage,
-    tags::TagsPage,
+    catalog::CatalogPage, copy::CopyPage, delete::DeletePage, home::HomePage, journal::JournalPage,
+    manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage, tags::TagsPage,
 };
-#[cfg(feature = "console")]
-use crate::pages::{copy::CopyPage, delete::DeletePage, journal::JournalPage};
-use crate::router::{link, use_current_path};
-use crate::wire::{use_wire, Connection};
-
-/// The path of a view (`/r/...`).
-pub fn route_for(view: &View) -> String {
-    view.to_path()
-}
-
-/// The catalog path of a registry.
-pub fn catalog_route(registry: &RegistryUrl) -> String {
-    format!("/r/{}", registry_segment(registry))
-}
-
-impl ConfigState {
-    /// Read-only unless a valid config says otherwise: while config.json loads, and when it is
-    /// broken, nothing that changes a registry is shown or sent (a typo must not open up a
-    /// deployment meant to be read-only).
-    pub fn read_only(&self) -> bool {
-        match self {
-            ConfigState::Ready(c) => c.read_only,
-            ConfigState::Loading | ConfigState::Invalid(_) => true,
-        }
-    }
-}
-
-/// Whether changes are off (see [`ConfigState::read_only`]). Pages re-render when the config
-/// arrives.
-#[hook]
-pub fn use_read_only() -> bool {
-    crate::wire::use_connection().config.read_only()
-}
-
-/// The landing page's path.
-pub const HOME: &str = "/";
+use crate::router::{link, use_current_path, HOME};
+use crate::wire::use_wire_log;
 
 /// What a path shows: the home page, a view, or an address that names no view.
 enum Page {
@@ -70,27 +36,6 @@ fn page_of(path: &str) -> Page {
             Err(e) => Page::Invalid(e.to_string()),
         },
         None => Page::Invalid(format!("“{path}” is not a page of Wharf")),
-    }
-}
-
-/// The runtime configuration as loaded at start.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigState {
-    /// Still fetching `config.json`.
-    Loading,
-    /// Loaded (or absent: the default config).
-    Ready(Rc<RuntimeConfig>),
-    /// Present but broken: shown on every page.
-    Invalid(String),
-}
-
-impl ConfigState {
-    /// The config to use (the default while loading or broken).
-    pub fn config(&self) -> Rc<RuntimeConfig> {
-        match self {
-            ConfigState::Ready(c) => c.clone(),
-            _ => Rc::new(RuntimeConfig::default()),
-        }
     }
 }
 
@@ -118,25 +63,17 @@ pub fn App() -> Html {
         });
     }
     let title = config.config().title().to_string();
-    let (connection, wire_log) = use_wire((*config).clone());
-    connection.set_read_only(config.read_only());
+    let (record, wire_log) = use_wire_log();
+    let connection = use_connection_root(record, (*config).clone());
+    let journal = use_journal_root();
     let page = page_of(&use_current_path());
-    {
-        // A console page in the first-load bundle: hand over to the console bundle.
-        let needs = !crate::console::IS_CONSOLE && matches!(&page, Page::View(v) if crate::console::needs_console(v));
-        let connection = connection.clone();
-        use_effect_with(needs, move |needs| {
-            if *needs {
-                crate::console::open(&connection, Vec::new());
-            }
-        });
-    }
     let registry_bar = match &page {
         Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },
         _ => html! {},
     };
     html! {
         <ContextProvider<Connection> context={connection}>
+        <ContextProvider<JournalStore> context={journal}>
                 <header class="top">
                     { link(HOME.to_string(), "brand", html! { <>{ "⚓ " }{ title }</> }) }
                     { registry_bar }
@@ -150,6 +87,7 @@ pub fn App() -> Html {
                 }
                 <main>{ switch(page) }</main>
                 <WirePanel log={wire_log} />
+        </ContextProvider<JournalStore>>
         </ContextProvider<Connection>>
     }
 }
@@ -163,22 +101,15 @@ fn switch(page: Page) -> Html {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
         Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
-        #[cfg(feature = "console")]
         Page::View(View::Journal { registry }) => html! { <JournalPage {registry} /> },
-        #[cfg(feature = "console")]
         Page::View(View::Delete { registry, repository, reference }) => {
             html! { <DeletePage {registry} {repository} {reference} /> }
         }
-        #[cfg(feature = "console")]
         Page::View(View::Copy { registry, repository, reference }) => {
             html! { <CopyPage {registry} {repository} {reference} /> }
         }
         Page::View(View::Retag { registry, repository, reference }) => {
             html! { <RetagPage {registry} {repository} {reference} /> }
-        }
-        #[cfg(not(feature = "console"))]
-        Page::View(View::Journal { .. } | View::Delete { .. } | View::Copy { .. }) => {
-            html! { <p class="muted" data-testid="console-loading">{ "Opening the console…" }</p> }
         }
         Page::Invalid(message) => html! {
             <div class="error-box" data-testid="address-error">

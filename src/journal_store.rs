@@ -1,200 +1,174 @@
 //! The journal kept in localStorage, so it survives a reload (see `wharf_protocol::journal`).
 //!
-//! The first-load bundle only appends its changes (retags) to a pending list, one JSON entry per
-//! line, without reading the journal; the console bundle, which shows the journal, takes them in
-//! when it first reads it. That keeps the journal reader out of the first load.
-//!
-//! The journal is read once into memory. A change is written back at once; during a burst (a
-//! bulk run of a thousand items) writes are gathered half a second at a time, so the
-//! journal is not serialised a thousand times. A stored journal
-//! that cannot be read is moved aside (not overwritten) and reported.
+//! The app shell holds one [`JournalStore`] (in a hook, so it lives with the app) and provides it
+//! as a context. It is read from storage once, when the app starts; flows hand it the entries
+//! their reports carry. A change is written back at once; during a burst (a bulk run of a
+//! thousand items) writes are gathered half a second at a time, and whatever is still gathered is
+//! written when the page goes away. Reading it never writes. A stored journal that cannot be read
+//! is moved aside (not overwritten) when the app starts, and reported.
 
-use std::cell::RefCell;
+use std::cell::{Cell, Ref, RefCell};
+use std::rc::Rc;
 
-use wharf_protocol::journal::{Entry, Journal, SavedManifest};
-use wharf_protocol::names::{Digest, Repository, Tag};
-use wharf_protocol::requests::RegistryUrl;
+use wasm_bindgen::JsCast;
+use wharf_protocol::journal::{Change, Entry, Journal};
+use yew::prelude::*;
 
 const KEY: &str = "wharf.journal";
 const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
-/// Entries recorded by the first-load bundle, one JSON object per line, not yet in the journal.
-const PENDING_KEY: &str = "wharf.journal.pending";
+/// Where the retired first-load bundle left entries the console had not taken in yet; read once
+/// so an upgrade loses none of them.
+const RETIRED_PENDING_KEY: &str = "wharf.journal.pending";
 /// After a write, further changes are gathered for this long and written together.
 const SAVE_DELAY_MS: u32 = 500;
-
-thread_local! {
-    static JOURNAL: RefCell<Option<Journal>> = const { RefCell::new(None) };
-    static SAVE_PENDING: RefCell<Option<(gloo_timers::callback::Timeout, bool)>> = const { RefCell::new(None) };
-    static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
-}
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-fn with_journal<R>(f: impl FnOnce(&mut Journal) -> R) -> R {
-    JOURNAL.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let journal = slot.get_or_insert_with(|| {
-            let stored = storage().and_then(|s| s.get_item(KEY).ok().flatten());
-            let mut journal = match stored.as_deref().map(Journal::parse) {
-                None => Journal::default(),
-                Some(Ok(journal)) => journal,
-                Some(Err(problem)) => {
-                    if let (Some(s), Some(text)) = (storage(), stored) {
-                        let _ = s.set_item(UNREADABLE_KEY, &text);
-                    }
-                    PROBLEM.with(|p| *p.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}")));
-                    Journal::default()
-                }
-            };
-            flush_when_leaving();
-            let pending = storage().and_then(|s| s.get_item(PENDING_KEY).ok().flatten()).unwrap_or_default();
-            for line in pending.lines().filter(|l| !l.trim().is_empty()) {
-                if let Ok(entry) = serde_json::from_str::<Entry>(line) {
-                    journal.record(entry);
-                }
+#[derive(Default)]
+struct Inner {
+    journal: RefCell<Journal>,
+    problem: RefCell<Option<String>>,
+    /// A stored journal that could not be read: moved aside when the app starts.
+    unreadable: RefCell<Option<String>>,
+    /// Retired pending entries taken in at start: written back when the app starts.
+    carried_over: Cell<bool>,
+    save_window: RefCell<Option<gloo_timers::callback::Timeout>>,
+    dirty: Cell<bool>,
+}
+
+/// The journal of this browser, shared by every page. Equal to itself only: recording does not
+/// re-render the pages that record (a bulk run records a thousand entries).
+#[derive(Clone)]
+pub struct JournalStore(Rc<Inner>);
+
+impl PartialEq for JournalStore {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl JournalStore {
+    /// Reads the stored journal (nothing is written here; see [`use_journal_root`]).
+    fn read() -> Self {
+        let inner = Inner::default();
+        let stored = storage().and_then(|s| s.get_item(KEY).ok().flatten());
+        match stored.as_deref().map(Journal::parse) {
+            None => {}
+            Some(Ok(journal)) => *inner.journal.borrow_mut() = journal,
+            Some(Err(problem)) => {
+                *inner.problem.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}"));
+                *inner.unreadable.borrow_mut() = stored;
             }
-            if !pending.is_empty() {
-                if let Some(s) = storage() {
-                    let _ = s.set_item(KEY, &journal.to_json());
-                    let _ = s.remove_item(PENDING_KEY);
-                }
+        }
+        let pending = storage().and_then(|s| s.get_item(RETIRED_PENDING_KEY).ok().flatten()).unwrap_or_default();
+        for line in pending.lines() {
+            if let Ok(entry) = serde_json::from_str::<Entry>(line) {
+                inner.journal.borrow_mut().push(entry);
+                inner.carried_over.set(true);
             }
-            journal
+        }
+        JournalStore(Rc::new(inner))
+    }
+
+    /// The journal as it is now.
+    pub fn journal(&self) -> Ref<'_, Journal> {
+        self.0.journal.borrow()
+    }
+
+    /// Why the stored journal could not be used or written, if it could not.
+    pub fn problem(&self) -> Option<String> {
+        self.0.problem.borrow().clone()
+    }
+
+    /// Records the entries a flow's report carries, dated now.
+    pub fn record(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        {
+            let mut journal = self.0.journal.borrow_mut();
+            for change in changes {
+                journal.record(change, js_sys::Date::new_0().to_iso_string().into());
+            }
+        }
+        self.save_soon();
+    }
+
+    /// Writes now unless a write happened within the last [`SAVE_DELAY_MS`]; then once more when
+    /// that window ends. A single change is stored at once; a burst a few times a second.
+    fn save_soon(&self) {
+        if self.0.save_window.borrow().is_some() {
+            self.0.dirty.set(true);
+            return;
+        }
+        self.save_now();
+        let store = self.clone();
+        let window_ends = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, move || {
+            store.0.save_window.borrow_mut().take();
+            store.flush();
         });
-        f(journal)
-    })
-}
-
-/// Writes what is still gathered when the page goes away (reload, navigation, tab closed), so no
-/// change recorded in the last half second is lost.
-#[cfg(feature = "console")]
-fn flush_when_leaving() {
-    use wasm_bindgen::JsCast;
-    let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
-        let dirty = SAVE_PENDING.with(|p| p.borrow_mut().take().is_some_and(|(_, dirty)| dirty));
-        if dirty {
-            save_now();
-        }
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+        *self.0.save_window.borrow_mut() = Some(window_ends);
     }
-    // Lives as long as the page.
-    flush.forget();
-}
 
-#[cfg(not(feature = "console"))]
-fn flush_when_leaving() {}
+    /// Writes what is still gathered.
+    fn flush(&self) {
+        if self.0.dirty.replace(false) {
+            self.save_now();
+        }
+    }
 
-/// Writes now unless a write happened within the last [`SAVE_DELAY_MS`]; then once more when
-/// that window ends. A single change is stored at once; a burst is stored a few times a second.
-fn save_soon() {
-    SAVE_PENDING.with(|pending| {
-        let mut pending = pending.borrow_mut();
-        match pending.as_mut() {
-            Some((_, dirty)) => *dirty = true,
-            None => {
-                save_now();
-                let window_ends = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, || {
-                    let dirty = SAVE_PENDING.with(|p| p.borrow_mut().take().is_some_and(|(_, dirty)| dirty));
-                    if dirty {
-                        save_now();
-                    }
-                });
-                *pending = Some((window_ends, false));
+    fn save_now(&self) {
+        let text = self.0.journal.borrow().to_json();
+        if let Some(storage) = storage() {
+            if storage.set_item(KEY, &text).is_err() {
+                *self.0.problem.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into());
             }
         }
-    });
-}
+    }
 
-fn save_now() {
-    let text = with_journal(|j| j.to_json());
-    if let Some(storage) = storage() {
-        if storage.set_item(KEY, &text).is_err() {
-            PROBLEM.with(|p| *p.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into()));
+    /// What starting the app writes: an unreadable journal moved aside, carried-over entries.
+    fn settle(&self) {
+        if let (Some(storage), Some(text)) = (storage(), self.0.unreadable.borrow_mut().take()) {
+            let _ = storage.set_item(UNREADABLE_KEY, &text);
+        }
+        if self.0.carried_over.replace(false) {
+            self.save_now();
+            if let Some(storage) = storage() {
+                let _ = storage.remove_item(RETIRED_PENDING_KEY);
+            }
         }
     }
 }
 
-/// A copy of the journal.
-pub fn snapshot() -> Journal {
-    with_journal(|j| j.clone())
-}
-
-/// Why the stored journal could not be used or written, if it could not.
-pub fn problem() -> Option<String> {
-    with_journal(|_| ());
-    PROBLEM.with(|p| p.borrow().clone())
-}
-
-/// One change to record.
-pub struct Change<'a> {
-    /// "retag", "copy", "delete tag", …
-    pub action: &'a str,
-    /// Where.
-    pub registry: &'a RegistryUrl,
-    /// Which repository.
-    pub repository: &'a Repository,
-    /// Which tag.
-    pub tag: Option<&'a Tag>,
-    /// What it held before.
-    pub before: Option<&'a Digest>,
-    /// What it holds after.
-    pub after: Option<&'a Digest>,
-    /// What happened: `Ok(summary)` or `Err(why it failed)`.
-    pub outcome: Result<String, String>,
-}
-
-/// Records a change; returns its entry id.
-pub fn record(change: Change<'_>) -> u64 {
-    record_saving(change, None)
-}
-
-/// Records a change that deleted a manifest, with its bytes for undo.
-pub fn record_saving(change: Change<'_>, saved: Option<SavedManifest>) -> u64 {
-    let (ok, result) = match change.outcome {
-        Ok(summary) => (true, summary),
-        Err(why) => (false, why),
-    };
-    let entry = Entry {
-        id: 0,
-        time: js_sys::Date::new_0().to_iso_string().into(),
-        action: change.action.to_string(),
-        registry: change.registry.to_string(),
-        repository: change.repository.to_string(),
-        tag: change.tag.map(|t| t.to_string()),
-        before: change.before.map(|d| d.to_string()),
-        after: change.after.map(|d| d.to_string()),
-        ok,
-        result,
-        saved,
-        undone_by: None,
-    };
-    store(entry)
-}
-
-/// The console keeps the journal in memory and writes it back.
-#[cfg(feature = "console")]
-fn store(entry: Entry) -> u64 {
-    let id = with_journal(|j| j.record(entry));
-    save_soon();
-    id
-}
-
-/// The first-load bundle appends to the pending list (the console numbers the entries later).
-#[cfg(not(feature = "console"))]
-fn store(entry: Entry) -> u64 {
-    if let (Some(storage), Ok(line)) = (storage(), serde_json::to_string(&entry)) {
-        let pending = storage.get_item(PENDING_KEY).ok().flatten().unwrap_or_default();
-        let _ = storage.set_item(PENDING_KEY, &format!("{pending}{line}\n"));
+/// The app's one journal store, for the shell to provide: read when the app starts, settled and
+/// flushed when the page goes away.
+#[hook]
+pub fn use_journal_root() -> JournalStore {
+    let store = (*use_memo((), |_| JournalStore::read())).clone();
+    {
+        let store = store.clone();
+        use_effect_with((), move |_| {
+            store.settle();
+            let leaving = store.clone();
+            let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || leaving.flush());
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+                }
+            }
+        });
     }
-    0
+    store
 }
 
-/// Marks entry `id` as undone by entry `by`.
-pub fn mark_undone(id: u64, by: u64) {
-    with_journal(|j| j.mark_undone(id, by));
-    save_soon();
+/// The journal store the app provides.
+#[hook]
+pub fn use_journal() -> JournalStore {
+    use_context::<JournalStore>().expect("pages are rendered inside the app's JournalStore context")
 }

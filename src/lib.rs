@@ -1,13 +1,14 @@
 //! Wharf's browser app: pages, components and the one fetch adapter. Every protocol decision is
 //! made by `wharf-protocol`; this crate only shows results and turns clicks into operations.
+//!
+//! Imports run one way: `app` (the shell) → `pages` → `components` → services (`connection`,
+//! `router`, `journal_store`, `wire`, `flow`) → `wharf_protocol`. Nothing imports the shell.
 
 pub mod app;
 pub mod components;
-pub mod config;
-pub mod console;
+pub mod connection;
+pub mod flow;
 pub mod journal_store;
 pub mod pages;
 pub mod router;
-pub mod session;
-pub mod transport;
 pub mod wire;

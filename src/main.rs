@@ -1,4 +1,4 @@
 //! Entry point: only renders, so tests and tools can import the app from the library.
 fn main() {
-    wharf::console::start();
+    yew::Renderer::<wharf::app::App>::new().render();
 }

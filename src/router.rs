@@ -9,7 +9,22 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+use wharf_protocol::address::{registry_segment, View};
+use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
+
+/// The landing page's path.
+pub const HOME: &str = "/";
+
+/// The path of a view (`/r/...`).
+pub fn route_for(view: &View) -> String {
+    view.to_path()
+}
+
+/// The catalog path of a registry.
+pub fn catalog_route(registry: &RegistryUrl) -> String {
+    format!("/r/{}", registry_segment(registry))
+}
 
 /// The page's path and query, as the browser has it.
 pub fn current_path() -> String {

@@ -33,7 +33,7 @@ where
     let generation: Rc<RefCell<u64>> = use_mut_ref(|| 0);
     let reloads = use_state(|| 0u32);
     // A login or logout changes what the registry will answer: load again.
-    let login_epoch = crate::wire::use_connection().epoch;
+    let login_epoch = crate::connection::use_connection().epoch;
     {
         let state = state.clone();
         use_effect_with((deps, *reloads, login_epoch), move |(deps, _, _)| {

@@ -5,7 +5,7 @@ use wharf_protocol::auth::Credentials;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
-use crate::wire::Connection;
+use crate::connection::Connection;
 
 /// The form's fields, held by the component that shows it.
 #[derive(Clone)]

@@ -6,11 +6,11 @@ use wharf_protocol::error::needs_login;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
-use crate::app::{catalog_route, route_for};
 use crate::components::load::{use_load, Load};
 use crate::components::login::{login_form, use_login_fields};
+use crate::connection::use_connection;
+use crate::router::{catalog_route, route_for};
 use crate::router::{link, navigate};
-use crate::wire::use_connection;
 
 /// Props of [`RegistryBar`].
 #[derive(Properties, PartialEq)]
@@ -99,7 +99,7 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
 /// The state of a registry switcher, held by the component that shows it.
 #[derive(Clone)]
 pub struct SwitchFields {
-    config: std::rc::Rc<crate::config::RuntimeConfig>,
+    config: std::rc::Rc<crate::connection::config::RuntimeConfig>,
     value: UseStateHandle<String>,
     problem: UseStateHandle<Option<String>>,
 }
@@ -161,7 +161,7 @@ pub fn registry_switch(fields: &SwitchFields, large: bool) -> Html {
 }
 
 /// Links to each configured registry.
-pub fn configured_links(config: &crate::config::RuntimeConfig) -> Html {
+pub fn configured_links(config: &crate::connection::config::RuntimeConfig) -> Html {
     html! {
         <ul class="configured">
             { for config.registries.iter().filter_map(|r| {

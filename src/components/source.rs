@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
-use crate::wire::use_connection;
+use crate::connection::use_connection;
 
 /// Props of the pages that act on a source image (retag, copy).
 #[derive(Properties, PartialEq)]

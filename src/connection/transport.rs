@@ -20,7 +20,7 @@ use yew::Callback;
 pub struct BrowserTransport {
     record: Callback<Exchange>,
     next_id: Rc<Cell<u64>>,
-    read_only: Rc<Cell<bool>>,
+    read_only: bool,
 }
 
 impl PartialEq for BrowserTransport {
@@ -32,7 +32,7 @@ impl PartialEq for BrowserTransport {
 impl BrowserTransport {
     /// A transport reporting to `record`, numbering exchanges with `ids`.
     /// `read_only` (from the runtime config) stops every mutating request before it is sent.
-    pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>, read_only: Rc<Cell<bool>>) -> Self {
+    pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>, read_only: bool) -> Self {
         BrowserTransport { record, next_id: ids, read_only }
     }
 }
@@ -143,7 +143,7 @@ impl BrowserTransport {
 impl Transport for BrowserTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         // Defence in depth: read-only pages show no mutating action, and none gets through here.
-        if self.read_only.get() && request.method.is_mutating() {
+        if self.read_only && request.method.is_mutating() {
             return Err(TransportError::ReadOnly);
         }
         let id = self.take_id();

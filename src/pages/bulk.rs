@@ -6,19 +6,18 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use wharf_protocol::bulk::{self, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use wharf_protocol::copy::Endpoints;
-use wharf_protocol::names::{Digest, Repository};
+use wharf_protocol::flow::{Finished, Stored, TargetState};
+use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::TargetState;
-use wharf_protocol::Error;
 use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
-use crate::journal_store::{self, Change};
-use crate::transport::performance_mark;
-use crate::wire::use_connection;
+use crate::connection::transport::performance_mark;
+use crate::connection::{use_connection, Connection};
+use crate::flow::{use_flow, FlowHandle, FlowState};
 
 /// Props of [`BulkPanel`].
 #[derive(Properties, PartialEq)]
@@ -31,29 +30,58 @@ pub struct BulkProps {
     pub selected: Rc<Vec<String>>,
 }
 
-/// A plan, the registry it writes to, and each item's state.
-#[derive(Clone)]
-struct Run {
-    plan: Rc<BulkPlan>,
-    target: RegistryUrl,
-    states: Rc<RefCell<Vec<ItemState>>>,
-    cancel: Rc<Cell<bool>>,
-    running: Rc<Cell<bool>>,
-    started: bool,
+/// A plan and the registry it writes to.
+#[derive(Debug)]
+pub struct BulkTarget {
+    plan: BulkPlan,
+    to: RegistryUrl,
 }
 
-impl PartialEq for Run {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.states, &other.states) && self.started == other.started
+/// Every item's state, as last shown.
+type States = Rc<Vec<ItemState>>;
+
+type BulkFlow = FlowHandle<BulkTarget, States, Vec<ItemState>>;
+
+/// The item table redraws at most this often during a run: a thousand rows re-rendered per item
+/// would be the slow part.
+const REDRAW_MS: u32 = 250;
+
+/// What a run is given: the plan, every item's state to start from, the items to run.
+type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
+
+/// Runs the items at `indices` of `target`'s plan, starting from `states`; `stop` is read before
+/// each item starts. Each item's journal entry is recorded as the item ends.
+fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job, limit: usize, stop: Rc<Cell<bool>>) {
+    let (target, mut states, indices) = job;
+    let (source, destination) = (connection.registry(from), connection.registry(&target.to));
+    for &i in &indices {
+        states[i] = ItemState::Waiting;
     }
-}
-
-#[derive(Clone, PartialEq)]
-enum Phase {
-    Editing,
-    Planning,
-    Planned(Run),
-    Failed(Error),
+    let initial = Rc::new(states.clone());
+    flow.run(target, initial, move |target, reporter| async move {
+        let ends = Endpoints::new(&source, &destination);
+        let states = Rc::new(RefCell::new(states));
+        let reporter = Rc::new(reporter);
+        let redraw_pending: Rc<RefCell<Option<gloo_timers::callback::Timeout>>> = Rc::default();
+        performance_mark("wharf:bulk-start");
+        bulk::run(&ends, &target.plan, &indices, limit, &|| stop.get(), &|i, state, change| {
+            states.borrow_mut()[i] = state;
+            reporter.journal(change.into_iter().collect());
+            if redraw_pending.borrow().is_none() {
+                let (states, reporter, pending) = (states.clone(), reporter.clone(), redraw_pending.clone());
+                *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(REDRAW_MS, move || {
+                    pending.borrow_mut().take();
+                    reporter.progress(Rc::new(states.borrow().clone()));
+                }));
+            }
+        })
+        .await;
+        redraw_pending.borrow_mut().take();
+        performance_mark("wharf:bulk-done");
+        let states = states.borrow().clone();
+        // Each item's entry was recorded as it ended.
+        Finished { outcome: Ok(states), journal: Vec::new() }
+    });
 }
 
 fn value_of(e: &Event) -> String {
@@ -84,14 +112,15 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     let target_repository = use_state(|| props.repository.to_string());
     let target_registry = use_state(String::new);
     let concurrency = use_state(|| DEFAULT_CONCURRENCY.to_string());
-    let phase = use_state(|| Phase::Editing);
+    let flow: BulkFlow = use_flow();
     let problems = use_state(Vec::<String>::new);
-    let redraw = use_force_update();
-    let redraw_pending = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    // Set by Stop: no new item starts. One per run.
+    let stop = use_state(|| Rc::new(Cell::new(false)));
+    let stopping = use_state(|| false);
 
     let limit = concurrency.trim().parse::<usize>().unwrap_or(DEFAULT_CONCURRENCY).clamp(1, MAX_CONCURRENCY);
     let on_plan = {
-        let (phase, problems, connection) = (phase.clone(), problems.clone(), connection.clone());
+        let (flow, problems, connection) = (flow.clone(), problems.clone(), connection.clone());
         let (operation, rule_kind, rule_text) = (operation.clone(), rule_kind.clone(), rule_text.clone());
         let (target_repository, target_registry) = (target_repository.clone(), target_registry.clone());
         let (registry, repository, selected) =
@@ -132,105 +161,49 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 }
             };
             problems.set(Vec::new());
-            phase.set(Phase::Planning);
-            let (phase, connection, repository) = (phase.clone(), connection.clone(), repository.clone());
-            let source_registry = registry.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let (source, target) = (connection.registry(&source_registry), connection.registry(&to));
+            let (source, target) = (connection.registry(&registry), connection.registry(&to));
+            let repository = repository.clone();
+            flow.plan(async move {
                 let ends = Endpoints::new(&source, &target);
-                phase.set(match bulk::plan(&ends, &repository, &target_repo, pairs, limit).await {
-                    Ok(plan) => Phase::Planned(Run {
-                        states: Rc::new(RefCell::new(plan.items.iter().map(initial_state).collect())),
-                        plan: Rc::new(plan),
-                        target: to,
-                        cancel: Rc::new(Cell::new(false)),
-                        running: Rc::new(Cell::new(false)),
-                        started: false,
-                    }),
-                    Err(e) => Phase::Failed(e),
-                });
+                let plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit).await?;
+                Ok(BulkTarget { plan, to })
             });
         })
     };
-
-    // Starts (or retries) the items at `indices`.
-    let start = {
-        let (phase, connection, registry) = (phase.clone(), connection.clone(), props.registry.clone());
-        let (redraw, redraw_pending) = (redraw.clone(), redraw_pending.clone());
-        Callback::from(move |(run, indices): (Run, Vec<usize>)| {
-            run.cancel.set(false);
-            run.running.set(true);
-            for &i in &indices {
-                run.states.borrow_mut()[i] = ItemState::Waiting;
-            }
-            phase.set(Phase::Planned(Run { started: true, ..run.clone() }));
-            let (connection, registry, redraw, redraw_pending) =
-                (connection.clone(), registry.clone(), redraw.clone(), redraw_pending.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let (source, target) = (connection.registry(&registry), connection.registry(&run.target));
-                let ends = Endpoints::new(&source, &target);
-                let plan = &run.plan;
-                let action = if plan.copy { "bulk copy" } else { "bulk retag" };
-                // Redraw at most every 250 ms: a thousand rows re-rendered per item would be the slow part.
-                let soon = || {
-                    if redraw_pending.borrow().is_none() {
-                        let (redraw, pending) = (redraw.clone(), redraw_pending.clone());
-                        *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(250, move || {
-                            pending.borrow_mut().take();
-                            redraw.force_update();
-                        }));
-                    }
-                };
-                performance_mark("wharf:bulk-start");
-                let cancelled = || run.cancel.get();
-                bulk::run(&ends, plan, &indices, limit, &cancelled, &|i, state| {
-                    let item = &plan.items[i];
-                    if let (ItemState::Done { .. } | ItemState::Failed(_), Some(source)) = (&state, &item.source) {
-                        let held = item.target_state.current(source);
-                        // Where the tag is now: the source, or (a registry that stored other
-                        // bytes) the digest it answered, or where it was.
-                        let moved_to = match &state {
-                            ItemState::Failed(Error::DigestMismatch { actual, .. }) => Digest::parse(actual).ok(),
-                            _ => None,
-                        };
-                        journal_store::record(Change {
-                            action,
-                            registry: &run.target,
-                            repository: &plan.target_repository,
-                            tag: Some(&item.target_tag),
-                            before: held,
-                            after: match &state {
-                                ItemState::Done { .. } => Some(source),
-                                _ => moved_to.as_ref().or(held),
-                            },
-                            outcome: match &state {
-                                ItemState::Failed(e) => Err(e.headline()),
-                                _ => {
-                                    Ok(format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag))
-                                }
-                            },
-                        });
-                    }
-                    run.states.borrow_mut()[i] = state;
-                    soon();
-                })
-                .await;
-                run.running.set(false);
-                performance_mark("wharf:bulk-done");
-                redraw.force_update();
-            });
+    let begin = {
+        let (flow, connection, registry, stop, stopping) =
+            (flow.clone(), connection.clone(), props.registry.clone(), stop.clone(), stopping.clone());
+        Callback::from(move |job: Job| {
+            let cell = Rc::new(Cell::new(false));
+            stop.set(cell.clone());
+            stopping.set(false);
+            start(&flow, &connection, &registry, job, limit, cell);
+        })
+    };
+    let on_stop = {
+        let (stop, stopping) = (stop.clone(), stopping.clone());
+        Callback::from(move |_| {
+            (**stop).set(true);
+            stopping.set(true);
         })
     };
 
-    let form_disabled = !matches!(*phase, Phase::Editing | Phase::Failed(_));
+    let form_disabled = !matches!(flow.state(), FlowState::Idle | FlowState::Failed(_) | FlowState::Cancelled(_));
     let copying = *operation == "copy";
-    let body = match &*phase {
-        Phase::Editing => html! {},
-        Phase::Planning => {
+    let view = |target: &Rc<BulkTarget>, states: &[ItemState], run: Option<bool>| {
+        let controls =
+            Controls { begin: begin.clone(), stop: on_stop.clone(), stopping: *stopping, flow: flow.clone() };
+        plan_view(target, states, run, limit, &controls)
+    };
+    let body = match flow.state() {
+        FlowState::Idle | FlowState::Cancelled(_) => html! {},
+        FlowState::Planning => {
             html! { <p class="muted" data-testid="bulk-planning">{ format!("Looking up {} source and target tags…", props.selected.len()) }</p> }
         }
-        Phase::Failed(e) => error_box(e, Some("Planning")),
-        Phase::Planned(run) => plan_view(run, limit, &phase, &start),
+        FlowState::Failed(e) => error_box(e, Some("Planning")),
+        FlowState::Planned(target) => view(target, &target.plan.initial_states(), None),
+        FlowState::Running(target, states) => view(target, states, Some(true)),
+        FlowState::Done(target, states) => view(target, states, Some(false)),
     };
     html! {
         <section class="bulk" data-testid="bulk-panel">
@@ -278,21 +251,12 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     }
 }
 
-/// Items with nothing to do say so from the start.
-fn initial_state(item: &BulkItem) -> ItemState {
-    match (&item.source, &item.target_state) {
-        (None, _) => ItemState::Skipped(format!("{} no longer exists", item.source_tag)),
-        (_, TargetState::AlreadySource) => ItemState::Skipped("already in place".into()),
-        _ => ItemState::Waiting,
-    }
-}
-
 fn state_cell(state: &ItemState) -> Html {
     let (class, text) = match state {
         ItemState::Waiting => ("muted", "waiting".to_string()),
         ItemState::Running => ("muted", "running…".to_string()),
-        ItemState::Done { registry_digest: Some(_) } => ("ok", "✓ done, digest verified".to_string()),
-        ItemState::Done { registry_digest: None } => ("warn", "done (digest header hidden)".to_string()),
+        ItemState::Done(Stored::Verified) => ("ok", "✓ done, digest verified".to_string()),
+        ItemState::Done(_) => ("warn", "done (digest header hidden)".to_string()),
         ItemState::Skipped(why) => ("muted", format!("skipped: {why}")),
         ItemState::Failed(e) => ("bad", format!("✗ {}", e.headline())),
         ItemState::NotStarted => ("warn", "not started".to_string()),
@@ -311,51 +275,62 @@ fn state_key(state: &ItemState) -> &'static str {
     }
 }
 
-/// The dry-run plan, then the run's progress and results.
-fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Callback<(Run, Vec<usize>)>) -> Html {
-    let plan = &run.plan;
-    let states = run.states.borrow();
+/// What the plan view's buttons do.
+struct Controls {
+    /// Runs (target, states to start from, items to run).
+    begin: Callback<Job>,
+    stop: Callback<MouseEvent>,
+    stopping: bool,
+    flow: BulkFlow,
+}
+
+/// The dry-run plan (`run`: `None`), then the run's progress (`Some(true)`) and results
+/// (`Some(false)`).
+fn plan_view(
+    target: &Rc<BulkTarget>,
+    states: &[ItemState],
+    run: Option<bool>,
+    limit: usize,
+    controls: &Controls,
+) -> Html {
+    let plan = &target.plan;
     let needed = plan.needed();
     let count = |key: &str| states.iter().filter(|s| state_key(s) == key).count();
-    let running = run.running.get();
-    let summary = if run.started {
+    let summary = if let Some(running) = run {
         // Items that ran to an end; "not started" ones did not run.
         let ran = needed
             .iter()
-            .filter(|&&i| matches!(states[i], ItemState::Done { .. } | ItemState::Failed(_) | ItemState::Skipped(_)))
+            .filter(|&&i| matches!(states[i], ItemState::Done(_) | ItemState::Failed(_) | ItemState::Skipped(_)))
             .count();
-        let retry: Vec<usize> = needed.iter().copied().filter(|&i| states[i].is_retryable()).collect();
-        let stop = {
-            let cancel = run.cancel.clone();
-            Callback::from(move |_| cancel.set(true))
-        };
+        let retry = plan.retryable(states);
         let retry_button = (!running && !retry.is_empty()).then(|| {
-            let (start, run, retry) = (start.clone(), run.clone(), retry.clone());
+            let (begin, target, states, retry) = (controls.begin.clone(), target.clone(), states.to_vec(), retry.clone());
             let label = format!("Retry the {} failed or not started", retry.len());
-            html! { <button onclick={Callback::from(move |_| start.emit((run.clone(), retry.clone())))} data-testid="bulk-retry">{ label }</button> }
+            html! { <button onclick={Callback::from(move |_| begin.emit((target.clone(), states.clone(), retry.clone())))} data-testid="bulk-retry">{ label }</button> }
         });
         html! {
             <div class={classes!("result", if running { "" } else if retry.is_empty() { "result-ok" } else { "result-failed" })} data-testid="bulk-summary"
                 data-finished={(!running).to_string()} data-done={count("done").to_string()} data-failed={count("failed").to_string()}
                 data-not-started={count("not-started").to_string()} data-skipped={count("skipped").to_string()}>
-                <progress max={needed.len().max(1).to_string()} value={ran.to_string()}></progress>
+                <progress max={needed.len().max(1).to_string()} value={ran.to_string()} aria-label="Operations run"></progress>
                 <p>{ format!("{ran} of {} operations run: {} done, {} failed, {} not started{}.", needed.len(), count("done"), count("failed"), count("not-started"),
                     if running { format!(" ({limit} at a time)") } else { String::new() }) }</p>
                 if running {
-                    <button class="secondary" onclick={stop} disabled={run.cancel.get()} data-testid="bulk-stop">{
-                        if run.cancel.get() { "Stopping: no new items start…" } else { "Stop" } }</button>
+                    <button class="secondary" onclick={controls.stop.clone()} disabled={controls.stopping} data-testid="bulk-stop">{
+                        if controls.stopping { "Stopping: no new items start…" } else { "Stop" } }</button>
                 }
                 { retry_button.unwrap_or_default() }
             </div>
         }
     } else {
         let go = {
-            let (start, run, needed) = (start.clone(), run.clone(), needed.clone());
-            Callback::from(move |_| start.emit((run.clone(), needed.clone())))
+            let (begin, target, states, needed) =
+                (controls.begin.clone(), target.clone(), states.to_vec(), needed.clone());
+            Callback::from(move |_| begin.emit((target.clone(), states.clone(), needed.clone())))
         };
         let back = {
-            let phase = phase.clone();
-            Callback::from(move |_| phase.set(Phase::Editing))
+            let flow = controls.flow.clone();
+            Callback::from(move |_| flow.reset())
         };
         let moves = plan.moves();
         html! {
@@ -374,7 +349,7 @@ fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Cal
             <table class="bulk-plan" data-testid="bulk-items">
                 <thead><tr><th>{ "Source" }</th><th>{ "Digest" }</th><th>{ "Target" }</th><th>{ "Target now" }</th><th>{ "Result" }</th></tr></thead>
                 <tbody>{ for states.iter().enumerate().map(|(index, state)| html! {
-                    <BulkRow key={index} plan={PlanRef(plan.clone())} {index} state={state.clone()} />
+                    <BulkRow key={index} target={PlanRef(target.clone())} {index} state={state.clone()} />
                 }) }</tbody>
             </table>
         </>
@@ -383,7 +358,7 @@ fn plan_view(run: &Run, limit: usize, phase: &UseStateHandle<Phase>, start: &Cal
 
 /// The plan, compared by identity: rows re-render only when their own state changes.
 #[derive(Clone)]
-pub struct PlanRef(Rc<BulkPlan>);
+pub struct PlanRef(Rc<BulkTarget>);
 
 impl PartialEq for PlanRef {
     fn eq(&self, other: &Self) -> bool {
@@ -394,7 +369,7 @@ impl PartialEq for PlanRef {
 /// Props of [`BulkRow`].
 #[derive(Properties, PartialEq)]
 pub struct BulkRowProps {
-    plan: PlanRef,
+    target: PlanRef,
     index: usize,
     state: ItemState,
 }
@@ -403,7 +378,7 @@ pub struct BulkRowProps {
 /// thousand items, a redraw only touches the rows whose state changed.
 #[component]
 fn BulkRow(props: &BulkRowProps) -> Html {
-    let (plan, state) = (&props.plan.0, &props.state);
+    let (plan, state) = (&props.target.0.plan, &props.state);
     let item = &plan.items[props.index];
     html! {
         <tr data-testid="bulk-item" data-source={item.source_tag.to_string()} data-target={item.target_tag.to_string()} data-state={state_key(state)}>

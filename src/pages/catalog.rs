@@ -8,10 +8,10 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
-use crate::app::route_for;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
-use crate::wire::use_connection;
+use crate::connection::use_connection;
+use crate::router::route_for;
 
 /// Props of [`CatalogPage`].
 #[derive(Properties, PartialEq)]

@@ -7,39 +7,43 @@ use std::rc::Rc;
 
 use wharf_protocol::address::View;
 use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport, Endpoints};
-use wharf_protocol::names::{Digest, Reference, Repository, Tag};
+use wharf_protocol::flow::TargetState;
+use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::TargetState;
 use wharf_protocol::units::human_size;
-use wharf_protocol::Error;
 use yew::prelude::*;
 
-use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
-use crate::journal_store::{self, Change};
-use crate::router::link;
-use crate::wire::use_connection;
+use crate::connection::{use_connection, use_read_only, Connection};
+use crate::flow::{use_flow, FlowHandle, FlowState};
+use crate::pages::retag::stored_badge;
+use crate::router::{link, route_for};
 
-/// A plan and the registry it writes to.
-type Target = (Rc<CopyPlan>, RegistryUrl);
-
-#[derive(Clone, PartialEq)]
-enum Phase {
-    Editing,
-    Checking,
-    Confirm(Target),
-    Cancelled(Target),
-    Running(CopyProgress),
-    Done(Rc<CopyReport>, Target),
-    Failed(Error),
+/// A copy plan and the registry it writes to.
+#[derive(Debug)]
+pub struct Target {
+    plan: CopyPlan,
+    to: RegistryUrl,
 }
+
+type CopyFlow = FlowHandle<Target, CopyProgress, CopyReport>;
 
 fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
     let state = state.clone();
     Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+}
+
+/// Sends a plan (`confirmed`: the user agreed to move the target tag); progress is shown as it
+/// comes, and the flow records the report's journal entry.
+fn start(flow: &CopyFlow, connection: &Connection, from: &RegistryUrl, target: Rc<Target>, confirmed: bool) {
+    let (source, destination) = (connection.registry(from), connection.registry(&target.to));
+    flow.run(target, CopyProgress::default(), move |target, reporter| async move {
+        let progress = |p: &CopyProgress| reporter.progress(p.clone());
+        copy::execute(&Endpoints::new(&source, &destination), &target.plan, confirmed, &progress).await
+    });
 }
 
 /// The copy form.
@@ -55,50 +59,14 @@ pub fn CopyPage(props: &SourceProps) -> Html {
     };
     let target_tag = use_state(move || default_tag);
     let target_registry = use_state(String::new);
-    let phase = use_state(|| Phase::Editing);
+    let flow: CopyFlow = use_flow();
     let problem = use_state(|| None::<String>);
 
-    let run = {
-        let (connection, phase, registry) = (connection.clone(), phase.clone(), props.registry.clone());
-        // `confirmed` is true only after the user clicked "Move and copy".
-        Callback::from(move |((plan, to), confirmed): (Target, bool)| {
-            let (phase, source, target) = (phase.clone(), connection.registry(&registry), connection.registry(&to));
-            phase.set(Phase::Running(CopyProgress::default()));
-            wasm_bindgen_futures::spawn_local(async move {
-                let progress = {
-                    let phase = phase.clone();
-                    move |p: &CopyProgress| phase.set(Phase::Running(p.clone()))
-                };
-                let result = copy::execute(&Endpoints::new(&source, &target), &plan, confirmed, &progress).await;
-                let state = &plan.target_state;
-                let verified = matches!(&result, Ok(r) if r.matches_source != Some(false));
-                journal_store::record(Change {
-                    action: "copy",
-                    registry: &to,
-                    repository: &plan.target_repository,
-                    tag: Some(&plan.target_tag),
-                    before: state.current(&plan.source),
-                    after: if verified { Some(&plan.source) } else { state.current(&plan.source) },
-                    outcome: match &result {
-                        Ok(_) if verified => {
-                            Ok(format!("copied from {}@{}", plan.source_repository, plan.source.short()))
-                        }
-                        Ok(_) => Err("the registry stored another digest".into()),
-                        Err(e) => Err(e.headline()),
-                    },
-                });
-                phase.set(match result {
-                    Ok(report) => Phase::Done(Rc::new(report), (plan, to)),
-                    Err(e) => Phase::Failed(e),
-                });
-            });
-        })
-    };
     let onsubmit = {
-        let (target_repository, target_tag, target_registry, phase, problem) =
-            (target_repository.clone(), target_tag.clone(), target_registry.clone(), phase.clone(), problem.clone());
-        let (connection, registry, repository, source, run) =
-            (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone(), run.clone());
+        let (target_repository, target_tag, target_registry, flow, problem) =
+            (target_repository.clone(), target_tag.clone(), target_registry.clone(), flow.clone(), problem.clone());
+        let (connection, registry, repository, source) =
+            (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Load::Ready(manifest) = &*source else { return };
@@ -117,51 +85,48 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 }
             };
             problem.set(None);
-            phase.set(Phase::Checking);
-            let (client, phase, run) = (connection.registry(&to), phase.clone(), run.clone());
-            let (repository, source_digest): (Repository, Digest) = (repository.clone(), manifest.digest.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match client.manifest_digest(&target_repo, &Reference::Tag(tag.clone())).await {
-                    Ok(current) => {
-                        let plan = Rc::new(CopyPlan::new(repository, source_digest, target_repo, tag, current));
-                        if plan.needs_confirmation() {
-                            phase.set(Phase::Confirm((plan, to)));
-                        } else {
-                            run.emit(((plan, to), false));
-                        }
-                    }
-                    Err(e) => phase.set(Phase::Failed(e)),
-                }
-            });
+            let (client, repository, source_digest) =
+                (connection.registry(&to), repository.clone(), manifest.digest.clone());
+            let (connection, registry) = (connection.clone(), registry.clone());
+            // A copy that moves no tag goes straight on; one that does waits for the confirmation.
+            flow.plan_or_send(
+                async move {
+                    let plan = copy::plan(&client, repository, source_digest, target_repo, tag).await?;
+                    Ok(Target { plan, to })
+                },
+                |target| target.plan.needs_confirmation(),
+                move |flow, target| start(flow, &connection, &registry, target, false),
+            );
         })
     };
 
     let source_html = source_view(&source, &props.repository, &props.reference);
-    let busy = matches!(*phase, Phase::Checking | Phase::Running(_));
-    let outcome = match &*phase {
-        Phase::Editing => html! {},
-        Phase::Checking => html! { <p class="muted">{ "Checking the target tag…" }</p> },
-        Phase::Running(p) => html! {
+    let busy = flow.busy();
+    let outcome = match flow.state() {
+        FlowState::Idle => html! {},
+        FlowState::Planning => html! { <p class="muted">{ "Checking the target tag…" }</p> },
+        FlowState::Running(_, p) => html! {
             <p class="muted" data-testid="copy-progress">{ format!(
                 "Copying: {} of {} blobs ({} of {}), {} of {} manifests…",
                 p.blobs_done, p.blobs_total, human_size(p.bytes_done), human_size(p.bytes_total), p.manifests_done, p.manifests_total
             ) }</p>
         },
-        Phase::Failed(e) => error_box(e, Some("Copy")),
-        Phase::Cancelled((plan, _)) => html! {
+        FlowState::Failed(e) => error_box(e, Some("Copy")),
+        FlowState::Cancelled(target) => html! {
             <div class="notice" data-testid="copy-cancelled"><strong>{ "Cancelled: nothing was sent. " }</strong>
-                { format!("{}:{} is unchanged.", plan.target_repository, plan.target_tag) }</div>
+                { format!("{}:{} is unchanged.", target.plan.target_repository, target.plan.target_tag) }</div>
         },
-        Phase::Confirm(target) => {
-            let plan = &target.0;
+        FlowState::Planned(target) => {
+            let plan = &target.plan;
             let TargetState::Moves { from } = &plan.target_state else { return html! {} };
             let proceed = {
-                let (run, target) = (run.clone(), target.clone());
-                Callback::from(move |_| run.emit((target.clone(), true)))
+                let (flow, connection, registry, target) =
+                    (flow.clone(), connection.clone(), props.registry.clone(), target.clone());
+                Callback::from(move |_| start(&flow, &connection, &registry, target.clone(), true))
             };
             let cancel = {
-                let (phase, target) = (phase.clone(), target.clone());
-                Callback::from(move |_| phase.set(Phase::Cancelled(target.clone())))
+                let flow = flow.clone();
+                Callback::from(move |_| flow.cancel())
             };
             html! {
                 <div class="confirm" data-testid="copy-confirm">
@@ -172,7 +137,8 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 </div>
             }
         }
-        Phase::Done(report, (plan, to)) => {
+        FlowState::Done(target, report) => {
+            let (plan, to) = (&target.plan, &target.to);
             let count = |f: fn(&BlobOutcome) -> bool| report.blobs.iter().filter(|(_, _, o)| f(o)).count();
             let (mounted, present) = (count(|o| *o == BlobOutcome::Mounted), count(|o| *o == BlobOutcome::Present));
             let target_view = View::Manifest {
@@ -181,16 +147,12 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 reference: Reference::Tag(plan.target_tag.clone()),
             };
             html! {
-                <div class={classes!("result", if report.matches_source == Some(false) { "result-failed" } else { "result-ok" })} data-testid="copy-result"
+                <div class={classes!("result", if report.stored.holds_source() { "result-ok" } else { "result-failed" })} data-testid="copy-result"
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
                     <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", to.display_name()) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
                     <p>{ "Registry answered " }<code>{ report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into()) }</code>
-                        { match report.matches_source {
-                            Some(true) => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
-                            Some(false) => html! { <span class="bad">{ " ✗ differs from the source" }</span> },
-                            None => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
-                        } }</p>
+                        { stored_badge(&report.stored) }</p>
                     { link(route_for(&target_view), "button", html! { "Open the copy" }) }
                 </div>
             }

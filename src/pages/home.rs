@@ -5,15 +5,16 @@ use crate::router::navigate;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
-use crate::app::{catalog_route, ConfigState};
 use crate::components::registry_bar::{configured_links, registry_switch, use_switch_fields};
+use crate::connection::ConfigState;
+use crate::router::catalog_route;
 
 /// The landing page.
 #[component]
 pub fn HomePage() -> Html {
     // The app re-renders this page when the location changes; read the query with the browser's
     // own parser.
-    let config = crate::wire::use_connection().config;
+    let config = crate::connection::use_connection().config;
     let switch_fields = use_switch_fields(String::new());
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())

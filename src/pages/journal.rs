@@ -1,36 +1,27 @@
 //! The journal: every change made from this browser, newest first, with undo and a JSON export.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
-use wharf_protocol::journal::{self, undo_step, Entry};
-use wharf_protocol::names::{Digest, Repository, Tag};
+use wharf_protocol::journal::{self, undo_step, Entry, UndoReport};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
-use crate::app::use_read_only;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
-use crate::journal_store::{self, Change};
+use crate::connection::{use_connection, use_read_only};
+use crate::flow::{use_flow, FlowHandle, FlowState};
+use crate::journal_store::{use_journal, JournalStore};
 use crate::pages::delete::unique_value;
 use crate::pages::selftest::SelfTestProps;
-use crate::wire::{use_connection, Connection};
 
 /// Entries shown; the export has them all.
 const SHOWN: usize = 300;
 
-#[derive(Clone, PartialEq)]
-enum UndoState {
-    Running,
-    Done(String),
-    Failed(Error),
-}
-
 /// Sets the clicked link's address to a file of the journal, just before the browser follows it.
-fn export(e: MouseEvent) {
-    let json = journal_store::snapshot().to_json_pretty();
+fn export(store: &JournalStore, e: MouseEvent) {
+    let json = store.journal().to_json_pretty();
     let parts = js_sys::Array::of1(&JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
@@ -41,43 +32,59 @@ fn export(e: MouseEvent) {
     }
 }
 
-fn undo(connection: Connection, entry: Entry, states: UseStateHandle<Rc<HashMap<u64, UndoState>>>) {
-    let set = move |states: &UseStateHandle<Rc<HashMap<u64, UndoState>>>, state: UndoState| {
-        let mut next = (**states).as_ref().clone();
-        next.insert(entry.id, state);
-        states.set(Rc::new(next));
-    };
-    let registry = match RegistryUrl::parse(&entry.registry) {
-        Ok(registry) => registry,
-        Err(e) => {
-            let why = format!("Cannot undo: the entry's registry “{}” is not an address ({}).", entry.registry, e.0);
-            return set(&states, UndoState::Failed(Error::Unsupported(why)));
-        }
-    };
-    set(&states, UndoState::Running);
-    wasm_bindgen_futures::spawn_local(async move {
-        let client = connection.registry(&registry);
-        match journal::undo(&client, &entry, &unique_value()).await {
-            Ok(report) => {
-                let (repository, tag) = (Repository::parse(&entry.repository), entry.tag.as_deref().map(Tag::parse));
-                if let (Ok(repository), Some(Ok(tag))) = (repository, tag) {
-                    let before = entry.after.as_deref().and_then(|d| Digest::parse(d).ok());
-                    let by = journal_store::record(Change {
-                        action: "undo",
-                        registry: &registry,
-                        repository: &repository,
-                        tag: Some(&tag),
-                        before: before.as_ref(),
-                        after: report.now.as_ref(),
-                        outcome: Ok(format!("undid entry {}", entry.id)),
-                    });
-                    journal_store::mark_undone(entry.id, by);
-                }
-                set(&states, UndoState::Done(report.summary));
+/// Props of [`UndoCell`].
+#[derive(Properties, PartialEq)]
+struct UndoProps {
+    entry: Rc<Entry>,
+    /// Told when the undo is done (its entry is in the journal then).
+    on_done: Callback<()>,
+}
+
+/// One entry's undo: a flow of its own, so several undos can run side by side.
+#[component]
+fn UndoCell(props: &UndoProps) -> Html {
+    let connection = use_connection();
+    let read_only = use_read_only();
+    let flow: FlowHandle<Entry, (), UndoReport> = use_flow();
+    {
+        let done = matches!(flow.state(), FlowState::Done(..));
+        let on_done = props.on_done.clone();
+        use_effect_with(done, move |done| {
+            if *done {
+                on_done.emit(());
             }
-            Err(e) => set(&states, UndoState::Failed(e)),
+        });
+    }
+    match flow.state() {
+        FlowState::Running(..) => html! { <span class="muted">{ "Undoing…" }</span> },
+        FlowState::Done(_, report) => {
+            html! { <span class="ok" data-testid="undo-done">{ report.summary.clone() }</span> }
         }
-    });
+        FlowState::Failed(e) => html! { <div data-testid="undo-failed">{ error_box(e, Some("Undo")) }</div> },
+        _ => match undo_step(&props.entry) {
+            Ok(_) if !read_only => {
+                let (entry, flow) = (props.entry.clone(), flow.clone());
+                let onclick = Callback::from(move |_| match RegistryUrl::parse(&entry.registry) {
+                    Ok(registry) => {
+                        let client = connection.registry(&registry);
+                        flow.run(Rc::new(entry.as_ref().clone()), (), move |entry, _| async move {
+                            journal::undo(&client, &entry, &unique_value()).await
+                        });
+                    }
+                    Err(e) => {
+                        let why = format!(
+                            "Cannot undo: the entry's registry “{}” is not an address ({}).",
+                            entry.registry, e.0
+                        );
+                        flow.plan(async move { Err(Error::Unsupported(why)) });
+                    }
+                });
+                html! { <button class="secondary" {onclick} data-testid="undo">{ "Undo" }</button> }
+            }
+            Ok(_) => html! {},
+            Err(why) => html! { <span class="muted small">{ why }</span> },
+        },
+    }
 }
 
 fn digest_or(d: &Option<String>, none: &'static str) -> Html {
@@ -90,25 +97,12 @@ fn digest_or(d: &Option<String>, none: &'static str) -> Html {
 /// The journal page.
 #[component]
 pub fn JournalPage(_props: &SelfTestProps) -> Html {
-    let connection = use_connection();
-    let read_only = use_read_only();
-    let states = use_state(|| Rc::new(HashMap::<u64, UndoState>::new()));
-    let journal = journal_store::snapshot();
+    let store = use_journal();
+    let redraw = use_force_update();
+    let on_done = Callback::from(move |_| redraw.force_update());
+    let journal = store.journal();
     let rows = journal.entries.iter().rev().take(SHOWN).map(|entry| {
-        let undo_html = match states.get(&entry.id) {
-            Some(UndoState::Running) => html! { <span class="muted">{ "Undoing…" }</span> },
-            Some(UndoState::Done(summary)) => html! { <span class="ok" data-testid="undo-done">{ summary.clone() }</span> },
-            Some(UndoState::Failed(e)) => html! { <div data-testid="undo-failed">{ error_box(e, Some("Undo")) }</div> },
-            None => match undo_step(entry) {
-                Ok(_) if !read_only => {
-                    let (connection, entry, states) = (connection.clone(), entry.clone(), states.clone());
-                    let onclick = Callback::from(move |_| undo(connection.clone(), entry.clone(), states.clone()));
-                    html! { <button class="secondary" {onclick} data-testid="undo">{ "Undo" }</button> }
-                }
-                Ok(_) => html! {},
-                Err(why) => html! { <span class="muted small">{ why }</span> },
-            },
-        };
+        let undo_html = html! { <UndoCell entry={Rc::new(entry.clone())} on_done={on_done.clone()} /> };
         let place = format!("{}:{}", entry.repository, entry.tag.as_deref().unwrap_or("(no tag)"));
         html! {
             <tr key={entry.id} data-testid="journal-entry" data-id={entry.id.to_string()} data-action={entry.action.clone()}
@@ -126,12 +120,12 @@ pub fn JournalPage(_props: &SelfTestProps) -> Html {
         <section>
             <h1>{ "Journal" }</h1>
             <p class="muted">{ "Every change made from this browser, kept in its local storage. Undo puts a moved or deleted tag back on its previous image while the registry still holds it; it refuses when the tag has changed since." }</p>
-            if let Some(problem) = journal_store::problem() {
+            if let Some(problem) = store.problem() {
                 <div class="notice" data-testid="journal-problem">{ problem }</div>
             }
             <div class="toolbar">
                 <span class="muted" data-testid="journal-count">{ format!("{} entries", journal.entries.len()) }</span>
-                <a href="#" download="wharf-journal.json" onclick={Callback::from(export)} class="button" data-testid="journal-export">{ "Export as JSON" }</a>
+                <a href="#" download="wharf-journal.json" onclick={{ let store = store.clone(); Callback::from(move |e| export(&store, e)) }} class="button" data-testid="journal-export">{ "Export as JSON" }</a>
             </div>
             if journal.entries.is_empty() {
                 <p class="empty">{ "Nothing yet: retags, copies, promotions and deletes appear here." }</p>

@@ -13,12 +13,13 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
 use yew::prelude::*;
 
-use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::components::text::value_or_link;
-use crate::wire::use_connection;
+use crate::connection::use_connection;
+use crate::connection::use_read_only;
+use crate::router::route_for;
 
 /// Props of [`ManifestPage`].
 #[derive(Properties, PartialEq)]

@@ -8,31 +8,28 @@ use std::rc::Rc;
 
 use crate::router::link;
 use wharf_protocol::address::View;
+use wharf_protocol::flow::{Stored, TargetState};
 use wharf_protocol::manifest::SCHEMA1_EXPLANATION;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::retag::{self, parse_targets, RetagPlan, RetagReport, TargetOutcome, TargetState};
-use wharf_protocol::Error;
+use wharf_protocol::retag::{self, lookup_targets, parse_targets, RetagPlan, RetagReport, TargetOutcome};
 use yew::prelude::*;
 
-use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
-use crate::journal_store::{self, Change};
-use crate::wire::use_connection;
+use crate::connection::use_read_only;
+use crate::connection::{use_connection, Connection};
+use crate::flow::{use_flow, FlowHandle, FlowState};
+use crate::router::route_for;
 
-/// Where the form stands.
-#[derive(Clone, PartialEq)]
-enum Phase {
-    Editing,
-    Checking,
-    Confirm { plan: Rc<RetagPlan>, confirmed: Vec<Tag> },
-    Cancelled { plan: Rc<RetagPlan> },
-    Running,
-    Done(Rc<RetagReport>),
-    Failed(Error),
+type RetagFlow = FlowHandle<RetagPlan, (), RetagReport>;
+
+/// Sends a confirmed plan; the flow records the report's journal entries.
+fn start(flow: &RetagFlow, connection: &Connection, registry: &RegistryUrl, plan: Rc<RetagPlan>, confirmed: Vec<Tag>) {
+    let client = connection.registry(registry);
+    flow.run(plan, (), move |plan, _| async move { retag::execute(&client, &plan, &confirmed).await });
 }
 
 /// The retag form.
@@ -42,7 +39,8 @@ pub fn RetagPage(props: &SourceProps) -> Html {
     let read_only = use_read_only();
     let source = use_source(&props.registry, &props.repository, &props.reference);
     let targets_text = use_state(String::new);
-    let phase = use_state(|| Phase::Editing);
+    let flow: RetagFlow = use_flow();
+    let confirmed = use_state(Vec::<Tag>::new);
     let name_errors = use_state(Vec::<String>::new);
     // What each target holds, looked up (HEAD) while the user types, so the Retag click itself
     // sends only the GET and the PUTs. Keyed by the text it was checked for.
@@ -53,9 +51,12 @@ pub fn RetagPage(props: &SourceProps) -> Html {
         let (checked, connection, registry, repository) =
             (checked.clone(), connection.clone(), props.registry.clone(), props.repository.clone());
         let active = matches!(&*source, Load::Ready(_)) && !read_only;
-        use_effect_with(((*targets_text).clone(), active), move |(text, active)| {
+        // A finished retag changed what the targets hold: look again.
+        let done = matches!(flow.state(), FlowState::Done(..));
+        use_effect_with(((*targets_text).clone(), active, done), move |(text, active, _)| {
             *typing.borrow_mut() += 1;
             let mine = *typing.borrow();
+            checked.set(None);
             if let (true, Ok(targets)) = (*active, parse_targets(text)) {
                 let text = text.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -64,7 +65,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                         return;
                     }
                     let client = connection.registry(&registry);
-                    if let Ok(current) = current_digests(&client, &repository, targets).await {
+                    if let Ok(current) = lookup_targets(&client, &repository, targets).await {
                         if *typing.borrow() == mine {
                             checked.set(Some(Rc::new(Checked { text, current })));
                         }
@@ -75,50 +76,20 @@ pub fn RetagPage(props: &SourceProps) -> Html {
     }
 
     let oninput = {
-        let targets_text = targets_text.clone();
-        let phase = phase.clone();
+        let (targets_text, flow) = (targets_text.clone(), flow.clone());
         Callback::from(move |e: InputEvent| {
             targets_text.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
-            if matches!(*phase, Phase::Confirm { .. } | Phase::Cancelled { .. } | Phase::Failed(_)) {
-                phase.set(Phase::Editing);
+            if matches!(flow.state(), FlowState::Planned(_) | FlowState::Cancelled(_) | FlowState::Failed(_)) {
+                flow.reset();
             }
         })
     };
 
-    let run = {
-        let connection = connection.clone();
-        let phase = phase.clone();
-        let registry = props.registry.clone();
-        let checked = checked.clone();
-        Callback::from(move |(plan, confirmed): (Rc<RetagPlan>, Vec<Tag>)| {
-            let (phase, checked) = (phase.clone(), checked.clone());
-            let client = connection.registry(&registry);
-            phase.set(Phase::Running);
-            wasm_bindgen_futures::spawn_local(async move {
-                let outcome = retag::execute(&client, &plan, &confirmed).await;
-                if let Ok(report) = &outcome {
-                    record_retag(client.url(), &plan, report);
-                }
-                // What the targets hold has changed: look again before another retag.
-                checked.set(None);
-                phase.set(match outcome {
-                    Ok(report) => Phase::Done(Rc::new(report)),
-                    Err(e) => Phase::Failed(e),
-                });
-            });
-        })
-    };
-
     let onsubmit = {
-        let targets_text = targets_text.clone();
-        let phase = phase.clone();
-        let name_errors = name_errors.clone();
-        let source = source.clone();
-        let connection = connection.clone();
-        let registry = props.registry.clone();
-        let repository = props.repository.clone();
-        let run = run.clone();
-        let checked = checked.clone();
+        let (targets_text, name_errors, source, checked) =
+            (targets_text.clone(), name_errors.clone(), source.clone(), checked.clone());
+        let (connection, registry, repository, flow, confirmed) =
+            (connection.clone(), props.registry.clone(), props.repository.clone(), flow.clone(), confirmed.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             // A lookup still waiting for typing to pause is not needed any more.
@@ -130,55 +101,51 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                 Ok(t) => t,
                 Err(errors) => {
                     name_errors.set(errors.iter().map(ToString::to_string).collect());
-                    phase.set(Phase::Editing);
+                    flow.reset();
                     return;
                 }
             };
             name_errors.set(Vec::new());
+            confirmed.set(Vec::new());
             let source_digest = manifest.digest.clone();
-            let proceed = {
-                let (phase, run, repository) = (phase.clone(), run.clone(), repository.clone());
-                move |current: Vec<(Tag, Option<Digest>)>| {
-                    let plan = Rc::new(RetagPlan::new(repository, source_digest, current));
-                    if plan.moves().next().is_some() {
-                        phase.set(Phase::Confirm { plan, confirmed: Vec::new() });
-                    } else {
-                        run.emit((plan, Vec::new()));
-                    }
-                }
-            };
-            // Looked up while typing: go straight on. Otherwise look now.
+            // Looked up while typing: decide at once. Otherwise look now.
             if let Some(c) = checked.as_ref().filter(|c| c.text == *targets_text) {
-                proceed(c.current.clone());
+                let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone());
+                if plan.moves().next().is_some() {
+                    flow.show(plan);
+                } else {
+                    start(&flow, &connection, &registry, Rc::new(plan), Vec::new());
+                }
                 return;
             }
-            phase.set(Phase::Checking);
             let client = connection.registry(&registry);
-            let (repository, phase) = (repository.clone(), phase.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match current_digests(&client, &repository, targets).await {
-                    Ok(current) => proceed(current),
-                    Err(e) => phase.set(Phase::Failed(e)),
-                }
-            });
+            let (connection, registry, repository) = (connection.clone(), registry.clone(), repository.clone());
+            flow.plan_or_send(
+                async move {
+                    let current = lookup_targets(&client, &repository, targets).await?;
+                    Ok(RetagPlan::new(repository, source_digest, current))
+                },
+                |plan| plan.moves().next().is_some(),
+                move |flow, plan| start(flow, &connection, &registry, plan, Vec::new()),
+            );
         })
     };
 
     let source_html = source_view(&source, &props.repository, &props.reference);
     let schema1 = matches!(&*source, Load::Ready(m) if m.media_type.is_schema1());
-    let busy = matches!(*phase, Phase::Checking | Phase::Running);
+    let busy = flow.busy();
     let ready = matches!(&*source, Load::Ready(_)) && !schema1 && !read_only;
 
-    let outcome = match &*phase {
-        Phase::Editing => html! {},
-        Phase::Checking => {
+    let outcome = match flow.state() {
+        FlowState::Idle => html! {},
+        FlowState::Planning => {
             html! { <p class="muted" data-testid="retag-checking">{ "Checking which targets exist…" }</p> }
         }
-        Phase::Running => {
+        FlowState::Running(..) => {
             html! { <p class="muted" data-testid="retag-running">{ "Retagging…" }</p> }
         }
-        Phase::Failed(e) => html! { { error_box(e, Some("Retag")) } },
-        Phase::Cancelled { plan } => html! {
+        FlowState::Failed(e) => html! { { error_box(e, Some("Retag")) } },
+        FlowState::Cancelled(plan) => html! {
             <div class="notice" data-testid="retag-cancelled">
                 <strong>{ "Cancelled: nothing was sent." }</strong>
                 <ul>{ for plan.targets.iter().filter_map(|t| match &t.state {
@@ -187,8 +154,16 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                 }) }</ul>
             </div>
         },
-        Phase::Confirm { plan, confirmed } => confirm_view(plan, confirmed, &phase, &run),
-        Phase::Done(report) => report_view(report, &props.registry, &props.repository),
+        FlowState::Planned(plan) if plan.moves().next().is_some() => {
+            let proceed = {
+                let (flow, connection, registry, plan, confirmed) =
+                    (flow.clone(), connection.clone(), props.registry.clone(), plan.clone(), confirmed.clone());
+                Callback::from(move |_| start(&flow, &connection, &registry, plan.clone(), (*confirmed).clone()))
+            };
+            confirm_view(plan, &confirmed, proceed, flow.clone())
+        }
+        FlowState::Planned(_) => html! {},
+        FlowState::Done(_, report) => report_view(report, &props.registry, &props.repository),
     };
 
     html! {
@@ -239,20 +214,6 @@ struct Checked {
     current: Vec<(Tag, Option<Digest>)>,
 }
 
-/// The digest each target holds now (HEAD; `None`: the tag does not exist).
-async fn current_digests<T: wharf_protocol::http::Transport>(
-    client: &wharf_protocol::Registry<T>,
-    repository: &Repository,
-    targets: Vec<Tag>,
-) -> Result<Vec<(Tag, Option<Digest>)>, Error> {
-    let mut current = Vec::with_capacity(targets.len());
-    for tag in targets {
-        let digest = client.manifest_digest(repository, &Reference::Tag(tag.clone())).await?;
-        current.push((tag, digest));
-    }
-    Ok(current)
-}
-
 /// One line per target: new, or the digest it holds (moving it will be confirmed).
 fn checked_view(checked: &Checked, source: &Digest) -> Html {
     html! {
@@ -268,36 +229,24 @@ fn checked_view(checked: &Checked, source: &Digest) -> Html {
 
 fn confirm_view(
     plan: &Rc<RetagPlan>,
-    confirmed: &[Tag],
-    phase: &UseStateHandle<Phase>,
-    run: &Callback<(Rc<RetagPlan>, Vec<Tag>)>,
+    confirmed: &UseStateHandle<Vec<Tag>>,
+    proceed: Callback<MouseEvent>,
+    flow: RetagFlow,
 ) -> Html {
     let blocked = !plan.blocked_by(confirmed).is_empty();
     let toggle = |tag: Tag| {
-        let phase = phase.clone();
-        let plan = plan.clone();
-        let confirmed = confirmed.to_vec();
+        let confirmed = confirmed.clone();
         Callback::from(move |_| {
-            let mut confirmed = confirmed.clone();
-            if let Some(i) = confirmed.iter().position(|t| t == &tag) {
-                confirmed.remove(i);
+            let mut next = (*confirmed).clone();
+            if let Some(i) = next.iter().position(|t| t == &tag) {
+                next.remove(i);
             } else {
-                confirmed.push(tag.clone());
+                next.push(tag.clone());
             }
-            phase.set(Phase::Confirm { plan: plan.clone(), confirmed });
+            confirmed.set(next);
         })
     };
-    let proceed = {
-        let run = run.clone();
-        let plan = plan.clone();
-        let confirmed = confirmed.to_vec();
-        Callback::from(move |_| run.emit((plan.clone(), confirmed.clone())))
-    };
-    let cancel = {
-        let phase = phase.clone();
-        let plan = plan.clone();
-        Callback::from(move |_| phase.set(Phase::Cancelled { plan: plan.clone() }))
-    };
+    let cancel = Callback::from(move |_| flow.cancel());
     html! {
         <div class="confirm" data-testid="retag-confirm">
             <strong>{ "Some targets already exist. A registry moves a tag without asking, and the image it pointed at may then be garbage-collected." }</strong>
@@ -309,7 +258,7 @@ fn confirm_view(
                         <li data-testid="move-row" data-tag={t.tag.to_string()}>
                             <label>
                                 <input type="checkbox" checked={confirmed.contains(&t.tag)} onclick={toggle(t.tag.clone())} data-testid="confirm-move" />
-                                { format!(" Move {} from ", t.tag) }{ digest_badge(&from.to_string()) }{ " to " }{ digest_badge(&plan.source.to_string()) }
+                                { format!(" Move {} from ", t.tag) }{ digest_badge(from.as_str()) }{ " to " }{ digest_badge(plan.source.as_str()) }
                             </label>
                         </li>
                     },
@@ -321,23 +270,14 @@ fn confirm_view(
     }
 }
 
-/// One journal entry per target.
-fn record_retag(registry: &RegistryUrl, plan: &RetagPlan, report: &RetagReport) {
-    for (target, (tag, outcome)) in plan.targets.iter().zip(&report.outcomes) {
-        let stored = matches!(outcome, TargetOutcome::Stored { matches_source: Some(true) | None, .. });
-        journal_store::record(Change {
-            action: "retag",
-            registry,
-            repository: &plan.repository,
-            tag: Some(tag),
-            before: target.state.current(&plan.source),
-            after: if stored { Some(&report.source) } else { target.state.current(&plan.source) },
-            outcome: match outcome {
-                TargetOutcome::Failed(e) => Err(e.headline()),
-                _ if !stored => Err("the registry stored another digest".into()),
-                _ => Ok(format!("{tag} → {}", report.source.short())),
-            },
-        });
+/// How a stored tag compares with its source (shared by the retag and copy results).
+pub fn stored_badge(stored: &Stored) -> Html {
+    match stored {
+        Stored::Verified => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
+        Stored::Differs { .. } => {
+            html! { <span class="bad" data-testid="digest-differs">{ " ✗ differs from the source" }</span> }
+        }
+        Stored::Unverifiable => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
     }
 }
 
@@ -350,15 +290,11 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                 { for report.outcomes.iter().map(|(tag, outcome)| {
                     let manifest_route = route_for(&View::Manifest { registry: registry.clone(), repository: repository.clone(), reference: Reference::Tag(tag.clone()) });
                     match outcome {
-                        TargetOutcome::Stored { registry_digest, matches_source } => html! {
+                        TargetOutcome::Stored { registry_digest, stored } => html! {
                             <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="stored" data-registry-digest={registry_digest.clone().unwrap_or_default()}>
                                 { link(manifest_route, "", html! { <>{ tag.to_string() }</> }) }{ ": stored. Registry answered " }
                                 <code>{ registry_digest.clone().unwrap_or_else(|| "no digest (Docker-Content-Digest hidden)".into()) }</code>
-                                { match matches_source {
-                                    Some(true) => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
-                                    Some(false) => html! { <span class="bad" data-testid="digest-differs">{ " ✗ differs from the source" }</span> },
-                                    None => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
-                                } }
+                                { stored_badge(stored) }
                             </li>
                         },
                         TargetOutcome::Failed(e) => html! {

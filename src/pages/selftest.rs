@@ -6,7 +6,7 @@ use wharf_protocol::selftest::{self, Finding, Status};
 use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};
-use crate::wire::use_connection;
+use crate::connection::use_connection;
 
 /// Props of [`SelfTestPage`].
 #[derive(Properties, PartialEq)]

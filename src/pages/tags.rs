@@ -12,14 +12,14 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
-use crate::app::{route_for, use_read_only};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
-#[cfg(feature = "console")]
+use crate::connection::transport::performance_mark;
+use crate::connection::use_read_only;
+use crate::connection::{use_connection, Connection};
 use crate::pages::bulk::BulkPanel;
-use crate::transport::performance_mark;
-use crate::wire::{use_connection, Connection};
+use crate::router::route_for;
 
 /// Tags shown per page: enough to scan, few enough that their HEADs finish quickly.
 const PAGE_SIZE: usize = 100;
@@ -59,7 +59,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let page = use_state(|| 0usize);
     let digests: Rc<RefCell<HashMap<String, DigestCell>>> = use_mut_ref(HashMap::new);
     // The tags chosen for a bulk promotion, and the last one clicked (for shift-click ranges).
-    let selected = use_state(|| Rc::new(crate::console::handed_over_selection()));
+    let selected = use_state(|| Rc::new(BTreeSet::new()));
     let last_clicked = use_mut_ref(|| None::<String>);
     let redraw = use_force_update();
 
@@ -221,7 +221,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     }
                 </div>
                 if !read_only && !chosen.is_empty() {
-                    { bulk_panel(&props.registry, &props.repository, &chosen, &connection) }
+                    <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
                 }
                 <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
                     <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Digest" }</th><th>{ "Shared by" }</th><th></th></tr></thead>
@@ -268,22 +268,6 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             <h1>{ props.repository.to_string() }</h1>
             { body }
         </section>
-    }
-}
-
-/// The bulk panel for the selected tags (in the console bundle).
-#[cfg(feature = "console")]
-fn bulk_panel(registry: &RegistryUrl, repository: &Repository, chosen: &Rc<Vec<String>>, _: &Connection) -> Html {
-    html! { <BulkPanel registry={registry.clone()} repository={repository.clone()} selected={chosen.clone()} /> }
-}
-
-/// In the first-load bundle: a button that opens the console with the selection.
-#[cfg(not(feature = "console"))]
-fn bulk_panel(_: &RegistryUrl, _: &Repository, chosen: &Rc<Vec<String>>, connection: &Connection) -> Html {
-    let (connection, selection) = (connection.clone(), chosen.as_ref().clone());
-    let onclick = Callback::from(move |_| crate::console::open(&connection, selection.clone()));
-    html! {
-        <p class="bulk"><button {onclick} data-testid="open-bulk">{ format!("Promote the {} selected tag(s)…", chosen.len()) }</button></p>
     }
 }
 

@@ -170,7 +170,8 @@ fn copy_with_blob_head(head: Result<HttpResponse, TransportError>) -> (Script, S
         response: head,
     }]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let error = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap_err();
+    let error =
+        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap_err();
     (source, target, error)
 }
 
@@ -221,7 +222,8 @@ fn a_blob_head_404_means_absent_and_the_blob_is_uploaded() {
         ),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let report = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
+    let report =
+        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
     source.assert_done();
     target.assert_done();
     assert_eq!(report.blobs[0].2, BlobOutcome::Uploaded(UploadMode::Monolithic));

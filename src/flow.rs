@@ -1,0 +1,224 @@
+//! One hook for every page that changes a registry: a flow's state in a reducer.
+//!
+//! A page plans (the core looks things up), shows the plan, runs it, and renders the report. The
+//! core decides what succeeded and what to journal (`wharf_protocol::flow::Finished`); this hook
+//! only moves the state along and hands the report's journal entries to the journal store, so no
+//! page decides either. Answers from an older plan (the user typed on, or cancelled) are dropped:
+//! every plan has a generation, and the reducer ignores actions of another one.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
+
+use wharf_protocol::flow::Finished;
+use wharf_protocol::journal::Change;
+use wharf_protocol::Error;
+use yew::prelude::*;
+
+use crate::journal_store::{use_journal, JournalStore};
+
+/// Where a flow stands. `P` is its plan, `G` its progress, `R` its report.
+#[derive(Debug)]
+pub enum FlowState<P, G, R> {
+    /// Nothing planned.
+    Idle,
+    /// Looking up what the plan needs.
+    Planning,
+    /// Planned: shown for confirmation (or as a dry run).
+    Planned(Rc<P>),
+    /// The user declined: nothing was sent.
+    Cancelled(Rc<P>),
+    /// Being sent.
+    Running(Rc<P>, G),
+    /// Ended with a report.
+    Done(Rc<P>, Rc<R>),
+    /// Planning or running failed.
+    Failed(Error),
+}
+
+/// A flow's state and the generation its actions must carry.
+pub struct Flow<P, G, R> {
+    /// Where it stands.
+    pub state: FlowState<P, G, R>,
+    generation: u64,
+}
+
+/// What moves a flow along.
+pub enum FlowAction<P, G, R> {
+    /// A new plan is being looked up (generation `n`).
+    Planning(u64),
+    /// The lookup ended.
+    Planned(u64, Result<P, Error>),
+    /// The user declined the plan.
+    Cancel,
+    /// The plan is being sent.
+    Start(u64, Rc<P>, G),
+    /// Progress while sending.
+    Progress(u64, G),
+    /// The run ended.
+    Finished(u64, Result<R, Error>),
+    /// Back to nothing planned (a new generation).
+    Reset(u64),
+}
+
+impl<P, G, R> Reducible for Flow<P, G, R> {
+    type Action = FlowAction<P, G, R>;
+
+    fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
+        let current = self.generation;
+        let next = |generation, state| Rc::new(Flow { state, generation });
+        match action {
+            FlowAction::Planning(n) => next(n, FlowState::Planning),
+            FlowAction::Reset(n) => next(n, FlowState::Idle),
+            FlowAction::Planned(n, result) if n == current => next(
+                n,
+                match result {
+                    Ok(plan) => FlowState::Planned(Rc::new(plan)),
+                    Err(e) => FlowState::Failed(e),
+                },
+            ),
+            FlowAction::Cancel => match &self.state {
+                FlowState::Planned(plan) => next(current + 1, FlowState::Cancelled(plan.clone())),
+                _ => self,
+            },
+            FlowAction::Start(n, plan, progress) => next(n, FlowState::Running(plan, progress)),
+            FlowAction::Progress(n, progress) if n == current => match &self.state {
+                FlowState::Running(plan, _) => next(n, FlowState::Running(plan.clone(), progress)),
+                _ => self,
+            },
+            FlowAction::Finished(n, result) if n == current => match (&self.state, result) {
+                (FlowState::Running(plan, _), Ok(report)) => next(n, FlowState::Done(plan.clone(), Rc::new(report))),
+                (_, Err(e)) => next(n, FlowState::Failed(e)),
+                _ => self,
+            },
+            // An answer for an older generation.
+            _ => self,
+        }
+    }
+}
+
+/// What a running flow reports through: progress to show, and journal entries to record at once
+/// (a bulk run hands over each item's entry as the item ends).
+pub struct Reporter<G> {
+    progress: Callback<G>,
+    journal: JournalStore,
+}
+
+impl<G> Reporter<G> {
+    /// Shows progress.
+    pub fn progress(&self, progress: G) {
+        self.progress.emit(progress);
+    }
+
+    /// Records entries now.
+    pub fn journal(&self, changes: Vec<Change>) {
+        self.journal.record(changes);
+    }
+}
+
+/// A flow and the intents a page has for it.
+pub struct FlowHandle<P: 'static, G: 'static, R: 'static> {
+    flow: UseReducerHandle<Flow<P, G, R>>,
+    generations: Rc<Cell<u64>>,
+    journal: JournalStore,
+}
+
+impl<P, G, R> Clone for FlowHandle<P, G, R> {
+    fn clone(&self) -> Self {
+        FlowHandle { flow: self.flow.clone(), generations: self.generations.clone(), journal: self.journal.clone() }
+    }
+}
+
+impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
+    /// Where the flow stands.
+    pub fn state(&self) -> &FlowState<P, G, R> {
+        &self.flow.state
+    }
+
+    /// Whether a lookup or a run is under way.
+    pub fn busy(&self) -> bool {
+        matches!(self.flow.state, FlowState::Planning | FlowState::Running(..))
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generations.set(self.generations.get() + 1);
+        self.generations.get()
+    }
+
+    /// Looks up a plan; a newer plan or a reset makes this one's answer count for nothing.
+    pub fn plan(&self, lookup: impl Future<Output = Result<P, Error>> + 'static) {
+        let generation = self.next_generation();
+        self.flow.dispatch(FlowAction::Planning(generation));
+        let dispatcher = self.flow.dispatcher();
+        wasm_bindgen_futures::spawn_local(async move {
+            dispatcher.dispatch(FlowAction::Planned(generation, lookup.await));
+        });
+    }
+
+    /// Looks up a plan, then shows it when `ask(plan)` says the user must confirm it, or hands
+    /// it to `send` at once (a retag or copy that moves no tag goes straight on).
+    pub fn plan_or_send(
+        &self,
+        lookup: impl Future<Output = Result<P, Error>> + 'static,
+        ask: fn(&P) -> bool,
+        send: impl FnOnce(&Self, Rc<P>) + 'static,
+    ) {
+        let generation = self.next_generation();
+        self.flow.dispatch(FlowAction::Planning(generation));
+        let handle = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match lookup.await {
+                Ok(plan) if !ask(&plan) && handle.generations.get() == generation => send(&handle, Rc::new(plan)),
+                result => handle.flow.dispatch(FlowAction::Planned(generation, result)),
+            }
+        });
+    }
+
+    /// Shows `plan` without a lookup (a plan that needed none).
+    pub fn show(&self, plan: P) {
+        let generation = self.next_generation();
+        self.flow.dispatch(FlowAction::Planning(generation));
+        self.flow.dispatch(FlowAction::Planned(generation, Ok(plan)));
+    }
+
+    /// Runs `plan`: `work` gets a [`Reporter`] and ends with the core's [`Finished`], whose
+    /// journal entries are recorded here, whatever the page does next.
+    pub fn run<F>(&self, plan: Rc<P>, initial: G, work: impl FnOnce(Rc<P>, Reporter<G>) -> F)
+    where
+        F: Future<Output = Finished<R>> + 'static,
+    {
+        let generation = self.next_generation();
+        self.flow.dispatch(FlowAction::Start(generation, plan.clone(), initial));
+        let dispatcher = self.flow.dispatcher();
+        let progress = {
+            let dispatcher = dispatcher.clone();
+            Callback::from(move |g| dispatcher.dispatch(FlowAction::Progress(generation, g)))
+        };
+        let journal = self.journal.clone();
+        let running = work(plan, Reporter { progress, journal: journal.clone() });
+        wasm_bindgen_futures::spawn_local(async move {
+            let finished = running.await;
+            journal.record(finished.journal);
+            dispatcher.dispatch(FlowAction::Finished(generation, finished.outcome));
+        });
+    }
+
+    /// The user declined the plan shown.
+    pub fn cancel(&self) {
+        self.flow.dispatch(FlowAction::Cancel);
+    }
+
+    /// Back to nothing planned; answers still under way are dropped.
+    pub fn reset(&self) {
+        let generation = self.next_generation();
+        self.flow.dispatch(FlowAction::Reset(generation));
+    }
+}
+
+/// A flow for one page (or one row).
+#[hook]
+pub fn use_flow<P: 'static, G: 'static, R: 'static>() -> FlowHandle<P, G, R> {
+    let flow = use_reducer(|| Flow { state: FlowState::Idle, generation: 0 });
+    let generations = (*use_memo((), |_| Rc::new(Cell::new(0u64)))).clone();
+    FlowHandle { flow, generations, journal: use_journal() }
+}
