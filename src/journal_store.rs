@@ -64,7 +64,7 @@ impl JournalStore {
         }
         let pending = storage().and_then(|s| s.get_item(RETIRED_PENDING_KEY).ok().flatten()).unwrap_or_default();
         for line in pending.lines() {
-            if let Ok(entry) = serde_json::from_str::<Entry>(line) {
+            if let Ok(entry) = serde_json::from_slice::<Entry>(line.as_bytes()) {
                 inner.journal.borrow_mut().push(entry);
                 inner.carried_over.set(true);
             }

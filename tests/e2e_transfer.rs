@@ -123,8 +123,7 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     click_tag_box(b, "prod-v0.0.3", false).await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (50)");
     stack.screenshot("bulk-selection").await;
-    // The bulk panel is in the console bundle: it starts in the page with the selection.
-    b.click("[data-testid=open-bulk]").await;
+    // The bulk panel opens under the toolbar as soon as tags are selected.
     b.wait_css("[data-testid=bulk-panel]").await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (50)");
     b.type_into("[data-testid=bulk-rule-text]", "prod-").await;
@@ -172,7 +171,7 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     stack.goto("/load/app").await;
     b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 50").await;
     b.click("[data-testid=select-all]").await;
-    b.click("[data-testid=open-bulk]").await;
+    b.wait_css("[data-testid=bulk-panel]").await;
     b.wait_css("[data-testid=bulk-operation]").await.select_by_value("copy").await.expect("choose copy");
     b.type_into("[data-testid=bulk-registry]", &dest.url()).await;
     b.type_into("[data-testid=bulk-repository]", "prod/app").await;

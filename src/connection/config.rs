@@ -43,7 +43,7 @@ impl RuntimeConfig {
     /// Parses and checks the file: every registry address must be valid.
     pub fn parse(text: &str) -> Result<Self, String> {
         let config: RuntimeConfig =
-            serde_json::from_str(text).map_err(|e| format!("{CONFIG_PATH} is not valid: {e}"))?;
+            serde_json::from_slice(text.as_bytes()).map_err(|e| format!("{CONFIG_PATH} is not valid: {e}"))?;
         for entry in &config.registries {
             RegistryUrl::parse(&entry.url).map_err(|e| format!("{CONFIG_PATH}: registry “{}”: {e}", entry.url))?;
         }

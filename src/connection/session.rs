@@ -17,7 +17,7 @@ fn storage() -> Option<web_sys::Storage> {
 /// Credentials remembered for `registry` in this tab.
 pub fn remembered(registry: &RegistryUrl) -> Option<Credentials> {
     let text = storage()?.get_item(&key(registry)).ok()??;
-    let pair: (String, String) = serde_json::from_str(&text).ok()?;
+    let pair: (String, String) = serde_json::from_slice(text.as_bytes()).ok()?;
     Some(Credentials::new(pair.0, pair.1))
 }
 

@@ -6,7 +6,7 @@ use wharf_protocol::selftest::{self, Finding, Status};
 use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};
-use crate::connection::use_connection;
+use crate::connection::{use_connection, ConfigState};
 
 /// Props of [`SelfTestPage`].
 #[derive(Properties, PartialEq)]
@@ -47,11 +47,18 @@ fn row(f: &Finding) -> Html {
 #[component]
 pub fn SelfTestPage(props: &SelfTestProps) -> Html {
     let connection = use_connection();
-    let (report, rerun) = use_load(props.registry.clone(), move |registry| async move {
+    // The probes that write are sent only when the deployment allows changes, which is known once
+    // config.json has been read: until then nothing is probed.
+    let settled = connection.config != ConfigState::Loading;
+    let (report, rerun) = use_load((props.registry.clone(), settled), move |(registry, settled)| async move {
+        if !settled {
+            return Ok(Vec::new());
+        }
         let client = connection.registry(&registry);
         Ok(selftest::run(&registry, &connection.raw_transport(), client.transport(), &page_origin()).await)
     });
     let body = match &*report {
+        _ if !settled => html! { <p class="muted" data-testid="loading">{ "Reading the runtime configuration…" }</p> },
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Probing the registry…" }</p> },
         Load::Failed(e) => html! { <p class="field-error">{ e.headline() }</p> },
         Load::Ready(findings) => {

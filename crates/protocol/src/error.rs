@@ -413,7 +413,7 @@ pub fn classify_body(body: &[u8]) -> ErrorBody {
     if trimmed.is_empty() {
         return ErrorBody::Empty;
     }
-    if let Ok(envelope) = serde_json::from_str::<Envelope>(trimmed) {
+    if let Ok(envelope) = serde_json::from_slice::<Envelope>(trimmed.as_bytes()) {
         return ErrorBody::Envelope(
             envelope
                 .errors
@@ -423,7 +423,7 @@ pub fn classify_body(body: &[u8]) -> ErrorBody {
                     message: e.message,
                     detail: e.detail.map(|d| d.get().to_string()).filter(|d| d != "null").map(|d| {
                         // A string detail is shown without its quotes; anything else as sent.
-                        serde_json::from_str::<String>(&d).unwrap_or(d)
+                        serde_json::from_slice::<String>(d.as_bytes()).unwrap_or(d)
                     }),
                 })
                 .collect(),

@@ -171,7 +171,8 @@ pub struct Journal {
 impl Journal {
     /// Reads a stored journal.
     pub fn parse(json: &str) -> Result<Journal, String> {
-        serde_json::from_str(json).map_err(|e| format!("the stored journal is not readable ({e})"))
+        // Every JSON in the app is read from bytes: one reader type means one copy of the parser.
+        serde_json::from_slice(json.as_bytes()).map_err(|e| format!("the stored journal is not readable ({e})"))
     }
 
     /// The journal as compact JSON, for storage.

@@ -6,7 +6,7 @@ use serde::de::IgnoredAny;
 
 /// Two-space indented copy of `text`, or `None` when it is not valid JSON.
 pub fn pretty_json(text: &str) -> Option<String> {
-    serde_json::from_str::<IgnoredAny>(text).ok()?;
+    serde_json::from_slice::<IgnoredAny>(text.as_bytes()).ok()?;
     let mut out = String::with_capacity(text.len() * 2);
     let mut depth = 0usize;
     let mut in_string = false;

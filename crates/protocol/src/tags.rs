@@ -91,10 +91,14 @@ pub fn filter_and_sort(items: &[String], filter: &str, order: SortOrder) -> Vec<
         })
         .cloned()
         .collect();
-    match order {
-        SortOrder::NaturalAscending => out.sort_by(|a, b| natural_cmp(a, b)),
-        SortOrder::NaturalDescending => out.sort_by(|a, b| natural_cmp(b, a)),
-        SortOrder::Registry => {}
+    // The natural order is total (distinct names never compare equal), so an unstable sort gives
+    // the same result as a stable one; it is also the smaller code, and one sort serves both
+    // directions.
+    if order != SortOrder::Registry {
+        out.sort_unstable_by(|a, b| natural_cmp(a, b));
+    }
+    if order == SortOrder::NaturalDescending {
+        out.reverse();
     }
     out
 }

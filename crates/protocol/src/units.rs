@@ -8,12 +8,14 @@ pub fn human_size(bytes: u64) -> String {
         return format!("{bytes} B");
     }
     let mut unit = 0;
-    let mut divisor: u128 = 1;
-    while u128::from(bytes) >= divisor * 1000 && unit < UNITS.len() - 1 {
+    let mut divisor: u64 = 1;
+    while bytes / divisor >= 1000 && unit < UNITS.len() - 1 {
         divisor *= 1000;
         unit += 1;
     }
-    let tenths = (u128::from(bytes) * 10 + divisor / 2) / divisor;
+    // Tenths of the unit, rounded half up, without overflowing: whole units first, then the rest.
+    let (whole, rest) = (bytes / divisor, bytes % divisor);
+    let tenths = whole * 10 + (rest * 10 + divisor / 2) / divisor;
     format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
@@ -48,6 +50,7 @@ mod tests {
             (3_408_729, "3.4 MB"),
             (999_950, "1000.0 kB"),
             (5_000_000_000_000_000, "5000.0 TB"),
+            (u64::MAX, "18446744.1 TB"),
         ];
         for (bytes, expected) in table {
             assert_eq!(human_size(bytes), expected, "{bytes}");

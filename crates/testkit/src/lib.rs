@@ -44,7 +44,7 @@ pub fn dist_with_config(config_json: &str) -> PathBuf {
     target
 }
 
-/// Copies the files under `from` into `to`, folders included (the console bundle is in one).
+/// Copies the files under `from` into `to`, folders included.
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("create folder");
     for entry in std::fs::read_dir(from).expect("dist/ (build the app first)") {

@@ -27,7 +27,7 @@ impl Scope {
             return None;
         }
         let mut actions: Vec<String> = actions.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect();
-        actions.sort();
+        actions.sort_unstable();
         actions.dedup();
         Some(Scope { kind: kind.to_string(), name: name.to_string(), actions })
     }
@@ -35,7 +35,7 @@ impl Scope {
     /// `repository:<name>:<actions>`.
     pub fn repository(name: &str, actions: &[&str]) -> Scope {
         let mut actions: Vec<String> = actions.iter().map(|a| a.to_string()).collect();
-        actions.sort();
+        actions.sort_unstable();
         actions.dedup();
         Scope { kind: "repository".into(), name: name.into(), actions }
     }
@@ -68,7 +68,7 @@ pub fn union(lists: &[&[Scope]]) -> Vec<Scope> {
     merged
         .into_iter()
         .map(|((kind, name), mut actions)| {
-            actions.sort();
+            actions.sort_unstable();
             actions.dedup();
             Scope { kind, name, actions }
         })

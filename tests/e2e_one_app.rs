@@ -1,0 +1,86 @@
+//! End to end: Wharf is one app. Every page is in the one bundle the first load fetches, and the
+//! wire panel keeps every exchange of the page's life whatever page opens (the retired console
+//! bundle started a second app, which emptied the panel and fetched a second wasm).
+
+mod common;
+
+use common::{click_link, Stack, ONE_BROWSER_AT_A_TIME};
+use wharf_testkit::browser::Browser;
+use wharf_testkit::registry::RegistryOptions;
+
+/// The wasm files the page fetched so far (from the browser's own resource timing).
+async fn wasm_fetched(browser: &Browser) -> Vec<String> {
+    let value = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm'))",
+            vec![],
+        )
+        .await
+        .expect("resource timing");
+    serde_json::from_value(value).expect("a list of names")
+}
+
+/// Every exchange the wire panel lists, oldest first, as "METHOD URL".
+async fn wire_rows(browser: &Browser) -> Vec<String> {
+    let value = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=wire-row]')].reverse()\
+             .map(r => r.dataset.method + ' ' + r.querySelector('.url').textContent)",
+            vec![],
+        )
+        .await
+        .expect("wire rows");
+    serde_json::from_value(value).expect("a list of rows")
+}
+
+/// The count the wire panel's toggle shows.
+async fn wire_count(browser: &Browser) -> usize {
+    let text = browser.text("[data-testid=wire-toggle]").await;
+    let inside = text.rsplit('(').next().and_then(|t| t.strip_suffix(')')).unwrap_or_default();
+    inside.parse().unwrap_or_else(|_| panic!("a count in the wire toggle: {text:?}"))
+}
+
+#[tokio::test]
+async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let b = &stack.browser;
+
+    stack.goto("/demo/hello").await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length > 0").await;
+    b.click("[data-testid=wire-toggle]").await;
+    let first = wire_rows(b).await;
+    assert!(first.iter().any(|r| r.ends_with("/v2/demo/hello/tags/list")), "the tag list is on the wire: {first:?}");
+    let mut seen = wire_count(b).await;
+    assert_eq!(seen, first.len());
+
+    // Manifest, then the pages that changed bundles before: copy, delete, the journal, and back.
+    click_link(b, "release-1").await;
+    b.wait_css("[data-testid=manifest-digest]").await;
+    for (link, ready) in [
+        ("Copy to another repository or registry…", "[data-testid=copy-form]"),
+        ("demo/hello", "[data-testid=tag-table]"),
+    ] {
+        click_link(b, link).await;
+        b.wait_css(ready).await;
+        let now = wire_count(b).await;
+        assert!(now >= seen, "the wire log never empties: {now} after {seen}");
+        seen = now;
+    }
+    click_link(b, "release-1").await;
+    click_link(b, "Delete…").await;
+    b.wait_css("[data-testid=delete-digest]").await;
+    click_link(b, "Journal").await;
+    b.wait_css("[data-testid=journal-count]").await;
+
+    let rows = wire_rows(b).await;
+    assert_eq!(rows[..first.len()], first[..], "the first page's exchanges are still listed, oldest first");
+    assert!(rows.len() > first.len(), "and the later pages' exchanges follow them");
+    assert!(rows.iter().any(|r| r.contains("/manifests/release-1")), "{rows:?}");
+    let wasm = wasm_fetched(b).await;
+    assert_eq!(wasm.len(), 1, "one bundle, fetched once: {wasm:?}");
+    stack.screenshot("one-app-journal-with-wire").await;
+    stack.close().await;
+}
