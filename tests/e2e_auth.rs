@@ -2,18 +2,20 @@
 //! (deploy/nginx-same-origin.conf) in front of a real registry using htpasswd or token auth,
 //! driven in headless Chromium, results checked with skopeo.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
+use common::{result_row, screenshot, submit_copy, submit_retag, ONE_BROWSER_AT_A_TIME};
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::nginx::Nginx;
 use wharf_testkit::registry::{Registry, RegistryAuth, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, Seeded};
+use wharf_testkit::skopeo::{self, Lookup};
 use wharf_testkit::token_server::{Grant, TokenPolicy, TokenServer, ISSUER, SERVICE};
 use wharf_testkit::workspace_root;
-
-static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const ALICE: (&str, &str) = ("alice", "alice-secret-pw");
 const BOB: (&str, &str) = ("bob", "bob-secret-pw");
@@ -45,15 +47,9 @@ impl AuthStack {
         self.browser.client.goto(&format!("{}/r/same-origin{rest}", self.nginx.url)).await.expect("navigate");
     }
 
-    async fn screenshot(&self, name: &str) {
-        let dir = workspace_root().join("target").join("screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
-        self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
-    }
-
-    /// The digest skopeo reads for `reference`, logged in as `user`.
-    fn skopeo_digest(&self, reference: &str, user: (&str, &str)) -> Option<String> {
-        wharf_testkit::skopeo::manifest_digest_as(&self.registry.host, reference, Some(user))
+    /// The digest skopeo reads for `reference`, logged in as `user` (see [`Lookup`]).
+    fn skopeo_digest(&self, reference: &str, user: (&str, &str)) -> Lookup {
+        skopeo::manifest_digest_as(&self.registry.host, reference, Some(user))
     }
 }
 
@@ -105,15 +101,10 @@ async fn open_in_app(browser: &Browser, path: &str) {
     browser.client.execute(&script, vec![]).await.expect("navigate in the page");
 }
 
-async fn retag(stack: &AuthStack, source: &str, target: &str) -> (String, String) {
-    let b = &stack.browser;
-    open_in_app(b, &format!("/r/same-origin{source}")).await;
-    b.wait_css("[data-testid=source-digest]").await;
-    b.type_into("[data-testid=retag-targets]", target).await;
-    b.click("[data-testid=retag-submit]").await;
-    let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
-    let outcome = row.attr("data-outcome").await.unwrap().unwrap_or_default();
-    (outcome, row.text().await.unwrap())
+/// Opens a page (a path after the origin) inside the app and waits for its source image.
+async fn open_source_in_app(browser: &Browser, path: &str) {
+    open_in_app(browser, path).await;
+    browser.wait_css("[data-testid=source-digest]").await;
 }
 
 #[tokio::test]
@@ -135,7 +126,7 @@ async fn htpasswd_behind_nginx_login_browse_retag_and_nothing_kept() {
     stack.goto("").await;
     b.wait_js("document.querySelector('[data-testid=ping]')?.textContent.includes('login required')").await;
     b.wait_css("[data-testid=login-form]").await;
-    stack.screenshot("login-required").await;
+    screenshot(&stack.browser, "login-required").await;
 
     log_in(b, (ALICE.0, "wrong-password"), false).await;
     let message = b.text("[data-testid=login-message]").await;
@@ -146,9 +137,11 @@ async fn htpasswd_behind_nginx_login_browse_retag_and_nothing_kept() {
     assert!(b.text("[data-testid=account]").await.contains("logged in as alice"));
     assert_eq!(js(b, "sessionStorage.length + localStorage.length").await, 0, "nothing stored without the opt-in");
 
-    let (outcome, text) = retag(&stack, "/demo/hello/-/retag/1.0", "via-nginx").await;
+    open_source_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+    submit_retag(b, "via-nginx").await;
+    let (outcome, text) = result_row(b, "via-nginx").await;
     assert_eq!(outcome, "stored", "{text}");
-    assert_eq!(stack.skopeo_digest("demo/hello:via-nginx", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
+    assert_eq!(stack.skopeo_digest("demo/hello:via-nginx", ALICE), Ok(Some(stack.seeded.hello.clone())));
 
     // Credentials never reach the page's text: not in the wire panel, not in its curl commands.
     b.click("[data-testid=wire-toggle]").await;
@@ -216,13 +209,14 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     for round in 0..3 {
         let target = format!("alice-{round}");
         // Navigate inside the page (a full reload would forget the in-memory login).
-        open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
-        b.wait_css("[data-testid=source-digest]").await;
-        b.type_into("[data-testid=retag-targets]", &target).await;
-        b.click("[data-testid=retag-submit]").await;
-        let row = b.wait_css(&format!("[data-testid=result-row][data-tag='{target}']")).await;
-        assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("stored"), "{}", row.text().await.unwrap());
+        open_source_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+        submit_retag(b, &target).await;
+        let (outcome, text) = result_row(b, &target).await;
+        assert_eq!(outcome, "stored", "{text}");
         stored.push(target);
+        // The one wait on the clock: tokens live 4 s, so after 3 s the next round's token is
+        // close to or past expiry, and the rounds show the page renewing it. No page event can
+        // stand in for time passing.
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
     assert!(
@@ -232,8 +226,8 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     );
     for target in &stored {
         assert_eq!(
-            stack.skopeo_digest(&format!("demo/hello:{target}"), ALICE).as_deref(),
-            Some(stack.seeded.hello.as_str()),
+            stack.skopeo_digest(&format!("demo/hello:{target}"), ALICE),
+            Ok(Some(stack.seeded.hello.clone())),
             "{target}"
         );
     }
@@ -246,14 +240,13 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
 
     // A copy across repositories mounts blobs from demo/hello into team/app: the token must carry
     // pull on the source as well as push on the target.
-    open_in_app(b, "/r/same-origin/demo/hello/-/copy/1.0").await;
-    b.wait_css("[data-testid=source-digest]").await;
+    open_source_in_app(b, "/r/same-origin/demo/hello/-/copy/1.0").await;
     b.type_into("[data-testid=copy-repository]", "team/app").await;
     b.type_into("[data-testid=copy-tag]", "copied").await;
-    b.click("[data-testid=copy-submit]").await;
+    let result = submit_copy(b, Duration::from_secs(20)).await;
     b.wait_css("[data-testid=digest-equal]").await;
-    assert!(b.text("[data-testid=copy-result]").await.contains("mounted, 0 already there, 0 streamed"));
-    assert_eq!(stack.skopeo_digest("team/app:copied", ALICE).as_deref(), Some(stack.seeded.hello.as_str()));
+    assert!(result.text().await.unwrap().contains("mounted, 0 already there, 0 streamed"));
+    assert_eq!(stack.skopeo_digest("team/app:copied", ALICE), Ok(Some(stack.seeded.hello.clone())));
     assert!(
         token.log.lock().unwrap().iter().any(|r| r.granted.iter().any(|s| s.starts_with("repository:demo/hello:pull"))
             && r.granted.iter().any(|s| s == "repository:team/app:pull,push")),
@@ -265,19 +258,17 @@ async fn token_auth_anonymous_pull_login_retag_renewal_and_denied_push() {
     b.click("[data-testid=login-open]").await;
     log_in(b, BOB, false).await;
     b.wait_js("document.querySelector('[data-testid=account]')?.textContent.includes('bob')").await;
-    open_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
-    b.wait_css("[data-testid=source-digest]").await;
-    b.type_into("[data-testid=retag-targets]", "bob-was-here").await;
-    b.click("[data-testid=retag-submit]").await;
-    let row = b.wait_css("[data-testid=result-row][data-tag='bob-was-here']").await;
-    assert_eq!(row.attr("data-outcome").await.unwrap().as_deref(), Some("failed"));
+    open_source_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+    submit_retag(b, "bob-was-here").await;
+    let (outcome, text) = result_row(b, "bob-was-here").await;
+    assert_eq!(outcome, "failed", "{text}");
     let headline = b.text("[data-testid=result-row] [data-testid=error-headline]").await;
     assert!(
         headline.contains("insufficient scope") && headline.contains("repository:demo/hello:pull,push"),
         "{headline}"
     );
-    stack.screenshot("token-denied").await;
-    assert!(stack.skopeo_digest("demo/hello:bob-was-here", ALICE).is_none());
+    screenshot(&stack.browser, "token-denied").await;
+    assert_eq!(stack.skopeo_digest("demo/hello:bob-was-here", ALICE), Ok(None), "the registry has no such tag");
     drop(stack);
 }
 
@@ -305,12 +296,10 @@ async fn cors_proxy_lets_another_origin_log_in_to_an_authenticated_registry() {
     b.wait_css("[data-testid=login-form]").await;
     log_in(&b, ALICE, false).await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
-    open_in_app(&b, &format!("/r/http:127.0.0.1:{proxy_port}/demo/hello/-/retag/1.0")).await;
-    b.wait_css("[data-testid=source-digest]").await;
-    b.type_into("[data-testid=retag-targets]", "cross-origin").await;
-    b.click("[data-testid=retag-submit]").await;
+    open_source_in_app(&b, &format!("/r/http:127.0.0.1:{proxy_port}/demo/hello/-/retag/1.0")).await;
+    submit_retag(&b, "cross-origin").await;
     b.wait_css("[data-testid=digest-equal]").await;
-    let copied = wharf_testkit::skopeo::manifest_digest_as(&registry.host, "demo/hello:cross-origin", Some(ALICE));
-    assert_eq!(copied.as_deref(), Some(seeded.hello.as_str()));
+    let copied = skopeo::manifest_digest_as(&registry.host, "demo/hello:cross-origin", Some(ALICE));
+    assert_eq!(copied, Ok(Some(seeded.hello.clone())));
     b.close().await;
 }

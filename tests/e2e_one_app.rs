@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{click_link, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{click_link, screenshot, wire_count, Stack, ONE_BROWSER_AT_A_TIME};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::RegistryOptions;
 
@@ -33,13 +33,6 @@ async fn wire_rows(browser: &Browser) -> Vec<String> {
         .await
         .expect("wire rows");
     serde_json::from_value(value).expect("a list of rows")
-}
-
-/// The count the wire panel's toggle shows.
-async fn wire_count(browser: &Browser) -> usize {
-    let text = browser.text("[data-testid=wire-toggle]").await;
-    let inside = text.rsplit('(').next().and_then(|t| t.strip_suffix(')')).unwrap_or_default();
-    inside.parse().unwrap_or_else(|_| panic!("a count in the wire toggle: {text:?}"))
 }
 
 #[tokio::test]
@@ -81,6 +74,6 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     assert!(rows.iter().any(|r| r.contains("/manifests/release-1")), "{rows:?}");
     let wasm = wasm_fetched(b).await;
     assert_eq!(wasm.len(), 1, "one bundle, fetched once: {wasm:?}");
-    stack.screenshot("one-app-journal-with-wire").await;
+    screenshot(b, "one-app-journal-with-wire").await;
     stack.close().await;
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{attr_of, attrs, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{attr_of, attrs, screenshot, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
@@ -15,7 +15,8 @@ use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{app_image, image_with_payload, seed_many_tags, seed_payload_images, Pusher};
 use wharf_testkit::{oci::Format, skopeo};
 
-/// Fills the copy form of the open copy page and waits for the verified result; returns its text.
+/// Opens the copy page of `source`, fills the form and waits for the result; returns its text.
+/// A failed copy panics with the headline of the page's error box.
 async fn copy_via_page(stack: &Stack, source: &str, registry: &str, repository: &str, tag: &str) -> String {
     let b = &stack.browser;
     stack.goto(source).await;
@@ -23,13 +24,7 @@ async fn copy_via_page(stack: &Stack, source: &str, registry: &str, repository: 
     b.type_into("[data-testid=copy-registry]", registry).await;
     b.type_into("[data-testid=copy-repository]", repository).await;
     b.type_into("[data-testid=copy-tag]", tag).await;
-    b.click("[data-testid=copy-submit]").await;
-    b.wait_js_within(
-        "document.querySelector('[data-testid=digest-equal], [data-testid=error]')",
-        Duration::from_secs(90),
-    )
-    .await;
-    b.text("[data-testid=copy-result]").await
+    submit_copy(b, Duration::from_secs(90)).await.text().await.expect("copy result text")
 }
 
 fn requests_matching(registry: &Registry, mark: usize, method: &str, path_part: &str) -> usize {
@@ -48,8 +43,8 @@ async fn copy_between_registries_streams_blobs_in_chunks_and_keeps_digests() {
     let mark = dest.log_mark();
     let text = copy_via_page(&stack, "/demo/big/-/copy/1.0", &dest.url(), "prod/big", "1.0").await;
     assert!(text.contains("0 mounted, 0 already there, 3 streamed"), "{text}");
-    assert_eq!(dest.digest_of("prod/big", "1.0").as_deref(), Some(big.manifest.digest.as_str()));
-    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/big:1.0").as_deref(), Some(big.manifest.digest.as_str()));
+    assert_eq!(dest.digest_of("prod/big", "1.0"), Ok(Some(big.manifest.digest.clone())));
+    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/big:1.0"), Ok(Some(big.manifest.digest.clone())));
     skopeo::assert_reads_whole_image(&dest.host, "prod/big:1.0");
     assert_eq!(requests_matching(&dest, mark, "PATCH", "/blobs/uploads/"), 2, "9 MiB in two 8 MiB chunks");
     assert_eq!(
@@ -57,19 +52,19 @@ async fn copy_between_registries_streams_blobs_in_chunks_and_keeps_digests() {
         0,
         "nothing is mounted across registries"
     );
-    stack.screenshot("copy-cross-registry").await;
+    screenshot(&stack.browser, "copy-cross-registry").await;
 
     // An index with attestation manifests: every child by digest, then the index by tag.
     let text = copy_via_page(&stack, "/demo/multi/-/copy/latest", &dest.url(), "prod/multi", "latest").await;
     assert!(text.contains("4 child manifest(s)"), "{text}");
-    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/multi:latest").as_deref(), Some(stack.seeded.multi.as_str()));
+    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/multi:latest"), Ok(Some(stack.seeded.multi.clone())));
     skopeo::assert_reads_whole_image(&dest.host, "prod/multi:latest");
 
     // Blobs partly present already: the shared base layer is found by HEAD and not sent again.
     copy_via_page(&stack, "/demo/hello/-/copy/1.0", &dest.url(), "prod/hello", "1.0").await;
     let text = copy_via_page(&stack, "/demo/hello/-/copy/0.9", &dest.url(), "prod/hello", "0.9").await;
     assert!(text.contains("3 blob(s): 0 mounted, 1 already there, 2 streamed"), "{text}");
-    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/hello:0.9").as_deref(), Some(stack.seeded.hello_old.as_str()));
+    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/hello:0.9"), Ok(Some(stack.seeded.hello_old.clone())));
     skopeo::assert_reads_whole_image(&dest.host, "prod/hello:0.9");
     stack.close().await;
 }
@@ -122,7 +117,7 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     b.click("[data-testid=select-all]").await;
     click_tag_box(b, "prod-v0.0.3", false).await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (50)");
-    stack.screenshot("bulk-selection").await;
+    screenshot(&stack.browser, "bulk-selection").await;
     // The bulk panel opens under the toolbar as soon as tags are selected.
     b.wait_css("[data-testid=bulk-panel]").await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (50)");
@@ -134,19 +129,22 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     assert_eq!(attr_of(b, "[data-testid=bulk-dry-run]", "data-operations").await.as_deref(), Some("50"));
     assert_eq!(attr_of(b, "[data-testid=bulk-dry-run]", "data-moves").await.as_deref(), Some("1"));
     assert_eq!(attrs(b, "[data-testid=bulk-item]", "data-target").await.len(), 50);
-    stack.screenshot("bulk-dry-run").await;
+    screenshot(&stack.browser, "bulk-dry-run").await;
     assert!(registry.requests_since(mark).iter().all(|(m, _)| m == "HEAD" || m == "GET"), "the dry run only reads");
-    assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.0"), None);
-    assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.3").as_deref(), Some(other.manifest.digest.as_str()));
+    assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.0"), Ok(None), "the registry has no prod-v0.0.0 yet");
+    assert_eq!(registry.digest_of("bulk/app", "prod-v0.0.3"), Ok(Some(other.manifest.digest.clone())));
 
     b.click("[data-testid=bulk-run]").await;
     wait_bulk_finished(b).await;
     assert_eq!(summary_count(b, "data-done").await, 50);
     assert_eq!(summary_count(b, "data-failed").await, 0);
-    stack.screenshot("bulk-done").await;
+    screenshot(&stack.browser, "bulk-done").await;
     for tag in wharf_testkit::seed::many_tag_names(50) {
-        let source = registry.digest_of("bulk/app", &tag).expect("source tag");
-        assert_eq!(registry.digest_of("bulk/app", &format!("prod-{tag}")), Some(source), "prod-{tag}");
+        let source = match registry.digest_of("bulk/app", &tag) {
+            Ok(Some(digest)) => digest,
+            other => panic!("source tag {tag}: {other:?}"),
+        };
+        assert_eq!(registry.digest_of("bulk/app", &format!("prod-{tag}")), Ok(Some(source)), "prod-{tag}");
     }
     // Five distinct images: each was read once, then one PUT per tag.
     let manifest_gets = requests_matching(registry, mark, "GET", "/manifests/sha256:");
@@ -193,7 +191,7 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     );
     assert_eq!((done + not_started, failed), (50, 0), "stopped cleanly: {done} done, {not_started} not started");
     assert!(not_started > 0, "stop kept items from starting");
-    stack.screenshot("bulk-stopped").await;
+    screenshot(&stack.browser, "bulk-stopped").await;
 
     // Retry, and stop the destination registry in the middle.
     let mark = dest.log_mark();
@@ -205,13 +203,14 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     assert!(states.iter().all(|s| ["done", "failed", "not-started"].contains(&s.as_str())), "{states:?}");
     let failed = summary_count(b, "data-failed").await;
     assert!(failed > 0, "the stopped registry failed items");
-    stack.screenshot("bulk-destination-down").await;
+    screenshot(&stack.browser, "bulk-destination-down").await;
 
     // Back up: no tag points at a wrong or partial manifest.
     dest.restart_with(RegistryOptions::default());
     let mut present = 0;
     for (tag, digest) in &items {
-        if let Some(found) = dest.digest_of("prod/app", tag) {
+        // Absent (the registry's 404) or the source's digest; no answer at all fails the test.
+        if let Some(found) = dest.digest_of("prod/app", tag).unwrap_or_else(|e| panic!("{tag}: {e}")) {
             assert_eq!(&found, digest, "{tag} holds its source image");
             present += 1;
         }
@@ -222,14 +221,15 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     wait_bulk_finished(b).await;
     assert_eq!(summary_count(b, "data-done").await, 50);
     for (tag, digest) in &items {
-        assert_eq!(dest.digest_of("prod/app", tag).as_deref(), Some(digest.as_str()), "{tag}");
+        assert_eq!(dest.digest_of("prod/app", tag), Ok(Some(digest.clone())), "{tag}");
     }
-    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/app:t49").as_deref(), Some(items[49].1.as_str()));
+    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/app:t49"), Ok(Some(items[49].1.clone())));
     skopeo::assert_reads_whole_image(&dest.host, "prod/app:t07");
     stack.close().await;
 }
 
-/// Waits until the registry's log shows `count` manifest PUTs since `mark`.
+/// Waits until the registry's log shows `count` manifest PUTs since `mark` (the log is read every
+/// 5 ms: a poll for that event, not a wait for time to pass).
 async fn wait_for_manifest_puts(registry: &Registry, mark: usize, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while requests_matching(registry, mark, "PUT", "/manifests/") < count {
@@ -258,7 +258,7 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     let mut listed: Vec<&str> = listed.split(' ').collect();
     listed.sort();
     assert_eq!(listed, ["v1.10", "v1.2", "v1.9"]);
-    stack.screenshot("delete-digest-confirm").await;
+    screenshot(&stack.browser, "delete-digest-confirm").await;
     stack.browser.click("[data-testid=cancel-delete]").await;
 
     // Delete one tag: its two siblings survive.
@@ -267,15 +267,15 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     let result = stack.browser.text("[data-testid=delete-result]").await;
     assert!(result.contains("Deleted team/app/api:v1.9") && result.contains("sibling tags are untouched"), "{result}");
     assert!(stack.browser.text("[data-testid=gc-reminder]").await.contains("garbage collection"));
-    stack.screenshot("delete-tag-result").await;
-    assert_eq!(digest_of("v1.9"), None);
-    assert_eq!(digest_of("v1.2").as_deref(), Some(nested.as_str()));
-    assert_eq!(digest_of("v1.10").as_deref(), Some(nested.as_str()));
+    screenshot(&stack.browser, "delete-tag-result").await;
+    assert_eq!(digest_of("v1.9"), Ok(None), "the registry says v1.9 is gone");
+    assert_eq!(digest_of("v1.2"), Ok(Some(nested.clone())));
+    assert_eq!(digest_of("v1.10"), Ok(Some(nested.clone())));
 
     // Undo the tag delete from the journal.
     stack.goto("/-/journal").await;
     undo_entry(&stack.browser, "[data-testid=journal-entry][data-action='delete tag']").await;
-    assert_eq!(digest_of("v1.9").as_deref(), Some(nested.as_str()), "undo put the tag back");
+    assert_eq!(digest_of("v1.9"), Ok(Some(nested.clone())), "undo put the tag back");
 
     // Delete by digest: all three go; undo brings one back from the journal's saved copy.
     stack.goto("/team/app/api/-/delete/v1.2").await;
@@ -284,11 +284,11 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     stack.browser.click("[data-testid=confirm-delete]").await;
     stack.browser.wait_css("[data-testid=delete-result]").await;
     for tag in ["v1.2", "v1.9", "v1.10"] {
-        assert_eq!(digest_of(tag), None, "{tag} went with the manifest");
+        assert_eq!(digest_of(tag), Ok(None), "{tag} went with the manifest");
     }
     stack.goto("/-/journal").await;
     undo_entry(&stack.browser, "[data-testid=journal-entry][data-place='team/app/api:v1.10']").await;
-    assert_eq!(digest_of("v1.10").as_deref(), Some(nested.as_str()), "restored from the saved bytes");
+    assert_eq!(digest_of("v1.10"), Ok(Some(nested.clone())), "restored from the saved bytes");
 
     // Undo of an overwritten tag: latest moved to 0.9's image, then back.
     stack.goto("/demo/hello/-/retag/0.9").await;
@@ -300,12 +300,12 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     stack.browser.click("[data-testid=confirm-retag]").await;
     stack.browser.wait_css("[data-testid=retag-result]").await;
     let hello = |tag: &str| skopeo::manifest_digest(&host, &format!("demo/hello:{tag}"));
-    assert_eq!(hello("latest").as_deref(), Some(stack.seeded.hello_old.as_str()));
+    assert_eq!(hello("latest"), Ok(Some(stack.seeded.hello_old.clone())));
     stack.goto("/-/journal").await;
     undo_entry(&stack.browser, "[data-testid=journal-entry][data-action='retag'][data-place='demo/hello:latest']")
         .await;
-    assert_eq!(hello("latest").as_deref(), Some(stack.seeded.hello.as_str()), "undo restored the old digest");
-    stack.screenshot("journal").await;
+    assert_eq!(hello("latest"), Ok(Some(stack.seeded.hello.clone())), "undo restored the old digest");
+    screenshot(&stack.browser, "journal").await;
 
     // The export is the whole journal as JSON.
     stack.browser.click("[data-testid=journal-export]").await;
@@ -331,9 +331,9 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     stack.browser.click("[data-testid=confirm-delete]").await;
     let advice = stack.browser.text("[data-testid=delete-disabled]").await;
     assert!(advice.contains("storage") && advice.contains("Docker Hub"), "{advice}");
-    stack.screenshot("delete-disabled").await;
-    assert_eq!(hello("1.0").as_deref(), Some(stack.seeded.hello.as_str()), "the tag is still there");
-    assert_eq!(hello("latest").as_deref(), Some(stack.seeded.hello.as_str()));
+    screenshot(&stack.browser, "delete-disabled").await;
+    assert_eq!(hello("1.0"), Ok(Some(stack.seeded.hello.clone())), "the tag is still there");
+    assert_eq!(hello("latest"), Ok(Some(stack.seeded.hello.clone())));
     let _ = stack.browser.client.find(Locator::Css("[data-testid=error]")).await.expect("the error is shown");
     stack.close().await;
 }

@@ -2,13 +2,17 @@
 //! small ways to read the page.
 #![allow(dead_code)] // Each test binary uses a different part.
 
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
 use fantoccini::Locator;
-use wharf_testkit::browser::Browser;
+use wharf_testkit::browser::{Browser, NOT_SEEN};
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, Seeded};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
 
+/// Taken by every browser test of a suite: one Chromium at a time on a small machine.
 pub static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Registry, seeded content, app server and browser for one test.
@@ -39,10 +43,24 @@ impl Stack {
         self.browser.client.goto(&self.view(rest)).await.expect("navigate");
     }
 
-    pub async fn screenshot(&self, name: &str) {
-        let dir = workspace_root().join("target").join("screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
-        self.browser.screenshot(&dir.join(format!("{name}.png"))).await;
+    /// Waits until the wire panel counts as many exchanges as the registry logged since
+    /// `page_mark` (a [`Registry::log_mark`] taken before the page was loaded), and returns that
+    /// count. The page gathers its log in batches, so it may trail the registry's for a moment;
+    /// a page that recorded an exchange the registry never saw makes this fail.
+    pub async fn wire_caught_up(&self, page_mark: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (wire, logged) = (wire_count(&self.browser).await, self.registry.requests_since(page_mark).len());
+            if wire == logged {
+                return wire;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the wire panel counts {wire} exchanges, the registry logged {logged} since the page loaded: {:?}",
+                self.registry.requests_since(page_mark)
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn close(self) {
@@ -80,4 +98,92 @@ pub async fn click_link(browser: &Browser, text: &str) {
         assert!(std::time::Instant::now() < deadline, "clicking {text} did not navigate");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// Saves a screenshot of the page as `target/screenshots/<name>.png`.
+pub async fn screenshot(browser: &Browser, name: &str) {
+    let dir = workspace_root().join("target").join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    browser.screenshot(&dir.join(format!("{name}.png"))).await;
+}
+
+/// The number of exchanges the wire panel's toggle shows ("▸ Wire (12)").
+pub async fn wire_count(browser: &Browser) -> usize {
+    let text = browser.text("[data-testid=wire-toggle]").await;
+    text.rsplit_once('(')
+        .and_then(|(_, n)| n.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no count in the wire toggle: {text:?}"))
+}
+
+/// The requests that change something: PUT, POST, PATCH, DELETE.
+pub fn writes(requests: &[(String, String)]) -> Vec<(String, String)> {
+    requests.iter().filter(|(m, _)| ["PUT", "POST", "PATCH", "DELETE"].contains(&m.as_str())).cloned().collect()
+}
+
+/// The text of an error box's headline.
+async fn headline_of(error_box: &Element) -> String {
+    match error_box.find(Locator::Css("[data-testid=error-headline]")).await {
+        Ok(headline) => headline.text().await.expect("headline text"),
+        Err(_) => error_box.text().await.expect("error text"),
+    }
+}
+
+/// Clicks `submit` and waits (up to `limit`) for the first of `outcomes` that the page renders
+/// after the click; outcomes left on the page by an earlier submission do not count.
+async fn submit_and_wait(browser: &Browser, submit: &str, outcomes: &[&str], limit: Duration) -> (usize, Element) {
+    browser.mark_seen(&outcomes.join(", ")).await;
+    browser.click(submit).await;
+    let fresh: Vec<String> = outcomes.iter().map(|o| format!("{o}{NOT_SEEN}")).collect();
+    browser.wait_first(&fresh.iter().map(String::as_str).collect::<Vec<_>>(), limit).await
+}
+
+/// Retags the open retag page's image: types `targets` into `[data-testid=retag-targets]`
+/// (unless it holds them already, as after a look-up while typing), submits, and returns the
+/// `[data-testid=retag-result]` element (whose rows may say "failed": that is for the caller).
+/// Panics with the page's words when it shows its error box instead, refuses a name, or asks to
+/// confirm moving a tag (that flow has its own buttons).
+pub async fn submit_retag(browser: &Browser, targets: &str) -> Element {
+    let field = browser.wait_css("[data-testid=retag-targets]").await;
+    if field.prop("value").await.expect("targets value").as_deref() != Some(targets) {
+        browser.type_into("[data-testid=retag-targets]", targets).await;
+    }
+    let outcomes = [
+        "[data-testid=retag-result]",
+        "[data-testid=error]",
+        "[data-testid=retag-name-error]",
+        "[data-testid=retag-confirm]",
+    ];
+    let (which, element) =
+        submit_and_wait(browser, "[data-testid=retag-submit]", &outcomes, Duration::from_secs(20)).await;
+    match which {
+        0 => element,
+        1 => panic!("retag {targets:?} failed: {}", headline_of(&element).await),
+        2 => panic!("retag {targets:?}: the page refused a name: {}", element.text().await.unwrap_or_default()),
+        _ => panic!("retag {targets:?}: the page asks to confirm: {}", element.text().await.unwrap_or_default()),
+    }
+}
+
+/// Submits the open copy form as filled in, and returns the `[data-testid=copy-result]` element
+/// once it shows (up to `limit`). Panics with the headline of the page's error box when that
+/// shows instead, or with the page's words when it refuses a name or asks to confirm a move.
+pub async fn submit_copy(browser: &Browser, limit: Duration) -> Element {
+    let outcomes = [
+        "[data-testid=copy-result]",
+        "[data-testid=error]",
+        "[data-testid=copy-name-error]",
+        "[data-testid=copy-confirm]",
+    ];
+    let (which, element) = submit_and_wait(browser, "[data-testid=copy-submit]", &outcomes, limit).await;
+    match which {
+        0 => element,
+        1 => panic!("the copy failed: {}", headline_of(&element).await),
+        2 => panic!("the copy form refused a name: {}", element.text().await.unwrap_or_default()),
+        _ => panic!("the copy asks to confirm: {}", element.text().await.unwrap_or_default()),
+    }
+}
+
+/// `data-outcome` and text of the retag result's row for `tag`.
+pub async fn result_row(browser: &Browser, tag: &str) -> (String, String) {
+    let row = browser.wait_css(&format!("[data-testid=result-row][data-tag='{tag}']")).await;
+    (row.attr("data-outcome").await.expect("outcome").unwrap_or_default(), row.text().await.expect("row text"))
 }

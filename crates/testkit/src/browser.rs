@@ -3,10 +3,19 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::{free_port, kill_marked, scratch_dir};
+
+/// The key under which WebDriver returns an element from a script (W3C WebDriver, "web element
+/// identifier").
+const WEB_ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Appended to a selector by tests that marked earlier elements with [`Browser::mark_seen`]: only
+/// elements rendered after the mark match.
+pub const NOT_SEEN: &str = ":not([data-testkit-seen])";
 
 /// A chromedriver process and one browser session.
 pub struct Browser {
@@ -56,7 +65,7 @@ impl Browser {
     }
 
     /// Waits for an element matching a CSS selector (up to 20 s).
-    pub async fn wait_css(&self, selector: &str) -> fantoccini::elements::Element {
+    pub async fn wait_css(&self, selector: &str) -> Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(20))
@@ -84,6 +93,49 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits (up to `limit`) until one of `selectors` matches, and returns the index of the first
+    /// of them, in the order given, that matches then, with its first element. An outcome and the
+    /// ways it can fail are waited for together, so a test learns at once which one the page
+    /// showed; list an outcome before an error box nested in it.
+    pub async fn wait_first(&self, selectors: &[&str], limit: Duration) -> (usize, Element) {
+        let script = "const selectors = arguments[0]; \
+                      for (let i = 0; i < selectors.length; i++) { \
+                        const found = document.querySelector(selectors[i]); \
+                        if (found) { return [i, found]; } \
+                      } \
+                      return null;";
+        let deadline = Instant::now() + limit;
+        loop {
+            let value = self.client.execute(script, vec![json!(selectors)]).await.expect("execute script");
+            if let Value::Array(found) = value {
+                let index = found[0].as_u64().expect("selector index") as usize;
+                // A script's element comes back as `{"element-6066-…": id}` (WebDriver's key).
+                let id = found[1][WEB_ELEMENT_KEY]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("not an element: {found:?}"))
+                    .to_string();
+                return (index, Element::from_element_id(self.client.clone(), id.into()));
+            }
+            if Instant::now() > deadline {
+                panic!("none of {selectors:?} appeared within {} s", limit.as_secs());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Marks every element now matching `selector` with `data-testkit-seen`, so that a wait for
+    /// `selector` followed by [`NOT_SEEN`] finds only elements the page renders from now on (an
+    /// outcome left from an earlier submission does not count as the next one).
+    pub async fn mark_seen(&self, selector: &str) {
+        self.client
+            .execute(
+                "document.querySelectorAll(arguments[0]).forEach(e => e.setAttribute('data-testkit-seen', ''));",
+                vec![json!(selector)],
+            )
+            .await
+            .expect("mark elements as seen");
     }
 
     /// Replaces the text of an input.

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::{free_port, scratch_dir, workspace_root};
 
+/// The query that marks the harness's own log barrier (see [`Registry::requests_since_settled`]).
+const BARRIER_QUERY: &str = "wharf-testkit-barrier=";
+
 /// How the registry is configured.
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
@@ -187,8 +190,36 @@ http:
         self.access_lines().into_iter().skip(mark).filter(|(method, _)| method != "OPTIONS").collect()
     }
 
-    /// Parses the combined-log lines: `... "GET /v2/ HTTP/1.1" 200 ...`.
+    /// [`Registry::requests_since`], read once a request of the test's own, sent now, has been
+    /// answered and written to the access log. Call it after the page reported an outcome
+    /// ("nothing was sent", a field error): a request the page had sent before that report
+    /// reached the registry ahead of this one, so it is in the log unless the registry is still
+    /// handling it. The test's own request is not in the list (nor counted by marks).
+    pub fn requests_since_settled(&self, mark: usize) -> Vec<(String, String)> {
+        static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uri = format!("/v2/?{BARRIER_QUERY}{}-{n}", std::process::id());
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+        match agent.get(&format!("{}{uri}", self.url())).call() {
+            // Any answer will do (an authenticated registry says 401): it is logged either way.
+            Ok(_) | Err(ureq::Error::Status(..)) => {}
+            Err(e) => panic!("the registry on {} did not answer the log barrier: {e}", self.host),
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.raw_access_lines().iter().any(|(_, logged)| *logged == uri) {
+            assert!(Instant::now() < deadline, "the registry on {} never logged {uri}", self.host);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.requests_since(mark)
+    }
+
+    /// The access log's requests, the harness's own barriers left out.
     fn access_lines(&self) -> Vec<(String, String)> {
+        self.raw_access_lines().into_iter().filter(|(_, uri)| !uri.contains(BARRIER_QUERY)).collect()
+    }
+
+    /// Parses the combined-log lines: `... "GET /v2/ HTTP/1.1" 200 ...`.
+    fn raw_access_lines(&self) -> Vec<(String, String)> {
         let text = fs::read_to_string(&self.log_path).unwrap_or_default();
         text.lines()
             .filter_map(|line| {
@@ -202,17 +233,33 @@ http:
     }
 
     /// The registry's own `Docker-Content-Digest` for `repo:reference` (HEAD with every manifest
-    /// type accepted), or `None` when it does not exist.
-    pub fn digest_of(&self, repo: &str, reference: &str) -> Option<String> {
+    /// type accepted): `Ok(Some(digest))` when it holds it; `Ok(None)` only when the registry
+    /// answered 404 with its JSON error content type (distribution's `MANIFEST_UNKNOWN`; a HEAD
+    /// has no body, so that status is the answer); `Err` for everything else: no answer, 401, 5xx,
+    /// or the plain-text "404 page not found" of a path the registry does not route (a malformed
+    /// name such as `a/-b`).
+    pub fn digest_of(&self, repo: &str, reference: &str) -> Result<Option<String>, String> {
         let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \
                       application/vnd.docker.distribution.manifest.list.v2+json, \
                       application/vnd.docker.distribution.manifest.v2+json";
-        let response = ureq::head(&format!("{}/v2/{repo}/manifests/{reference}", self.url()))
-            .set("Accept", accept)
-            .timeout(Duration::from_secs(10))
-            .call()
-            .ok()?;
-        response.header("Docker-Content-Digest").map(str::to_string)
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.url());
+        let content_type = |r: &ureq::Response| r.header("Content-Type").unwrap_or("none").to_string();
+        match ureq::head(&url).set("Accept", accept).timeout(Duration::from_secs(10)).call() {
+            Ok(response) if response.status() == 200 => match response.header("Docker-Content-Digest") {
+                Some(digest) => Ok(Some(digest.to_string())),
+                None => Err(format!("HEAD {url}: 200 without Docker-Content-Digest")),
+            },
+            Ok(response) => Err(format!("HEAD {url}: {} {}", response.status(), response.status_text())),
+            Err(ureq::Error::Status(404, response)) if content_type(&response).starts_with("application/json") => {
+                Ok(None)
+            }
+            Err(ureq::Error::Status(status, response)) => Err(format!(
+                "HEAD {url}: {status} {} (Content-Type: {})",
+                response.status_text(),
+                content_type(&response)
+            )),
+            Err(e) => Err(format!("HEAD {url}: {e}")),
+        }
     }
 
     /// Restarts the same storage with other options (same port), e.g. to make it read-only.
