@@ -30,7 +30,7 @@ pub fn WirePanel(props: &WirePanelProps) -> Html {
     };
     let count = log.len();
     html! {
-        <section class={classes!("wire", open.then_some("open"))} data-testid="wire-panel">
+        <section class={if *open { "wire open" } else { "wire" }} data-testid="wire-panel">
             <div class="wire-bar">
                 <button class="wire-toggle" onclick={toggle} data-testid="wire-toggle" aria-expanded={open.to_string()}>
                     { if *open { "▾ Wire" } else { "▸ Wire" } }{ format!(" ({count})") }
@@ -64,10 +64,10 @@ fn wire_row(e: &Exchange) -> Html {
         })
     };
     let status_class = match e.status {
-        Some(s) if s < 300 => "ok",
-        Some(s) if s < 400 => "redirect",
-        Some(_) => "bad",
-        None => "failed",
+        Some(s) if s < 300 => "status ok",
+        Some(s) if s < 400 => "status redirect",
+        Some(_) => "status bad",
+        None => "status failed",
     };
     let status = e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
     html! {
@@ -76,7 +76,7 @@ fn wire_row(e: &Exchange) -> Html {
                 <summary>
                     <span class="method">{ e.method.as_str() }</span>
                     <span class="url">{ e.url.clone() }</span>
-                    <span class={classes!("status", status_class)}>{ status }</span>
+                    <span class={status_class}>{ status }</span>
                     <span class="ms">{ format!("{} ms", e.duration_ms.round() as u64) }</span>
                 </summary>
                 <div class="wire-detail">

@@ -309,7 +309,7 @@ fn plan_view(
             html! { <button onclick={Callback::from(move |_| begin.emit((target.clone(), states.clone(), retry.clone())))} data-testid="bulk-retry">{ label }</button> }
         });
         html! {
-            <div class={classes!("result", if running { "" } else if retry.is_empty() { "result-ok" } else { "result-failed" })} data-testid="bulk-summary"
+            <div class={if running { "result" } else if retry.is_empty() { "result result-ok" } else { "result result-failed" }} data-testid="bulk-summary"
                 data-finished={(!running).to_string()} data-done={count("done").to_string()} data-failed={count("failed").to_string()}
                 data-not-started={count("not-started").to_string()} data-skipped={count("skipped").to_string()}>
                 <progress max={needed.len().max(1).to_string()} value={ran.to_string()} aria-label="Operations run"></progress>

@@ -147,7 +147,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 reference: Reference::Tag(plan.target_tag.clone()),
             };
             html! {
-                <div class={classes!("result", if report.stored.holds_source() { "result-ok" } else { "result-failed" })} data-testid="copy-result"
+                <div class={if report.stored.holds_source() { "result result-ok" } else { "result result-failed" }} data-testid="copy-result"
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
                     <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", to.display_name()) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>

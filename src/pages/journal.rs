@@ -32,58 +32,35 @@ fn export(store: &JournalStore, e: MouseEvent) {
     }
 }
 
-/// Props of [`UndoCell`].
-#[derive(Properties, PartialEq)]
-struct UndoProps {
-    entry: Rc<Entry>,
-    /// Told when the undo is done (its entry is in the journal then).
-    on_done: Callback<()>,
-}
-
-/// One entry's undo: a flow of its own, so several undos can run side by side.
-#[component]
-fn UndoCell(props: &UndoProps) -> Html {
-    let connection = use_connection();
-    let read_only = use_read_only();
-    let flow: FlowHandle<Entry, (), UndoReport> = use_flow();
-    {
-        let done = matches!(flow.state(), FlowState::Done(..));
-        let on_done = props.on_done.clone();
-        use_effect_with(done, move |done| {
-            if *done {
-                on_done.emit(());
+/// An entry's undo cell: its undo's state when it is the entry being undone, else the button
+/// (or why it cannot be undone). One undo runs at a time; the other buttons wait for it.
+fn undo_cell(
+    entry: &Entry,
+    undoing: Option<u64>,
+    flow: &FlowHandle<Entry, (), UndoReport>,
+    start: &Callback<Entry>,
+    read_only: bool,
+) -> Html {
+    if undoing == Some(entry.id) {
+        match flow.state() {
+            FlowState::Running(..) => return html! { <span class="muted">{ "Undoing…" }</span> },
+            FlowState::Done(_, report) => {
+                return html! { <span class="ok" data-testid="undo-done">{ report.summary.clone() }</span> }
             }
-        });
-    }
-    match flow.state() {
-        FlowState::Running(..) => html! { <span class="muted">{ "Undoing…" }</span> },
-        FlowState::Done(_, report) => {
-            html! { <span class="ok" data-testid="undo-done">{ report.summary.clone() }</span> }
+            FlowState::Failed(e) => {
+                return html! { <div data-testid="undo-failed">{ error_box(e, Some("Undo")) }</div> }
+            }
+            _ => {}
         }
-        FlowState::Failed(e) => html! { <div data-testid="undo-failed">{ error_box(e, Some("Undo")) }</div> },
-        _ => match undo_step(&props.entry) {
-            Ok(_) if !read_only => {
-                let (entry, flow) = (props.entry.clone(), flow.clone());
-                let onclick = Callback::from(move |_| match RegistryUrl::parse(&entry.registry) {
-                    Ok(registry) => {
-                        let client = connection.registry(&registry);
-                        flow.run(Rc::new(entry.as_ref().clone()), (), move |entry, _| async move {
-                            journal::undo(&client, &entry, &unique_value()).await
-                        });
-                    }
-                    Err(e) => {
-                        let why = format!(
-                            "Cannot undo: the entry's registry “{}” is not an address ({}).",
-                            entry.registry, e.0
-                        );
-                        flow.plan(async move { Err(Error::Unsupported(why)) });
-                    }
-                });
-                html! { <button class="secondary" {onclick} data-testid="undo">{ "Undo" }</button> }
-            }
-            Ok(_) => html! {},
-            Err(why) => html! { <span class="muted small">{ why }</span> },
-        },
+    }
+    match undo_step(entry) {
+        Ok(_) if !read_only => {
+            let (entry, start) = (entry.clone(), start.clone());
+            let onclick = Callback::from(move |_| start.emit(entry.clone()));
+            html! { <button class="secondary" {onclick} disabled={flow.busy()} data-testid="undo">{ "Undo" }</button> }
+        }
+        Ok(_) => html! {},
+        Err(why) => html! { <span class="muted small">{ why }</span> },
     }
 }
 
@@ -98,11 +75,33 @@ fn digest_or(d: &Option<String>, none: &'static str) -> Html {
 #[component]
 pub fn JournalPage(_props: &SelfTestProps) -> Html {
     let store = use_journal();
-    let redraw = use_force_update();
-    let on_done = Callback::from(move |_| redraw.force_update());
+    let connection = use_connection();
+    let read_only = use_read_only();
+    let flow: FlowHandle<Entry, (), UndoReport> = use_flow();
+    let undoing = use_state(|| None::<u64>);
+    let start = {
+        let (flow, undoing) = (flow.clone(), undoing.clone());
+        Callback::from(move |entry: Entry| {
+            undoing.set(Some(entry.id));
+            match RegistryUrl::parse(&entry.registry) {
+                Ok(registry) => {
+                    let client = connection.registry(&registry);
+                    flow.run(Rc::new(entry), (), move |entry, _| async move {
+                        journal::undo(&client, &entry, &unique_value()).await
+                    });
+                }
+                Err(e) => {
+                    let why =
+                        format!("Cannot undo: the entry's registry “{}” is not an address ({}).", entry.registry, e.0);
+                    flow.plan(async move { Err(Error::Unsupported(why)) });
+                }
+            }
+        })
+    };
+    // The journal is re-read whenever this page renders: the undo's own entry shows when it ends.
     let journal = store.journal();
     let rows = journal.entries.iter().rev().take(SHOWN).map(|entry| {
-        let undo_html = html! { <UndoCell entry={Rc::new(entry.clone())} on_done={on_done.clone()} /> };
+        let undo_html = undo_cell(entry, *undoing, &flow, &start, read_only);
         let place = format!("{}:{}", entry.repository, entry.tag.as_deref().unwrap_or("(no tag)"));
         html! {
             <tr key={entry.id} data-testid="journal-entry" data-id={entry.id.to_string()} data-action={entry.action.clone()}

@@ -136,7 +136,7 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
     };
     let attestation = d.is_attestation();
     html! {
-        <tr class={classes!(attestation.then_some("attestation"))} data-testid="platform-row" data-attestation={attestation.to_string()}>
+        <tr class={attestation.then_some("attestation")} data-testid="platform-row" data-attestation={attestation.to_string()}>
             <td>
                 if attestation {
                     <span class="badge" title="A buildx attestation manifest (provenance / SBOM), not a runnable image">{ "attestation" }</span>
@@ -188,8 +188,8 @@ fn raw_view(m: &FetchedManifest, raw: &UseStateHandle<bool>) -> Html {
         <section>
             <h2>{ "Manifest" }</h2>
             <div class="tabs">
-                <button class={classes!((!shown).then_some("active"))} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
-                <button class={classes!(shown.then_some("active"))} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
+                <button class={(!shown).then_some("active")} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
+                <button class={shown.then_some("active")} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
             </div>
             <pre class="json" data-testid={if shown { "raw" } else { "pretty" }}>{ if shown { m.text() } else { m.pretty() } }</pre>
         </section>
@@ -241,7 +241,7 @@ fn config_view(c: &ImageConfig) -> Html {
                 <dt>{ "Cmd" }</dt><dd><code>{ joined(&rc.cmd) }</code></dd>
                 if let Some(dir) = rc.working_dir.filter(|d| !d.is_empty()) { <dt>{ "Working dir" }</dt><dd><code>{ dir }</code></dd> }
                 if let Some(user) = rc.user.filter(|u| !u.is_empty()) { <dt>{ "User" }</dt><dd><code>{ user }</code></dd> }
-                if let Some(ports) = rc.exposed_ports.filter(|p| !p.is_empty()) { <dt>{ "Ports" }</dt><dd>{ ports.keys().cloned().collect::<Vec<_>>().join(", ") }</dd> }
+                if let Some(ports) = rc.exposed_ports.filter(|p| !p.is_empty()) { <dt>{ "Ports" }</dt><dd>{ ports.join(", ") }</dd> }
             </dl>
             <h3>{ "Environment" }</h3>
             <ul class="env" data-testid="env">{ for rc.env.unwrap_or_default().into_iter().map(|e| html! { <li><code>{ e }</code></li> }) }</ul>

@@ -284,7 +284,7 @@ pub fn stored_badge(stored: &Stored) -> Html {
 fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
     let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
-        <div class={classes!("result", if report.all_stored() { "result-ok" } else { "result-failed" })} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
+        <div class={if report.all_stored() { "result result-ok" } else { "result result-failed" }} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
             <p>{ "Source digest (sha256 of the bytes sent): " }<code data-testid="result-source-digest">{ report.source.to_string() }</code></p>
             <ul>
                 { for report.outcomes.iter().map(|(tag, outcome)| {

@@ -19,6 +19,16 @@ fn page_origin() -> String {
     web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }
 
+/// The row's classes (plain strings: cheaper in the bundle than `classes!`).
+fn finding_class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "finding pass",
+        Status::Warn => "finding warn",
+        Status::Fail => "finding fail",
+        Status::Skip => "finding skip",
+    }
+}
+
 fn row(f: &Finding) -> Html {
     let mark = match f.status {
         Status::Pass => "✓",
@@ -27,7 +37,7 @@ fn row(f: &Finding) -> Html {
         Status::Skip => "–",
     };
     html! {
-        <tr data-testid="finding" data-id={f.id} data-status={f.status.key()} class={classes!("finding", f.status.key())}>
+        <tr data-testid="finding" data-id={f.id} data-status={f.status.key()} class={finding_class(f.status)}>
             <td class="mark">{ mark }</td>
             <td>
                 <strong>{ f.title }</strong>

@@ -112,7 +112,8 @@ impl<T: Transport> Registry<T> {
         // Boxed: every operation awaits the transport, and a boxed future is one pointer in each
         // operation's state instead of a copy of the whole transport (login, fetch) in every one
         // of them — in the browser bundle, that is code as well as memory.
-        let sending: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> = Box::pin(self.transport.send(request));
+        let sending: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+            Box::pin(self.transport.send(request));
         sending.await.map_err(|error| Error::Transport { method, url, error })
     }
 

@@ -3,11 +3,15 @@
 //! A [`FetchedManifest`] owns the bytes exactly as the registry sent them; everything that puts a
 //! manifest back (retag, copy) uses those bytes, never a re-serialisation, because a serde round
 //! trip changes the digest. The parsed structs exist only to show things.
+//!
+//! They are read from one `serde_json::Value` parse of the bytes, field by field, leniently (a
+//! field of the wrong type reads as absent). That is one parser for every kind of manifest and
+//! config instead of a derived deserializer per struct, which kept the browser bundle tens of KB
+//! smaller, and display code has no use for a strict schema.
 
 use std::collections::BTreeMap;
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::digest::{check_header, sha256_of, HeaderCheck};
 use crate::error::Error;
@@ -24,19 +28,15 @@ pub const REFERENCE_DIGEST_ANNOTATION: &str = "vnd.docker.reference.digest";
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// Platform of an index entry or image config.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Platform {
     /// CPU architecture (`amd64`, `arm64`, `unknown` for attestations).
-    #[serde(default)]
     pub architecture: String,
     /// Operating system.
-    #[serde(default)]
     pub os: String,
     /// CPU variant (`v7`, `v8`).
-    #[serde(default)]
     pub variant: Option<String>,
     /// Windows OS version.
-    #[serde(rename = "os.version", default)]
     pub os_version: Option<String>,
 }
 
@@ -53,25 +53,19 @@ impl Platform {
 }
 
 /// A content descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Descriptor {
     /// Media type of the target.
-    #[serde(default)]
     pub media_type: String,
     /// Digest of the target.
     pub digest: String,
     /// Size in bytes.
-    #[serde(default)]
     pub size: u64,
     /// Platform (index entries).
-    #[serde(default)]
     pub platform: Option<Platform>,
     /// Annotations.
-    #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Artifact type (OCI 1.1).
-    #[serde(default)]
     pub artifact_type: Option<String>,
 }
 
@@ -84,22 +78,17 @@ impl Descriptor {
 }
 
 /// An image manifest (Docker v2 or OCI).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageManifest {
     /// The config blob.
     pub config: Descriptor,
     /// The layers, base first.
-    #[serde(default)]
     pub layers: Vec<Descriptor>,
     /// OCI 1.1 subject.
-    #[serde(default)]
     pub subject: Option<Descriptor>,
     /// Annotations.
-    #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Artifact type (OCI 1.1).
-    #[serde(default)]
     pub artifact_type: Option<String>,
 }
 
@@ -111,27 +100,22 @@ impl ImageManifest {
 }
 
 /// An index / manifest list.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageIndex {
     /// Child manifests.
-    #[serde(default)]
     pub manifests: Vec<Descriptor>,
     /// Annotations.
-    #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
 
 /// The part of a schema 1 manifest worth showing.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema1 {
     /// The repository name it is bound to.
-    #[serde(default)]
     pub name: String,
     /// The tag it is bound to.
-    #[serde(default)]
     pub tag: String,
     /// Architecture.
-    #[serde(default)]
     pub architecture: String,
 }
 
@@ -149,20 +133,6 @@ pub enum ParsedManifest {
     Schema1(Schema1),
     /// Something else (an artifact type we don't know): shown raw.
     Unknown,
-}
-
-/// Only the `mediaType` field, to compare with the Content-Type.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MediaTypeField {
-    #[serde(default)]
-    media_type: Option<String>,
-    #[serde(default)]
-    schema_version: Option<u32>,
-    #[serde(default)]
-    manifests: Option<IgnoredAny>,
-    #[serde(default)]
-    layers: Option<IgnoredAny>,
 }
 
 /// A manifest as fetched: exact bytes and what is known about them.
@@ -198,10 +168,13 @@ impl FetchedManifest {
                 detail: format!("the manifest is {} bytes, over the 4 MiB limit", bytes.len()),
             });
         }
-        let fields: MediaTypeField = serde_json::from_slice(&bytes)
+        let json: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Parse { url: url.into(), detail: format!("the body is not a JSON manifest ({e})") })?;
+        if !json.is_object() {
+            return Err(Error::Parse { url: url.into(), detail: "the body is JSON but not an object".into() });
+        }
         let header_type = content_type.map(MediaType::parse);
-        let body_type = fields.media_type.as_deref().map(MediaType::parse);
+        let body_type = text(&json, "mediaType").map(|t| MediaType::parse(&t));
         if let (Some(h), Some(b)) = (&header_type, &body_type) {
             // Some registries send a generic JSON type for schema 1; only a clash between two
             // manifest types is a real mismatch.
@@ -215,8 +188,8 @@ impl FetchedManifest {
         }
         let media_type = body_type
             .or(header_type.filter(|t| !matches!(t, MediaType::Other(s) if s == "application/json")))
-            .unwrap_or_else(|| infer_media_type(&fields));
-        let parsed = parse_for_display(&media_type, &bytes, fields.schema_version);
+            .unwrap_or_else(|| infer_media_type(&json));
+        let parsed = parse_for_display(&media_type, &json);
         let digest = sha256_of(&bytes);
         let header_check = if media_type.is_schema1() {
             // The registry's digest covers the payload without signatures: not comparable.
@@ -271,103 +244,207 @@ impl FetchedManifest {
 }
 
 /// Manifests without a `mediaType` field (allowed by OCI): tell by shape.
-fn infer_media_type(fields: &MediaTypeField) -> MediaType {
-    match (fields.schema_version, &fields.manifests, &fields.layers) {
-        (Some(1), _, _) => MediaType::DockerSchema1(crate::media::DOCKER_MANIFEST_V1_SIGNED.into()),
-        (_, Some(_), _) => MediaType::OciIndex,
-        (_, _, Some(_)) => MediaType::OciManifest,
-        _ => MediaType::Other("application/json".into()),
+fn infer_media_type(json: &Value) -> MediaType {
+    let present = |key: &str| json.get(key).is_some_and(|v| !v.is_null());
+    if schema_version(json) == Some(1) {
+        MediaType::DockerSchema1(crate::media::DOCKER_MANIFEST_V1_SIGNED.into())
+    } else if present("manifests") {
+        MediaType::OciIndex
+    } else if present("layers") {
+        MediaType::OciManifest
+    } else {
+        MediaType::Other("application/json".into())
     }
 }
 
-fn parse_for_display(media_type: &MediaType, bytes: &[u8], schema_version: Option<u32>) -> ParsedManifest {
-    if media_type.is_schema1() || schema_version == Some(1) {
-        return serde_json::from_slice(bytes).map(ParsedManifest::Schema1).unwrap_or(ParsedManifest::Unknown);
+fn schema_version(json: &Value) -> Option<u64> {
+    json.get("schemaVersion").and_then(Value::as_u64)
+}
+
+/// A string field (`None`: absent, null or not a string).
+fn text(json: &Value, key: &str) -> Option<String> {
+    json.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A string field, empty when absent.
+fn text_or_empty(json: &Value, key: &str) -> String {
+    text(json, key).unwrap_or_default()
+}
+
+/// A list of strings (`None`: absent or null; entries that are not strings are left out).
+fn strings(json: &Value, key: &str) -> Option<Vec<String>> {
+    let list = json.get(key)?.as_array()?;
+    Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+}
+
+/// An object of string values (`None`: absent or null; other values are left out).
+fn string_map(json: &Value, key: &str) -> Option<BTreeMap<String, String>> {
+    let object = json.get(key)?.as_object()?;
+    Some(object.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
+}
+
+/// A list of descriptors; `None` when absent, or when any entry is not a descriptor (then the
+/// manifest is not what its type says, and is shown raw).
+fn descriptors(json: &Value, key: &str) -> Option<Vec<Descriptor>> {
+    match json.get(key) {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(list) => list.as_array()?.iter().map(Descriptor::from_json).collect(),
     }
+}
+
+impl Platform {
+    fn from_json(json: &Value) -> Platform {
+        Platform {
+            architecture: text_or_empty(json, "architecture"),
+            os: text_or_empty(json, "os"),
+            variant: text(json, "variant"),
+            os_version: text(json, "os.version"),
+        }
+    }
+}
+
+impl Descriptor {
+    /// A descriptor: an object with a digest, at least.
+    fn from_json(json: &Value) -> Option<Descriptor> {
+        Some(Descriptor {
+            media_type: text_or_empty(json, "mediaType"),
+            digest: text(json, "digest")?,
+            size: json.get("size").and_then(Value::as_u64).unwrap_or(0),
+            platform: json.get("platform").filter(|p| p.is_object()).map(Platform::from_json),
+            annotations: string_map(json, "annotations").unwrap_or_default(),
+            artifact_type: text(json, "artifactType"),
+        })
+    }
+}
+
+fn parse_for_display(media_type: &MediaType, json: &Value) -> ParsedManifest {
+    if media_type.is_schema1() || schema_version(json) == Some(1) {
+        return ParsedManifest::Schema1(Schema1 {
+            name: text_or_empty(json, "name"),
+            tag: text_or_empty(json, "tag"),
+            architecture: text_or_empty(json, "architecture"),
+        });
+    }
+    let annotations = || string_map(json, "annotations").unwrap_or_default();
     if media_type.is_index() {
-        return serde_json::from_slice(bytes).map(ParsedManifest::Index).unwrap_or(ParsedManifest::Unknown);
+        return match descriptors(json, "manifests") {
+            Some(manifests) => ParsedManifest::Index(ImageIndex { manifests, annotations: annotations() }),
+            None => ParsedManifest::Unknown,
+        };
     }
     if media_type.is_image() {
-        return serde_json::from_slice(bytes).map(ParsedManifest::Image).unwrap_or(ParsedManifest::Unknown);
+        let config = json.get("config").and_then(Descriptor::from_json);
+        let subject = match json.get("subject") {
+            None | Some(Value::Null) => Some(None),
+            Some(s) => Descriptor::from_json(s).map(Some),
+        };
+        return match (config, descriptors(json, "layers"), subject) {
+            (Some(config), Some(layers), Some(subject)) => ParsedManifest::Image(Box::new(ImageManifest {
+                config,
+                layers,
+                subject,
+                annotations: annotations(),
+                artifact_type: text(json, "artifactType"),
+            })),
+            _ => ParsedManifest::Unknown,
+        };
     }
     ParsedManifest::Unknown
 }
 
 /// The image config blob, the parts worth showing.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageConfig {
     /// Creation time (RFC 3339).
-    #[serde(default)]
     pub created: Option<String>,
     /// Author.
-    #[serde(default)]
     pub author: Option<String>,
     /// Architecture.
-    #[serde(default)]
     pub architecture: String,
     /// OS.
-    #[serde(default)]
     pub os: String,
     /// Variant.
-    #[serde(default)]
     pub variant: Option<String>,
     /// Runtime configuration.
-    #[serde(default)]
     pub config: Option<RuntimeConfig>,
     /// Build history.
-    #[serde(default)]
     pub history: Vec<HistoryEntry>,
 }
 
 /// The `config` object of an image config.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuntimeConfig {
     /// Entrypoint.
-    #[serde(default)]
     pub entrypoint: Option<Vec<String>>,
     /// Cmd.
-    #[serde(default)]
     pub cmd: Option<Vec<String>>,
     /// Environment.
-    #[serde(default)]
     pub env: Option<Vec<String>>,
     /// Labels.
-    #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
     /// Working directory.
-    #[serde(default)]
     pub working_dir: Option<String>,
     /// User.
-    #[serde(default)]
     pub user: Option<String>,
-    /// Exposed ports.
-    #[serde(default)]
-    pub exposed_ports: Option<BTreeMap<String, IgnoredAny>>,
+    /// Exposed ports (`80/tcp`).
+    pub exposed_ports: Option<Vec<String>>,
 }
 
 /// One history entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryEntry {
     /// When.
-    #[serde(default)]
     pub created: Option<String>,
     /// The build step.
-    #[serde(default)]
     pub created_by: Option<String>,
     /// Whether it added no layer.
-    #[serde(default)]
     pub empty_layer: bool,
     /// Comment.
-    #[serde(default)]
     pub comment: Option<String>,
 }
 
 impl ImageConfig {
     /// Parses a config blob.
     pub fn parse(url: &str, bytes: &[u8]) -> Result<Self, Error> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::Parse { url: url.into(), detail: format!("the image config is not valid JSON ({e})") })
+        let json: Value = serde_json::from_slice(bytes).map_err(|e| Error::Parse {
+            url: url.into(),
+            detail: format!("the image config is not valid JSON ({e})"),
+        })?;
+        if !json.is_object() {
+            return Err(Error::Parse { url: url.into(), detail: "the image config is JSON but not an object".into() });
+        }
+        let runtime = json.get("config").filter(|c| c.is_object()).map(|c| RuntimeConfig {
+            entrypoint: strings(c, "Entrypoint"),
+            cmd: strings(c, "Cmd"),
+            env: strings(c, "Env"),
+            labels: string_map(c, "Labels"),
+            working_dir: text(c, "WorkingDir"),
+            user: text(c, "User"),
+            exposed_ports: c
+                .get("ExposedPorts")
+                .and_then(Value::as_object)
+                .map(|ports| ports.keys().cloned().collect()),
+        });
+        let history = json.get("history").and_then(Value::as_array).map_or_else(Vec::new, |entries| {
+            entries
+                .iter()
+                .map(|h| HistoryEntry {
+                    created: text(h, "created"),
+                    created_by: text(h, "created_by"),
+                    empty_layer: h.get("empty_layer").and_then(Value::as_bool).unwrap_or(false),
+                    comment: text(h, "comment"),
+                })
+                .collect()
+        });
+        Ok(ImageConfig {
+            created: text(&json, "created"),
+            author: text(&json, "author"),
+            architecture: text_or_empty(&json, "architecture"),
+            os: text_or_empty(&json, "os"),
+            variant: text(&json, "variant"),
+            config: runtime,
+            history,
+        })
     }
 }
 
