@@ -64,7 +64,8 @@ impl JournalStore {
         }
         let pending = storage().and_then(|s| s.get_item(RETIRED_PENDING_KEY).ok().flatten()).unwrap_or_default();
         for line in pending.lines() {
-            if let Ok(entry) = serde_json::from_slice::<Entry>(line.as_bytes()) {
+            let parsed = wharf_protocol::json::parse(line.as_bytes()).ok();
+            if let Some(entry) = parsed.as_ref().and_then(Entry::from_json) {
                 inner.journal.borrow_mut().push(entry);
                 inner.carried_over.set(true);
             }

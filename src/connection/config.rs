@@ -8,46 +8,72 @@
 //! `"read_only": true` hides every action that changes a registry, and the transport refuses to
 //! send one.
 
-use serde::Deserialize;
+use wharf_protocol::json::{self, Value};
 use wharf_protocol::requests::RegistryUrl;
 
 /// Where the file is fetched from (absolute: deep links live under `/r/...`).
 pub const CONFIG_PATH: &str = "/config.json";
 
 /// A registry the deployment offers.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NamedRegistry {
     /// A label for the picker.
-    #[serde(default)]
     pub name: Option<String>,
     /// The address, or `same-origin`.
     pub url: String,
 }
 
 /// The file's content.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuntimeConfig {
     /// Page title / branding.
-    #[serde(default)]
     pub title: Option<String>,
     /// Registries offered; the first is the default.
-    #[serde(default)]
     pub registries: Vec<NamedRegistry>,
     /// No mutating action is shown, and none is sent.
-    #[serde(default)]
     pub read_only: bool,
+}
+
+/// The fields the file may have: anything else is a mistake worth reporting (a misspelt
+/// `read_only` must not leave a deployment writable without a word).
+const FIELDS: [&str; 3] = ["title", "registries", "read_only"];
+
+/// An optional string field, or why it is not one.
+fn optional_text(object: &Value, key: &str, place: &str) -> Result<Option<String>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("{place}“{key}” must be a string")),
+    }
 }
 
 impl RuntimeConfig {
     /// Parses and checks the file: every registry address must be valid.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: RuntimeConfig =
-            serde_json::from_slice(text.as_bytes()).map_err(|e| format!("{CONFIG_PATH} is not valid: {e}"))?;
-        for entry in &config.registries {
-            RegistryUrl::parse(&entry.url).map_err(|e| format!("{CONFIG_PATH}: registry “{}”: {e}", entry.url))?;
+        let invalid = |why: String| format!("{CONFIG_PATH} is not valid: {why}");
+        let file = json::parse(text.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+        let fields = file.as_object().ok_or_else(|| invalid("it must be a JSON object".into()))?;
+        if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(invalid(format!("unknown field “{unknown}”, expected one of {}", FIELDS.join(", "))));
         }
-        Ok(config)
+        let read_only = match file.get("read_only") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(invalid("“read_only” must be true or false".into())),
+        };
+        let listed = match file.get("registries") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(list)) => list.as_slice(),
+            Some(_) => return Err(invalid("“registries” must be a list".into())),
+        };
+        let mut registries = Vec::with_capacity(listed.len());
+        for entry in listed {
+            let url = json::text(entry, "url").ok_or_else(|| invalid("every registry needs a “url” string".into()))?;
+            RegistryUrl::parse(&url).map_err(|e| format!("{CONFIG_PATH}: registry “{url}”: {e}"))?;
+            registries
+                .push(NamedRegistry { name: optional_text(entry, "name", "a registry's ").map_err(invalid)?, url });
+        }
+        Ok(RuntimeConfig { title: optional_text(&file, "title", "").map_err(invalid)?, registries, read_only })
     }
 
     /// The default registry, when one is configured.
@@ -91,7 +117,13 @@ mod tests {
         assert_eq!(c.title(), "T");
         assert_eq!(c.default_registry(), Some(RegistryUrl::SameOrigin));
         assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"ftp://x"}]}"#).unwrap_err().contains("ftp"));
-        assert!(RuntimeConfig::parse(r#"{"registry":"x"}"#).unwrap_err().contains("unknown field"));
+        assert!(RuntimeConfig::parse(r#"{"registry":"x"}"#).unwrap_err().contains("unknown field “registry”"));
+        assert!(RuntimeConfig::parse(r#"{"read_only":"yes"}"#).unwrap_err().contains("true or false"));
+        assert!(RuntimeConfig::parse(r#"{"read_only":true}"#).unwrap().read_only);
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"name":"a"}]}"#).unwrap_err().contains("url"));
+        assert!(RuntimeConfig::parse(r#"{"registries":{}}"#).unwrap_err().contains("list"));
+        assert!(RuntimeConfig::parse(r#"{"title":3}"#).unwrap_err().contains("string"));
+        assert!(RuntimeConfig::parse("[]").unwrap_err().contains("object"));
         assert!(RuntimeConfig::parse("not json").is_err());
         assert_eq!(RuntimeConfig::parse("{}").unwrap().default_registry(), None);
     }

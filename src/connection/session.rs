@@ -17,8 +17,10 @@ fn storage() -> Option<web_sys::Storage> {
 /// Credentials remembered for `registry` in this tab.
 pub fn remembered(registry: &RegistryUrl) -> Option<Credentials> {
     let text = storage()?.get_item(&key(registry)).ok()??;
-    let pair: (String, String) = serde_json::from_slice(text.as_bytes()).ok()?;
-    Some(Credentials::new(pair.0, pair.1))
+    // Stored as a JSON pair, ["user", "password"].
+    let pair = wharf_protocol::json::parse(text.as_bytes()).ok()?;
+    let (user, password) = (pair.get(0)?.as_str()?, pair.get(1)?.as_str()?);
+    Some(Credentials::new(user.to_owned(), password.to_owned()))
 }
 
 /// Remembers credentials for `registry` until the tab closes.

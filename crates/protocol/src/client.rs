@@ -4,8 +4,6 @@
 //! Method names are noun-verb so they sort together (`manifest_get`, `manifest_head`,
 //! `manifest_put`). Every failure comes back as an [`Error`] carrying the method and URL.
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, Transport};
 use crate::manifest::FetchedManifest;
@@ -79,18 +77,6 @@ pub struct PutOutcome {
     pub status: u16,
 }
 
-#[derive(Deserialize)]
-struct CatalogPage {
-    #[serde(default)]
-    repositories: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct TagsPage {
-    #[serde(default)]
-    tags: Option<Vec<String>>,
-}
-
 impl<T: Transport> Registry<T> {
     /// A registry at `url`, reached through `transport`.
     pub fn new(url: RegistryUrl, transport: T) -> Self {
@@ -153,8 +139,7 @@ impl<T: Transport> Registry<T> {
         let first = requests::catalog(&self.url, CATALOG_PAGE_SIZE);
         let mut listing = Listing::default();
         self.walk_pages(first, |url, body| {
-            let page: CatalogPage = parse_json(url, body, "a catalog page")?;
-            listing.items.extend(page.repositories.unwrap_or_default());
+            listing.items.extend(list_page(url, body, "a catalog page", "repositories")?);
             Ok(())
         })
         .await
@@ -171,8 +156,7 @@ impl<T: Transport> Registry<T> {
         let mut tags = Vec::new();
         match self
             .walk_pages(first, |url, body| {
-                let page: TagsPage = parse_json(url, body, "a tag list")?;
-                tags.extend(page.tags.unwrap_or_default());
+                tags.extend(list_page(url, body, "a tag list", "tags")?);
                 Ok(())
             })
             .await
@@ -301,9 +285,15 @@ impl<T: Transport> Registry<T> {
     }
 }
 
-fn parse_json<'a, D: Deserialize<'a>>(url: &str, body: &'a [u8], what: &str) -> Result<D> {
-    serde_json::from_slice(body).map_err(|e| {
+/// The list under `key` of a JSON page (`null` or absent: empty), or what was wrong with it.
+fn list_page(url: &str, body: &[u8], what: &str, key: &str) -> Result<Vec<String>> {
+    let problem = |why: String| {
         let snippet = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
-        Error::Parse { url: url.to_string(), detail: format!("expected {what} in JSON, got “{snippet}” ({e})") }
-    })
+        Error::Parse { url: url.to_string(), detail: format!("expected {what} in JSON, got “{snippet}” ({why})") }
+    };
+    let page = crate::json::parse(body).map_err(|e| problem(e.to_string()))?;
+    if !page.is_object() {
+        return Err(problem("not an object".into()));
+    }
+    crate::json::string_list(&page, key).map_err(problem)
 }

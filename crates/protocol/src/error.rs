@@ -9,8 +9,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 use crate::auth_failure::AuthFailure;
 use crate::http::{HttpResponse, Method, TransportError};
 use crate::names::NameError;
@@ -391,19 +389,26 @@ pub fn status_text(status: u16) -> &'static str {
     }
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    errors: Vec<EnvelopeEntry>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeEntry {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    detail: Option<Box<serde_json::value::RawValue>>,
+/// The entries of an error envelope (`{"errors": [{code, message, detail}]}`), if `body` is one.
+fn envelope(body: &[u8]) -> Option<Vec<RegistryError>> {
+    use crate::json::{text_or_empty, Value};
+    let json = crate::json::parse(body).ok()?;
+    let entries = json.get("errors")?.as_array()?;
+    entries
+        .iter()
+        .map(|e| {
+            e.is_object().then(|| RegistryError {
+                code: text_or_empty(e, "code"),
+                message: text_or_empty(e, "message"),
+                // A string detail is shown without its quotes; anything else as compact JSON.
+                detail: match e.get("detail") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(other) => Some(other.to_string()),
+                },
+            })
+        })
+        .collect()
 }
 
 /// Classifies an error body: envelope, HTML page, other text, or nothing.
@@ -413,21 +418,8 @@ pub fn classify_body(body: &[u8]) -> ErrorBody {
     if trimmed.is_empty() {
         return ErrorBody::Empty;
     }
-    if let Ok(envelope) = serde_json::from_slice::<Envelope>(trimmed.as_bytes()) {
-        return ErrorBody::Envelope(
-            envelope
-                .errors
-                .into_iter()
-                .map(|e| RegistryError {
-                    code: e.code,
-                    message: e.message,
-                    detail: e.detail.map(|d| d.get().to_string()).filter(|d| d != "null").map(|d| {
-                        // A string detail is shown without its quotes; anything else as sent.
-                        serde_json::from_slice::<String>(d.as_bytes()).unwrap_or(d)
-                    }),
-                })
-                .collect(),
-        );
+    if let Some(errors) = envelope(trimmed.as_bytes()) {
+        return ErrorBody::Envelope(errors);
     }
     let lower = trimmed.to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<body") {

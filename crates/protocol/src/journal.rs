@@ -7,13 +7,14 @@
 //! change, so it refuses. A manifest deleted by digest is gone from the registry, so its bytes are
 //! saved in the entry; undo can then push them back while the registry still holds the blobs.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::client::Registry;
 use crate::delete;
 use crate::error::Error;
 use crate::flow::{Finished, Stored};
 use crate::http::Transport;
+use crate::json::{text, Value};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, Reference, Repository, Tag};
 use crate::requests::RegistryUrl;
@@ -40,7 +41,7 @@ pub mod action {
 pub const MAX_ENTRIES: usize = 5000;
 
 /// A manifest's exact bytes, saved because the change deleted it from the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavedManifest {
     /// Its media type.
     pub media_type: String,
@@ -49,10 +50,9 @@ pub struct SavedManifest {
 }
 
 /// One change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// Sequence number, unique in this journal.
-    #[serde(default)]
     pub id: u64,
     /// When (ISO 8601, UTC).
     pub time: String,
@@ -73,10 +73,10 @@ pub struct Entry {
     /// What happened, in words.
     pub result: String,
     /// The manifest's bytes, when the change deleted it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<SavedManifest>,
     /// The entry of the undo that reverted this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub undone_by: Option<u64>,
 }
 
@@ -161,8 +161,33 @@ impl Change {
     }
 }
 
+impl Entry {
+    /// An entry as stored (the form [`Journal::to_json`] writes); `None` when a field it needs is
+    /// missing or of another type.
+    pub fn from_json(json: &Value) -> Option<Entry> {
+        let saved = match json.get("saved") {
+            None | Some(Value::Null) => None,
+            Some(s) => Some(SavedManifest { media_type: text(s, "media_type")?, body: text(s, "body")? }),
+        };
+        Some(Entry {
+            id: json.get("id").and_then(Value::as_u64).unwrap_or(0),
+            time: text(json, "time")?,
+            action: text(json, "action")?,
+            registry: text(json, "registry")?,
+            repository: text(json, "repository")?,
+            tag: text(json, "tag"),
+            before: text(json, "before"),
+            after: text(json, "after"),
+            ok: json.get("ok")?.as_bool()?,
+            result: text(json, "result")?,
+            saved,
+            undone_by: json.get("undone_by").and_then(Value::as_u64),
+        })
+    }
+}
+
 /// All entries, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Journal {
     /// The entries.
     pub entries: Vec<Entry>,
@@ -171,8 +196,16 @@ pub struct Journal {
 impl Journal {
     /// Reads a stored journal.
     pub fn parse(json: &str) -> Result<Journal, String> {
-        // Every JSON in the app is read from bytes: one reader type means one copy of the parser.
-        serde_json::from_slice(json.as_bytes()).map_err(|e| format!("the stored journal is not readable ({e})"))
+        let unreadable = |why: String| format!("the stored journal is not readable ({why})");
+        let stored = crate::json::parse(json.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+        let listed =
+            stored.get("entries").and_then(Value::as_array).ok_or_else(|| unreadable("no entry list".into()))?;
+        let entries = listed
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Entry::from_json(e).ok_or_else(|| unreadable(format!("entry {} is incomplete", i + 1))))
+            .collect::<Result<_, _>>()?;
+        Ok(Journal { entries })
     }
 
     /// The journal as compact JSON, for storage.

@@ -20,6 +20,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod journal;
+pub mod json;
 pub mod manifest;
 pub mod media;
 pub mod names;

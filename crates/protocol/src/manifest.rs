@@ -4,14 +4,12 @@
 //! manifest back (retag, copy) uses those bytes, never a re-serialisation, because a serde round
 //! trip changes the digest. The parsed structs exist only to show things.
 //!
-//! They are read from one `serde_json::Value` parse of the bytes, field by field, leniently (a
-//! field of the wrong type reads as absent). That is one parser for every kind of manifest and
-//! config instead of a derived deserializer per struct, which kept the browser bundle tens of KB
-//! smaller, and display code has no use for a strict schema.
+//! They are read field by field from one parse of the bytes ([`crate::json`]), leniently: a field
+//! of the wrong type reads as absent, which is all display code needs.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::json::{string_map, strings, text, text_or_empty, Value};
 
 use crate::digest::{check_header, sha256_of, HeaderCheck};
 use crate::error::Error;
@@ -168,7 +166,7 @@ impl FetchedManifest {
                 detail: format!("the manifest is {} bytes, over the 4 MiB limit", bytes.len()),
             });
         }
-        let json: Value = serde_json::from_slice(&bytes)
+        let json = crate::json::parse(&bytes)
             .map_err(|e| Error::Parse { url: url.into(), detail: format!("the body is not a JSON manifest ({e})") })?;
         if !json.is_object() {
             return Err(Error::Parse { url: url.into(), detail: "the body is JSON but not an object".into() });
@@ -259,28 +257,6 @@ fn infer_media_type(json: &Value) -> MediaType {
 
 fn schema_version(json: &Value) -> Option<u64> {
     json.get("schemaVersion").and_then(Value::as_u64)
-}
-
-/// A string field (`None`: absent, null or not a string).
-fn text(json: &Value, key: &str) -> Option<String> {
-    json.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// A string field, empty when absent.
-fn text_or_empty(json: &Value, key: &str) -> String {
-    text(json, key).unwrap_or_default()
-}
-
-/// A list of strings (`None`: absent or null; entries that are not strings are left out).
-fn strings(json: &Value, key: &str) -> Option<Vec<String>> {
-    let list = json.get(key)?.as_array()?;
-    Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-}
-
-/// An object of string values (`None`: absent or null; other values are left out).
-fn string_map(json: &Value, key: &str) -> Option<BTreeMap<String, String>> {
-    let object = json.get(key)?.as_object()?;
-    Some(object.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
 }
 
 /// A list of descriptors; `None` when absent, or when any entry is not a descriptor (then the

@@ -261,13 +261,9 @@ pub fn interpret_catalog(outcome: &Result<HttpResponse, TransportError>) -> Find
     }
 }
 
-/// The one field each list answer is read for (typed, so no generic JSON tree is linked in).
-#[derive(serde::Deserialize)]
-struct Names {
-    #[serde(default)]
-    repositories: Option<Vec<String>>,
-    #[serde(default)]
-    tags: Option<Vec<String>>,
+/// The first name of the list under `key` of a list answer (catalog or tag list).
+fn first_name(body: &[u8], key: &str) -> Option<String> {
+    crate::json::strings(&crate::json::parse(body).ok()?, key)?.into_iter().next()
 }
 
 fn get(url: String) -> HttpRequest {
@@ -385,9 +381,7 @@ pub async fn run<R: Transport, C: Transport>(
     let catalog = client.send(get(registry.api_url("_catalog?n=1"))).await;
     findings.push(interpret_catalog(&catalog));
     let first_repository = match &catalog {
-        Ok(r) if r.is_success() => {
-            serde_json::from_slice::<Names>(&r.body).ok().and_then(|n| n.repositories?.into_iter().next())
-        }
+        Ok(r) if r.is_success() => first_name(&r.body, "repositories"),
         _ => None,
     };
     let link_title = "Link visible (paging)";
@@ -401,7 +395,7 @@ pub async fn run<R: Transport, C: Transport>(
     let mut tagged = None;
     if let Some(repository) = &first_repository {
         if let Ok(r) = client.send(get(registry.api_url(&format!("{repository}/tags/list")))).await {
-            let tag = serde_json::from_slice::<Names>(&r.body).ok().and_then(|n| n.tags?.into_iter().next());
+            let tag = first_name(&r.body, "tags");
             tagged = tag.map(|t| format!("{repository}/manifests/{t}"));
         }
     }

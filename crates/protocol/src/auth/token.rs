@@ -2,8 +2,6 @@
 //! scope set, with expiry. Time is passed in (seconds), so expiry and renewal are tested without a
 //! clock.
 
-use serde::Deserialize;
-
 use super::scope::{all_covered, Scope};
 use super::Credentials;
 use crate::http::{HttpRequest, Method};
@@ -46,16 +44,6 @@ pub fn token_request(realm: &Realm, scopes: &[Scope], credentials: Option<&Crede
     }
 }
 
-#[derive(Deserialize)]
-struct TokenBody {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    access_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<f64>,
-}
-
 /// A token and when it stops being usable.
 #[derive(Clone, PartialEq)]
 pub struct Token {
@@ -85,14 +73,14 @@ impl Token {
 /// Parses the token server's answer (`token` or `access_token`; `expires_in` defaulting to 60 s).
 /// `issued_at` is ignored on purpose: the server's clock may differ from the browser's.
 pub fn parse_token_response(body: &[u8], now: f64) -> Result<Token, String> {
-    let parsed: TokenBody =
-        serde_json::from_slice(body).map_err(|_| "the token service did not answer with JSON".to_string())?;
-    let value = parsed
-        .token
-        .filter(|t| !t.is_empty())
-        .or(parsed.access_token.filter(|t| !t.is_empty()))
-        .ok_or("the token service's answer holds no token")?;
-    let expires_in = parsed.expires_in.filter(|e| *e > 0.0).unwrap_or(DEFAULT_EXPIRES_IN);
+    let parsed = crate::json::parse(body).map_err(|_| "the token service did not answer with JSON".to_string())?;
+    let token = |key| crate::json::text(&parsed, key).filter(|t| !t.is_empty());
+    let value = token("token").or_else(|| token("access_token")).ok_or("the token service's answer holds no token")?;
+    let expires_in = parsed
+        .get("expires_in")
+        .and_then(crate::json::Value::as_f64)
+        .filter(|e| *e > 0.0)
+        .unwrap_or(DEFAULT_EXPIRES_IN);
     Ok(Token { value, obtained_at: now, expires_at: now + expires_in })
 }
 
