@@ -50,7 +50,7 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     assert_eq!(seen, first.len());
 
     // Manifest, then the pages that changed bundles before: copy, delete, the journal, and back.
-    click_link(b, "release-1").await;
+    click_link(b, "1.0").await;
     b.wait_css("[data-testid=manifest-digest]").await;
     for (link, ready) in [
         ("Copy to another repository or registry…", "[data-testid=copy-form]"),
@@ -62,7 +62,7 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
         assert!(now >= seen, "the wire log never empties: {now} after {seen}");
         seen = now;
     }
-    click_link(b, "release-1").await;
+    click_link(b, "1.0").await;
     click_link(b, "Delete…").await;
     b.wait_css("[data-testid=delete-digest]").await;
     click_link(b, "Journal").await;
@@ -71,7 +71,7 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     let rows = wire_rows(b).await;
     assert_eq!(rows[..first.len()], first[..], "the first page's exchanges are still listed, oldest first");
     assert!(rows.len() > first.len(), "and the later pages' exchanges follow them");
-    assert!(rows.iter().any(|r| r.contains("/manifests/release-1")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("/manifests/1.0")), "{rows:?}");
     let wasm = wasm_fetched(b).await;
     assert_eq!(wasm.len(), 1, "one bundle, fetched once: {wasm:?}");
     screenshot(b, "one-app-journal-with-wire").await;

@@ -191,7 +191,7 @@ fn raw_view(m: &FetchedManifest, raw: &UseStateHandle<bool>) -> Html {
                 <button class={(!shown).then_some("active")} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
                 <button class={shown.then_some("active")} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
             </div>
-            <pre class="json" data-testid={if shown { "raw" } else { "pretty" }}>{ if shown { m.text() } else { m.pretty() } }</pre>
+            <pre class="json" tabindex="0" aria-label="Manifest JSON" data-testid={if shown { "raw" } else { "pretty" }}>{ if shown { m.text() } else { m.pretty() } }</pre>
         </section>
     }
 }

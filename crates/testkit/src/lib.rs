@@ -1,9 +1,10 @@
 //! Real servers for Wharf's demo, end-to-end tests and benchmark, all on 127.0.0.1 and all
 //! stopped when their handle is dropped: a CNCF distribution registry (Debian's
 //! `docker-registry`), a seeder that pushes demo images through the registry API, a static server
-//! for the built app, headless Chromium through chromedriver, and skopeo as the independent
-//! client that checks digests.
+//! for the built app, headless Chromium through chromedriver, skopeo as the independent client
+//! that checks digests, and axe-core for the accessibility checks.
 
+pub mod axe;
 pub mod browser;
 pub mod native;
 pub mod nginx;
