@@ -106,8 +106,8 @@ async fn every_view_passes_axe_at_desktop_and_phone_widths() {
     findings.check(b, "tags-selected").await;
 
     // The manifest's JSON (`pre.json`, src/pages/manifest.rs) scrolls inside its box on the
-    // index, and on a phone on the image too: until it is focusable (`tabindex="0"`) axe reports
-    // `scrollable-region-focusable` on these two views.
+    // index, and on a phone on the image too: it is focusable (`tabindex="0"`), so a keyboard can
+    // scroll it, which axe checks (`scrollable-region-focusable`).
     stack.goto("/demo/hello/-/manifest/1.0").await;
     b.wait_css("[data-testid=digest-check]").await;
     b.wait_js("document.querySelectorAll('[data-testid=layer-row] [data-digest]').length > 0").await;
