@@ -1,5 +1,6 @@
 //! A digest shown short, with a colour derived from it so equal digests look alike.
 
+use wharf_protocol::flow::Stored;
 use wharf_protocol::tags::digest_hue;
 use wharf_protocol::units::first_chars;
 use yew::prelude::*;
@@ -17,5 +18,16 @@ pub fn digest_badge(digest: &str) -> Html {
         <span class="digest" title={digest.to_string()} data-digest={digest.to_string()}>
             <span class={swatch}></span><code>{ short }</code>
         </span>
+    }
+}
+
+/// How a stored tag compares with its source (shared by the retag and copy results).
+pub fn stored_badge(stored: &Stored) -> Html {
+    match stored {
+        Stored::Verified => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
+        Stored::Differs { .. } => {
+            html! { <span class="bad" data-testid="digest-differs">{ " ✗ differs from the source" }</span> }
+        }
+        Stored::Unverifiable => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
     }
 }

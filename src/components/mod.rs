@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod bulk;
 pub mod digest_badge;
 pub mod error_box;
 pub mod load;
@@ -8,3 +9,13 @@ pub mod registry_bar;
 pub mod source;
 pub mod text;
 pub mod wire_panel;
+
+use wharf_protocol::requests::RegistryUrl;
+use yew::Properties;
+
+/// Props of the views that need only their registry (self-test, journal).
+#[derive(Properties, PartialEq)]
+pub struct RegistryProps {
+    /// Which registry.
+    pub registry: RegistryUrl,
+}

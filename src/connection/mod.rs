@@ -22,6 +22,12 @@ use yew::prelude::*;
 use self::config::RuntimeConfig;
 use self::transport::BrowserTransport;
 
+/// A value that makes a throwaway manifest unique: the time and a random number, as integers
+/// (formatting an `f64` would link the float formatter, about 4 KB of the bundle, for this alone).
+pub fn unique_value() -> String {
+    format!("{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e15) as u64)
+}
+
 /// The runtime configuration as loaded at start.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigState {

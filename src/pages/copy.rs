@@ -13,13 +13,12 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
 use yew::prelude::*;
 
-use crate::components::digest_badge::digest_badge;
+use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
 use crate::connection::{use_connection, use_read_only, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
-use crate::pages::retag::stored_badge;
 use crate::router::{link, route_for};
 
 /// A copy plan and the registry it writes to.

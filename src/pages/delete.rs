@@ -14,14 +14,8 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
-use crate::connection::{use_connection, use_read_only};
+use crate::connection::{unique_value, use_connection, use_read_only};
 use crate::flow::{use_flow, FlowHandle, FlowState};
-
-/// A value that makes a throwaway manifest unique: the time and a random number, as integers
-/// (formatting an `f64` would link the float formatter, about 4 KB of the bundle, for this alone).
-pub fn unique_value() -> String {
-    format!("{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e15) as u64)
-}
 
 /// The delete page.
 #[component]

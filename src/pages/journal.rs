@@ -10,11 +10,10 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
-use crate::connection::{use_connection, use_read_only};
+use crate::components::RegistryProps;
+use crate::connection::{unique_value, use_connection, use_read_only};
 use crate::flow::{use_flow, FlowHandle, FlowState};
 use crate::journal_store::{use_journal, JournalStore};
-use crate::pages::delete::unique_value;
-use crate::pages::selftest::SelfTestProps;
 
 /// Entries shown; the export has them all.
 const SHOWN: usize = 300;
@@ -73,7 +72,7 @@ fn digest_or(d: &Option<String>, none: &'static str) -> Html {
 
 /// The journal page.
 #[component]
-pub fn JournalPage(_props: &SelfTestProps) -> Html {
+pub fn JournalPage(_props: &RegistryProps) -> Html {
     let store = use_journal();
     let connection = use_connection();
     let read_only = use_read_only();

@@ -1,6 +1,5 @@
 //! One component per view.
 
-pub mod bulk;
 pub mod catalog;
 pub mod copy;
 pub mod delete;

@@ -8,14 +8,14 @@ use std::rc::Rc;
 
 use crate::router::link;
 use wharf_protocol::address::View;
-use wharf_protocol::flow::{Stored, TargetState};
+use wharf_protocol::flow::TargetState;
 use wharf_protocol::manifest::SCHEMA1_EXPLANATION;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::{self, lookup_targets, parse_targets, RetagPlan, RetagReport, TargetOutcome};
 use yew::prelude::*;
 
-use crate::components::digest_badge::digest_badge;
+use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::source::{source_view, use_source, SourceProps};
@@ -267,17 +267,6 @@ fn confirm_view(
             <button onclick={proceed} disabled={blocked} data-testid="confirm-retag">{ "Move and retag" }</button>
             <button class="secondary" onclick={cancel} data-testid="cancel-retag">{ "Cancel" }</button>
         </div>
-    }
-}
-
-/// How a stored tag compares with its source (shared by the retag and copy results).
-pub fn stored_badge(stored: &Stored) -> Html {
-    match stored {
-        Stored::Verified => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
-        Stored::Differs { .. } => {
-            html! { <span class="bad" data-testid="digest-differs">{ " ✗ differs from the source" }</span> }
-        }
-        Stored::Unverifiable => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
     }
 }
 

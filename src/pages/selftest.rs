@@ -1,19 +1,12 @@
 //! The CORS and auth self-test page: every check with its verdict, what was seen, and the
 //! configuration that fixes a failure.
 
-use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::selftest::{self, Finding, Status};
 use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};
+use crate::components::RegistryProps;
 use crate::connection::{use_connection, ConfigState};
-
-/// Props of [`SelfTestPage`].
-#[derive(Properties, PartialEq)]
-pub struct SelfTestProps {
-    /// Which registry.
-    pub registry: RegistryUrl,
-}
 
 fn page_origin() -> String {
     web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
@@ -55,7 +48,7 @@ fn row(f: &Finding) -> Html {
 
 /// Runs the self-test against the registry and shows the report.
 #[component]
-pub fn SelfTestPage(props: &SelfTestProps) -> Html {
+pub fn SelfTestPage(props: &RegistryProps) -> Html {
     let connection = use_connection();
     // The probes that write are sent only when the deployment allows changes, which is known once
     // config.json has been read: until then nothing is probed.

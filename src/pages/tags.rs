@@ -12,13 +12,13 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
+use crate::components::bulk::BulkPanel;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
 use crate::connection::transport::performance_mark;
 use crate::connection::use_read_only;
 use crate::connection::{use_connection, Connection};
-use crate::pages::bulk::BulkPanel;
 use crate::router::route_for;
 
 /// Tags shown per page: enough to scan, few enough that their HEADs finish quickly.

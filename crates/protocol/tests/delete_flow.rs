@@ -6,7 +6,9 @@
 mod common;
 
 use common::{row, Script};
-use wharf_protocol::delete::{tag_delete, tags_pointing_at, throwaway_manifest, TagDeleteMethod};
+use wharf_protocol::delete::{
+    self, tag_delete, tags_pointing_at, throwaway_manifest, DeletePlan, DeleteReport, TagDeleteMethod,
+};
 use wharf_protocol::digest::sha256_of;
 use wharf_protocol::http::{HttpResponse, Method};
 use wharf_protocol::names::{Repository, Tag};
@@ -218,5 +220,54 @@ fn manifest_delete_is_by_digest_and_reports_a_refusal() {
     pollster::block_on(reg.manifest_delete(&repo, &digest)).unwrap();
     let err = pollster::block_on(reg.manifest_delete(&repo, &digest)).unwrap_err();
     assert!(err.advice().contains("storage.delete.enabled"), "{}", err.advice());
+    script.assert_done();
+}
+
+#[test]
+fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
+    let digest = sha256_of(MANIFEST.as_bytes());
+    let repository = Repository::parse("app").unwrap();
+    // A tag delete that the registry does by tag: one entry, the tag gone.
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", HttpResponse::status(202)),
+        row(Method::Head, "http://r:5000/v2/app/manifests/old", HttpResponse::status(404)),
+    ]);
+    let plan =
+        DeletePlan::Tag { repository: repository.clone(), tag: Tag::parse("old").unwrap(), digest: digest.clone() };
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    assert!(matches!(finished.outcome, Ok(DeleteReport::Tag(_))));
+    let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
+    assert_eq!((change.action, change.tag.as_deref(), change.ok), ("delete tag", Some("old"), true));
+    assert_eq!((change.before.as_deref(), change.after.as_deref()), (Some(digest.as_str()), None));
+
+    // A delete by digest: one entry per tag that went with it, each with the manifest's bytes.
+    let fetched = wharf_protocol::manifest::FetchedManifest::from_bytes(
+        "m",
+        MANIFEST.as_bytes().to_vec(),
+        Some("application/vnd.oci.image.manifest.v1+json"),
+        None,
+        None,
+    )
+    .unwrap();
+    let url = format!("http://r:5000/v2/app/manifests/{digest}");
+    let script = Script::new(vec![
+        row(Method::Delete, url.clone(), HttpResponse::status(202)),
+        row(Method::Delete, url, envelope(405, "UNSUPPORTED")),
+    ]);
+    let plan = DeletePlan::Manifest { repository, manifest: fetched, tags: vec!["a".into(), "b".into()] };
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    let tags: Vec<_> = finished.journal.iter().map(|c| c.tag.as_deref()).collect();
+    assert_eq!(tags, [Some("a"), Some("b")]);
+    assert!(finished.journal.iter().all(|c| c.ok && c.after.is_none()));
+    assert!(
+        finished.journal.iter().all(|c| c.saved.as_ref().is_some_and(|s| s.body == MANIFEST)),
+        "undo can push the bytes back"
+    );
+
+    // Refused (deletes off): journaled as failures that left every tag where it was, no bytes kept.
+    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    assert_eq!(refused.outcome.unwrap_err().status(), Some(405));
+    assert!(refused.journal.iter().all(|c| !c.ok && c.after.as_deref() == Some(digest.as_str()) && c.saved.is_none()));
     script.assert_done();
 }
