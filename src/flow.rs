@@ -11,7 +11,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use wharf_protocol::flow::Finished;
-use wharf_protocol::journal::Change;
+use wharf_protocol::journal::Entry;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
@@ -111,7 +111,7 @@ impl<G> Reporter<G> {
     }
 
     /// Records entries now.
-    pub fn journal(&self, changes: Vec<Change>) {
+    pub fn journal(&self, changes: Vec<Entry>) {
         self.journal.record(changes);
     }
 }

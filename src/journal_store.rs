@@ -10,8 +10,7 @@
 use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
-use wharf_protocol::journal::{Change, Entry, Journal};
+use wharf_protocol::journal::{Entry, Journal};
 use yew::prelude::*;
 
 const KEY: &str = "wharf.journal";
@@ -84,7 +83,7 @@ impl JournalStore {
     }
 
     /// Records the entries a flow's report carries, dated now.
-    pub fn record(&self, changes: Vec<Change>) {
+    pub fn record(&self, changes: Vec<Entry>) {
         if changes.is_empty() {
             return;
         }
@@ -153,16 +152,9 @@ pub fn use_journal_root() -> JournalStore {
         use_effect_with((), move |_| {
             store.settle();
             let leaving = store.clone();
-            let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || leaving.flush());
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
-                }
-            }
+            let listener =
+                web_sys::window().map(|w| gloo_events::EventListener::new(&w, "pagehide", move |_| leaving.flush()));
+            move || drop(listener)
         });
     }
     store

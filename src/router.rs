@@ -7,8 +7,6 @@
 //! (This replaced yew-router: the routes were already parsed here, and the router and its history
 //! crate cost about 15 KB of the 250 KB first-load budget.)
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use wharf_protocol::address::{registry_segment, View};
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
@@ -75,16 +73,10 @@ pub fn use_current_path() -> String {
     {
         let path = path.clone();
         use_effect_with((), move |_| {
-            let listener = Closure::<dyn Fn()>::new(move || path.set(current_path()));
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
-                }
-            }
+            // Removed when the app goes (the listener is dropped with the effect).
+            let listener = web_sys::window()
+                .map(|w| gloo_events::EventListener::new(&w, "popstate", move |_| path.set(current_path())));
+            move || drop(listener)
         });
     }
     (*path).clone()

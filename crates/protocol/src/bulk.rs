@@ -16,7 +16,7 @@ use crate::copy::{self, CopyPlan, Endpoints};
 use crate::error::Error;
 use crate::flow::{target_state, Stored, TargetState};
 use crate::http::Transport;
-use crate::journal::{action, Change};
+use crate::journal::{action, Entry};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
 
@@ -249,7 +249,7 @@ pub async fn run<T: Transport>(
     indices: &[usize],
     concurrency: usize,
     cancelled: &dyn Fn() -> bool,
-    report: &dyn Fn(usize, ItemState, Option<Change>),
+    report: &dyn Fn(usize, ItemState, Option<Entry>),
 ) {
     let manifests: RefCell<HashMap<Digest, Rc<FetchedManifest>>> = RefCell::new(HashMap::new());
     if !plan.copy {
@@ -293,7 +293,7 @@ async fn run_item<T: Transport>(
     plan: &BulkPlan,
     item: &BulkItem,
     manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
-) -> (ItemState, Option<Change>) {
+) -> (ItemState, Option<Entry>) {
     let Some(source) = &item.source else {
         return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), None);
     };
@@ -313,7 +313,7 @@ async fn run_item<T: Transport>(
     } else {
         retag_one(ends, plan, item, source, manifests).await
     };
-    let change = Change::tag_write(
+    let change = Entry::tag_write(
         if plan.copy { action::BULK_COPY } else { action::BULK_RETAG },
         ends.target.url(),
         &plan.target_repository,

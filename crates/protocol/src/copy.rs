@@ -18,7 +18,7 @@ use crate::client::Registry;
 use crate::error::Error;
 use crate::flow::{target_state, Finished, Stored, TargetState};
 use crate::http::Transport;
-use crate::journal::{action, Change};
+use crate::journal::{action, Entry};
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::names::{Digest, Reference, Repository, Tag};
 use crate::requests;
@@ -172,7 +172,7 @@ pub async fn execute<T: Transport>(
         )));
     }
     let outcome = copy_image(ends, plan, progress).await;
-    let change = Change::tag_write(
+    let change = Entry::tag_write(
         action::COPY,
         ends.target.url(),
         &plan.target_repository,

@@ -14,7 +14,7 @@ use crate::digest::sha256_of;
 use crate::error::Error;
 use crate::flow::Finished;
 use crate::http::Transport;
-use crate::journal::{action, Change, SavedManifest};
+use crate::journal::{action, Entry, SavedManifest};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
@@ -227,7 +227,7 @@ pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, un
         DeletePlan::Tag { repository, tag, digest } => {
             let result = tag_delete(registry, repository, tag, unique).await;
             let before = result.as_ref().map(|r| &r.previous).unwrap_or(digest);
-            let change = Change::new(
+            let change = Entry::new(
                 action::DELETE_TAG,
                 url,
                 repository,
@@ -248,7 +248,7 @@ pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, un
             let journal = entry_tags
                 .into_iter()
                 .map(|tag| {
-                    let mut change = Change::new(
+                    let mut change = Entry::new(
                         action::DELETE_MANIFEST,
                         url,
                         repository,

@@ -7,7 +7,7 @@
 //! unverifiable (the registry's digest header is hidden), or stored with other bytes.
 
 use crate::error::Error;
-use crate::journal::Change;
+use crate::journal::Entry;
 use crate::names::Digest;
 
 /// What a target tag holds before a change writes it.
@@ -107,7 +107,7 @@ pub struct Finished<R> {
     /// The report, or why the flow stopped.
     pub outcome: Result<R, Error>,
     /// What to add to the journal.
-    pub journal: Vec<Change>,
+    pub journal: Vec<Entry>,
 }
 
 impl<R> Finished<R> {

@@ -49,7 +49,8 @@ pub struct SavedManifest {
     pub body: String,
 }
 
-/// One change.
+/// One change. A flow's report carries its entries unnumbered and undated (`id` 0, no `time`);
+/// [`Journal::record`] gives them both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// Sequence number, unique in this journal.
@@ -78,34 +79,12 @@ pub struct Entry {
     /// The entry of the undo that reverted this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undone_by: Option<u64>,
-}
-
-/// A change as a flow reports it: an [`Entry`] before the journal numbers and dates it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// One of [`action`].
-    pub action: &'static str,
-    /// The registry's address as Wharf names it.
-    pub registry: String,
-    /// The repository changed.
-    pub repository: String,
-    /// The tag changed, if any.
-    pub tag: Option<String>,
-    /// The digest the tag held before (`None`: it did not exist).
-    pub before: Option<String>,
-    /// The digest it holds after (`None`: deleted, or never existed).
-    pub after: Option<String>,
-    /// Whether the change happened.
-    pub ok: bool,
-    /// What happened, in words.
-    pub result: String,
-    /// The manifest's bytes, when the change deleted it.
-    pub saved: Option<SavedManifest>,
-    /// The entry this change undid.
+    /// For an undo: the entry it reverted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub undoes: Option<u64>,
 }
 
-impl Change {
+impl Entry {
     /// A change of `tag` in `repository` of `registry` from `before` to `after`.
     pub fn new(
         action: &'static str,
@@ -115,13 +94,15 @@ impl Change {
         before: Option<&Digest>,
         after: Option<&Digest>,
         outcome: Result<String, String>,
-    ) -> Change {
+    ) -> Entry {
         let (ok, result) = match outcome {
             Ok(summary) => (true, summary),
             Err(why) => (false, why),
         };
-        Change {
-            action,
+        Entry {
+            id: 0,
+            time: String::new(),
+            action: action.to_string(),
             registry: registry.to_string(),
             repository: repository.to_string(),
             tag: tag.map(Tag::to_string),
@@ -130,6 +111,7 @@ impl Change {
             ok,
             result,
             saved: None,
+            undone_by: None,
             undoes: None,
         }
     }
@@ -147,7 +129,7 @@ impl Change {
         source: &Digest,
         outcome: Result<&Stored, &Error>,
         summary: String,
-    ) -> Change {
+    ) -> Entry {
         let answered;
         let (after, result) = match outcome {
             Ok(Stored::Differs { answered: digest }) => {
@@ -157,7 +139,7 @@ impl Change {
             Ok(_) => (Some(source), Ok(summary)),
             Err(e) => (before, Err(e.headline())),
         };
-        Change::new(action, registry, repository, Some(tag), before, after, result)
+        Entry::new(action, registry, repository, Some(tag), before, after, result)
     }
 }
 
@@ -182,6 +164,7 @@ impl Entry {
             result: text(json, "result")?,
             saved,
             undone_by: json.get("undone_by").and_then(Value::as_u64),
+            undoes: json.get("undoes").and_then(Value::as_u64),
         })
     }
 }
@@ -218,24 +201,12 @@ impl Journal {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| self.to_json())
     }
 
-    /// Adds a change as an entry made at `time` (ISO 8601), numbering it; an undo marks the
+    /// Adds an entry a flow reported, dated `time` (ISO 8601) and numbered; an undo marks the
     /// entry it undid. Returns its id.
-    pub fn record(&mut self, change: Change, time: String) -> u64 {
-        let undoes = change.undoes;
-        let id = self.push(Entry {
-            id: 0,
-            time,
-            action: change.action.to_string(),
-            registry: change.registry,
-            repository: change.repository,
-            tag: change.tag,
-            before: change.before,
-            after: change.after,
-            ok: change.ok,
-            result: change.result,
-            saved: change.saved,
-            undone_by: None,
-        });
+    pub fn record(&mut self, mut entry: Entry, time: String) -> u64 {
+        entry.time = time;
+        let undoes = entry.undoes;
+        let id = self.push(entry);
         if let Some(undone) = undoes {
             self.mark_undone(undone, id);
         }
@@ -323,11 +294,11 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
 }
 
 /// The entry an undo adds: the tag went from what `entry` left to what the undo put back.
-fn undo_change(registry: &RegistryUrl, entry: &Entry, report: &UndoReport) -> Option<Change> {
+fn undo_change(registry: &RegistryUrl, entry: &Entry, report: &UndoReport) -> Option<Entry> {
     let repository = Repository::parse(&entry.repository).ok()?;
     let tag = Tag::parse(entry.tag.as_deref()?).ok()?;
     let before = entry.after.as_deref().and_then(|d| Digest::parse(d).ok());
-    let mut change = Change::new(
+    let mut change = Entry::new(
         action::UNDO,
         registry,
         &repository,
@@ -416,6 +387,7 @@ mod tests {
             result: "stored".into(),
             saved: None,
             undone_by: None,
+            undoes: None,
         }
     }
 

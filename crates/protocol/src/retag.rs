@@ -11,7 +11,7 @@ use crate::digest::HeaderCheck;
 use crate::error::Error;
 use crate::flow::{target_state, Finished, Stored, TargetState};
 use crate::http::Transport;
-use crate::journal::{action, Change};
+use crate::journal::{action, Entry};
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
 
 /// Parses the target tags the user typed (separated by spaces or commas). Every invalid name is
@@ -157,7 +157,7 @@ pub async fn execute<T: Transport>(
             },
             Err(e) => TargetOutcome::Failed(e),
         };
-        journal.push(Change::tag_write(
+        journal.push(Entry::tag_write(
             action::RETAG,
             registry.url(),
             &plan.repository,

@@ -238,7 +238,7 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
     assert!(matches!(finished.outcome, Ok(DeleteReport::Tag(_))));
     let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
-    assert_eq!((change.action, change.tag.as_deref(), change.ok), ("delete tag", Some("old"), true));
+    assert_eq!((change.action.as_str(), change.tag.as_deref(), change.ok), ("delete tag", Some("old"), true));
     assert_eq!((change.before.as_deref(), change.after.as_deref()), (Some(digest.as_str()), None));
 
     // A delete by digest: one entry per tag that went with it, each with the manifest's bytes.

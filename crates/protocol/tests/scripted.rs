@@ -168,7 +168,7 @@ fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     assert!(matches!(&report.outcomes[0].1, TargetOutcome::Stored { stored: Stored::Verified, .. }));
     // One journal entry per target: created (no "before"), now on the source.
     let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
-    assert_eq!((change.action, change.tag.as_deref()), ("retag", Some("v2")));
+    assert_eq!((change.action.as_str(), change.tag.as_deref()), ("retag", Some("v2")));
     assert_eq!((change.before.as_deref(), change.after.as_deref(), change.ok), (None, Some(digest.as_str()), true));
 }
 

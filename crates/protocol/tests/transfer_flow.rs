@@ -106,7 +106,7 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
     // The journal entry is the report's: the target tag went from nothing to the source digest.
     let [change] = &finished.journal[..] else { panic!("one entry: {:?}", finished.journal) };
     assert_eq!(
-        (change.action, change.registry.as_str(), change.repository.as_str()),
+        (change.action.as_str(), change.registry.as_str(), change.repository.as_str()),
         ("copy", "http://t:5000", "prod/app")
     );
     assert_eq!(
@@ -350,7 +350,8 @@ fn bulk_retag_fetches_each_image_once_and_cancel_leaves_the_rest_not_started() {
     assert_eq!(states[2..], [ItemState::NotStarted, ItemState::NotStarted]);
     // Only the items that ran are journaled, each as the tag it created.
     let changes = changes.into_inner();
-    let tags: Vec<_> = changes.iter().map(|c| (c.action, c.tag.as_deref(), c.after.as_deref(), c.ok)).collect();
+    let tags: Vec<_> =
+        changes.iter().map(|c| (c.action.as_str(), c.tag.as_deref(), c.after.as_deref(), c.ok)).collect();
     assert_eq!(
         tags,
         [
@@ -404,6 +405,7 @@ fn journal_entry(before: &str, after: &str) -> Entry {
         result: "stored".into(),
         saved: None,
         undone_by: None,
+        undoes: None,
     }
 }
 
@@ -440,7 +442,9 @@ fn undo_puts_the_previous_image_back_but_not_over_a_later_change() {
         (change.before.as_deref(), change.after.as_deref()),
         (Some(new_digest.as_str()), Some(old_digest.as_str()))
     );
+    assert_eq!(change.undoes, Some(entry.id));
     let undo_id = kept.record(change.clone(), "2026-12-01T00:00:00Z".into());
+    assert_eq!(kept.get(undo_id).unwrap().time, "2026-12-01T00:00:00Z", "recorded entries are dated");
     assert_eq!(kept.get(entry.id).unwrap().undone_by, Some(undo_id));
     assert!(journal::undo_step(kept.get(entry.id).unwrap()).unwrap_err().contains("already undone"));
     let refused = pollster::block_on(journal::undo(&registry, &entry, "u"));
