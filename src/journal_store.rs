@@ -2,9 +2,9 @@
 //!
 //! The app shell holds one [`JournalStore`] (in a hook, so it lives with the app) and provides it
 //! as a context. It is read from storage once, when the app starts; flows hand it the entries
-//! their reports carry. A change is written back at once; during a burst (a bulk run of a
-//! thousand items) writes are gathered half a second at a time, and whatever is still gathered is
-//! written when the page goes away. Reading it never writes. A stored journal that cannot be read
+//! their reports carry. A change is written back in the next task (after the page has shown it);
+//! during a burst (a bulk run of a thousand items) writes are gathered half a second at a time,
+//! and whatever is still gathered is written when the page goes away. Reading it never writes. A stored journal that cannot be read
 //! is moved aside (not overwritten) when the app starts, and reported.
 
 use std::cell::{Cell, Ref, RefCell};
@@ -96,14 +96,21 @@ impl JournalStore {
         self.save_soon();
     }
 
-    /// Writes now unless a write happened within the last [`SAVE_DELAY_MS`]; then once more when
-    /// that window ends. A single change is stored at once; a burst a few times a second.
+    /// Writes in a task of its own, right after the current one (so the page shows a change
+    /// before the journal is serialised); changes within the next [`SAVE_DELAY_MS`] are gathered
+    /// and written together when that window ends.
     fn save_soon(&self) {
-        if self.0.save_window.borrow().is_some() {
-            self.0.dirty.set(true);
-            return;
+        self.0.dirty.set(true);
+        if self.0.save_window.borrow().is_none() {
+            let store = self.clone();
+            *self.0.save_window.borrow_mut() =
+                Some(gloo_timers::callback::Timeout::new(0, move || store.write_and_wait()));
         }
-        self.save_now();
+    }
+
+    /// Writes what is gathered, then gathers for [`SAVE_DELAY_MS`].
+    fn write_and_wait(&self) {
+        self.flush();
         let store = self.clone();
         let window_ends = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, move || {
             store.0.save_window.borrow_mut().take();
