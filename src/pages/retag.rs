@@ -51,9 +51,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
         let (checked, connection, registry, repository) =
             (checked.clone(), connection.clone(), props.registry.clone(), props.repository.clone());
         let active = matches!(&*source, Load::Ready(_)) && !read_only;
-        // A finished retag changed what the targets hold: look again.
-        let done = matches!(flow.state(), FlowState::Done(..));
-        use_effect_with(((*targets_text).clone(), active, done), move |(text, active, _)| {
+        use_effect_with(((*targets_text).clone(), active), move |(text, active)| {
             *typing.borrow_mut() += 1;
             let mine = *typing.borrow();
             checked.set(None);
@@ -108,8 +106,11 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             name_errors.set(Vec::new());
             confirmed.set(Vec::new());
             let source_digest = manifest.digest.clone();
-            // Looked up while typing: decide at once. Otherwise look now.
-            if let Some(c) = checked.as_ref().filter(|c| c.text == *targets_text) {
+            // Looked up while typing: decide at once. Otherwise look now. Either way the lookup is
+            // spent: the retag changes what the targets hold, so the next one looks again.
+            let looked_up = checked.as_ref().filter(|c| c.text == *targets_text).cloned();
+            checked.set(None);
+            if let Some(c) = looked_up {
                 let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone());
                 if plan.moves().next().is_some() {
                     flow.show(plan);
