@@ -15,9 +15,6 @@ use yew::prelude::*;
 
 const KEY: &str = "wharf.journal";
 const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
-/// Where the retired first-load bundle left entries the console had not taken in yet; read once
-/// so an upgrade loses none of them.
-const RETIRED_PENDING_KEY: &str = "wharf.journal.pending";
 /// After a write, further changes are gathered for this long and written together.
 const SAVE_DELAY_MS: u32 = 500;
 
@@ -31,8 +28,6 @@ struct Inner {
     problem: RefCell<Option<String>>,
     /// A stored journal that could not be read: moved aside when the app starts.
     unreadable: RefCell<Option<String>>,
-    /// Retired pending entries taken in at start: written back when the app starts.
-    carried_over: Cell<bool>,
     save_window: RefCell<Option<gloo_timers::callback::Timeout>>,
     dirty: Cell<bool>,
 }
@@ -59,14 +54,6 @@ impl JournalStore {
             Some(Err(problem)) => {
                 *inner.problem.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}"));
                 *inner.unreadable.borrow_mut() = stored;
-            }
-        }
-        let pending = storage().and_then(|s| s.get_item(RETIRED_PENDING_KEY).ok().flatten()).unwrap_or_default();
-        for line in pending.lines() {
-            let parsed = wharf_protocol::json::parse(line.as_bytes()).ok();
-            if let Some(entry) = parsed.as_ref().and_then(Entry::from_json) {
-                inner.journal.borrow_mut().push(entry);
-                inner.carried_over.set(true);
             }
         }
         JournalStore(Rc::new(inner))
@@ -135,16 +122,10 @@ impl JournalStore {
         }
     }
 
-    /// What starting the app writes: an unreadable journal moved aside, carried-over entries.
+    /// What starting the app writes: an unreadable journal moved aside.
     fn settle(&self) {
         if let (Some(storage), Some(text)) = (storage(), self.0.unreadable.borrow_mut().take()) {
             let _ = storage.set_item(UNREADABLE_KEY, &text);
-        }
-        if self.0.carried_over.replace(false) {
-            self.save_now();
-            if let Some(storage) = storage() {
-                let _ = storage.remove_item(RETIRED_PENDING_KEY);
-            }
         }
     }
 }

@@ -4,8 +4,8 @@
 //! current path and change it. The browser's location is the single source of truth: a link or
 //! [`navigate`] calls `history.pushState` and then fires `popstate`, the same event Back and
 //! Forward fire, and the app's one listener ([`use_current_path`]) re-renders from the new path.
-//! (This replaced yew-router: the routes were already parsed here, and the router and its history
-//! crate cost about 15 KB of the 250 KB first-load budget.)
+//! Route helpers live here too. (This replaced yew-router: the routes were already parsed here,
+//! and the router and its history crate cost about 35 KB gzip of the first load.)
 
 use wharf_protocol::address::{registry_segment, View};
 use wharf_protocol::requests::RegistryUrl;

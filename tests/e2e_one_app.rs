@@ -1,6 +1,6 @@
 //! End to end: Wharf is one app. Every page is in the one bundle the first load fetches, and the
-//! wire panel keeps every exchange of the page's life whatever page opens (the retired console
-//! bundle started a second app, which emptied the panel and fetched a second wasm).
+//! wire panel keeps every exchange of the page's life whatever page opens (a second bundle, as
+//! Wharf once had, started a second app, which emptied the panel and fetched a second wasm).
 
 mod common;
 

@@ -47,6 +47,15 @@ fn optional_text(object: &Value, key: &str, place: &str) -> Result<Option<String
     }
 }
 
+/// How often `"key"` stands as an object key in `text` (quoted, not escaped, then a colon).
+fn key_count(text: &str, key: &str) -> usize {
+    let quoted = format!("\"{key}\"");
+    text.match_indices(&quoted)
+        .filter(|(at, _)| !text[..*at].ends_with('\\'))
+        .filter(|(at, q)| text[at + q.len()..].trim_start().starts_with(':'))
+        .count()
+}
+
 impl RuntimeConfig {
     /// Parses and checks the file: every registry address must be valid.
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -56,13 +65,18 @@ impl RuntimeConfig {
         if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(invalid(format!("unknown field “{unknown}”, expected one of {}", FIELDS.join(", "))));
         }
+        // A JSON object keeps the last of two equal keys; a file that says read_only twice is a
+        // mistake to report, not to settle by order.
+        if let Some(twice) = FIELDS.iter().find(|field| key_count(text, field) > 1) {
+            return Err(invalid(format!("“{twice}” is given more than once")));
+        }
         let read_only = match file.get("read_only") {
-            None | Some(Value::Null) => false,
+            None => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(invalid("“read_only” must be true or false".into())),
         };
         let listed = match file.get("registries") {
-            None | Some(Value::Null) => &[][..],
+            None => &[][..],
             Some(Value::Array(list)) => list.as_slice(),
             Some(_) => return Err(invalid("“registries” must be a list".into())),
         };
@@ -119,6 +133,12 @@ mod tests {
         assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"ftp://x"}]}"#).unwrap_err().contains("ftp"));
         assert!(RuntimeConfig::parse(r#"{"registry":"x"}"#).unwrap_err().contains("unknown field “registry”"));
         assert!(RuntimeConfig::parse(r#"{"read_only":"yes"}"#).unwrap_err().contains("true or false"));
+        assert!(RuntimeConfig::parse(r#"{"read_only":null}"#).unwrap_err().contains("true or false"));
+        assert!(RuntimeConfig::parse(r#"{"registries":null}"#).unwrap_err().contains("list"));
+        let twice = RuntimeConfig::parse(r#"{"read_only": true, "title": "t", "read_only" : false}"#).unwrap_err();
+        assert!(twice.contains("“read_only” is given more than once"), "{twice}");
+        let quoted = RuntimeConfig::parse(r#"{"title":"say \"read_only\": x","read_only":true}"#).unwrap();
+        assert!(quoted.read_only, "a key spelt inside a string value is not a key");
         assert!(RuntimeConfig::parse(r#"{"read_only":true}"#).unwrap().read_only);
         assert!(RuntimeConfig::parse(r#"{"registries":[{"name":"a"}]}"#).unwrap_err().contains("url"));
         assert!(RuntimeConfig::parse(r#"{"registries":{}}"#).unwrap_err().contains("list"));

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::router::link;
 use wharf_protocol::address::View;
-use wharf_protocol::flow::TargetState;
+use wharf_protocol::flow::{target_state, TargetState};
 use wharf_protocol::manifest::SCHEMA1_EXPLANATION;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
@@ -219,10 +219,10 @@ struct Checked {
 fn checked_view(checked: &Checked, source: &Digest) -> Html {
     html! {
         <ul class="targets-checked" data-testid="targets-checked" data-for={checked.text.clone()}>
-            { for checked.current.iter().map(|(tag, digest)| match digest {
-                None => html! { <li>{ format!("{tag}: new tag") }</li> },
-                Some(d) if d == source => html! { <li>{ format!("{tag}: already this image") }</li> },
-                Some(d) => html! { <li>{ format!("{tag}: holds ") }{ digest_badge(d.as_str()) }{ " now; you will be asked before it moves" }</li> },
+            { for checked.current.iter().map(|(tag, digest)| match target_state(Some(source), digest.clone()) {
+                TargetState::New => html! { <li>{ format!("{tag}: new tag") }</li> },
+                TargetState::AlreadySource => html! { <li>{ format!("{tag}: already this image") }</li> },
+                TargetState::Moves { from } => html! { <li>{ format!("{tag}: holds ") }{ digest_badge(from.as_str()) }{ " now; you will be asked before it moves" }</li> },
             }) }
         </ul>
     }

@@ -220,20 +220,30 @@ pub enum DeleteReport {
 
 /// Runs a delete plan. A tag delete yields one journal entry; a manifest delete one per tag that
 /// went with it (one without a tag when none did), each holding the manifest's bytes for undo.
-/// Failures are journaled too, with the tag left as it was.
+/// Failures are journaled too: a failed tag delete with where a HEAD finds the tag afterwards (it
+/// may be on the placeholder, if the registry refused both the delete and the put-back).
 pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, unique: &str) -> Finished<DeleteReport> {
     let url = registry.url();
     match plan {
         DeletePlan::Tag { repository, tag, digest } => {
             let result = tag_delete(registry, repository, tag, unique).await;
             let before = result.as_ref().map(|r| &r.previous).unwrap_or(digest);
+            // A failure may come after the tag was moved to the placeholder (and not put back):
+            // the entry says where a HEAD finds the tag now, or, if even that fails, where it was.
+            let after = match &result {
+                Ok(_) => None,
+                Err(_) => match registry.manifest_digest(repository, &Reference::Tag(tag.clone())).await {
+                    Ok(now) => now,
+                    Err(_) => Some(before.clone()),
+                },
+            };
             let change = Entry::new(
                 action::DELETE_TAG,
                 url,
                 repository,
                 Some(tag),
                 Some(before),
-                if result.is_ok() { None } else { Some(before) },
+                after.as_ref(),
                 result.as_ref().map(|_| format!("deleted {tag}")).map_err(Error::headline),
             );
             Finished { outcome: result.map(DeleteReport::Tag), journal: vec![change] }

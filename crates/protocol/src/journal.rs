@@ -144,28 +144,46 @@ impl Entry {
 }
 
 impl Entry {
-    /// An entry as stored (the form [`Journal::to_json`] writes); `None` when a field it needs is
-    /// missing or of another type.
+    /// An entry as stored (the form [`Journal::to_json`] writes); `None` when a field is missing
+    /// or of another type. Strict on purpose: undo acts on `before`, `after` and `undone_by`, so
+    /// a field that cannot be read must not pass for an absent one.
     pub fn from_json(json: &Value) -> Option<Entry> {
         let saved = match json.get("saved") {
             None | Some(Value::Null) => None,
             Some(s) => Some(SavedManifest { media_type: text(s, "media_type")?, body: text(s, "body")? }),
         };
         Some(Entry {
-            id: json.get("id").and_then(Value::as_u64).unwrap_or(0),
+            id: optional_number(json, "id")?.unwrap_or(0),
             time: text(json, "time")?,
             action: text(json, "action")?,
             registry: text(json, "registry")?,
             repository: text(json, "repository")?,
-            tag: text(json, "tag"),
-            before: text(json, "before"),
-            after: text(json, "after"),
+            tag: optional_text(json, "tag")?,
+            before: optional_text(json, "before")?,
+            after: optional_text(json, "after")?,
             ok: json.get("ok")?.as_bool()?,
             result: text(json, "result")?,
             saved,
-            undone_by: json.get("undone_by").and_then(Value::as_u64),
-            undoes: json.get("undoes").and_then(Value::as_u64),
+            undone_by: optional_number(json, "undone_by")?,
+            undoes: optional_number(json, "undoes")?,
         })
+    }
+}
+
+/// An optional string: `Some(None)` when absent or null, `None` when it is something else.
+fn optional_text(json: &Value, key: &str) -> Option<Option<String>> {
+    match json.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    }
+}
+
+/// An optional whole number, read as [`optional_text`] reads strings.
+fn optional_number(json: &Value, key: &str) -> Option<Option<u64>> {
+    match json.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => v.as_u64().map(Some),
     }
 }
 
@@ -282,41 +300,77 @@ pub struct UndoReport {
 
 /// Undoes `entry` on `registry` (the one the entry names). `unique` makes a throwaway manifest
 /// unique when a created tag is deleted again. A successful undo yields one journal entry that
-/// marks `entry` undone; a refused or failed one yields none (the tag is as it was).
+/// marks `entry` undone. A refusal (the tag changed since, nothing to undo) yields none: nothing
+/// was sent. An undo that fails after it began writing yields a failed entry saying where the
+/// tag is now, when a HEAD finds it elsewhere than where the undo found it.
 pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Finished<UndoReport> {
-    match undo_steps(registry, entry, unique).await {
+    let checked = match undo_check(registry, entry).await {
+        Ok(checked) => checked,
+        Err(e) => return Finished::refused(e),
+    };
+    match undo_apply(registry, &checked, unique).await {
         Ok(report) => {
-            let journal = undo_change(registry.url(), entry, &report).into_iter().collect();
-            Finished { outcome: Ok(report), journal }
+            let journal = undo_change(
+                registry.url(),
+                entry,
+                &checked,
+                report.now.as_ref(),
+                Ok(format!("undid entry {}", entry.id)),
+            );
+            Finished { outcome: Ok(report), journal: vec![journal] }
         }
-        Err(e) => Finished::refused(e),
+        Err(e) => {
+            let reference = Reference::Tag(checked.tag.clone());
+            let journal = match registry.manifest_digest(&checked.repository, &reference).await {
+                Ok(now) if now != checked.left => {
+                    vec![undo_change(registry.url(), entry, &checked, now.as_ref(), Err(e.headline()))]
+                }
+                _ => Vec::new(),
+            };
+            Finished { outcome: Err(e), journal }
+        }
     }
 }
 
-/// The entry an undo adds: the tag went from what `entry` left to what the undo put back.
-fn undo_change(registry: &RegistryUrl, entry: &Entry, report: &UndoReport) -> Option<Entry> {
-    let repository = Repository::parse(&entry.repository).ok()?;
-    let tag = Tag::parse(entry.tag.as_deref()?).ok()?;
-    let before = entry.after.as_deref().and_then(|d| Digest::parse(d).ok());
+/// What an undo read and checked before writing anything.
+struct UndoChecked {
+    repository: Repository,
+    tag: Tag,
+    /// What the tag holds now: what the entry left there.
+    left: Option<Digest>,
+    /// The manifest to put back (`None`: the tag is to be deleted again).
+    put_back: Option<FetchedManifest>,
+}
+
+/// The entry an undo adds: the tag went from what `entry` left to `now`.
+fn undo_change(
+    registry: &RegistryUrl,
+    entry: &Entry,
+    checked: &UndoChecked,
+    now: Option<&Digest>,
+    outcome: Result<String, String>,
+) -> Entry {
+    let ok = outcome.is_ok();
     let mut change = Entry::new(
         action::UNDO,
         registry,
-        &repository,
-        Some(&tag),
-        before.as_ref(),
-        report.now.as_ref(),
-        Ok(format!("undid entry {}", entry.id)),
+        &checked.repository,
+        Some(&checked.tag),
+        checked.left.as_ref(),
+        now,
+        outcome,
     );
-    change.undoes = Some(entry.id);
-    Some(change)
+    change.undoes = ok.then_some(entry.id);
+    change
 }
 
-async fn undo_steps<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Result<UndoReport, Error> {
+/// Refuses an undo that cannot or must not happen, before anything is written: nothing to undo,
+/// the tag changed since the entry, or the image to put back is gone. Reads that image.
+async fn undo_check<T: Transport>(registry: &Registry<T>, entry: &Entry) -> Result<UndoChecked, Error> {
     let step = undo_step(entry).map_err(|why| Error::Unsupported(format!("Cannot undo: {why}.")))?;
     let repository = Repository::parse(&entry.repository)?;
     let tag = Tag::parse(entry.tag.as_deref().unwrap_or_default())?;
-    let reference = Reference::Tag(tag.clone());
-    let now = registry.manifest_digest(&repository, &reference).await?;
+    let now = registry.manifest_digest(&repository, &Reference::Tag(tag.clone())).await?;
     let left = entry.after.as_deref().map(Digest::parse).transpose()?;
     if now != left {
         let now_text = now.as_ref().map_or("nothing (the tag is gone)".to_string(), |d| d.to_string());
@@ -325,16 +379,10 @@ async fn undo_steps<T: Transport>(registry: &Registry<T>, entry: &Entry, unique:
              that change, so nothing was sent."
         )));
     }
-    match step {
-        UndoStep::RemoveTag => {
-            let report = delete::tag_delete(registry, &repository, &tag, unique).await?;
-            Ok(UndoReport {
-                now: None,
-                summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous.short()),
-            })
-        }
+    let put_back = match step {
+        UndoStep::RemoveTag => None,
         UndoStep::PutBack { digest } => {
-            let manifest = match registry.manifest_get(&repository, &Reference::Digest(digest.clone())).await {
+            Some(match registry.manifest_get(&repository, &Reference::Digest(digest.clone())).await {
                 Ok(m) => m,
                 Err(e) if e.is_not_found() => match &entry.saved {
                     Some(saved) => FetchedManifest::from_bytes(
@@ -347,26 +395,44 @@ async fn undo_steps<T: Transport>(registry: &Registry<T>, entry: &Entry, unique:
                     None => {
                         return Err(Error::Unsupported(format!(
                             "Cannot undo: the registry no longer holds {digest} (it was deleted, and perhaps \
-                             garbage-collected), so {repository}:{tag} cannot be put back."
+                         garbage-collected), so {repository}:{tag} cannot be put back."
                         )))
                     }
                 },
                 Err(e) => return Err(e),
-            };
-            let put = registry.manifest_put(&repository, &reference, &manifest).await?;
-            if let Some(answered) = put.digest.as_deref().filter(|d| *d != digest.as_str()) {
-                return Err(Error::DigestMismatch {
-                    url: format!("{repository}:{tag}"),
-                    expected: digest.to_string(),
-                    actual: answered.to_string(),
-                });
-            }
-            Ok(UndoReport {
-                summary: format!("{repository}:{tag} points at {} again.", digest.short()),
-                now: Some(digest),
             })
         }
+    };
+    Ok(UndoChecked { repository, tag, left, put_back })
+}
+
+/// The undo's one write: the tag deleted again, or its manifest put back.
+async fn undo_apply<T: Transport>(
+    registry: &Registry<T>,
+    checked: &UndoChecked,
+    unique: &str,
+) -> Result<UndoReport, Error> {
+    let (repository, tag) = (&checked.repository, &checked.tag);
+    let Some(manifest) = &checked.put_back else {
+        let report = delete::tag_delete(registry, repository, tag, unique).await?;
+        return Ok(UndoReport {
+            now: None,
+            summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous.short()),
+        });
+    };
+    let put = registry.manifest_put(repository, &Reference::Tag(tag.clone()), manifest).await?;
+    let digest = &manifest.digest;
+    if let Some(answered) = put.digest.as_deref().filter(|d| *d != digest.as_str()) {
+        return Err(Error::DigestMismatch {
+            url: format!("{repository}:{tag}"),
+            expected: digest.to_string(),
+            actual: answered.to_string(),
+        });
     }
+    Ok(UndoReport {
+        summary: format!("{repository}:{tag} points at {} again.", digest.short()),
+        now: Some(digest.clone()),
+    })
 }
 
 #[cfg(test)]
@@ -421,5 +487,12 @@ mod tests {
         assert_eq!(back, journal);
         assert_eq!(back.get(last).unwrap().undone_by, Some(99));
         assert!(Journal::parse("{not json").unwrap_err().contains("not readable"));
+        // A field of the wrong type makes the journal unreadable (kept aside), never "absent".
+        let mut stored: Value = crate::json::parse(journal.to_json().as_bytes()).unwrap();
+        stored["entries"][0]["before"] = Value::from(7);
+        assert!(Journal::parse(&stored.to_string()).unwrap_err().contains("entry 1 is incomplete"));
+        stored["entries"][0]["before"] = Value::Null;
+        stored["entries"][0]["undone_by"] = Value::from("x");
+        assert!(Journal::parse(&stored.to_string()).is_err());
     }
 }

@@ -10,8 +10,9 @@ use crate::auth::challenge::parse_challenges;
 use crate::error::cors_config_snippet;
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use crate::media::{MANIFEST_ACCEPT, OCI_MANIFEST};
+use crate::names::{Reference, Repository};
 use crate::paging::resolve;
-use crate::requests::RegistryUrl;
+use crate::requests::{self, RegistryUrl};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,7 +379,7 @@ pub async fn run<R: Transport, C: Transport>(
     findings.push(interpret_delete(&delete));
 
     // Catalog, and Link exposure on a one-entry page (distribution sends Link whenever a page is full).
-    let catalog = client.send(get(registry.api_url("_catalog?n=1"))).await;
+    let catalog = client.send(requests::catalog(registry, 1)).await;
     findings.push(interpret_catalog(&catalog));
     let first_repository = match &catalog {
         Ok(r) if r.is_success() => first_name(&r.body, "repositories"),
@@ -393,15 +394,15 @@ pub async fn run<R: Transport, C: Transport>(
     // Docker-Content-Digest on a HEAD of a real manifest.
     let digest_title = "Docker-Content-Digest visible";
     let mut tagged = None;
-    if let Some(repository) = &first_repository {
-        if let Ok(r) = client.send(get(registry.api_url(&format!("{repository}/tags/list")))).await {
-            let tag = first_name(&r.body, "tags");
-            tagged = tag.map(|t| format!("{repository}/manifests/{t}"));
+    if let Some(repository) = first_repository.as_deref().and_then(|r| Repository::parse(r).ok()) {
+        if let Ok(r) = client.send(requests::tag_list(registry, &repository)).await {
+            let tag = first_name(&r.body, "tags").and_then(|t| Reference::parse(&t).ok());
+            tagged = tag.map(|t| (repository, t));
         }
     }
     findings.push(match tagged {
-        Some(path) => match client
-            .send(HttpRequest::new(Method::Head, registry.api_url(&path)).header("Accept", MANIFEST_ACCEPT))
+        Some((repository, reference)) => match client
+            .send(requests::manifest_head(registry, &repository, &reference))
             .await
         {
             Ok(r) if r.is_success() => {
@@ -429,7 +430,7 @@ pub async fn run<R: Transport, C: Transport>(
             let found = interpret_exposed("expose-location", location_title, "Location", r, &context);
             match r.headers.get("Location") {
                 Some(location) => {
-                    let _ = client.send(HttpRequest::new(Method::Delete, resolve(&upload_url, location))).await;
+                    let _ = client.send(requests::upload_cancel(&resolve(&upload_url, location))).await;
                     found
                 }
                 None => Finding {

@@ -468,3 +468,32 @@ fn undo_says_so_when_the_registry_no_longer_holds_the_image() {
     assert!(error.headline().contains("no longer holds"), "{error}");
     script.assert_done();
 }
+
+#[test]
+fn an_undo_that_fails_after_writing_journals_where_the_tag_went() {
+    let old = image_manifest(sha256_of(b"old").as_str(), 3);
+    let old_digest = sha256_of(old.as_bytes());
+    let (new_digest, other) = (sha256_of(b"new"), sha256_of(b"stored instead"));
+    let head = |d: &wharf_protocol::names::Digest| {
+        HttpResponse::status(200).header("Docker-Content-Digest", d.to_string()).header("Content-Type", OCI_MANIFEST)
+    };
+    let script = Script::new(vec![
+        row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&new_digest)),
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{old_digest}"), served(&old)),
+        // The registry stores other bytes than the ones sent.
+        row(
+            Method::Put,
+            "http://s:5000/v2/app/manifests/latest",
+            HttpResponse::status(201).header("Docker-Content-Digest", other.to_string()),
+        ),
+        row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&other)),
+    ]);
+    let entry = journal_entry(old_digest.as_str(), new_digest.as_str());
+    let finished = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u"));
+    script.assert_done();
+    assert!(matches!(finished.outcome, Err(wharf_protocol::Error::DigestMismatch { .. })));
+    let [change] = &finished.journal[..] else { panic!("one entry: {:?}", finished.journal) };
+    assert!(!change.ok, "{change:?}");
+    assert_eq!((change.before.as_deref(), change.after.as_deref()), (Some(new_digest.as_str()), Some(other.as_str())));
+    assert_eq!(change.undoes, None, "a failed undo does not mark the entry undone");
+}
