@@ -77,8 +77,9 @@ impl<P, G, R> Reducible for Flow<P, G, R> {
                     Err(e) => FlowState::Failed(e),
                 },
             ),
+            // A plan shown has no answer under way: the generation stays.
             FlowAction::Cancel => match &self.state {
-                FlowState::Planned(plan) => next(current + 1, FlowState::Cancelled(plan.clone())),
+                FlowState::Planned(plan) => next(current, FlowState::Cancelled(plan.clone())),
                 _ => self,
             },
             FlowAction::Start(n, plan, progress) => next(n, FlowState::Running(plan, progress)),
@@ -145,14 +146,9 @@ impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
         self.generations.get()
     }
 
-    /// Looks up a plan; a newer plan or a reset makes this one's answer count for nothing.
+    /// Looks up a plan to show; a newer plan or a reset makes this one's answer count for nothing.
     pub fn plan(&self, lookup: impl Future<Output = Result<P, Error>> + 'static) {
-        let generation = self.next_generation();
-        self.flow.dispatch(FlowAction::Planning(generation));
-        let dispatcher = self.flow.dispatcher();
-        wasm_bindgen_futures::spawn_local(async move {
-            dispatcher.dispatch(FlowAction::Planned(generation, lookup.await));
-        });
+        self.plan_or_send(lookup, |_| true, |_, _| {});
     }
 
     /// Looks up a plan, then shows it when `ask(plan)` says the user must confirm it, or hands
@@ -163,22 +159,37 @@ impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
         ask: fn(&P) -> bool,
         send: impl FnOnce(&Self, Rc<P>) + 'static,
     ) {
-        let generation = self.next_generation();
-        self.flow.dispatch(FlowAction::Planning(generation));
+        let generation = self.begin_planning();
         let handle = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            match lookup.await {
-                Ok(plan) if !ask(&plan) && handle.generations.get() == generation => send(&handle, Rc::new(plan)),
-                result => handle.flow.dispatch(FlowAction::Planned(generation, result)),
-            }
+            let looked_up = lookup.await;
+            handle.decide(generation, looked_up, ask, send);
         });
+    }
+
+    /// [`FlowHandle::plan_or_send`] for a plan that needed no lookup (or was looked up already).
+    pub fn show_or_send(&self, plan: P, ask: fn(&P) -> bool, send: impl FnOnce(&Self, Rc<P>)) {
+        let generation = self.begin_planning();
+        self.decide(generation, Ok(plan), ask, send);
     }
 
     /// Shows `plan` without a lookup (a plan that needed none).
     pub fn show(&self, plan: P) {
+        self.show_or_send(plan, |_| true, |_, _| {});
+    }
+
+    fn begin_planning(&self) -> u64 {
         let generation = self.next_generation();
         self.flow.dispatch(FlowAction::Planning(generation));
-        self.flow.dispatch(FlowAction::Planned(generation, Ok(plan)));
+        generation
+    }
+
+    /// Sends a plan that needs no confirmation, while it is still the newest; shows the others.
+    fn decide(&self, generation: u64, plan: Result<P, Error>, ask: fn(&P) -> bool, send: impl FnOnce(&Self, Rc<P>)) {
+        match plan {
+            Ok(plan) if !ask(&plan) && self.generations.get() == generation => send(self, Rc::new(plan)),
+            result => self.flow.dispatch(FlowAction::Planned(generation, result)),
+        }
     }
 
     /// Runs `plan`: `work` gets a [`Reporter`] and ends with the core's [`Finished`], whose

@@ -4,8 +4,9 @@
 //! as a context. It is read from storage once, when the app starts; flows hand it the entries
 //! their reports carry. A change is written back in the next task (after the page has shown it);
 //! during a burst (a bulk run of a thousand items) writes are gathered half a second at a time,
-//! and whatever is still gathered is written when the page goes away. Reading it never writes. A stored journal that cannot be read
-//! is moved aside (not overwritten) when the app starts, and reported.
+//! and whatever is still gathered is written when the page goes away. Reading it never writes. A
+//! stored journal that cannot be read is moved aside (not overwritten) when the app starts, and
+//! reported.
 
 use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
@@ -75,9 +76,10 @@ impl JournalStore {
             return;
         }
         {
+            let time: String = js_sys::Date::new_0().to_iso_string().into();
             let mut journal = self.0.journal.borrow_mut();
             for change in changes {
-                journal.record(change, js_sys::Date::new_0().to_iso_string().into());
+                journal.record(change, time.clone());
             }
         }
         self.save_soon();

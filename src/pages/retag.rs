@@ -110,24 +110,23 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             // spent: the retag changes what the targets hold, so the next one looks again.
             let looked_up = checked.as_ref().filter(|c| c.text == *targets_text).cloned();
             checked.set(None);
+            let send = {
+                let (connection, registry) = (connection.clone(), registry.clone());
+                move |flow: &RetagFlow, plan| start(flow, &connection, &registry, plan, Vec::new())
+            };
             if let Some(c) = looked_up {
                 let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone());
-                if plan.moves().next().is_some() {
-                    flow.show(plan);
-                } else {
-                    start(&flow, &connection, &registry, Rc::new(plan), Vec::new());
-                }
+                flow.show_or_send(plan, RetagPlan::needs_confirmation, send);
                 return;
             }
-            let client = connection.registry(&registry);
-            let (connection, registry, repository) = (connection.clone(), registry.clone(), repository.clone());
+            let (client, repository) = (connection.registry(&registry), repository.clone());
             flow.plan_or_send(
                 async move {
                     let current = lookup_targets(&client, &repository, targets).await?;
                     Ok(RetagPlan::new(repository, source_digest, current))
                 },
-                |plan| plan.moves().next().is_some(),
-                move |flow, plan| start(flow, &connection, &registry, plan, Vec::new()),
+                RetagPlan::needs_confirmation,
+                send,
             );
         })
     };
@@ -155,7 +154,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                 }) }</ul>
             </div>
         },
-        FlowState::Planned(plan) if plan.moves().next().is_some() => {
+        FlowState::Planned(plan) if plan.needs_confirmation() => {
             let proceed = {
                 let (flow, connection, registry, plan, confirmed) =
                     (flow.clone(), connection.clone(), props.registry.clone(), plan.clone(), confirmed.clone());

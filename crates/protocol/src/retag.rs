@@ -70,6 +70,11 @@ impl RetagPlan {
         self.targets.iter().filter(|t| t.state.moves())
     }
 
+    /// Whether sending needs the user's confirmation (a target tag would move).
+    pub fn needs_confirmation(&self) -> bool {
+        self.moves().next().is_some()
+    }
+
     /// The moving targets not confirmed in `confirmed`: while any remain, nothing may be sent.
     pub fn blocked_by<'a>(&'a self, confirmed: &'a [Tag]) -> Vec<&'a Tag> {
         self.moves().map(|t| &t.tag).filter(|tag| !confirmed.contains(tag)).collect()
