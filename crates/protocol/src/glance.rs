@@ -1,0 +1,677 @@
+//! A repository at a glance: kind, created, image size and platforms of every tag.
+//!
+//! The registry has no bulk API, so the cost model is fixed: per tag one HEAD (its digest), per
+//! distinct manifest one GET, per distinct image config one blob GET. Everything read by digest
+//! never changes, so [`Facts`] keeps it per digest, and a tag's [`Summary`] is worked out from
+//! them whenever it is shown: thousands of tags over a few hundred images cost a few hundred
+//! GETs. Sorting and filtering run over every tag, not a page of them ([`arrange`]).
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use crate::json::{text, Value};
+use crate::manifest::{FetchedManifest, ParsedManifest};
+use crate::tags::natural_cmp;
+use crate::time::parse_rfc3339;
+
+/// What a manifest is, for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A container image.
+    Image,
+    /// An index of platform images.
+    Index,
+    /// A Helm chart.
+    Helm,
+    /// A signature (cosign, notation, sigstore bundle).
+    Signature,
+    /// An attestation (in-toto / DSSE).
+    Attestation,
+    /// A software bill of materials (SPDX, CycloneDX).
+    Sbom,
+    /// Any other artifact, by its `artifactType` or config media type.
+    Artifact(String),
+}
+
+/// Every kind's [`Kind::key`], in the order a filter lists them.
+pub const KIND_KEYS: [&str; 7] = ["image", "index", "helm", "signature", "attestation", "sbom", "artifact"];
+
+impl Kind {
+    /// A stable short name (filters, `data-kind`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Index => "index",
+            Kind::Helm => "helm",
+            Kind::Signature => "signature",
+            Kind::Attestation => "attestation",
+            Kind::Sbom => "sbom",
+            Kind::Artifact(_) => "artifact",
+        }
+    }
+
+    /// The name of a [`Kind::key`] for people.
+    pub fn key_label(key: &str) -> &'static str {
+        match key {
+            "image" => "image",
+            "index" => "multi-platform index",
+            "helm" => "Helm chart",
+            "signature" => "signature",
+            "attestation" => "attestation",
+            "sbom" => "SBOM",
+            _ => "other artifact",
+        }
+    }
+
+    /// The artifact type an [`Kind::Artifact`] was recognised by.
+    pub fn artifact_type(&self) -> Option<&str> {
+        match self {
+            Kind::Artifact(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Tells a manifest's kind from its published format: media types, `artifactType`, the
+    /// layer types cosign and in-toto use.
+    fn of(parsed: &ParsedManifest) -> Kind {
+        let image = match parsed {
+            ParsedManifest::Image(image) => image,
+            ParsedManifest::Index(_) => return Kind::Index,
+            _ => return Kind::Artifact("unknown manifest format".into()),
+        };
+        let config_type = image.config.media_type.as_str();
+        let declared = image.artifact_type.as_deref().unwrap_or(config_type);
+        let layer_has = |needle: &str| image.layers.iter().any(|l| l.media_type.contains(needle));
+        let declared_has = |needles: &[&str]| needles.iter().any(|n| declared.contains(n));
+        if declared_has(&["helm.config"]) {
+            Kind::Helm
+        } else if layer_has("cosign.simplesigning")
+            || image.layers.iter().any(|l| l.annotations.contains_key("dev.cosignproject.cosign/signature"))
+            || declared_has(&["notary.signature", "sigstore.bundle", "cosign.signature"])
+        {
+            Kind::Signature
+        } else if layer_has("dsse.envelope") || declared_has(&["in-toto", "dsse", "attestation"]) {
+            Kind::Attestation
+        } else if declared_has(&["spdx", "cyclonedx", "syft"]) {
+            Kind::Sbom
+        } else if image.artifact_type.is_none() && is_image_config(config_type) {
+            Kind::Image
+        } else {
+            Kind::Artifact(declared.to_string())
+        }
+    }
+}
+
+fn is_image_config(media_type: &str) -> bool {
+    matches!(media_type, "application/vnd.oci.image.config.v1+json" | "application/vnd.docker.container.image.v1+json")
+}
+
+/// What one manifest says, kept by its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestFacts {
+    /// Its kind.
+    pub kind: Kind,
+    /// The image config to read `created` and the platform from (images only).
+    pub config: Option<String>,
+    /// Digest and size of the config and every layer: what a pull downloads.
+    pub blobs: Vec<(String, u64)>,
+    /// An index's platform images (attestation entries left out): digest and `os/arch[/variant]`.
+    pub platforms: Vec<(String, String)>,
+}
+
+impl ManifestFacts {
+    /// The facts of a fetched manifest.
+    pub fn read(manifest: &FetchedManifest) -> ManifestFacts {
+        let kind = Kind::of(&manifest.parsed);
+        match &manifest.parsed {
+            ParsedManifest::Image(image) => ManifestFacts {
+                config: (kind == Kind::Image).then(|| image.config.digest.clone()),
+                blobs: std::iter::once(&image.config)
+                    .chain(&image.layers)
+                    .map(|d| (d.digest.clone(), d.size))
+                    .collect(),
+                platforms: Vec::new(),
+                kind,
+            },
+            ParsedManifest::Index(index) => ManifestFacts {
+                kind,
+                config: None,
+                blobs: Vec::new(),
+                platforms: index
+                    .manifests
+                    .iter()
+                    .filter(|d| !d.is_attestation())
+                    .map(|d| (d.digest.clone(), d.platform.as_ref().map(|p| p.label()).unwrap_or_default()))
+                    .collect(),
+            },
+            _ => ManifestFacts { kind, config: None, blobs: Vec::new(), platforms: Vec::new() },
+        }
+    }
+}
+
+/// What an image config says that a glance shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigFacts {
+    /// `created`, as written.
+    pub created: Option<String>,
+    /// `os/arch[/variant]`.
+    pub platform: Option<String>,
+}
+
+impl ConfigFacts {
+    /// Reads a config blob; `None` when it is not a JSON object.
+    pub fn read(bytes: &[u8]) -> Option<ConfigFacts> {
+        let json = crate::json::parse(bytes).ok().filter(Value::is_object)?;
+        let platform = match (text(&json, "os"), text(&json, "architecture")) {
+            (Some(os), Some(arch)) => Some(match text(&json, "variant").filter(|v| !v.is_empty()) {
+                Some(variant) => format!("{os}/{arch}/{variant}"),
+                None => format!("{os}/{arch}"),
+            }),
+            _ => None,
+        };
+        Some(ConfigFacts { created: text(&json, "created"), platform })
+    }
+}
+
+/// A fetch the glance still needs to summarise a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Need {
+    /// GET this manifest by digest.
+    Manifest(String),
+    /// GET this config blob.
+    Config(String),
+}
+
+/// One platform of an index, summarised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformRow {
+    /// `os/arch[/variant]`.
+    pub platform: String,
+    /// The platform image's digest.
+    pub digest: String,
+    /// Its image size (config + layers), once its manifest is known.
+    pub size: Option<u64>,
+    /// Its config's `created`, once known.
+    pub created: Option<String>,
+}
+
+/// What is known of one manifest digest, worked out from [`Facts`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Its kind, once its manifest is known.
+    pub kind: Option<Kind>,
+    /// `created` as written: an image's config's, or an index's newest platform's.
+    pub created: Option<String>,
+    /// `created` in seconds since the epoch, when it reads as a date.
+    pub created_at: Option<i64>,
+    /// Compressed bytes a pull downloads: config + layers; for an index, its platforms' distinct
+    /// blobs, each counted once.
+    pub size: Option<u64>,
+    /// The platforms (one for an image, once its config is known).
+    pub platforms: Vec<PlatformRow>,
+    /// Whether everything a glance shows is known.
+    pub complete: bool,
+}
+
+/// Everything read by digest so far. Content addressed, so never stale.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    manifests: HashMap<String, ManifestFacts>,
+    configs: HashMap<String, ConfigFacts>,
+}
+
+impl Facts {
+    /// Keeps a manifest's facts.
+    pub fn add_manifest(&mut self, digest: String, facts: ManifestFacts) {
+        self.manifests.insert(digest, facts);
+    }
+
+    /// Keeps a config's facts.
+    pub fn add_config(&mut self, digest: String, facts: ConfigFacts) {
+        self.configs.insert(digest, facts);
+    }
+
+    /// The facts of a manifest, if read.
+    pub fn manifest(&self, digest: &str) -> Option<&ManifestFacts> {
+        self.manifests.get(digest)
+    }
+
+    /// What is still to be fetched to summarise `digest` completely, in the order to fetch it.
+    pub fn needs(&self, digest: &str) -> Vec<Need> {
+        let Some(manifest) = self.manifests.get(digest) else {
+            return vec![Need::Manifest(digest.to_string())];
+        };
+        let mut needs: Vec<Need> = manifest
+            .config
+            .iter()
+            .filter(|c| !self.configs.contains_key(*c))
+            .map(|c| Need::Config(c.clone()))
+            .collect();
+        for (child, _) in &manifest.platforms {
+            match self.manifests.get(child) {
+                None => needs.push(Need::Manifest(child.clone())),
+                Some(image) => needs.extend(
+                    image.config.iter().filter(|c| !self.configs.contains_key(*c)).map(|c| Need::Config(c.clone())),
+                ),
+            }
+        }
+        needs
+    }
+
+    /// What is known of `digest`.
+    pub fn summary(&self, digest: &str) -> Summary {
+        let Some(manifest) = self.manifests.get(digest) else {
+            return Summary::default();
+        };
+        let config = |image: &ManifestFacts| image.config.as_ref().and_then(|c| self.configs.get(c));
+        let image_size = |image: &ManifestFacts| image.blobs.iter().map(|(_, size)| size).sum::<u64>();
+        let mut summary = Summary { kind: Some(manifest.kind.clone()), ..Summary::default() };
+        if manifest.kind != Kind::Index {
+            let known = config(manifest);
+            summary.created = known.and_then(|c| c.created.clone());
+            summary.size = Some(image_size(manifest));
+            summary.platforms = known
+                .and_then(|c| c.platform.clone())
+                .map(|platform| PlatformRow {
+                    platform,
+                    digest: digest.to_string(),
+                    size: summary.size,
+                    created: summary.created.clone(),
+                })
+                .into_iter()
+                .collect();
+            summary.complete = manifest.config.is_none() || known.is_some();
+        } else {
+            let mut distinct = HashSet::new();
+            let mut total = 0;
+            summary.complete = true;
+            for (child, platform) in &manifest.platforms {
+                let image = self.manifests.get(child);
+                let known = image.and_then(config);
+                summary.complete &= image.is_some_and(|i| i.config.is_none() || known.is_some());
+                for (blob, size) in image.map_or(&[][..], |i| &i.blobs) {
+                    if distinct.insert(blob) {
+                        total += size;
+                    }
+                }
+                let created = known.and_then(|c| c.created.clone());
+                // The index's date is its newest platform's.
+                if created.as_deref().and_then(parse_rfc3339) > summary.created.as_deref().and_then(parse_rfc3339) {
+                    summary.created = created.clone();
+                }
+                summary.platforms.push(PlatformRow {
+                    platform: if platform.is_empty() {
+                        known.and_then(|c| c.platform.clone()).unwrap_or_default()
+                    } else {
+                        platform.clone()
+                    },
+                    digest: child.clone(),
+                    size: image.map(image_size),
+                    created,
+                });
+            }
+            summary.size = summary.complete.then_some(total);
+        }
+        summary.created_at = summary.created.as_deref().and_then(parse_rfc3339);
+        summary
+    }
+}
+
+/// What is known of the digest a tag points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagDigest {
+    /// From an earlier visit, not confirmed yet in this one.
+    Cached(String),
+    /// Read by a HEAD in this visit.
+    Fresh(String),
+    /// The registry answered 404: the tag is gone since the list was read.
+    Missing,
+    /// The HEAD failed, for this reason.
+    Failed(String),
+}
+
+impl TagDigest {
+    /// The digest, fresh or cached.
+    pub fn digest(&self) -> Option<&str> {
+        match self {
+            TagDigest::Cached(d) | TagDigest::Fresh(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Whether this visit's HEAD has answered (with a digest, 404 or a failure).
+    pub fn is_settled(&self) -> bool {
+        !matches!(self, TagDigest::Cached(_))
+    }
+}
+
+/// How a tag list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Newest `created` first; tags not known yet last.
+    #[default]
+    Newest,
+    /// Oldest first; tags not known yet last.
+    Oldest,
+    /// Largest image first; tags not known yet last.
+    Largest,
+    /// Natural version order, ascending (`v1.9` before `v1.10`).
+    Version,
+    /// Natural version order, descending.
+    VersionDesc,
+    /// Byte order of the names (as the registry lists them).
+    Name,
+}
+
+/// Every order with its key and label, as a sort control lists them.
+pub const ORDERS: [(Order, &str, &str); 6] = [
+    (Order::Newest, "newest", "Newest first"),
+    (Order::Oldest, "oldest", "Oldest first"),
+    (Order::Largest, "largest", "Largest first"),
+    (Order::Version, "version", "Version (v1.9 before v1.10)"),
+    (Order::VersionDesc, "version-desc", "Version, highest first"),
+    (Order::Name, "name", "Name"),
+];
+
+impl Order {
+    /// The order of a key of [`ORDERS`]; [`Order::Newest`] for anything else.
+    pub fn from_key(key: &str) -> Order {
+        ORDERS.iter().find(|(_, k, _)| *k == key).map_or(Order::Newest, |(order, _, _)| *order)
+    }
+
+    /// Its key in [`ORDERS`].
+    pub fn key(self) -> &'static str {
+        ORDERS.iter().find(|(order, _, _)| *order == self).map_or("newest", |(_, key, _)| key)
+    }
+
+    /// Whether it needs the tags' metadata (dates or sizes).
+    pub fn needs_metadata(self) -> bool {
+        matches!(self, Order::Newest | Order::Oldest | Order::Largest)
+    }
+}
+
+/// What a list is narrowed to; empty fields let everything through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Words that must all appear in the tag (ASCII case folded).
+    pub text: String,
+    /// A [`Kind::key`].
+    pub kind: String,
+    /// An `os/arch[/variant]` the tag must have.
+    pub platform: String,
+}
+
+/// Every tag with what is known of it, filtered and ordered. Tags whose kind or platform is not
+/// known yet do not pass a kind or platform filter: nothing is shown as matching that was not
+/// seen to match.
+pub fn arrange(
+    tags: &[String],
+    digests: &HashMap<String, TagDigest>,
+    facts: &Facts,
+    filter: &Filter,
+    order: Order,
+) -> Vec<String> {
+    let mut summaries: HashMap<&str, Summary> = HashMap::new();
+    for digest in tags.iter().filter_map(|t| digests.get(t).and_then(TagDigest::digest)) {
+        summaries.entry(digest).or_insert_with(|| facts.summary(digest));
+    }
+    let summary_of = |tag: &String| digests.get(tag).and_then(TagDigest::digest).and_then(|d| summaries.get(d));
+    let words: Vec<String> = filter.text.split_ascii_whitespace().map(str::to_ascii_lowercase).collect();
+    let mut shown: Vec<(&String, Option<i64>)> = tags
+        .iter()
+        .filter(|tag| {
+            let lower = tag.to_ascii_lowercase();
+            if !words.iter().all(|w| lower.contains(w.as_str())) {
+                return false;
+            }
+            let summary = summary_of(tag);
+            (filter.kind.is_empty() || summary.and_then(|s| s.kind.as_ref()).is_some_and(|k| k.key() == filter.kind))
+                && (filter.platform.is_empty()
+                    || summary.is_some_and(|s| s.platforms.iter().any(|p| p.platform == filter.platform)))
+        })
+        .map(|tag| {
+            let summary = summary_of(tag);
+            let key = match order {
+                Order::Newest | Order::Oldest => summary.and_then(|s| s.created_at),
+                Order::Largest => summary.and_then(|s| s.size).map(|s| s as i64),
+                _ => None,
+            };
+            (tag, key)
+        })
+        .collect();
+    let by_key = |a: &Option<i64>, b: &Option<i64>, descending: bool| match (a, b) {
+        (Some(a), Some(b)) if descending => b.cmp(a),
+        (Some(a), Some(b)) => a.cmp(b),
+        // Not known yet: after everything known.
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    // Ties (and tags not known yet) in natural version order, so the order is total and the
+    // unstable sort stable in effect.
+    shown.sort_unstable_by(|(ta, ka), (tb, kb)| match order {
+        Order::Newest | Order::Largest => by_key(ka, kb, true).then_with(|| natural_cmp(ta, tb)),
+        Order::Oldest => by_key(ka, kb, false).then_with(|| natural_cmp(ta, tb)),
+        Order::Version => natural_cmp(ta, tb),
+        Order::VersionDesc => natural_cmp(tb, ta),
+        Order::Name => ta.cmp(tb),
+    });
+    shown.into_iter().map(|(tag, _)| tag.clone()).collect()
+}
+
+/// Every platform seen among these tags, sorted: the choices of a platform filter.
+pub fn platforms_seen(digests: &HashMap<String, TagDigest>, facts: &Facts) -> Vec<String> {
+    let distinct: HashSet<&str> = digests.values().filter_map(TagDigest::digest).collect();
+    let mut seen: Vec<String> =
+        distinct.into_iter().flat_map(|d| facts.summary(d).platforms).map(|p| p.platform).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen
+}
+
+/// The tag → digest map of a repository as a cache keeps it.
+pub fn snapshot_to_json(digests: &HashMap<String, TagDigest>) -> String {
+    let map: serde_json::Map<String, Value> = digests
+        .iter()
+        .filter_map(|(tag, state)| Some((tag.clone(), Value::String(state.digest()?.to_string()))))
+        .collect();
+    Value::Object(map).to_string()
+}
+
+/// Reads [`snapshot_to_json`]'s form back, every digest marked as cached; entries that are not
+/// strings are dropped (a damaged cache costs HEADs, never a wrong answer: every one is re-read).
+pub fn snapshot_from_json(text: &str) -> HashMap<String, TagDigest> {
+    let Ok(Value::Object(map)) = crate::json::parse(text.as_bytes()) else {
+        return HashMap::new();
+    };
+    map.into_iter()
+        .filter_map(|(tag, digest)| match digest {
+            Value::String(d) => Some((tag, TagDigest::Cached(d))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::sha256_of;
+
+    fn manifest(json: &str) -> (String, ManifestFacts) {
+        let fetched = FetchedManifest::from_bytes("u", json.as_bytes().to_vec(), None, None, None).expect("manifest");
+        (fetched.digest.to_string(), ManifestFacts::read(&fetched))
+    }
+
+    fn image(config_type: &str, config: &str, layers: &[(&str, u64, &str)], extra: &str) -> String {
+        let layers: Vec<String> = layers
+            .iter()
+            .map(|(digest, size, media)| format!(r#"{{"mediaType":"{media}","digest":"{digest}","size":{size}}}"#))
+            .collect();
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"{config_type}","digest":"{config}","size":100}},"layers":[{}]{extra}}}"#,
+            layers.join(",")
+        )
+    }
+
+    const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+    const TGZ: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+    fn config(created: &str, arch: &str) -> ConfigFacts {
+        ConfigFacts::read(format!(r#"{{"created":"{created}","os":"linux","architecture":"{arch}"}}"#).as_bytes())
+            .expect("config")
+    }
+
+    #[test]
+    fn kinds_by_their_published_formats() {
+        let kind = |json: String| manifest(&json).1.kind;
+        assert_eq!(kind(image(OCI_CONFIG, "sha256:c", &[("sha256:l", 5, TGZ)], "")), Kind::Image);
+        assert_eq!(
+            kind(image(
+                "application/vnd.cncf.helm.config.v1+json",
+                "sha256:c",
+                &[("sha256:l", 5, "application/vnd.cncf.helm.chart.content.v1.tar+gzip")],
+                ""
+            )),
+            Kind::Helm
+        );
+        assert_eq!(
+            kind(image(
+                OCI_CONFIG,
+                "sha256:c",
+                &[("sha256:l", 5, "application/vnd.dev.cosign.simplesigning.v1+json")],
+                ""
+            )),
+            Kind::Signature
+        );
+        assert_eq!(
+            kind(image(OCI_CONFIG, "sha256:c", &[("sha256:l", 5, "application/vnd.dsse.envelope.v1+json")], "")),
+            Kind::Attestation
+        );
+        let artifact = |artifact_type: &str| {
+            kind(image(
+                "application/vnd.oci.empty.v1+json",
+                "sha256:c",
+                &[("sha256:l", 5, "application/json")],
+                &format!(r#","artifactType":"{artifact_type}""#),
+            ))
+        };
+        assert_eq!(artifact("application/vnd.cncf.notary.signature"), Kind::Signature);
+        assert_eq!(artifact("application/spdx+json"), Kind::Sbom);
+        assert_eq!(artifact("application/vnd.cyclonedx+json"), Kind::Sbom);
+        assert_eq!(
+            artifact("application/vnd.example.report.v1+json"),
+            Kind::Artifact("application/vnd.example.report.v1+json".into())
+        );
+        // An artifact without artifactType is known by its config media type.
+        assert_eq!(
+            kind(image("application/vnd.example.thing.config.v1+json", "sha256:c", &[], "")),
+            Kind::Artifact("application/vnd.example.thing.config.v1+json".into())
+        );
+    }
+
+    #[test]
+    fn an_image_is_summarised_once_its_config_is_read() {
+        let mut facts = Facts::default();
+        let (digest, read) =
+            manifest(&image(OCI_CONFIG, "sha256:cfg", &[("sha256:a", 1000, TGZ), ("sha256:b", 234, TGZ)], ""));
+        assert_eq!(facts.needs(&digest), [Need::Manifest(digest.clone())]);
+        facts.add_manifest(digest.clone(), read);
+        assert_eq!(facts.needs(&digest), [Need::Config("sha256:cfg".into())]);
+        let partial = facts.summary(&digest);
+        assert_eq!((partial.size, partial.complete, partial.created.as_deref()), (Some(1334), false, None));
+        facts.add_config("sha256:cfg".into(), config("2024-01-02T03:04:05Z", "arm64"));
+        let summary = facts.summary(&digest);
+        assert!(summary.complete && facts.needs(&digest).is_empty());
+        assert_eq!(summary.created_at, crate::time::parse_rfc3339("2024-01-02T03:04:05Z"));
+        assert_eq!(summary.platforms.iter().map(|p| p.platform.as_str()).collect::<Vec<_>>(), ["linux/arm64"]);
+    }
+
+    #[test]
+    fn an_index_sums_each_platform_and_counts_shared_blobs_once() {
+        let mut facts = Facts::default();
+        let (amd, amd_facts) =
+            manifest(&image(OCI_CONFIG, "sha256:c1", &[("sha256:shared", 1000, TGZ), ("sha256:amd", 50, TGZ)], ""));
+        let (arm, arm_facts) =
+            manifest(&image(OCI_CONFIG, "sha256:c2", &[("sha256:shared", 1000, TGZ), ("sha256:arm", 70, TGZ)], ""));
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{amd}","size":500,"platform":{{"os":"linux","architecture":"amd64"}}}},
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{arm}","size":500,"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}},
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:att","size":500,"platform":{{"os":"unknown","architecture":"unknown"}},"annotations":{{"vnd.docker.reference.type":"attestation-manifest"}}}}]}}"#
+        );
+        let (top, top_facts) = manifest(&index);
+        assert_eq!(top_facts.kind, Kind::Index);
+        facts.add_manifest(top.clone(), top_facts);
+        // The attestation entry is not a platform and is never fetched.
+        assert_eq!(facts.needs(&top), [Need::Manifest(amd.clone()), Need::Manifest(arm.clone())]);
+        facts.add_manifest(amd.clone(), amd_facts);
+        facts.add_manifest(arm.clone(), arm_facts);
+        assert_eq!(facts.summary(&top).size, None, "not complete until the configs are read");
+        facts.add_config("sha256:c1".into(), config("2024-01-01T00:00:00Z", "amd64"));
+        facts.add_config("sha256:c2".into(), config("2024-03-01T00:00:00Z", "arm64"));
+        let summary = facts.summary(&top);
+        assert!(summary.complete);
+        assert_eq!(summary.size, Some(100 + 100 + 1000 + 50 + 70));
+        assert_eq!(summary.created.as_deref(), Some("2024-03-01T00:00:00Z"), "the newest platform's");
+        let rows: Vec<(&str, Option<u64>)> = summary.platforms.iter().map(|p| (p.platform.as_str(), p.size)).collect();
+        assert_eq!(rows, [("linux/amd64", Some(1150)), ("linux/arm64/v8", Some(1170))]);
+    }
+
+    fn tags(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn arranges_every_tag_by_date_size_or_version_unknown_last() {
+        let mut facts = Facts::default();
+        let mut digests = HashMap::new();
+        for (tag, created, layer) in [
+            ("v1.10", "2024-05-01T00:00:00Z", 10),
+            ("v1.9", "2024-06-01T00:00:00Z", 30),
+            ("v1.2", "2023-01-01T00:00:00Z", 20),
+        ] {
+            let config = format!("sha256:config-{tag}");
+            let (digest, read) = manifest(&image(OCI_CONFIG, &config, &[(&format!("sha256:l{tag}"), layer, TGZ)], ""));
+            facts.add_manifest(digest.clone(), read);
+            facts.add_config(config, ConfigFacts::read(format!(r#"{{"created":"{created}"}}"#).as_bytes()).unwrap());
+            digests.insert(tag.to_string(), TagDigest::Fresh(digest));
+        }
+        digests.insert("pending".into(), TagDigest::Cached(sha256_of(b"unknown").to_string()));
+        let all = tags(&["v1.2", "pending", "v1.10", "zz-no-head-yet", "v1.9"]);
+        let order = |order| arrange(&all, &digests, &facts, &Filter::default(), order);
+        assert_eq!(order(Order::Newest), tags(&["v1.9", "v1.10", "v1.2", "pending", "zz-no-head-yet"]));
+        assert_eq!(order(Order::Oldest), tags(&["v1.2", "v1.10", "v1.9", "pending", "zz-no-head-yet"]));
+        assert_eq!(order(Order::Largest), tags(&["v1.9", "v1.2", "v1.10", "pending", "zz-no-head-yet"]));
+        assert_eq!(order(Order::Version), tags(&["pending", "v1.2", "v1.9", "v1.10", "zz-no-head-yet"]));
+        assert_eq!(order(Order::VersionDesc), tags(&["zz-no-head-yet", "v1.10", "v1.9", "v1.2", "pending"]));
+        assert_eq!(order(Order::Name), tags(&["pending", "v1.10", "v1.2", "v1.9", "zz-no-head-yet"]));
+        let only = |filter: Filter| arrange(&all, &digests, &facts, &filter, Order::Version);
+        assert_eq!(only(Filter { text: "V1.1".into(), ..Filter::default() }), tags(&["v1.10"]));
+        assert_eq!(only(Filter { kind: "image".into(), ..Filter::default() }), tags(&["v1.2", "v1.9", "v1.10"]));
+        assert!(only(Filter { kind: "helm".into(), ..Filter::default() }).is_empty());
+        assert!(only(Filter { platform: "linux/amd64".into(), ..Filter::default() }).is_empty(), "no config said so");
+    }
+
+    #[test]
+    fn orders_round_trip_their_keys() {
+        for (order, key, _) in ORDERS {
+            assert_eq!(Order::from_key(key), order);
+            assert_eq!(order.key(), key);
+        }
+        assert_eq!(Order::from_key("bogus"), Order::Newest);
+    }
+
+    #[test]
+    fn snapshots_keep_digests_and_come_back_as_cached() {
+        let mut digests = HashMap::new();
+        digests.insert("a".to_string(), TagDigest::Fresh("sha256:1".into()));
+        digests.insert("b".to_string(), TagDigest::Cached("sha256:2".into()));
+        digests.insert("gone".to_string(), TagDigest::Missing);
+        let back = snapshot_from_json(&snapshot_to_json(&digests));
+        assert_eq!(back.len(), 2);
+        assert_eq!(back["a"], TagDigest::Cached("sha256:1".into()));
+        assert!(!back["a"].is_settled());
+        assert!(snapshot_from_json("{\"a\": 3, \"b\": \"sha256:x\"}").len() == 1);
+        assert!(snapshot_from_json("not json").is_empty());
+    }
+}

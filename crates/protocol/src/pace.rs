@@ -1,0 +1,148 @@
+//! How many requests to keep in flight, and when to hold off.
+//!
+//! Browsers allow six connections per HTTP/1.1 host, so more in flight only queues; over HTTP/2
+//! one connection carries many streams, and more in flight hides round trips. A 429 halves the
+//! concurrency and pauses everything until its `Retry-After`; answers that pass grow it back.
+
+/// Requests in flight over HTTP/1.1 (the browser's per-host connection limit).
+pub const HTTP1_IN_FLIGHT: usize = 6;
+/// Requests in flight over a multiplexed connection (HTTP/2 or 3).
+pub const MULTIPLEXED_IN_FLIGHT: usize = 32;
+/// The pause after a 429 that names no `Retry-After`.
+pub const DEFAULT_PAUSE_MS: f64 = 1000.0;
+/// The longest pause taken on a registry's word.
+pub const MAX_PAUSE_MS: f64 = 60_000.0;
+/// Successful answers that earn one more request in flight after a 429.
+const GROW_AFTER: usize = 20;
+
+/// The concurrency controller of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pace {
+    limit: usize,
+    ceiling: usize,
+    paused_until_ms: f64,
+    streak: usize,
+    throttled: usize,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace { limit: HTTP1_IN_FLIGHT, ceiling: HTTP1_IN_FLIGHT, paused_until_ms: 0.0, streak: 0, throttled: 0 }
+    }
+}
+
+impl Pace {
+    /// Requests that may be in flight now.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The connection turned out to be multiplexed (`nextHopProtocol` h2 or h3): allow more.
+    pub fn multiplexed(&mut self) {
+        if self.ceiling < MULTIPLEXED_IN_FLIGHT {
+            self.ceiling = MULTIPLEXED_IN_FLIGHT;
+            if self.throttled == 0 {
+                self.limit = MULTIPLEXED_IN_FLIGHT;
+            }
+        }
+    }
+
+    /// An answer that was not a 429.
+    pub fn passed(&mut self) {
+        self.streak += 1;
+        if self.streak >= GROW_AFTER && self.limit < self.ceiling {
+            self.limit += 1;
+            self.streak = 0;
+        }
+    }
+
+    /// A 429 at `now_ms`, with the `Retry-After` it carried: halves the concurrency and pauses
+    /// until the registry's time (bounded). Returns when work may resume.
+    pub fn throttled(&mut self, now_ms: f64, retry_after: Option<&str>) -> f64 {
+        self.throttled += 1;
+        self.streak = 0;
+        self.limit = (self.limit / 2).max(1);
+        let pause = retry_after.and_then(|v| retry_after_ms(v, now_ms)).unwrap_or(DEFAULT_PAUSE_MS);
+        self.paused_until_ms = self.paused_until_ms.max(now_ms + pause.clamp(0.0, MAX_PAUSE_MS));
+        self.paused_until_ms
+    }
+
+    /// Until when work is paused (0 or a past time: not paused).
+    pub fn paused_until_ms(&self) -> f64 {
+        self.paused_until_ms
+    }
+
+    /// How many 429s this run met.
+    pub fn throttled_count(&self) -> usize {
+        self.throttled
+    }
+}
+
+/// A `Retry-After` value as milliseconds from `now_ms`: delay-seconds, or an HTTP date
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`). `None` when it is neither.
+pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(f64::from(seconds) * 1000.0);
+    }
+    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" → the RFC 3339 reader does the arithmetic.
+    let mut parts = value.split_ascii_whitespace().skip(1);
+    let (day, month, year, clock, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    if zone != "GMT" {
+        return None;
+    }
+    let at = crate::time::parse_rfc3339(&format!("{year}-{month:02}-{day}T{clock}Z"))?;
+    Some((at as f64 * 1000.0 - now_ms).max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_at_the_browser_connection_limit_and_grows_when_multiplexed() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.limit(), HTTP1_IN_FLIGHT);
+        pace.multiplexed();
+        assert_eq!(pace.limit(), MULTIPLEXED_IN_FLIGHT);
+    }
+
+    #[test]
+    fn a_429_halves_and_pauses_until_retry_after_then_grows_back() {
+        let mut pace = Pace::default();
+        pace.multiplexed();
+        assert_eq!(pace.throttled(10_000.0, Some("2")), 12_000.0);
+        assert_eq!(pace.limit(), 16);
+        // A second 429 during the pause never shortens it.
+        assert_eq!(pace.throttled(10_500.0, Some("0")), 12_000.0);
+        assert_eq!(pace.limit(), 8);
+        assert_eq!(pace.throttled_count(), 2);
+        for _ in 0..GROW_AFTER {
+            pace.passed();
+        }
+        assert_eq!(pace.limit(), 9);
+        // Multiplexing found later does not undo the registry's request to slow down.
+        pace.multiplexed();
+        assert_eq!(pace.limit(), 9);
+    }
+
+    #[test]
+    fn pauses_are_bounded_and_default_when_unreadable() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.throttled(0.0, Some("soon")), DEFAULT_PAUSE_MS);
+        assert_eq!(pace.throttled(0.0, Some("86400")), MAX_PAUSE_MS);
+        assert_eq!(pace.limit(), 1);
+    }
+
+    #[test]
+    fn reads_both_retry_after_forms() {
+        assert_eq!(retry_after_ms("17", 0.0), Some(17_000.0));
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(10_000.0));
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:27 GMT", now), Some(0.0));
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:47 PST", now), None);
+        assert_eq!(retry_after_ms("-3", now), None);
+    }
+}
