@@ -5,9 +5,11 @@
 //! `router`, `journal_store`, `wire`, `flow`) → `wharf_protocol`. Nothing imports the shell.
 
 pub mod app;
+pub mod browser_store;
 pub mod components;
 pub mod connection;
 pub mod flow;
+pub mod glance;
 pub mod journal_store;
 pub mod pages;
 pub mod router;

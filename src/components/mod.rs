@@ -3,8 +3,10 @@
 pub mod bulk;
 pub mod digest_badge;
 pub mod error_box;
+pub mod facts;
 pub mod load;
 pub mod login;
+pub mod pull;
 pub mod registry_bar;
 pub mod source;
 pub mod text;

@@ -21,6 +21,9 @@ pub struct NamedRegistry {
     pub name: Option<String>,
     /// The address, or `same-origin`.
     pub url: String,
+    /// The name `docker pull` uses for it (`registry.example.com`, `http://localhost:5000`), when
+    /// the browser reaches it by another address (`same-origin`, a proxy).
+    pub public_name: Option<String>,
 }
 
 /// The file's content.
@@ -37,6 +40,8 @@ pub struct RuntimeConfig {
 /// The fields the file may have: anything else is a mistake worth reporting (a misspelt
 /// `read_only` must not leave a deployment writable without a word).
 const FIELDS: [&str; 3] = ["title", "registries", "read_only"];
+/// The fields of one registry entry.
+const REGISTRY_FIELDS: [&str; 3] = ["name", "url", "public_name"];
 
 /// An optional string field, or why it is not one.
 fn optional_text(object: &Value, key: &str, place: &str) -> Result<Option<String>, String> {
@@ -84,8 +89,14 @@ impl RuntimeConfig {
         for entry in listed {
             let url = json::text(entry, "url").ok_or_else(|| invalid("every registry needs a “url” string".into()))?;
             RegistryUrl::parse(&url).map_err(|e| format!("{CONFIG_PATH}: registry “{url}”: {e}"))?;
-            registries
-                .push(NamedRegistry { name: optional_text(entry, "name", "a registry's ").map_err(invalid)?, url });
+            if let Some(unknown) = entry.as_object().and_then(|e| e.keys().find(|k| !REGISTRY_FIELDS.contains(&k.as_str()))) {
+                return Err(invalid(format!("unknown registry field “{unknown}”, expected one of {}", REGISTRY_FIELDS.join(", "))));
+            }
+            registries.push(NamedRegistry {
+                name: optional_text(entry, "name", "a registry's ").map_err(invalid)?,
+                public_name: optional_text(entry, "public_name", "a registry's ").map_err(invalid)?,
+                url,
+            });
         }
         Ok(RuntimeConfig { title: optional_text(&file, "title", "").map_err(invalid)?, registries, read_only })
     }
@@ -93,6 +104,14 @@ impl RuntimeConfig {
     /// The default registry, when one is configured.
     pub fn default_registry(&self) -> Option<RegistryUrl> {
         self.registries.first().and_then(|r| RegistryUrl::parse(&r.url).ok())
+    }
+
+    /// The public name configured for `registry`, if any.
+    pub fn public_name(&self, registry: &RegistryUrl) -> Option<&str> {
+        self.registries
+            .iter()
+            .find(|r| RegistryUrl::parse(&r.url).ok().as_ref() == Some(registry))
+            .and_then(|r| r.public_name.as_deref())
     }
 
     /// The title to show.
@@ -143,6 +162,11 @@ mod tests {
         assert!(RuntimeConfig::parse(r#"{"registries":[{"name":"a"}]}"#).unwrap_err().contains("url"));
         assert!(RuntimeConfig::parse(r#"{"registries":{}}"#).unwrap_err().contains("list"));
         assert!(RuntimeConfig::parse(r#"{"title":3}"#).unwrap_err().contains("string"));
+        let named = RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":"registry.example.com"}]}"#).unwrap();
+        assert_eq!(named.public_name(&RegistryUrl::SameOrigin), Some("registry.example.com"));
+        assert_eq!(named.public_name(&RegistryUrl::Origin("http://127.0.0.1:5000".into())), None);
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public":"x"}]}"#).unwrap_err().contains("unknown registry field “public”"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":5}]}"#).unwrap_err().contains("string"));
         assert!(RuntimeConfig::parse("[]").unwrap_err().contains("object"));
         assert!(RuntimeConfig::parse("not json").is_err());
         assert_eq!(RuntimeConfig::parse("{}").unwrap().default_registry(), None);

@@ -114,6 +114,25 @@ impl Connection {
         BrowserTransport::new(self.record.clone(), self.ids.clone(), self.read_only())
     }
 
+    /// The name pull commands use for `registry`: the config's `public_name`, else the address
+    /// the browser uses (for `same-origin`, this page's host).
+    pub fn public_name(&self, registry: &RegistryUrl) -> wharf_protocol::pull::PublicName {
+        use wharf_protocol::pull::PublicName;
+        if let Some(name) = self.config.config().public_name(registry) {
+            return PublicName::parse(name);
+        }
+        match registry {
+            RegistryUrl::Origin(origin) => PublicName::parse(origin),
+            RegistryUrl::SameOrigin => {
+                let location = web_sys::window().map(|w| w.location());
+                let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+                    location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+                };
+                PublicName { host: part(web_sys::Location::host), plain_http: part(web_sys::Location::protocol) == "http:" }
+            }
+        }
+    }
+
     /// Whether the deployment is read-only (no mutating action shown or sent).
     pub fn read_only(&self) -> bool {
         self.config.read_only()

@@ -60,6 +60,19 @@ pub fn performance_mark(name: &str) {
     }
 }
 
+/// Whether the page's latest request went over a multiplexed connection (HTTP/2 or 3), read from
+/// Resource Timing's `nextHopProtocol` (empty cross-origin without `Timing-Allow-Origin`: then it
+/// counts as HTTP/1.1, the cautious answer).
+pub fn connection_is_multiplexed() -> bool {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return false };
+    let entries = performance.get_entries_by_type("resource");
+    let latest = entries.get(entries.length().saturating_sub(1));
+    js_sys::Reflect::get(&latest, &"nextHopProtocol".into())
+        .ok()
+        .and_then(|p| p.as_string())
+        .is_some_and(|p| p.starts_with("h2") || p.starts_with("h3"))
+}
+
 fn page_origin() -> String {
     web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }

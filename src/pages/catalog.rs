@@ -8,10 +8,35 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use wharf_protocol::glance::TagDigest;
+use wharf_protocol::units::thousands;
+
+use crate::browser_store::opened;
 use crate::components::error_box::error_box;
+use crate::components::facts::{created_html, now_seconds};
+use crate::glance::read_cached;
 use crate::components::load::{use_load, Load};
 use crate::connection::use_connection;
 use crate::router::route_for;
+
+/// Repositories (from the top of the list in view) whose tags are counted: each count is a tag
+/// list GET, so a catalog of thousands opens at once and costs a bounded number of requests.
+const COUNTED: usize = 50;
+/// Tag lists read at once.
+const COUNTING_IN_FLIGHT: usize = 4;
+
+/// What the catalog shows beside a repository's name.
+#[derive(Clone, Default)]
+struct RepoLine {
+    /// Its tag count, or why it could not be read.
+    tags: Option<Result<usize, String>>,
+    /// The newest `created` among its tags, as this browser's cache knows them.
+    newest: Option<String>,
+}
 
 /// Props of [`CatalogPage`].
 #[derive(Properties, PartialEq)]
@@ -29,10 +54,58 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     let filter = use_state(String::new);
     let typed_name = use_state(String::new);
     let name_problem = use_state(|| None::<String>);
+    let lines: Rc<RefCell<HashMap<String, RepoLine>>> = use_mut_ref(HashMap::new);
+    let redraw = use_force_update();
     let oninput = {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
+    let shown = match &*catalog {
+        Load::Ready(listing) => filter_and_sort(&listing.items, &filter, SortOrder::Registry),
+        _ => Vec::new(),
+    };
+    {
+        let counted: Vec<String> = shown.iter().take(COUNTED).cloned().collect();
+        let (lines, registry) = (lines.clone(), props.registry.clone());
+        let client = Rc::new(use_connection().registry(&registry));
+        let generation = use_mut_ref(|| 0u64);
+        use_effect_with(counted, move |counted| {
+            *generation.borrow_mut() += 1;
+            let mine = *generation.borrow();
+            let queue: Rc<RefCell<VecDeque<String>>> =
+                Rc::new(RefCell::new(counted.iter().filter(|n| !lines.borrow().contains_key(*n)).cloned().collect()));
+            for _ in 0..COUNTING_IN_FLIGHT {
+                let (queue, lines, client, redraw, generation, registry) =
+                    (queue.clone(), lines.clone(), client.clone(), redraw.clone(), generation.clone(), registry.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let store = opened().await;
+                    loop {
+                        let Some(name) = queue.borrow_mut().pop_front() else { return };
+                        if *generation.borrow() != mine {
+                            return;
+                        }
+                        let Ok(repository) = Repository::parse(&name) else { continue };
+                        let tags = Some(client.tag_list(&repository).await.map(|l| l.tags.len()).map_err(|e| e.headline()));
+                        let newest = match &store {
+                            Some(store) => read_cached(store, &format!("{registry} {repository}")).await.and_then(|c| {
+                                c.digests
+                                    .values()
+                                    .filter_map(TagDigest::digest)
+                                    .map(|d| c.facts.summary(d))
+                                    .filter(|s| s.created_at.is_some())
+                                    .max_by_key(|s| s.created_at)
+                                    .and_then(|s| s.created)
+                            }),
+                            None => None,
+                        };
+                        lines.borrow_mut().insert(name, RepoLine { tags, newest });
+                        redraw.force_update();
+                    }
+                });
+            }
+        });
+    }
+    let now = now_seconds();
     let body = match &*catalog {
         Load::Loading => {
             html! { <p class="muted" data-testid="loading">{ "Loading the catalog…" }</p> }
@@ -44,7 +117,7 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
             </>
         },
         Load::Ready(listing) => {
-            let shown = filter_and_sort(&listing.items, &filter, SortOrder::Registry);
+            let lines = lines.borrow();
             html! {
                 <>
                     <div class="toolbar">
@@ -58,7 +131,21 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
                         { for shown.iter().map(|name| match Repository::parse(name) {
                             Ok(repository) => {
                                 let to = route_for(&View::Tags { registry: props.registry.clone(), repository });
-                                html! { <li key={name.clone()}>{ link(to, "", html! { <>{ name.clone() }</> }) }</li> }
+                                let line = lines.get(name).cloned().unwrap_or_default();
+                                html! {
+                                    <li key={name.clone()} data-testid="repo-item" data-repo={name.clone()}
+                                        data-tags={line.tags.as_ref().and_then(|t| t.as_ref().ok()).map(|n| n.to_string()).unwrap_or_default()}>
+                                        { link(to, "", html! { <>{ name.clone() }</> }) }
+                                        <span class="muted small">
+                                            { match &line.tags {
+                                                Some(Ok(n)) => format!(" · {} tag{}", thousands(*n), if *n == 1 { "" } else { "s" }),
+                                                Some(Err(_)) => " · tags not readable".to_string(),
+                                                None => String::new(),
+                                            } }
+                                            if let Some(newest) = line.newest.as_deref() { { " · newest " }{ created_html(Some(newest), now) }{ " (cached)" } }
+                                        </span>
+                                    </li>
+                                }
                             }
                             // A name the registry lists but the grammar refuses: show, don't link.
                             Err(_) => html! { <li key={name.clone()} class="muted">{ name.clone() }{ " (invalid name)" }</li> },

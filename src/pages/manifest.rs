@@ -8,6 +8,7 @@ use wharf_protocol::manifest::{
     Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, REFERENCE_DIGEST_ANNOTATION,
     SCHEMA1_EXPLANATION,
 };
+use wharf_protocol::glance::{read_all, ManifestFacts, PlatformRow, Summary};
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
@@ -15,6 +16,8 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::facts::{created_html, now_seconds, size_html};
+use crate::components::pull::PullBox;
 use crate::components::load::{use_load, Load};
 use crate::components::text::value_or_link;
 use crate::connection::use_connection;
@@ -36,6 +39,7 @@ pub struct ManifestProps {
 #[component]
 pub fn ManifestPage(props: &ManifestProps) -> Html {
     let connection = use_connection();
+    let public = connection.public_name(&props.registry);
     let raw = use_state(|| false);
     let read_only = use_read_only();
     // One load: the manifest, then for an image its config blob. A config that cannot be read
@@ -45,6 +49,11 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
         move |(registry, repository, reference)| async move {
             let client = connection.registry(&registry);
             let manifest = client.manifest_get(&repository, &reference).await?;
+            // An index: every platform's image (manifest and config), for its size and date.
+            let platforms = match &manifest.parsed {
+                ParsedManifest::Index(_) => Some(read_all(&client, &repository, &manifest).await),
+                _ => None,
+            };
             let config = match &manifest.parsed {
                 ParsedManifest::Image(image) => Some(match Digest::parse(&image.config.digest) {
                     Ok(digest) => match client.blob_get(&repository, &digest).await {
@@ -55,7 +64,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                 }),
                 _ => None,
             };
-            Ok((manifest, config))
+            Ok((manifest, config, platforms))
         },
     );
     let view_of = |reference: Reference| View::Manifest {
@@ -70,7 +79,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
         Load::Failed(error) => {
             html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
-        Load::Ready((m, config)) => {
+        Load::Ready((m, config, platforms)) => {
             let action = |make: fn(RegistryUrl, Repository, Reference) -> View| {
                 route_for(&make(props.registry.clone(), props.repository.clone(), props.reference.clone()))
             };
@@ -89,16 +98,32 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                             { link(delete_to, "button danger", html! { "Delete…" }) }
                         </p>
                     }
+                    <PullBox public={public.clone()} repository={props.repository.to_string()}
+                        tag={match &props.reference { Reference::Tag(t) => Some(t.to_string()), _ => None }}
+                        digest={Some(m.digest.to_string())} kind={Some(ManifestFacts::read(m).kind)} />
                     { match &m.parsed {
-                        ParsedManifest::Index(index) => html! {
+                        ParsedManifest::Index(index) => {
+                            let (summary, failed) = match platforms {
+                                Some((facts, failed)) => (facts.summary(m.digest.as_str()), failed.as_slice()),
+                                None => (Summary::default(), &[][..]),
+                            };
+                            let now = now_seconds();
+                            html! {
                             <section>
                                 <h2>{ "Platforms" }</h2>
                                 <table class="platforms" data-testid="platforms">
-                                    <thead><tr><th>{ "Platform" }</th><th>{ "Digest" }</th><th>{ "Size" }</th><th>{ "Media type" }</th></tr></thead>
-                                    <tbody>{ for index.manifests.iter().map(|d| platform_row(d, |digest| view_of(Reference::Digest(digest)))) }</tbody>
+                                    <thead><tr><th>{ "Platform" }</th><th>{ "Digest" }</th><th>{ "Image size" }</th><th>{ "Created" }</th><th>{ "Manifest bytes" }</th><th class="wide">{ "Media type" }</th></tr></thead>
+                                    <tbody>{ for index.manifests.iter().map(|d| platform_row(d, summary.platforms.iter().find(|p| p.digest == d.digest), now, |digest| view_of(Reference::Digest(digest)))) }</tbody>
                                 </table>
+                                <p data-testid="index-total" data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}>
+                                    { match summary.size {
+                                        Some(total) => format!("All platforms together: {} to pull, each shared layer counted once.", human_size(total)),
+                                        None => "All platforms together: not known (a platform could not be read).".to_string(),
+                                    } }
+                                </p>
+                                { for failed.iter().map(|(digest, e)| error_box(e, Some(&format!("Reading {}", first_chars(digest, 19))))) }
                             </section>
-                        },
+                        }},
                         ParsedManifest::Image(image) => image_details(image, config.as_ref()),
                         ParsedManifest::Schema1(s) => html! {
                             <div class="notice" data-testid="schema1">
@@ -126,7 +151,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
     }
 }
 
-fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
+fn platform_row(d: &Descriptor, image: Option<&PlatformRow>, now: i64, view_of: impl Fn(Digest) -> View) -> Html {
     let platform = d.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "—".into());
     let link = match Digest::parse(&d.digest) {
         Ok(digest) => {
@@ -136,7 +161,9 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
     };
     let attestation = d.is_attestation();
     html! {
-        <tr class={attestation.then_some("attestation")} data-testid="platform-row" data-attestation={attestation.to_string()}>
+        <tr class={attestation.then_some("attestation")} data-testid="platform-row" data-attestation={attestation.to_string()}
+            data-platform={platform.clone()} data-size={image.and_then(|i| i.size).map(|s| s.to_string()).unwrap_or_default()}
+            data-created={image.and_then(|i| i.created.clone()).unwrap_or_default()}>
             <td>
                 if attestation {
                     <span class="badge" title="A buildx attestation manifest (provenance / SBOM), not a runnable image">{ "attestation" }</span>
@@ -146,8 +173,10 @@ fn platform_row(d: &Descriptor, view_of: impl Fn(Digest) -> View) -> Html {
                 }
             </td>
             <td>{ link }</td>
-            <td>{ human_size(d.size) }</td>
-            <td><code class="small">{ d.media_type.clone() }</code></td>
+            <td>{ if attestation { html! { <span class="muted">{ "—" }</span> } } else { size_html(image.and_then(|i| i.size), "config and layers, compressed") } }</td>
+            <td>{ if attestation { html! {} } else { created_html(image.and_then(|i| i.created.as_deref()), now) } }</td>
+            <td title="the size of the platform's manifest document itself">{ human_size(d.size) }</td>
+            <td class="wide"><code class="small">{ d.media_type.clone() }</code></td>
         </tr>
     }
 }

@@ -1,37 +1,38 @@
-//! A repository's tags: the whole list (following Link), filtered, naturally sorted, paged on the
-//! client, with each visible tag's digest fetched lazily by HEAD with bounded concurrency.
+//! A repository's tags at a glance: the whole list (following Link), each tag's created date,
+//! size, platforms and kind read in the background (`crate::glance`), sorted and filtered over
+//! every tag, paged on the client.
 
-use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use crate::router::link;
 use wharf_protocol::address::View;
+use wharf_protocol::glance::{arrange, platforms_seen, Filter, Kind, Need, Order, TagDigest, KIND_KEYS, ORDERS};
 use wharf_protocol::names::{Reference, Repository};
+use wharf_protocol::pull::{pull_command, Tool};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::tags::{filter_and_sort, SortOrder};
+use wharf_protocol::time::age;
+use wharf_protocol::units::thousands;
 use yew::prelude::*;
 
 use crate::components::bulk::BulkPanel;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::facts::{created_html, kind_html, now_seconds, platforms_text, size_html};
 use crate::components::load::{use_load, Load};
+use crate::components::pull::{copy_to_clipboard, tool_select};
 use crate::connection::transport::performance_mark;
+use crate::connection::use_connection;
 use crate::connection::use_read_only;
-use crate::connection::{use_connection, Connection};
-use crate::router::route_for;
+use crate::glance::use_glance;
+use crate::router::{link, route_for};
 
-/// Tags shown per page: enough to scan, few enough that their HEADs finish quickly.
+/// Tags shown per page: enough to scan, few enough to render at once.
 const PAGE_SIZE: usize = 100;
-/// HEAD requests in flight at once (browsers allow 6 per HTTP/1.1 host).
-const DIGEST_CONCURRENCY: usize = 6;
 
-/// What is known about a tag's digest.
-#[derive(Debug, Clone, PartialEq)]
-enum DigestCell {
-    Known(String),
-    Missing,
-    Failed(String),
+/// A query parameter of the page's URL (`?sort=newest`).
+fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
 /// Props of [`TagsPage`].
@@ -43,7 +44,8 @@ pub struct TagsProps {
     pub repository: Repository,
 }
 
-/// The tag list.
+/// The tag list: every tag with its kind, created date, size and platforms, sorted and filtered
+/// over all of them while the rest of the metadata loads.
 #[component]
 pub fn TagsPage(props: &TagsProps) -> Html {
     let connection = use_connection();
@@ -54,59 +56,42 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             connection.registry(&registry).tag_list(&repository).await
         })
     };
-    let filter = use_state(String::new);
-    let order = use_state(SortOrder::default);
+    let filter = use_state(Filter::default);
+    let order = use_state(|| query_param("sort").map_or(Order::Version, |key| Order::from_key(&key)));
     let page = use_state(|| 0usize);
-    let digests: Rc<RefCell<HashMap<String, DigestCell>>> = use_mut_ref(HashMap::new);
+    let pull_tool = use_state(|| Tool::Docker);
+    let pull_pinned = use_state(|| false);
+    let copied = use_state(|| None::<String>);
     // The tags chosen for a bulk promotion, and the last one clicked (for shift-click ranges).
     let selected = use_state(|| Rc::new(BTreeSet::new()));
     let last_clicked = use_mut_ref(|| None::<String>);
-    let redraw = use_force_update();
 
-    let all_tags: Rc<Vec<String>> = match &*listing {
-        Load::Ready(l) => Rc::new(l.tags.clone()),
-        _ => Rc::new(Vec::new()),
+    let all_tags: Option<Rc<Vec<String>>> = match &*listing {
+        Load::Ready(l) => Some(Rc::new(l.tags.clone())),
+        _ => None,
     };
-    let shown = use_memo((all_tags.clone(), (*filter).clone(), *order), |(tags, filter, order)| {
-        filter_and_sort(tags, filter, *order)
-    });
+    let all_tags = use_memo(all_tags.as_ref().map(|t| t.len()).zip(all_tags.clone()), |tags| tags.as_ref().map(|(_, t)| t.clone()));
+    let glance = use_glance(&props.registry, &props.repository, (*all_tags).clone());
+    let state = glance.state();
+    let listed: Rc<Vec<String>> = (*all_tags).clone().unwrap_or_default();
+    let shown = arrange(&listed, &state.digests, &state.facts, &filter, *order);
     let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
     let current_page = (*page).min(pages - 1);
     let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
+    let done = listed.iter().filter(|t| state.is_done(t)).count();
+    let now = now_seconds();
 
     {
-        // A fresh listing invalidates every digest seen before.
-        let digests = digests.clone();
-        use_effect_with(all_tags.clone(), move |_| digests.borrow_mut().clear());
+        // Tags in view go first; once they are HEADed, what they need is fetched first too.
+        let glance = glance.clone();
+        use_effect_with(visible.clone(), move |visible| glance.prioritize(visible));
     }
-    {
-        let (digests, redraw, connection) = (digests.clone(), redraw.clone(), connection.clone());
-        let (registry, repository) = (props.registry.clone(), props.repository.clone());
-        let generation = use_mut_ref(|| 0u64);
-        use_effect_with(visible.clone(), move |visible| {
-            *generation.borrow_mut() += 1;
-            let missing: VecDeque<String> =
-                visible.iter().filter(|t| !digests.borrow().contains_key(*t)).cloned().collect();
-            let queue = Rc::new(RefCell::new(missing));
-            for _ in 0..DIGEST_CONCURRENCY {
-                spawn_digest_worker(
-                    connection.clone(),
-                    registry.clone(),
-                    repository.clone(),
-                    queue.clone(),
-                    digests.clone(),
-                    redraw.clone(),
-                    generation.clone(),
-                );
-            }
-        });
-    }
-
     {
         // User Timing marks for the benchmark: list rendered, and every digest in view known.
-        let listed = matches!(&*listing, Load::Ready(_));
-        let digests_known = listed && visible.iter().all(|t| digests.borrow().contains_key(t));
-        use_effect_with((listed, digests_known), |(listed, digests_known)| {
+        let listed_ready = matches!(&*listing, Load::Ready(_));
+        let digests_known =
+            listed_ready && visible.iter().all(|t| state.digests.get(t).is_some_and(TagDigest::is_settled));
+        use_effect_with((listed_ready, digests_known), |(listed, digests_known)| {
             if *listed {
                 performance_mark("wharf:tags-rendered");
             }
@@ -116,18 +101,37 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         });
     }
 
-    let oninput = {
-        let filter = filter.clone();
-        let page = page.clone();
-        Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+    let set_filter = |change: fn(&mut Filter, String)| {
+        let (filter, page) = (filter.clone(), page.clone());
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            let mut next = (*filter).clone();
+            change(&mut next, value);
+            filter.set(next);
             page.set(0);
         })
     };
-    let onchange = {
+    let oninput = {
+        let (filter, page) = (filter.clone(), page.clone());
+        Callback::from(move |e: InputEvent| {
+            let mut next = (*filter).clone();
+            next.text = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            filter.set(next);
+            page.set(0);
+        })
+    };
+    let onsort = {
         let order = order.clone();
         Callback::from(move |e: Event| {
-            order.set(SortOrder::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))
+            let next = Order::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value());
+            order.set(next);
+            // The order is part of the address, so a link or a reload keeps it.
+            if let Some(w) = web_sys::window() {
+                let path = w.location().pathname().unwrap_or_default();
+                let _ = w.history().map(|h| {
+                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?sort={}", next.key())))
+                });
+            }
         })
     };
     let go_page = |delta: isize| {
@@ -135,10 +139,8 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
     };
 
-    let digest_counts: HashMap<String, usize> = digests.borrow().values().fold(HashMap::new(), |mut acc, cell| {
-        if let DigestCell::Known(d) = cell {
-            *acc.entry(d.clone()).or_default() += 1;
-        }
+    let digest_counts: HashMap<&str, usize> = state.digests.values().filter_map(TagDigest::digest).fold(HashMap::new(), |mut acc, d| {
+        *acc.entry(d).or_default() += 1;
         acc
     });
     let repo_view = |reference: &str, retag: bool| {
@@ -182,12 +184,48 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(Rc::new(BTreeSet::new())))
     };
-    // In the order shown (the registry's own order is not sorted), and only tags still listed.
+    // In the order shown, and only tags still listed.
     let chosen: Rc<Vec<String>> = Rc::new(if selected.is_empty() {
         Vec::new()
     } else {
-        filter_and_sort(&all_tags, "", *order).into_iter().filter(|t| selected.contains(t)).collect()
+        arrange(&listed, &state.digests, &state.facts, &Filter::default(), *order)
+            .into_iter()
+            .filter(|t| selected.contains(t))
+            .collect()
     });
+    let public = connection.public_name(&props.registry);
+    let repository_text = props.repository.to_string();
+
+    let progress = {
+        let total = listed.len();
+        let stop = { let glance = glance.clone(); Callback::from(move |_| glance.stop()) };
+        let resume = { let glance = glance.clone(); Callback::from(move |_| glance.resume()) };
+        let cached_note = match (state.cached_at, state.complete) {
+            (Some(at), false) => Some(format!(
+                "Shown from what this browser read {}; every tag is being checked with the registry (rows in grey are not confirmed yet).",
+                age(now, (at / 1000.0) as i64)
+            )),
+            _ => None,
+        };
+        html! {
+            <div class="glance-progress" data-testid="glance-progress" data-done={done.to_string()} data-total={total.to_string()}
+                data-concurrency={glance.concurrency().to_string()} data-complete={state.complete.to_string()}>
+                <label>
+                    <span>{ if state.complete { format!("metadata: all {} tags", thousands(total)) } else { format!("metadata: {} of {}", thousands(done), thousands(total)) } }</span>
+                    <progress max={total.max(1).to_string()} value={done.to_string()}></progress>
+                </label>
+                if !state.complete {
+                    if state.stopped {
+                        <button class="secondary" onclick={resume} data-testid="glance-resume">{ "Resume" }</button>
+                    } else {
+                        <button class="secondary" onclick={stop} data-testid="glance-stop">{ "Stop" }</button>
+                    }
+                }
+                if let Some(note) = cached_note { <p class="muted small" data-testid="glance-cached">{ note }</p> }
+                if let Some(waiting) = state.waiting.clone() { <p class="notice small" data-testid="glance-waiting">{ waiting }</p> }
+            </div>
+        }
+    };
 
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
@@ -200,18 +238,33 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                 else { "No tags: the repository exists but has no tags left." }
             }</p>
         },
-        Load::Ready(l) => html! {
+        Load::Ready(l) => {
+            let platforms = platforms_seen(&state.digests, &state.facts);
+            let onpin = { let pinned = pull_pinned.clone(); Callback::from(move |_| pinned.set(!*pinned)) };
+            let choose_tool = { let tool = pull_tool.clone(); Callback::from(move |t| tool.set(t)) };
+            html! {
             <>
+                { progress }
                 <div class="toolbar">
-                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={(*filter).clone()} {oninput} data-testid="tag-filter" />
+                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} data-testid="tag-filter" />
                     <label>{ "Sort " }
-                        <select {onchange} data-testid="tag-sort">
-                            <option value="asc" selected={*order == SortOrder::NaturalAscending}>{ "Version ascending (v1.9 before v1.10)" }</option>
-                            <option value="desc" selected={*order == SortOrder::NaturalDescending}>{ "Version descending" }</option>
-                            <option value="registry" selected={*order == SortOrder::Registry}>{ "As the registry lists them" }</option>
+                        <select onchange={onsort} data-testid="tag-sort">
+                            { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={*order == *o}>{ *label }</option> }) }
                         </select>
                     </label>
-                    <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", shown.len(), l.tags.len()) }</span>
+                    <label>{ "Kind " }
+                        <select onchange={set_filter(|f, v| f.kind = v)} data-testid="kind-filter">
+                            <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
+                            { for KIND_KEYS.iter().map(|k| html! { <option value={*k} selected={filter.kind == *k}>{ Kind::key_label(k) }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "Platform " }
+                        <select onchange={set_filter(|f, v| f.platform = v)} data-testid="platform-filter">
+                            <option value="" selected={filter.platform.is_empty()}>{ "all" }</option>
+                            { for platforms.iter().map(|p| html! { <option value={p.clone()} selected={filter.platform == *p}>{ p.clone() }</option> }) }
+                        </select>
+                    </label>
+                    <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", thousands(shown.len()), thousands(l.tags.len())) }</span>
                     <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
                     if !read_only {
                         <button class="secondary" onclick={select_all} data-testid="select-all">{ format!("Select all {} matching", shown.len()) }</button>
@@ -220,31 +273,60 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                         }
                     }
                 </div>
+                <div class="toolbar pull-choice">
+                    <span class="muted">{ "Pull commands for " }</span>
+                    { tool_select(None, *pull_tool, choose_tool, "pull-tool") }
+                    <label class="small"><input type="checkbox" checked={*pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
+                    <span class="muted small" aria-live="polite" data-testid="pull-copied">{ copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
+                </div>
                 if !read_only && !chosen.is_empty() {
                     <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
                 }
                 <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
-                    <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Digest" }</th><th>{ "Shared by" }</th><th></th></tr></thead>
+                    <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Created" }</th><th>{ "Size" }</th><th>{ "Kind" }</th><th class="wide">{ "Platforms" }</th><th class="wide">{ "Digest" }</th><th></th></tr></thead>
                     <tbody>
                         { for visible.iter().map(|tag| {
-                            let cell = digests.borrow().get(tag).cloned();
-                            let digest_html = match &cell {
+                            let cell = state.digests.get(tag);
+                            let digest = cell.and_then(TagDigest::digest);
+                            let summary = digest.map(|d| state.facts.summary(d)).unwrap_or_default();
+                            let fetch_failed = digest.and_then(|d| {
+                                state.failed.get(d).cloned().or_else(|| state.facts.needs(d).iter().find_map(|n| match n {
+                                    Need::Manifest(x) | Need::Config(x) => state.failed.get(x).cloned(),
+                                }))
+                            });
+                            let fresh = cell.is_some_and(TagDigest::is_settled);
+                            let digest_html = match cell {
                                 None => html! { <span class="muted">{ "…" }</span> },
-                                Some(DigestCell::Known(d)) => digest_badge(d),
-                                Some(DigestCell::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
-                                Some(DigestCell::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
+                                Some(TagDigest::Fresh(d) | TagDigest::Cached(d)) => {
+                                    let shared = digest_counts.get(d.as_str()).copied().unwrap_or(1);
+                                    html! { <>{ digest_badge(d) }if shared > 1 { <div class="muted small">{ format!("shared by {shared} tags") }</div> }</> }
+                                }
+                                Some(TagDigest::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
+                                Some(TagDigest::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
                             };
-                            let shared = match &cell {
-                                Some(DigestCell::Known(d)) => digest_counts.get(d).copied().unwrap_or(1),
-                                _ => 0,
-                            };
+                            let reference = if *pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
+                            let pull = reference.map(|r| pull_command(*pull_tool, &public, &repository_text, &r));
+                            let copy = pull.clone().map(|command| {
+                                let copied = copied.clone();
+                                Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
+                            });
+                            let kind = summary.kind.as_ref();
                             html! {
-                                <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()}>
+                                <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()} data-digest={digest.unwrap_or_default().to_string()}
+                                    data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
+                                    data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary)}
+                                    data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
                                     <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
-                                    <td>{ match repo_view(tag, false) { Some(to) => html! { { link(to, "", html! { <>{ tag.clone() }</> }) } }, None => html! { tag.clone() } } }</td>
-                                    <td>{ digest_html }</td>
-                                    <td class="muted">{ if shared > 1 { format!("{shared} tags") } else { String::new() } }</td>
-                                    <td>{ match repo_view(tag, true) { Some(to) if !read_only => link(to, "action", html! { "Retag…" }), _ => html! {} } }</td>
+                                    <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
+                                    <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
+                                    <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
+                                    <td>{ kind_html(kind) }</td>
+                                    <td class="wide small">{ platforms_text(&summary) }</td>
+                                    <td class="wide">{ digest_html }</td>
+                                    <td class="actions">
+                                        if let Some(copy) = copy { <button class="secondary small" onclick={copy} title={pull.clone().unwrap_or_default()} aria-label={format!("Copy the pull command of {tag}")} data-testid="tag-pull">{ "Pull" }</button> }
+                                        { match repo_view(tag, true) { Some(to) if !read_only => link(to, "action", html! { "Retag…" }), _ => html! {} } }
+                                    </td>
                                 </tr>
                             }
                         }) }
@@ -255,9 +337,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     <span data-testid="page-label">{ format!("Page {} of {pages}", current_page + 1) }</span>
                     <button onclick={go_page(1)} disabled={current_page + 1 >= pages} data-testid="page-next">{ "Next →" }</button>
                 </div>
-                <p class="muted">{ "“Shared by” counts the tags read so far that point at the same digest: they are one image." }</p>
+                <p class="muted small">{ "Sizes are what a pull downloads: config and layers, compressed; an index counts the blobs of its platforms once each. Created is the image config's own date (for an index, its newest platform's). Sorting and filters cover every tag, not just this page; tags whose metadata is not read yet come last." }</p>
             </>
-        },
+        }},
     };
     html! {
         <section>
@@ -269,38 +351,4 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             { body }
         </section>
     }
-}
-
-/// One of the workers that HEAD the visible tags; stops when the view moved on.
-fn spawn_digest_worker(
-    connection: Connection,
-    registry: RegistryUrl,
-    repository: Repository,
-    queue: Rc<RefCell<VecDeque<String>>>,
-    digests: Rc<RefCell<HashMap<String, DigestCell>>>,
-    redraw: UseForceUpdateHandle,
-    generation: Rc<RefCell<u64>>,
-) {
-    let mine = *generation.borrow();
-    wasm_bindgen_futures::spawn_local(async move {
-        let client = connection.registry(&registry);
-        loop {
-            if *generation.borrow() != mine {
-                return;
-            }
-            let Some(tag) = queue.borrow_mut().pop_front() else {
-                return;
-            };
-            let Ok(reference) = Reference::parse(&tag) else {
-                continue;
-            };
-            let cell = match client.manifest_digest(&repository, &reference).await {
-                Ok(Some(d)) => DigestCell::Known(d.to_string()),
-                Ok(None) => DigestCell::Missing,
-                Err(e) => DigestCell::Failed(e.headline()),
-            };
-            digests.borrow_mut().insert(tag, cell);
-            redraw.force_update();
-        }
-    });
 }

@@ -202,6 +202,14 @@ impl Error {
         self.status() == Some(401)
     }
 
+    /// The `Retry-After` a registry error carried.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            Error::Registry { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Worth trying again later: 429, 5xx, or a network failure.
     pub fn is_retryable(&self) -> bool {
         matches!(self.status(), Some(429) | Some(500..=599))

@@ -231,6 +231,12 @@ impl Facts {
         self.configs.insert(digest, facts);
     }
 
+    /// Takes in everything `other` knows.
+    pub fn merge(&mut self, other: Facts) {
+        self.manifests.extend(other.manifests);
+        self.configs.extend(other.configs);
+    }
+
     /// The facts of a manifest, if read.
     pub fn manifest(&self, digest: &str) -> Option<&ManifestFacts> {
         self.manifests.get(digest)
@@ -314,6 +320,52 @@ impl Facts {
         }
         summary.created_at = summary.created.as_deref().and_then(parse_rfc3339);
         summary
+    }
+}
+
+/// Reads everything a summary of `manifest` needs, in order (an index's platform manifests, then
+/// each image's config), from the registry. Fetches that fail are returned with their digest; the
+/// summary then shows what was read and says it is not complete.
+pub async fn read_all<T: crate::http::Transport>(
+    registry: &crate::client::Registry<T>,
+    repository: &crate::names::Repository,
+    manifest: &FetchedManifest,
+) -> (Facts, Vec<(String, crate::Error)>) {
+    use crate::names::{Digest, Reference};
+    let mut facts = Facts::default();
+    let mut failed = Vec::new();
+    let top = manifest.digest.to_string();
+    facts.add_manifest(top.clone(), ManifestFacts::read(manifest));
+    loop {
+        let Some(need) = facts.needs(&top).into_iter().find(|n| !failed.iter().any(|(d, _)| d == need_key(n))) else {
+            return (facts, failed);
+        };
+        let key = need_key(&need).to_string();
+        let digest = match Digest::parse(&key) {
+            Ok(d) => d,
+            Err(e) => {
+                failed.push((key, crate::Error::InvalidName(e)));
+                continue;
+            }
+        };
+        let read = match need {
+            Need::Manifest(_) => registry
+                .manifest_get(repository, &Reference::Digest(digest))
+                .await
+                .map(|m| facts.add_manifest(key.clone(), ManifestFacts::read(&m))),
+            Need::Config(_) => registry.blob_get(repository, &digest).await.map(|bytes| {
+                facts.add_config(key.clone(), ConfigFacts::read(&bytes).unwrap_or_default());
+            }),
+        };
+        if let Err(e) = read {
+            failed.push((key, e));
+        }
+    }
+}
+
+fn need_key(need: &Need) -> &str {
+    match need {
+        Need::Manifest(d) | Need::Config(d) => d,
     }
 }
 

@@ -19,6 +19,19 @@ pub fn human_size(bytes: u64) -> String {
     format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
+/// A count with thousands separators: `10,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// At most `max` characters of `text` (never splits a character: registry text is untrusted and
 /// may be any Unicode).
 pub fn first_chars(text: &str, max: usize) -> &str {
@@ -30,7 +43,16 @@ pub fn first_chars(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_chars, human_size};
+    use super::{first_chars, human_size, thousands};
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(3_420), "3,420");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn truncation_respects_characters() {
