@@ -162,7 +162,10 @@ impl GlanceRun {
             heads.extend(tags.iter().cloned());
         }
         *self.tags.borrow_mut() = tags;
-        self.pump();
+        // In the next task: the page's effect that puts the tags in view first runs after this
+        // one, in the same render.
+        let run = self.clone();
+        gloo_timers::callback::Timeout::new(0, move || run.pump()).forget();
     }
 
     /// Queues fetches not queued, done or failed yet.

@@ -42,9 +42,13 @@ async fn browse_catalog_tags_manifest_with_deep_links_and_wire_panel() {
     stack.goto("").await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
     assert_eq!(
-        texts(b, "[data-testid=repo-list] li").await,
+        attrs(b, "[data-testid=repo-list] li", "data-repo").await,
         ["demo/hello", "demo/multi", "demo/oci-app", "team/app/api"]
     );
+    // Each repository in view gets its tag count (one tag list GET each).
+    b.wait_js("[...document.querySelectorAll('[data-testid=repo-item]')].every(li => li.dataset.tags != '')").await;
+    assert_eq!(attrs(b, "[data-testid=repo-list] li", "data-tags").await, ["3", "1", "1", "3"]);
+    assert!(texts(b, "[data-testid=repo-list] li").await[0].contains("3 tags"));
     assert_eq!(b.text("[data-testid=ping]").await, "● connected");
     b.type_into("[data-testid=repo-filter]", "app").await;
     b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 2").await;
@@ -377,19 +381,25 @@ async fn large_repository_pages_filters_and_sorts() {
     assert_eq!(b.text("[data-testid=page-label]").await, "Page 1 of 20");
     assert_eq!(texts(b, "[data-testid=tag-row]").await.len(), 100, "one page rendered");
     b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 100").await;
-    let heads = stack
+    // Every tag gets a HEAD, the ones in view first: the first answers the registry logged are
+    // all for tags on this page (six in flight, so the last few of the page may land after).
+    let in_view: Vec<String> = attrs(b, "[data-testid=tag-row]", "data-tag").await;
+    let heads: Vec<String> = stack
         .registry
         .requests_since(0)
-        .iter()
+        .into_iter()
         .filter(|(m, u)| m == "HEAD" && u.starts_with("/v2/demo/many/manifests/"))
-        .count();
-    assert_eq!(heads, 100, "digests fetched for the tags in view only");
+        .map(|(_, u)| u.trim_start_matches("/v2/demo/many/manifests/").to_string())
+        .collect();
+    assert!(heads.len() >= 100, "{} HEADs", heads.len());
+    let early: Vec<&String> = heads.iter().take(94).filter(|t| !in_view.contains(t)).collect();
+    assert!(early.is_empty(), "HEADs of tags not in view before the page was done: {early:?}");
     let sort = b.wait_css("[data-testid=tag-sort]").await;
-    sort.select_by_value("desc").await.unwrap();
+    sort.select_by_value("version-desc").await.unwrap();
     b.wait_js("document.querySelector('[data-testid=tag-row]').dataset.tag == 'v19.9.9'").await;
     b.type_into("[data-testid=tag-filter]", "v19.9.").await;
     b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 10").await;
-    assert_eq!(b.text("[data-testid=tag-count]").await, "10 of 2000 tags");
+    assert_eq!(b.text("[data-testid=tag-count]").await, "10 of 2,000 tags");
     assert!(!b.wait_css("[data-testid=page-next]").await.is_enabled().await.unwrap(), "one page after filtering");
     screenshot(&stack.browser, "tags-large").await;
     stack.close().await;
