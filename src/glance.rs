@@ -302,10 +302,13 @@ impl GlanceRun {
         };
         self.wanted.borrow_mut().remove(&need);
         match outcome {
-            Ok(()) => {
+            // A manifest can lead to more (an index's platforms, an image's config); a config
+            // is the end of its line.
+            Ok(()) if matches!(need, Need::Manifest(_)) => {
                 let needs = self.state.borrow().facts.needs(&digest_text);
                 self.want(needs, true);
             }
+            Ok(()) => {}
             Err(None) => {
                 // Throttled: the same fetch again after the wait.
                 self.want(vec![need], true);
@@ -572,7 +575,7 @@ pub async fn read_cached(store: &BrowserStore, key: &str) -> Option<Cached> {
         let mut next = Vec::new();
         for ((need, key), text) in round.iter().zip(&keys).zip(found) {
             let (Some(text), Ok(digest)) = (text, Digest::parse(key)) else { continue };
-            if take_cached(&mut facts, need, &digest, text.as_bytes()) {
+            if take_cached(&mut facts, need, &digest, text.as_bytes()) && matches!(need, Need::Manifest(_)) {
                 next.extend(facts.needs(key));
             }
         }
