@@ -204,7 +204,8 @@ impl GlanceRun {
     /// Starts as many jobs as the pace allows.
     fn pump(self: &Rc<Self>) {
         loop {
-            if !self.alive.get() || self.state.borrow().stopped {
+            // Nothing goes out before the cache is read: what it holds is not fetched again.
+            if !self.alive.get() || self.state.borrow().stopped || !self.state.borrow().cache_read {
                 return;
             }
             let resume_at = self.state.borrow().pace.paused_until_ms();
