@@ -351,9 +351,7 @@ pub fn scatter(i: usize, n: usize, salt: usize) -> usize {
     }
     // A multiplier other than ±1 that is coprime to n (none exists for n = 2, 3, 4, 6: those
     // are rotated instead).
-    let step = (0..n)
-        .map(|k| (n * 5 / 8 + salt + k) % n)
-        .find(|&s| s > 1 && s < n - 1 && gcd(s, n) == 1);
+    let step = (0..n).map(|k| (n * 5 / 8 + salt + k) % n).find(|&s| s > 1 && s < n - 1 && gcd(s, n) == 1);
     match step {
         Some(step) => (i * step + salt * 7 + 3) % n,
         None => (i + 1 + salt % (n - 1)) % n,
@@ -638,7 +636,7 @@ pub fn seed_glance(base: &str, repo: &str) -> GlanceSeed {
             }
         }
     }
-    in_parallel(&blobs, 4, |blob| p.blob(repo, blob));
+    in_parallel(&blobs, 4, |blob| p.upload(repo, blob));
     for child in [&amd64, &arm64, &att_amd64, &att_arm64] {
         p.manifest(repo, &child.manifest.digest, &child.manifest);
     }
@@ -654,7 +652,8 @@ pub fn seed_glance(base: &str, repo: &str) -> GlanceSeed {
     // What each tag should show.
     let platform_of = |image: &Image| -> GlancePlatform {
         let config: serde_json::Value = serde_json::from_slice(&image.config.bytes).expect("config json");
-        let mut platform = format!("{}/{}", config["os"].as_str().unwrap_or(""), config["architecture"].as_str().unwrap_or(""));
+        let mut platform =
+            format!("{}/{}", config["os"].as_str().unwrap_or(""), config["architecture"].as_str().unwrap_or(""));
         if let Some(variant) = config["variant"].as_str() {
             platform = format!("{platform}/{variant}");
         }
@@ -784,7 +783,8 @@ pub fn seed_glance_bulk(base: &str, repo: &str, tags: usize, images: usize) -> G
     p.blob(repo, &built[0].layers[0]);
     in_parallel(&built, 4, |image| p.upload(repo, &image.config));
     let names = many_tag_names(tags);
-    let plan: Vec<(&String, &Image)> = names.iter().enumerate().map(|(i, tag)| (tag, &built[i * images / tags])).collect();
+    let plan: Vec<(&String, &Image)> =
+        names.iter().enumerate().map(|(i, tag)| (tag, &built[i * images / tags])).collect();
     in_parallel(&plan, 4, |(tag, image)| p.manifest(repo, tag, &image.manifest));
     let tags = plan
         .iter()

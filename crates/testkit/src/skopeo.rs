@@ -105,8 +105,12 @@ pub fn assert_reads_whole_image(host: &str, reference: &str) {
 /// The exact bytes `skopeo inspect --raw` prints for `host/reference` (`repo:tag` or
 /// `repo@digest`): the manifest as the registry serves it.
 pub fn inspect_raw(host: &str, reference: &str) -> Result<Vec<u8>, String> {
-    let output =
-        run(Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{host}/{reference}")]))?;
+    let output = run(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{host}/{reference}"),
+    ]))?;
     if output.status.success() {
         Ok(output.stdout)
     } else {
@@ -139,7 +143,8 @@ pub fn image_size(host: &str, reference: &str) -> Result<(u64, Vec<(String, u64)
     let layers = manifest["layers"].as_array().ok_or_else(|| format!("{reference}: no layers in {manifest}"))?;
     let mut blobs = Vec::new();
     for descriptor in std::iter::once(&manifest["config"]).chain(layers) {
-        let digest = descriptor["digest"].as_str().ok_or_else(|| format!("{reference}: a descriptor without digest"))?;
+        let digest =
+            descriptor["digest"].as_str().ok_or_else(|| format!("{reference}: a descriptor without digest"))?;
         let size = descriptor["size"].as_u64().ok_or_else(|| format!("{reference}: a descriptor without size"))?;
         blobs.push((digest.to_string(), size));
     }

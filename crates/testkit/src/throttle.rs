@@ -226,7 +226,8 @@ impl Shared {
 
         if self.throttle(&method, &target) {
             let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"too many requests","detail":"wharf-testkit throttle"}]}"#;
-            let mut response = format!("HTTP/1.1 429 Too Many Requests\r\nRetry-After: {}\r\n", self.options.retry_after);
+            let mut response =
+                format!("HTTP/1.1 429 Too Many Requests\r\nRetry-After: {}\r\n", self.options.retry_after);
             for (name, value) in THROTTLE_CORS {
                 response.push_str(&format!("{name}: {value}\r\n"));
             }

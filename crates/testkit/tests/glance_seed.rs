@@ -42,7 +42,9 @@ fn seed_glance_holds_what_it_says() {
     let dated: Vec<&str> = seed.tags.iter().filter_map(|t| t.created.as_deref()).collect();
     assert_eq!(dated.len(), 148, "all but the chart and the artifact have a created time");
     assert_eq!(dated.iter().collect::<BTreeSet<_>>().len(), 147, "one image is tagged twice");
-    assert!(dated.iter().all(|d| d.len() == 20 && d.ends_with('Z') && (d.starts_with("2025-") || d.starts_with("2026-"))));
+    assert!(dated
+        .iter()
+        .all(|d| d.len() == 20 && d.ends_with('Z') && (d.starts_with("2025-") || d.starts_with("2026-"))));
     assert_eq!(seed.distinct_digests(), 149);
     let (shared, with) = &seed.shared;
     assert_eq!(seed.tag(shared).digest, seed.tag(with).digest);
@@ -93,7 +95,8 @@ fn seed_glance_holds_what_it_says() {
     assert_eq!(chart["config"]["mediaType"], "application/vnd.cncf.helm.config.v1+json");
     assert_eq!(chart["layers"][0]["mediaType"], "application/vnd.cncf.helm.chart.content.v1.tar+gzip");
     let report: serde_json::Value =
-        serde_json::from_slice(&skopeo::inspect_raw(host, "demo/glance:report-2025.06").expect("report")).expect("json");
+        serde_json::from_slice(&skopeo::inspect_raw(host, "demo/glance:report-2025.06").expect("report"))
+            .expect("json");
     assert_eq!(report["artifactType"], "application/vnd.example.report.v1+json");
     assert_eq!(report["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
     assert_eq!(report["config"]["size"], 2);
