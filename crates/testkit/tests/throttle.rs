@@ -143,3 +143,50 @@ fn chosen_paths_and_repeated_429s() {
     // A GET of a chosen path is never throttled.
     assert_eq!(get_bytes(&url("b"), Some(ACCEPT)).0, 200);
 }
+
+/// In Chromium, from another origin: the preflight passes through to the registry, the page reads
+/// the 429's status and `Retry-After` (the proxy's own CORS headers), and its retry the
+/// registry's digest.
+#[tokio::test]
+async fn a_page_of_another_origin_reads_the_429_and_its_retry() {
+    use wharf_testkit::browser::Browser;
+    use wharf_testkit::static_server::StaticServer;
+
+    let registry = Registry::start(RegistryOptions::default());
+    let image = app_image(Format::Oci, "amd64", None, "1.0");
+    Pusher::new(&registry.url()).tagged("throttle/app", &image, &["1.0"]);
+    let throttle = Throttle::start(&registry.url(), ThrottleOptions { every_nth: 1, ..ThrottleOptions::default() });
+    let page = wharf_testkit::scratch_dir("throttle-page");
+    std::fs::write(page.join("index.html"), "<!doctype html><title>throttle check</title>").expect("page");
+    let app = StaticServer::start(page.clone(), 0);
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url).await.expect("open the page");
+    let answer = browser
+        .client
+        .execute_async(
+            r#"
+            const [url, accept, done] = arguments;
+            (async () => {
+              const once = async () => {
+                const r = await fetch(url, { method: 'HEAD', headers: { Accept: accept }, cache: 'no-store' });
+                return [r.status, r.headers.get('Retry-After'), r.headers.get('Docker-Content-Digest')];
+              };
+              const first = await once();
+              const second = await once();
+              done([first, second]);
+            })().catch((e) => done(String(e)));
+            "#,
+            vec![
+                serde_json::json!(format!("{}/v2/throttle/app/manifests/1.0", throttle.url())),
+                serde_json::json!(ACCEPT),
+            ],
+        )
+        .await
+        .expect("fetch in the page");
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&page);
+    let digest = registry.digest_of("throttle/app", "1.0").unwrap().unwrap();
+    assert_eq!(answer, serde_json::json!([[429, "1", null], [200, null, digest]]));
+    let methods: Vec<(String, u16)> = throttle.log().iter().map(|s| (s.method.clone(), s.status)).collect();
+    assert!(methods.contains(&("OPTIONS".to_string(), 200)), "the preflight went to the registry: {methods:?}");
+}

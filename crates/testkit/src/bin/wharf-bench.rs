@@ -9,8 +9,15 @@
 //! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page);
 //! - registry requests for a copy of a 2-platform index to another repository (Wharf, skopeo);
 //! - a bulk retag of 1,000 tags in the page against the same retags done with skopeo and with
-//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count).
+//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count);
+//! - the glance (issue 9): seeding a 10,000-tag repository over 500 images, the floor (its tag
+//!   list and a bare `fetch` HEAD of every tag, as many at a time as the page says it uses), the
+//!   page's cold visit (fresh browser) to `wharf:glance-complete` against that floor, the warm
+//!   visit to `wharf:glance-cached` and `wharf:glance-complete`, and the registry's requests of
+//!   each, against a manifest GET and a config GET per tag; the same for the 2,000-tag
+//!   `demo/many`. A visit that shows no glance is reported "not measured" with the reason.
 //!
+//! `WHARF_BENCH_ONLY=glance` (or `classic`, the sections before the glance) runs one part.
 //! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
 
 use std::io::Write;
@@ -619,6 +626,7 @@ mod glance {
         let (mut cold, mut cached, mut warm) = (Vec::new(), Vec::new(), Vec::new());
         let (mut floors, mut floors_warm) = (Vec::new(), Vec::new());
         let (mut concurrency, mut first_cold, mut first_warm, mut failure) = (None, None, None, None);
+        let mut split = None;
         for round in 0..rounds {
             if failure.is_none() {
                 eprintln!("glance of {repo}, round {}: cold visit…", round + 1);
@@ -650,6 +658,7 @@ mod glance {
             browser.client.goto(&floor_page).await.expect("open a page of the app's origin");
             let fresh = floor(&browser, &registry.url(), repo, c, tags).await;
             floors.push(fresh.list_ms + fresh.heads_ms);
+            split = split.or(Some((fresh.list_ms, fresh.heads_ms)));
             eprintln!("… floor: list {} + HEADs {}", duration(fresh.list_ms), duration(fresh.heads_ms));
             if round == 0 {
                 // Once: the same again in the same browser, its preflights cached (as a warm
@@ -667,9 +676,11 @@ mod glance {
         let floor_ms = median(floors.clone());
         let floor_warm_ms = median(floors_warm.clone());
         let mut rows = vec![format!(
-            "| Glance floor, {repo}: tag list + {n} bare fetch HEADs, {c} at a time ({c_note}), fresh browser, tag list counted (median of {}) | | {} | |",
+            "| Glance floor, {repo}: tag list + {n} bare fetch HEADs, {c} at a time ({c_note}), fresh browser, tag list counted (median of {}) | | {} (first round: tag list {} + HEADs {}) | |",
             floors.len(),
-            duration(floor_ms)
+            duration(floor_ms),
+            duration(split.map_or(0.0, |s: (f64, f64)| s.0)),
+            duration(split.map_or(0.0, |s: (f64, f64)| s.1))
         )];
         let not_measured = |what: &str| {
             format!("| {what} | not measured: {} | | |", failure.as_deref().unwrap_or("no visit completed"))
