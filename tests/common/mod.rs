@@ -187,3 +187,111 @@ pub async fn result_row(browser: &Browser, tag: &str) -> (String, String) {
     let row = browser.wait_css(&format!("[data-testid=result-row][data-tag='{tag}']")).await;
     (row.attr("data-outcome").await.expect("outcome").unwrap_or_default(), row.text().await.expect("row text"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 9, the glance (tests/e2e_glance.rs): reading the tag list's rows and the page's marks.
+// Added at the end of this file; nothing above it changed.
+// ---------------------------------------------------------------------------------------------
+
+impl Stack {
+    /// The app URL of a view path on another registry host (e.g. a proxy in front of this
+    /// stack's registry): `/r/http:<host><rest>`.
+    pub fn view_on(&self, host: &str, rest: &str) -> String {
+        format!("{}/r/http:{host}{rest}", self.app.url)
+    }
+}
+
+/// One row of the tag list (`tr[data-testid=tag-row]`), as its data attributes say (an absent
+/// attribute reads as empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GlanceRow {
+    pub tag: String,
+    pub digest: String,
+    pub created: String,
+    pub size: String,
+    pub kind: String,
+    pub platforms: String,
+    pub fresh: String,
+    /// The row's visible text.
+    pub text: String,
+}
+
+/// The tag list's rows on the page now, read in one script.
+pub async fn glance_rows(browser: &Browser) -> Vec<GlanceRow> {
+    let script = "return Array.from(document.querySelectorAll('tr[data-testid=tag-row]')).map((r) => {
+        const a = (n) => r.getAttribute(n) ?? '';
+        return { tag: a('data-tag'), digest: a('data-digest'), created: a('data-created'), size: a('data-size'),
+                 kind: a('data-kind'), platforms: a('data-platforms'), fresh: a('data-fresh'), text: r.innerText };
+    });";
+    let value = browser.client.execute(script, vec![]).await.expect("read the tag rows");
+    let field = |row: &serde_json::Value, name: &str| row[name].as_str().unwrap_or_default().to_string();
+    value
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| GlanceRow {
+            tag: field(row, "tag"),
+            digest: field(row, "digest"),
+            created: field(row, "created"),
+            size: field(row, "size"),
+            kind: field(row, "kind"),
+            platforms: field(row, "platforms"),
+            fresh: field(row, "fresh"),
+            text: field(row, "text"),
+        })
+        .collect()
+}
+
+/// Every row of the list, page after page: reads the page in view, then clicks
+/// `[data-testid=page-next]` while it is enabled (and waits for the rows to change). Leaves the
+/// list on its last page.
+pub async fn all_glance_rows(browser: &Browser) -> Vec<GlanceRow> {
+    let mut rows = Vec::new();
+    loop {
+        let page = glance_rows(browser).await;
+        let first = page.first().map(|r| r.tag.clone()).unwrap_or_default();
+        rows.extend(page);
+        let next = match browser.client.find(Locator::Css("[data-testid=page-next]")).await {
+            Ok(next) => next,
+            Err(_) => return rows,
+        };
+        if !next.is_enabled().await.expect("page-next enabled") {
+            return rows;
+        }
+        browser.click("[data-testid=page-next]").await;
+        browser
+            .wait_js(&format!(
+                "(document.querySelector('tr[data-testid=tag-row]')?.getAttribute('data-tag') ?? '') !== {first:?}"
+            ))
+            .await;
+    }
+}
+
+/// Waits (up to `limit`) for the User Timing mark `name` and returns its `startTime` (ms since
+/// the navigation started). Panics with the progress element's state when it never comes.
+pub async fn wait_mark(browser: &Browser, name: &str, limit: Duration) -> f64 {
+    let script = format!(
+        "const e = performance.getEntriesByName({name:?}); if (e.length) return e[0].startTime;
+         const p = document.querySelector('[data-testid=glance-progress]');
+         return p ? `progress ${{p.getAttribute('data-done')}} of ${{p.getAttribute('data-total')}}` : 'no glance-progress';"
+    );
+    let deadline = Instant::now() + limit;
+    loop {
+        let value = browser.client.execute(&script, vec![]).await.expect("read the marks");
+        if let Some(ms) = value.as_f64() {
+            return ms;
+        }
+        assert!(Instant::now() < deadline, "the page never set the mark {name} within {} s ({value})", limit.as_secs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Screenshots of the page at 1280 px and at a phone's 390 px (`<name>.png`, `<name>-390.png`),
+/// the window set back to 1280 × 900 afterwards.
+pub async fn screenshot_both_widths(browser: &Browser, name: &str) {
+    screenshot(browser, name).await;
+    browser.client.set_window_size(390, 844).await.expect("phone width");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    screenshot(browser, &format!("{name}-390")).await;
+    browser.client.set_window_size(1280, 900).await.expect("desktop width");
+}

@@ -2,7 +2,8 @@
 //! stopped when their handle is dropped: a CNCF distribution registry (Debian's
 //! `docker-registry`), a seeder that pushes demo images through the registry API, a static server
 //! for the built app, headless Chromium through chromedriver, skopeo as the independent client
-//! that checks digests, and axe-core for the accessibility checks.
+//! that checks digests, axe-core for the accessibility checks, and a proxy that answers some
+//! manifest HEADs 429 (a rate-limited registry).
 
 pub mod axe;
 pub mod browser;
@@ -13,6 +14,7 @@ pub mod registry;
 pub mod seed;
 pub mod skopeo;
 pub mod static_server;
+pub mod throttle;
 pub mod token_server;
 
 use std::net::TcpListener;

@@ -217,3 +217,67 @@ pub fn index(entries: &[(&Image, &str, Option<&str>)], attestations: &[(&Image, 
         wharf_protocol::media::OCI_INDEX,
     )
 }
+
+/// The OCI empty descriptor's media type (a config that carries nothing).
+pub const EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+/// Helm's chart config (`Chart.yaml` as JSON).
+pub const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
+/// Helm's chart archive layer.
+pub const HELM_CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+
+/// The `{}` blob the OCI empty descriptor names.
+pub fn empty_config() -> Blob {
+    Blob::new(b"{}".to_vec(), EMPTY_JSON)
+}
+
+/// An OCI manifest that is not a runnable image: a config blob, layers, an optional
+/// `artifactType` and annotations. The config's descriptor carries `data` (base64 of the bytes)
+/// when it is the empty `{}` blob, as oras writes it.
+pub fn artifact(config: Blob, layers: Vec<Blob>, artifact_type: Option<&str>, annotations: &[(&str, &str)]) -> Image {
+    let mut config_descriptor = config.descriptor();
+    if config.media_type == EMPTY_JSON {
+        config_descriptor["data"] = json!("e30=");
+    }
+    let mut manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": wharf_protocol::media::OCI_MANIFEST,
+    });
+    if let Some(artifact_type) = artifact_type {
+        manifest["artifactType"] = json!(artifact_type);
+    }
+    manifest["config"] = config_descriptor;
+    manifest["layers"] = json!(layers.iter().map(Blob::descriptor).collect::<Vec<_>>());
+    if !annotations.is_empty() {
+        let map: serde_json::Map<String, Value> =
+            annotations.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+        manifest["annotations"] = Value::Object(map);
+    }
+    let manifest = json_blob(&manifest, wharf_protocol::media::OCI_MANIFEST);
+    Image { config, layers, manifest }
+}
+
+/// A Helm chart as `helm push` stores it: the chart's metadata as a JSON config
+/// ([`HELM_CONFIG`]) and the chart archive as the one layer ([`HELM_CHART_LAYER`]).
+pub fn helm_chart(name: &str, version: &str, app_version: &str) -> Image {
+    let config = Blob::new(
+        serde_json::to_vec(&json!({
+            "name": name,
+            "version": version,
+            "apiVersion": "v2",
+            "appVersion": app_version,
+            "description": "A Helm chart for the Wharf demo",
+            "type": "application",
+        }))
+        .expect("json"),
+        HELM_CONFIG,
+    );
+    let chart_yaml = format!(
+        "apiVersion: v2\nname: {name}\nversion: {version}\nappVersion: \"{app_version}\"\ndescription: A Helm chart for the Wharf demo\ntype: application\n"
+    );
+    let values = b"replicaCount: 1\nimage:\n  repository: demo/glance\n  tag: stable\n".to_vec();
+    let archive = layer(
+        &[(&format!("{name}/Chart.yaml"), chart_yaml.as_bytes()), (&format!("{name}/values.yaml"), &values)],
+        HELM_CHART_LAYER,
+    );
+    artifact(config, vec![archive], None, &[])
+}

@@ -101,3 +101,70 @@ pub fn assert_reads_whole_image(host: &str, reference: &str) {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(output.status.success(), "skopeo copy {reference}: {}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// The exact bytes `skopeo inspect --raw` prints for `host/reference` (`repo:tag` or
+/// `repo@digest`): the manifest as the registry serves it.
+pub fn inspect_raw(host: &str, reference: &str) -> Result<Vec<u8>, String> {
+    let output = run(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{host}/{reference}"),
+    ]))?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(format!("skopeo inspect --raw {reference}: {}", stderr_of(&output)))
+    }
+}
+
+/// The image config blob of `host/reference` as `skopeo inspect --config --raw` prints it (for
+/// an index, skopeo picks the platform of this machine unless `reference` is a child's digest).
+pub fn inspect_config(host: &str, reference: &str) -> Result<serde_json::Value, String> {
+    let output = run(Command::new("skopeo").args([
+        "inspect",
+        "--config",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{host}/{reference}"),
+    ]))?;
+    if !output.status.success() {
+        return Err(format!("skopeo inspect --config {reference}: {}", stderr_of(&output)));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("skopeo inspect --config {reference}: not JSON ({e})"))
+}
+
+/// Size of an image as `skopeo inspect --raw` describes it: the config's and the layers' sizes
+/// from the manifest's descriptors, summed; with the distinct blob digests it names.
+pub fn image_size(host: &str, reference: &str) -> Result<(u64, Vec<(String, u64)>), String> {
+    let raw = inspect_raw(host, reference)?;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&raw).map_err(|e| format!("skopeo inspect --raw {reference}: not JSON ({e})"))?;
+    let layers = manifest["layers"].as_array().ok_or_else(|| format!("{reference}: no layers in {manifest}"))?;
+    let mut blobs = Vec::new();
+    for descriptor in std::iter::once(&manifest["config"]).chain(layers) {
+        let digest =
+            descriptor["digest"].as_str().ok_or_else(|| format!("{reference}: a descriptor without digest"))?;
+        let size = descriptor["size"].as_u64().ok_or_else(|| format!("{reference}: a descriptor without size"))?;
+        blobs.push((digest.to_string(), size));
+    }
+    Ok((blobs.iter().map(|(_, size)| size).sum(), blobs))
+}
+
+/// `skopeo copy --all` of `host/from` to `host/to` (both `repo:tag`) on the same registry: moves
+/// or creates the tag `to`. `Err` with skopeo's message when it fails.
+pub fn copy_all(host: &str, from: &str, to: &str) -> Result<(), String> {
+    let output = run(Command::new("skopeo").args([
+        "copy",
+        "--all",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("docker://{host}/{from}"),
+        &format!("docker://{host}/{to}"),
+    ]))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("skopeo copy --all {from} {to}: {}", stderr_of(&output)))
+    }
+}

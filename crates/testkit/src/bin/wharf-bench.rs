@@ -9,8 +9,15 @@
 //! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page);
 //! - registry requests for a copy of a 2-platform index to another repository (Wharf, skopeo);
 //! - a bulk retag of 1,000 tags in the page against the same retags done with skopeo and with
-//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count).
+//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count);
+//! - the glance (issue 9): seeding a 10,000-tag repository over 500 images, the floor (its tag
+//!   list and a bare `fetch` HEAD of every tag, as many at a time as the page says it uses), the
+//!   page's cold visit (fresh browser) to `wharf:glance-complete` against that floor, the warm
+//!   visit to `wharf:glance-cached` and `wharf:glance-complete`, and the registry's requests of
+//!   each, against a manifest GET and a config GET per tag; the same for the 2,000-tag
+//!   `demo/many`. A visit that shows no glance is reported "not measured" with the reason.
 //!
+//! `WHARF_BENCH_ONLY=glance` (or `classic`, the sections before the glance) runs one part.
 //! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
 
 use std::io::Write;
@@ -23,7 +30,7 @@ use flate2::Compression;
 use serde_json::{json, Value};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
-use wharf_testkit::seed::{many_tag_names, seed_demo, seed_many_tags, seed_two_platform_index};
+use wharf_testkit::seed::{many_tag_names, seed_demo, seed_many_tags, seed_two_platform_index, Seeded};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
 
@@ -237,33 +244,60 @@ fn shell_loop_seconds(registry: &Registry, tags: &[String], body: &str) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// The sections `WHARF_BENCH_ONLY` (comma-separated) may name; all run when it is unset.
+const SECTIONS: [&str; 2] = ["classic", "glance"];
+
 #[tokio::main]
 async fn main() {
     let dist = workspace_root().join("dist");
     assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/bench (it builds the app first)");
+    let only = std::env::var("WHARF_BENCH_ONLY").ok();
+    let wanted = |section: &str| only.as_deref().is_none_or(|o| o.split(',').any(|s| s.trim() == section));
+    if let Some(o) = &only {
+        assert!(o.split(',').all(|s| SECTIONS.contains(&s.trim())), "WHARF_BENCH_ONLY names one of {SECTIONS:?}");
+    }
     eprintln!("starting registry and seeding (2,000 tags)…");
     let registry = Registry::start(RegistryOptions::default());
     let seeded = seed_demo(&registry.url());
     seed_many_tags(&registry.url(), "demo/many", 2000, 300);
     let app = StaticServer::start(dist, 0);
+    let mut rows = Vec::new();
+    if wanted("classic") {
+        rows.extend(classic(&registry, &app, &seeded).await);
+    }
+    if wanted("glance") {
+        rows.extend(glance::section(&registry, &app).await);
+    }
+    println!("| Measure | Wharf | Peer / floor | Target |");
+    println!("|---|---|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+    drop(app);
+    drop(registry);
+}
+
+/// The sections before issue 9: requests and latency of a retag, first load, the 2,000-tag list,
+/// an index copy and the bulk retag. Returns their table rows.
+async fn classic(registry: &Registry, app: &StaticServer, seeded: &Seeded) -> Vec<String> {
     let browser = Browser::start().await;
     let view = |rest: &str| format!("{}/r/http:{}{rest}", app.url, registry.host);
 
     // Requests per retag.
     eprintln!("counting requests per retag…");
     open_retag_page(&browser, &view("/demo/hello/-/retag/1.0")).await;
-    let (wharf_single, _) = wharf_retag(&browser, &registry, "count-wharf").await;
+    let (wharf_single, _) = wharf_retag(&browser, registry, "count-wharf").await;
     open_retag_page(&browser, &view("/demo/multi/-/retag/latest")).await;
-    let (wharf_index, _) = wharf_retag(&browser, &registry, "count-wharf").await;
-    let skopeo_single = count_skopeo_copy(&registry, "demo/hello:1.0", "demo/hello:count-skopeo", false);
-    let skopeo_index = count_skopeo_copy(&registry, "demo/multi:latest", "demo/multi:count-skopeo", true);
+    let (wharf_index, _) = wharf_retag(&browser, registry, "count-wharf").await;
+    let skopeo_single = count_skopeo_copy(registry, "demo/hello:1.0", "demo/hello:count-skopeo", false);
+    let skopeo_index = count_skopeo_copy(registry, "demo/multi:latest", "demo/multi:count-skopeo", true);
 
     // Latency: alternate the UI retag and the bare-fetch floor in the same page.
     eprintln!("measuring retag latency ({LATENCY_ROUNDS} rounds each)…");
     open_retag_page(&browser, &view("/demo/hello/-/retag/1.0")).await;
     let (mut ui, mut floor) = (Vec::new(), Vec::new());
     for round in 0..LATENCY_ROUNDS {
-        ui.push(wharf_retag(&browser, &registry, &format!("lat-ui-{round}")).await.1);
+        ui.push(wharf_retag(&browser, registry, &format!("lat-ui-{round}")).await.1);
         floor.push(
             fetch_floor(&browser, &registry.url(), "demo/hello", &seeded.hello, &format!("lat-floor-{round}")).await,
         );
@@ -288,9 +322,8 @@ async fn main() {
     // Copy of a 2-platform index to another repository, every blob mountable.
     eprintln!("counting requests for a cross-repository copy of an index…");
     seed_two_platform_index(&registry.url(), "bench/index", "latest");
-    let wharf_copy_requests =
-        wharf_copy(&browser, &registry, &view("/bench/index/-/copy/latest"), "bench/copied").await;
-    let skopeo_copy_requests = count_skopeo_copy(&registry, "bench/index:latest", "bench/skopeo-copied:latest", true);
+    let wharf_copy_requests = wharf_copy(&browser, registry, &view("/bench/index/-/copy/latest"), "bench/copied").await;
+    let skopeo_copy_requests = count_skopeo_copy(registry, "bench/index:latest", "bench/skopeo-copied:latest", true);
 
     // Bulk retag: the page against skopeo and curl loops over the same tags.
     let bulk: usize = std::env::var("WHARF_BENCH_BULK").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
@@ -300,13 +333,13 @@ async fn main() {
     let tags = many_tag_names(bulk);
     eprintln!("… with curl GET + PUT in a loop…");
     let curl_s = shell_loop_seconds(
-        &registry,
+        registry,
         &tags,
         r#"ct=$(curl -sf -D - -o /tmp/wharf-bench-manifest -H "Accept: $ACCEPT" "http://$R/v2/bench/bulk/manifests/$t" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: //p'); curl -sf -X PUT -H "Content-Type: $ct" --data-binary @/tmp/wharf-bench-manifest "http://$R/v2/bench/bulk/manifests/c-$t""#,
     );
     eprintln!("… with skopeo copy in a loop (slow)…");
     let skopeo_s = shell_loop_seconds(
-        &registry,
+        registry,
         &tags,
         r#"skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/bench/bulk:$t" "docker://$R/bench/bulk:s-$t""#,
     );
@@ -324,40 +357,414 @@ async fn main() {
         }
     }
 
+    browser.close().await;
+    let mut rows = Vec::new();
     let sizes = bundle_sizes(&workspace_root().join("dist"));
     let total_gzip: usize = sizes.iter().map(|(_, _, gz)| gz).sum();
-    browser.close().await;
 
-    println!("| Measure | Wharf | Peer / floor | Target |");
-    println!("|---|---|---|---|");
-    println!("| Registry requests, retag of a single-arch image | {wharf_single} | skopeo copy: {skopeo_single} | exactly 2 |");
-    println!("| Registry requests, retag of a 2-platform index (+2 attestations) | {wharf_index} | skopeo copy --all: {skopeo_index} | exactly 2 |");
-    println!(
+    rows.push(format!("| Registry requests, retag of a single-arch image | {wharf_single} | skopeo copy: {skopeo_single} | exactly 2 |"));
+    rows.push(format!("| Registry requests, retag of a 2-platform index (+2 attestations) | {wharf_index} | skopeo copy --all: {skopeo_index} | exactly 2 |"));
+    rows.push(format!(
         "| Retag latency in the page, click → verified result (median of {LATENCY_ROUNDS}) | {ui_ms:.1} ms | bare fetch GET+PUT: {floor_ms:.1} ms ({:.2}×) | ≤ 1.5× floor |",
         ui_ms / floor_ms
-    );
+    ));
     for (ext, raw, gz) in &sizes {
-        println!("| First load: {ext} | {:.1} KB gzip ({:.1} KB raw) | | |", *gz as f64 / 1000.0, *raw as f64 / 1000.0);
+        rows.push(format!(
+            "| First load: {ext} | {:.1} KB gzip ({:.1} KB raw) | | |",
+            *gz as f64 / 1000.0,
+            *raw as f64 / 1000.0
+        ));
     }
-    println!(
+    rows.push(format!(
         "| First load total, the whole app: every page (wasm + JS + CSS, gzip -9) | {:.1} KB | | ≤ 300 KB |",
         total_gzip as f64 / 1000.0
-    );
-    println!(
+    ));
+    rows.push(format!(
         "| Navigation → rendered 2,000-tag list (median of {LOAD_ROUNDS}) | {:.0} ms | skopeo list-tags: {skopeo_list_ms:.0} ms | |",
         median(listed)
-    );
-    println!("| Navigation → digests of the first 100 tags shown | {:.0} ms | | |", median(digested));
-    println!(
+    ));
+    rows.push(format!("| Navigation → digests of the first 100 tags shown | {:.0} ms | | |", median(digested)));
+    rows.push(format!(
         "| Registry requests, copy of a 2-platform index to another repository (4 mountable blobs) | {wharf_copy_requests} | skopeo copy --all: {skopeo_copy_requests} | ≤ 12 |"
-    );
+    ));
     let run_s = run_ms / 1000.0;
-    println!(
+    rows.push(format!(
         "| Bulk retag of {bulk} tags in the page (confirm → all verified; dry run before it: {:.1} s) | {run_s:.1} s | skopeo loop: {skopeo_s:.1} s ({:.0}× slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower) | ≥ 5× faster than skopeo |",
         plan_ms / 1000.0,
         skopeo_s / run_s,
         curl_s / run_s
-    );
-    drop(app);
-    drop(registry);
+    ));
+    rows
+}
+
+/// The glance of issue 9: every tag's created time, size, kind and platforms, resolved in the
+/// background for a 10,000-tag repository (and the 2,000-tag `demo/many`), against the floor of
+/// the same HEADs sent with bare `fetch` from the app's origin.
+///
+/// Each cold visit gets a fresh browser (a fresh IndexedDB, and no cached CORS preflights: the
+/// registry allows them for 600 s, per URL), and so does each floor. The warm visit reuses the
+/// cold visit's browser. Times are the page's own User Timing marks (`wharf:glance-cached`,
+/// `wharf:glance-complete`), from the navigation's start. `WHARF_BENCH_GLANCE_TAGS`,
+/// `WHARF_BENCH_GLANCE_IMAGES`, `WHARF_BENCH_GLANCE_ROUNDS` and `WHARF_BENCH_GLANCE_LIMIT`
+/// (seconds a visit may take) change the defaults (10,000, 500, 3, 300).
+mod glance {
+    use std::time::{Duration, Instant};
+
+    use serde_json::{json, Value};
+    use wharf_testkit::browser::Browser;
+    use wharf_testkit::registry::Registry;
+    use wharf_testkit::seed::seed_glance_bulk;
+    use wharf_testkit::static_server::StaticServer;
+
+    use super::median;
+
+    /// The concurrency the floor uses when the page does not say its own.
+    const DEFAULT_CONCURRENCY: usize = 6;
+    /// A visit that shows no glance at all within this time is given up early.
+    const NO_GLANCE_AFTER: Duration = Duration::from_secs(30);
+
+    fn env_usize(name: &str, default: usize) -> usize {
+        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
+    /// `12,345`.
+    fn thousands(n: usize) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// `850 ms` or `12.3 s`.
+    fn duration(ms: f64) -> String {
+        if ms < 1000.0 {
+            format!("{ms:.0} ms")
+        } else {
+            format!("{:.1} s", ms / 1000.0)
+        }
+    }
+
+    /// What one navigation to a glance page measured.
+    struct Visit {
+        /// `wharf:glance-cached`, ms from the navigation's start.
+        cached_ms: Option<f64>,
+        /// `wharf:glance-complete`, ms from the navigation's start.
+        complete_ms: Option<f64>,
+        /// `data-concurrency` of `[data-testid=glance-progress]`, as last seen.
+        concurrency: Option<usize>,
+        /// The registry's requests from before the navigation until the complete mark.
+        requests: Vec<(String, String)>,
+        /// Why the visit has no complete mark.
+        failure: Option<String>,
+    }
+
+    /// Navigates to `url` and waits for `wharf:glance-complete` (up to `limit`), noting
+    /// `wharf:glance-cached` and the progress element's concurrency on the way.
+    async fn visit(browser: &Browser, registry: &Registry, url: &str, limit: Duration) -> Visit {
+        let mark = registry.log_mark();
+        let started = Instant::now();
+        browser.client.goto(url).await.expect("navigate to the glance page");
+        let script = "const mark = (n) => { const e = performance.getEntriesByName(n); return e.length ? e[0].startTime : null; };
+            const p = document.querySelector('[data-testid=glance-progress]');
+            return { cached: mark('wharf:glance-cached'), complete: mark('wharf:glance-complete'),
+                     concurrency: p ? p.getAttribute('data-concurrency') : null,
+                     done: p ? p.getAttribute('data-done') : null, total: p ? p.getAttribute('data-total') : null };";
+        let (mut concurrency, mut cached_ms, mut seen_glance) = (None, None, false);
+        let mut last = Value::Null;
+        loop {
+            let state = browser.client.execute(script, vec![]).await.expect("read the glance's marks");
+            if let Some(c) = state["concurrency"].as_str().and_then(|c| c.parse().ok()) {
+                concurrency = Some(c);
+            }
+            cached_ms = cached_ms.or(state["cached"].as_f64());
+            seen_glance |= !state["done"].is_null() || !state["cached"].is_null() || !state["complete"].is_null();
+            if let Some(complete_ms) = state["complete"].as_f64() {
+                let requests = registry.requests_since_settled(mark);
+                return Visit { cached_ms, complete_ms: Some(complete_ms), concurrency, requests, failure: None };
+            }
+            let waited = started.elapsed();
+            let failure = if !seen_glance && waited > NO_GLANCE_AFTER {
+                Some(format!(
+                    "the page showed no glance within {} s (no [data-testid=glance-progress], no wharf:glance-* mark)",
+                    NO_GLANCE_AFTER.as_secs()
+                ))
+            } else if waited > limit {
+                Some(format!(
+                    "no wharf:glance-complete within {} s (progress {} of {})",
+                    limit.as_secs(),
+                    last["done"].as_str().unwrap_or("?"),
+                    last["total"].as_str().unwrap_or("?")
+                ))
+            } else {
+                None
+            };
+            if failure.is_some() {
+                let requests = registry.requests_since_settled(mark);
+                return Visit { cached_ms, complete_ms: None, concurrency, requests, failure };
+            }
+            last = state;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The floor: the tag list (every page, following `Link`), then a bare `fetch` HEAD of every
+    /// tag's manifest, `concurrency` at a time, from a page of the app's origin.
+    struct Floor {
+        list_ms: f64,
+        heads_ms: f64,
+    }
+
+    async fn floor(browser: &Browser, base: &str, repo: &str, concurrency: usize, tags: usize) -> Floor {
+        let start = r#"
+            const [base, repo, accept, concurrency] = arguments;
+            window.__wharfFloor = null;
+            (async () => {
+              const t0 = performance.now();
+              const tags = [];
+              let url = `${base}/v2/${repo}/tags/list`, pages = 0;
+              while (url) {
+                const r = await fetch(url, { cache: 'no-store' });
+                if (!r.ok) throw new Error(`tag list: ${r.status}`);
+                tags.push(...((await r.json()).tags || []));
+                pages++;
+                const link = r.headers.get('Link');
+                const next = link && link.match(/<([^>]+)>\s*;\s*rel="?next"?/);
+                url = next ? new URL(next[1], url).href : null;
+              }
+              const t1 = performance.now();
+              let next = 0, failed = 0;
+              const worker = async () => {
+                while (next < tags.length) {
+                  const tag = tags[next++];
+                  const r = await fetch(`${base}/v2/${repo}/manifests/${encodeURIComponent(tag)}`,
+                                        { method: 'HEAD', headers: { Accept: accept }, cache: 'no-store' });
+                  if (r.status !== 200 || !r.headers.get('Docker-Content-Digest')) failed++;
+                }
+              };
+              await Promise.all(Array.from({ length: concurrency }, worker));
+              window.__wharfFloor = { list_ms: t1 - t0, heads_ms: performance.now() - t1, tags: tags.length, pages, failed };
+            })().catch((e) => { window.__wharfFloor = { error: String(e) }; });
+        "#;
+        browser
+            .client
+            .execute(
+                start,
+                vec![json!(base), json!(repo), json!(wharf_protocol::media::MANIFEST_ACCEPT), json!(concurrency)],
+            )
+            .await
+            .expect("start the floor");
+        let result = browser.wait_js_within("window.__wharfFloor", Duration::from_secs(900)).await;
+        assert!(result["error"].is_null(), "the floor failed: {result}");
+        assert_eq!(result["tags"].as_u64(), Some(tags as u64), "the floor's tag list: {result}");
+        assert_eq!(result["failed"].as_u64(), Some(0), "floor HEADs without a digest: {result}");
+        Floor {
+            list_ms: result["list_ms"].as_f64().expect("list ms"),
+            heads_ms: result["heads_ms"].as_f64().expect("heads ms"),
+        }
+    }
+
+    /// The registry's requests of a visit, by what they ask for (CORS preflights are not in the
+    /// access-log reading at all).
+    #[derive(Default)]
+    struct Counts {
+        head_manifests: usize,
+        get_manifests: usize,
+        get_blobs: usize,
+        tag_list: usize,
+        ping: usize,
+        other: Vec<(String, String)>,
+    }
+
+    impl Counts {
+        fn of(requests: &[(String, String)], repo: &str) -> Counts {
+            let mut counts = Counts::default();
+            let prefix = format!("/v2/{repo}/");
+            for (method, uri) in requests {
+                let path = uri.split('?').next().unwrap_or("");
+                let rest = path.strip_prefix(&prefix);
+                match (method.as_str(), rest) {
+                    ("HEAD", Some(r)) if r.starts_with("manifests/") => counts.head_manifests += 1,
+                    ("GET", Some(r)) if r.starts_with("manifests/") => counts.get_manifests += 1,
+                    ("GET", Some(r)) if r.starts_with("blobs/") => counts.get_blobs += 1,
+                    ("GET", Some("tags/list")) => counts.tag_list += 1,
+                    ("GET", None) if path == "/v2/" => counts.ping += 1,
+                    _ => counts.other.push((method.clone(), uri.clone())),
+                }
+            }
+            counts
+        }
+
+        fn metadata(&self) -> usize {
+            self.head_manifests + self.get_manifests + self.get_blobs
+        }
+
+        fn describe(&self) -> String {
+            format!(
+                "{} (HEAD manifests {} · GET manifests {} · GET blobs {}; besides: tag list {}, /v2/ {}, other {})",
+                thousands(self.metadata()),
+                thousands(self.head_manifests),
+                thousands(self.get_manifests),
+                thousands(self.get_blobs),
+                self.tag_list,
+                self.ping,
+                self.other.len()
+            )
+        }
+    }
+
+    /// Cold and warm visits and floors of one repository; its table rows.
+    async fn measure(registry: &Registry, app: &StaticServer, repo: &str, tags: usize, images: usize) -> Vec<String> {
+        let rounds = env_usize("WHARF_BENCH_GLANCE_ROUNDS", 3).max(1);
+        let limit = Duration::from_secs(env_usize("WHARF_BENCH_GLANCE_LIMIT", 300) as u64);
+        let url = format!("{}/r/http:{}/{repo}?sort=newest", app.url, registry.host);
+        let floor_page = format!("{}/config.json", app.url);
+        let (mut cold, mut cached, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut floors, mut floors_warm) = (Vec::new(), Vec::new());
+        let (mut concurrency, mut first_cold, mut first_warm, mut failure) = (None, None, None, None);
+        let mut split = None;
+        for round in 0..rounds {
+            if failure.is_none() {
+                eprintln!("glance of {repo}, round {}: cold visit…", round + 1);
+                let browser = Browser::start().await;
+                let visit_cold = visit(&browser, registry, &url, limit).await;
+                concurrency = concurrency.or(visit_cold.concurrency);
+                match visit_cold.complete_ms {
+                    Some(ms) => {
+                        cold.push(ms);
+                        eprintln!("… warm visit…");
+                        let visit_warm = visit(&browser, registry, &url, limit).await;
+                        if let Some(ms) = visit_warm.cached_ms {
+                            cached.push(ms);
+                        }
+                        if let Some(ms) = visit_warm.complete_ms {
+                            warm.push(ms);
+                        }
+                        failure = visit_warm.failure.as_ref().map(|f| format!("warm visit: {f}"));
+                        first_warm = first_warm.or(Some(visit_warm));
+                    }
+                    None => failure = visit_cold.failure.clone(),
+                }
+                first_cold = first_cold.or(Some(visit_cold));
+                browser.close().await;
+            }
+            let c = concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+            eprintln!("glance of {repo}, round {}: floor ({} HEADs, {c} at a time)…", round + 1, thousands(tags));
+            let browser = Browser::start().await;
+            browser.client.goto(&floor_page).await.expect("open a page of the app's origin");
+            let fresh = floor(&browser, &registry.url(), repo, c, tags).await;
+            floors.push(fresh.list_ms + fresh.heads_ms);
+            split = split.or(Some((fresh.list_ms, fresh.heads_ms)));
+            eprintln!("… floor: list {} + HEADs {}", duration(fresh.list_ms), duration(fresh.heads_ms));
+            if round == 0 {
+                // Once: the same again in the same browser, its preflights cached (as a warm
+                // visit's are).
+                let again = floor(&browser, &registry.url(), repo, c, tags).await;
+                floors_warm.push(again.list_ms + again.heads_ms);
+                eprintln!("… again, preflights cached: {}", duration(again.list_ms + again.heads_ms));
+            }
+            browser.close().await;
+        }
+
+        let n = thousands(tags);
+        let c = concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        let c_note = if concurrency.is_some() { "the page's data-concurrency" } else { "default: the page said none" };
+        let floor_ms = median(floors.clone());
+        let floor_warm_ms = median(floors_warm.clone());
+        let mut rows = vec![format!(
+            "| Glance floor, {repo}: tag list + {n} bare fetch HEADs, {c} at a time ({c_note}), fresh browser, tag list counted (median of {}) | | {} (first round: tag list {} + HEADs {}) | |",
+            floors.len(),
+            duration(floor_ms),
+            duration(split.map_or(0.0, |s: (f64, f64)| s.0)),
+            duration(split.map_or(0.0, |s: (f64, f64)| s.1))
+        )];
+        let not_measured = |what: &str| {
+            format!("| {what} | not measured: {} | | |", failure.as_deref().unwrap_or("no visit completed"))
+        };
+        let cold_what = format!(
+            "Glance cold, {repo} ({n} tags over {} images): navigation → wharf:glance-complete, fresh browser",
+            thousands(images)
+        );
+        if cold.is_empty() {
+            rows.push(not_measured(&cold_what));
+        } else {
+            let cold_ms = median(cold.clone());
+            rows.push(format!(
+                "| {cold_what} (median of {}) | {} | floor: {} ({:.2}×) | ≤ 1.3× floor |",
+                cold.len(),
+                duration(cold_ms),
+                duration(floor_ms),
+                cold_ms / floor_ms
+            ));
+        }
+        let cached_what = format!("Glance warm, {repo}: navigation → wharf:glance-cached (sorted list from the cache)");
+        if cached.is_empty() {
+            rows.push(not_measured(&cached_what));
+        } else {
+            rows.push(format!(
+                "| {cached_what} (median of {}) | {} | | ≤ 1 s |",
+                cached.len(),
+                duration(median(cached))
+            ));
+        }
+        let warm_what = format!("Glance warm, {repo}: navigation → wharf:glance-complete (every tag revalidated)");
+        if warm.is_empty() {
+            rows.push(not_measured(&warm_what));
+        } else {
+            rows.push(format!(
+                "| {warm_what} (median of {}) | {} | floor again in one browser, preflights cached (once): {} | |",
+                warm.len(),
+                duration(median(warm)),
+                duration(floor_warm_ms)
+            ));
+        }
+        if let Some(visit) = first_cold.filter(|v| v.complete_ms.is_some()) {
+            let counts = Counts::of(&visit.requests, repo);
+            rows.push(format!(
+                "| Registry requests, cold glance of {repo} (first round, navigation → complete; CORS preflights left out) | {} | per-tag model of the popular browser UI (a manifest GET and a config GET per tag): {} | ≤ {} (tags + 2 × images) |",
+                counts.describe(),
+                thousands(2 * tags),
+                thousands(tags + 2 * images)
+            ));
+            for (method, uri) in counts.other.iter().take(5) {
+                eprintln!("cold visit, other request: {method} {uri}");
+            }
+        }
+        if let Some(visit) = first_warm.filter(|v| v.complete_ms.is_some()) {
+            let counts = Counts::of(&visit.requests, repo);
+            let only_heads = counts.get_manifests == 0 && counts.get_blobs == 0 && counts.other.is_empty();
+            rows.push(format!(
+                "| Registry requests, warm glance of {repo} (first round) | {} | only HEADs, tag list and /v2/: {} | HEADs + tag list + /v2/ only |",
+                counts.describe(),
+                if only_heads { "yes" } else { "no" }
+            ));
+            for (method, uri) in counts.other.iter().take(5) {
+                eprintln!("warm visit, other request: {method} {uri}");
+            }
+        }
+        rows
+    }
+
+    /// Seeds `bench/glance` and measures it and `demo/many` (seeded by `main`).
+    pub async fn section(registry: &Registry, app: &StaticServer) -> Vec<String> {
+        let tags = env_usize("WHARF_BENCH_GLANCE_TAGS", 10_000);
+        let images = env_usize("WHARF_BENCH_GLANCE_IMAGES", 500);
+        eprintln!("seeding bench/glance: {} tags over {images} images…", thousands(tags));
+        let started = Instant::now();
+        let bulk = seed_glance_bulk(&registry.url(), "bench/glance", tags, images);
+        let seed_s = started.elapsed().as_secs_f64();
+        assert_eq!(bulk.tags.len(), tags);
+        let mut rows = vec![format!(
+            "| Seeding bench/glance: {} tags over {images} images ({} blobs, one manifest PUT per tag; native, 4 threads) | {seed_s:.1} s | | |",
+            thousands(tags),
+            bulk.blobs
+        )];
+        rows.extend(measure(registry, app, "bench/glance", tags, images).await);
+        rows.extend(measure(registry, app, "demo/many", 2000, 300).await);
+        rows
+    }
 }

@@ -4,7 +4,7 @@
 //! `dist/` on 127.0.0.1:8080, prints the URL and runs until Ctrl-C, then stops both.
 
 use wharf_testkit::registry::{Registry, RegistryOptions};
-use wharf_testkit::seed::{seed_demo, seed_many_tags};
+use wharf_testkit::seed::{seed_demo, seed_glance, seed_many_tags};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
 
@@ -24,6 +24,12 @@ async fn main() {
     println!("seeded demo/hello, demo/oci-app, demo/multi (index {}), team/app/api", &seeded.multi[..19]);
     seed_many_tags(&registry.url(), "demo/many", 2000, 300);
     println!("seeded demo/many: 2,000 tags over 300 images");
+    let glance = seed_glance(&registry.url(), "demo/glance");
+    println!(
+        "seeded demo/glance: {} tags (images, a 2-platform index, a Helm chart, an OCI artifact; newest: {})",
+        glance.tags.len(),
+        glance.newest
+    );
     let app = StaticServer::start(dist, app_port);
     println!();
     println!("Wharf is running. Open: {}/r/http:{}", app.url, registry.host);
