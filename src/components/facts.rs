@@ -43,7 +43,7 @@ pub fn kind_html(kind: Option<&Kind>) -> Html {
     }
 }
 
-/// The platforms, comma-separated (the `data-platforms` form too).
-pub fn platforms_text(summary: &Summary) -> String {
-    summary.platforms.iter().map(|p| p.platform.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ")
+/// The platforms, joined by `separator` (`", "` to read, `","` in `data-platforms`).
+pub fn platforms_text(summary: &Summary, separator: &str) -> String {
+    summary.platforms.iter().map(|p| p.platform.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(separator)
 }

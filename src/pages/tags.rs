@@ -314,14 +314,14 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                             html! {
                                 <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()} data-digest={digest.unwrap_or_default().to_string()}
                                     data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
-                                    data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary)}
+                                    data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
                                     data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
                                     <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
                                     <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
                                     <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
                                     <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
                                     <td>{ kind_html(kind) }</td>
-                                    <td class="wide small">{ platforms_text(&summary) }</td>
+                                    <td class="wide small">{ platforms_text(&summary, ", ") }</td>
                                     <td class="wide">{ digest_html }</td>
                                     <td class="actions">
                                         if let Some(copy) = copy { <button class="secondary small" onclick={copy} title={pull.clone().unwrap_or_default()} aria-label={format!("Copy the pull command of {tag}")} data-testid="tag-pull">{ "Pull" }</button> }
