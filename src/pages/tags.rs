@@ -121,10 +121,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         })
     };
     let onsort = {
-        let order = order.clone();
+        let (order, page) = (order.clone(), page.clone());
         Callback::from(move |e: Event| {
             let next = Order::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value());
             order.set(next);
+            page.set(0);
             // The order is part of the address, so a link or a reload keeps it.
             if let Some(w) = web_sys::window() {
                 let path = w.location().pathname().unwrap_or_default();
@@ -246,7 +247,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             <>
                 { progress }
                 <div class="toolbar">
-                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} data-testid="tag-filter" />
+                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={set_filter(|f, v| f.text = v)} data-testid="tag-filter" />
                     <label>{ "Sort " }
                         <select onchange={onsort} data-testid="tag-sort">
                             { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={*order == *o}>{ *label }</option> }) }
