@@ -9,7 +9,6 @@ use std::rc::Rc;
 use wharf_protocol::address::View;
 use yew::prelude::*;
 
-use crate::browser_store::{use_browser_store_root, BrowserStore};
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::connection::{config, use_connection_root, ConfigState, Connection};
@@ -66,9 +65,7 @@ pub fn App() -> Html {
     let title = config.config().title().to_string();
     let (record, wire_log) = use_wire_log();
     let connection = use_connection_root(record, (*config).clone());
-    let opened = use_browser_store_root();
-    let browser_store = opened.clone().and_then(Result::ok);
-    let journal = use_journal_root(opened);
+    let journal = use_journal_root();
     let page = page_of(&use_current_path());
     let registry_bar = match &page {
         Page::View(view) => html! { <RegistryBar registry={view.registry().clone()} /> },
@@ -76,7 +73,6 @@ pub fn App() -> Html {
     };
     html! {
         <ContextProvider<Connection> context={connection}>
-        <ContextProvider<Option<BrowserStore>> context={browser_store}>
         <ContextProvider<JournalStore> context={journal}>
                 <header class="top">
                     { link(HOME.to_string(), "brand", html! { <>{ "⚓ " }{ title }</> }) }
@@ -92,7 +88,6 @@ pub fn App() -> Html {
                 <main>{ switch(page) }</main>
                 <WirePanel log={wire_log} />
         </ContextProvider<JournalStore>>
-        </ContextProvider<Option<BrowserStore>>>
         </ContextProvider<Connection>>
     }
 }

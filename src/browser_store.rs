@@ -6,25 +6,27 @@
 //!   digest never changes, so an entry never goes stale; it only goes when the store is over
 //!   [`CONTENT_CAP_BYTES`], oldest first. A record is `{t, n, v}`: when it was stored (ms since
 //!   the epoch), its length in bytes, and the text.
-//! - `snapshots`: `{t, v}` under any string key (what a tag list looked like, for instance).
+//! - `snapshots`: the same records under any string key (what a tag list looked like, for
+//!   instance).
 //! - `journal`: one record per journal entry, the entry's JSON under its id (see
 //!   `journal_store`, which numbers them inside its write transaction).
 //!
+//! The app opens it once, when it starts (`journal_store::use_journal_root`), and pages get it
+//! with `journal_store::use_browser_store`.
+//!
 //! IndexedDB is used through web-sys directly, with a small future per request and per
-//! transaction ([`request`], [`Txn::commit`]): a crate around it would add its own bindings and
+//! transaction ([`request`], [`settle`]): a crate around it would add its own bindings and
 //! futures to the one bundle. Every call degrades to `Err` or `None` when the browser refuses
 //! IndexedDB (a blocked or private profile), and the app goes on without a cache.
 
 use std::cell::Cell;
-use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbCursor, IdbCursorDirection, IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
-use wharf_protocol::journal::Journal;
-use yew::prelude::*;
+use wharf_protocol::journal::{Entry, Journal};
 
 const NAME: &str = "wharf";
 /// The one version: the stores are made when the database is created, and never changed since.
@@ -64,14 +66,12 @@ impl PartialEq for BrowserStore {
     }
 }
 
-/// The message of an exception or of a DOMException.
-fn describe(e: &JsValue) -> String {
-    get(e, "message").as_string().unwrap_or_else(|| "IndexedDB failed".into())
-}
+/// What the calls below fail with: an exception or the DOMException of a request.
+pub(crate) type Js<T> = Result<T, JsValue>;
 
-/// Why a request or a transaction failed (its `error`).
-fn failure(target: &JsValue) -> String {
-    describe(&get(target, "error"))
+/// Words for a failure: its message, or the text itself.
+pub(crate) fn describe(e: JsValue) -> String {
+    e.as_string().or_else(|| get(&e, "message").as_string()).unwrap_or_else(|| "IndexedDB failed".into())
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -82,134 +82,137 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &key.into(), value);
 }
 
-/// Settles when `target` fires `ok` (resolved) or `fail` (rejected). The handlers are set now,
-/// before the event can fire; setting them replaces those of an earlier step (a cursor's request
-/// fires `success` once per step).
-fn settled(target: &JsValue, ok: &str, fail: &str) -> JsFuture {
+/// Resolves with the event when `target` fires `ok`, rejects with the event when it fires
+/// `fail`. The handlers are set now, before the event can fire; setting them replaces those of
+/// an earlier step (a cursor's request fires `success` once per step).
+fn fired(target: &JsValue, ok: &str, fail: &str) -> JsFuture {
     JsFuture::from(Promise::new(&mut |resolve, reject| {
         set(target, ok, &resolve);
         set(target, fail, &reject);
     }))
 }
 
-/// The result of `request` once it succeeds. Not an `async fn`: the handlers must be in place
-/// when the request is made, not when the future is first polled.
-pub(crate) fn request(request: &IdbRequest) -> impl Future<Output = Result<JsValue, String>> {
-    let done = settled(request, "onsuccess", "onerror");
-    let request = request.clone();
-    async move {
-        done.await.map_err(|_| failure(&request))?;
-        request.result().map_err(|e| describe(&e))
+/// The `success` or `error` of a request (made just now).
+pub(crate) fn request(request: &IdbRequest) -> JsFuture {
+    fired(request, "onsuccess", "onerror")
+}
+
+/// What a request or a transaction ended with: its `result`, or its `error`.
+pub(crate) async fn settle(fired: JsFuture) -> Js<JsValue> {
+    match fired.await {
+        Ok(event) => Ok(get(&get(&event, "target"), "result")),
+        Err(event) => Err(get(&get(&event, "target"), "error")),
     }
 }
 
-/// A transaction on one object store.
-pub(crate) struct Txn {
-    pub(crate) store: IdbObjectStore,
-    tx: JsValue,
-    done: JsFuture,
-}
-
-impl Txn {
-    /// Waits until the transaction has committed (a readwrite one: its changes are stored).
-    pub(crate) async fn commit(self) -> Result<(), String> {
-        self.done.await.map(drop).map_err(|_| failure(&self.tx))
-    }
-}
-
-/// The records an old localStorage journal becomes: each entry's JSON under its id. `Err` when
-/// the old journal cannot be read (it is then left where it is).
-fn carried_over(old: &str) -> Result<Vec<(f64, String)>, String> {
-    let journal = Journal::parse(old)?;
-    Ok(journal.entries.iter().map(|e| (e.id as f64, serde_json::to_string(e).unwrap_or_default())).collect())
-}
+/// A transaction on one object store, and its end: `complete`, or `abort` (a failed request
+/// aborts it, so nothing of it is stored).
+pub(crate) type Txn = (IdbObjectStore, JsFuture);
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Stores `entries`, each as its JSON under its id.
+pub(crate) fn put_entries(journal: &IdbObjectStore, entries: &[Entry]) -> Js<()> {
+    for entry in entries {
+        let json = serde_json::to_string(entry).unwrap_or_default();
+        journal.put_with_key(&json.into(), &(entry.id as f64).into())?;
+    }
+    Ok(())
+}
+
 /// Makes the stores of a new database, and carries over the journal localStorage held, in the
 /// same (upgrade) transaction: it runs once per browser profile, and two tabs opening the new
-/// database at once wait for each other, so the journal is carried over exactly once. The names
-/// are fixed and the database new, so these calls do not fail.
-fn create(db: &IdbDatabase) {
-    if let Ok(content) = db.create_object_store(CONTENT) {
-        // Ordered by time stored, and holding each record's size, so eviction walks the index's
-        // keys alone and never reads the texts.
-        let _ = content.create_index_with_str_sequence("t", &Array::of2(&"t".into(), &"n".into()));
-    }
-    let _ = db.create_object_store(SNAPSHOTS);
-    let (Ok(journal), Some(storage)) = (db.create_object_store(JOURNAL), local_storage()) else { return };
-    let Some(old) = storage.get_item(OLD_JOURNAL).ok().flatten() else { return };
-    // An old journal that cannot be read stays where it is; the journal store reports it.
-    if let Ok(records) = carried_over(&old) {
-        for (id, json) in records {
-            let _ = journal.put_with_key(&json.into(), &id.into());
-        }
-        if storage.set_item(MIGRATED, &old).is_ok() {
-            let _ = storage.remove_item(OLD_JOURNAL);
-        }
-    }
+/// database at once wait for each other, so the journal is carried over exactly once, ids kept.
+/// An old journal that cannot be read stays where it is (the journal store reports it). The
+/// names are fixed and the database new, so the stores cannot fail to be made.
+fn create(db: &IdbDatabase) -> Js<()> {
+    // Ordered by time stored, and holding each record's size, so eviction walks the index's keys
+    // alone and never reads the texts.
+    db.create_object_store(CONTENT)?.create_index_with_str_sequence("t", &Array::of2(&"t".into(), &"n".into()))?;
+    db.create_object_store(SNAPSHOTS)?;
+    let journal = db.create_object_store(JOURNAL)?;
+    let storage = local_storage().ok_or(JsValue::NULL)?;
+    let old = storage.get_item(OLD_JOURNAL)?.ok_or(JsValue::NULL)?;
+    put_entries(&journal, &Journal::parse(&old)?.entries)?;
+    storage.set_item(MIGRATED, &old)?;
+    storage.remove_item(OLD_JOURNAL)
 }
 
 impl BrowserStore {
     /// Opens (or creates) the database.
     pub async fn open() -> Result<BrowserStore, String> {
-        let factory = web_sys::window()
-            .and_then(|w| w.indexed_db().ok().flatten())
-            .ok_or("this browser does not let the page use IndexedDB")?;
-        let opening = factory.open_with_u32(NAME, VERSION).map_err(|e| describe(&e))?;
-        let done = request(&opening);
-        let upgrading = opening.clone();
-        let _upgrade = gloo_events::EventListener::new(&opening, "upgradeneeded", move |_| {
-            if let Ok(db) = upgrading.result() {
-                create(db.unchecked_ref());
-            }
-        });
-        let db = done.await?.unchecked_into();
-        Ok(BrowserStore(Rc::new(Inner { db, written: Cell::new(0) })))
+        let open = async {
+            let factory = web_sys::window().ok_or(JsValue::NULL)?.indexed_db()?.ok_or(JsValue::NULL)?;
+            let opening = factory.open_with_u32(NAME, VERSION)?;
+            let done = request(&opening);
+            let upgrading = opening.clone();
+            let _upgrade = gloo_events::EventListener::new(&opening, "upgradeneeded", move |_| {
+                let _ = create(get(&upgrading, "result").unchecked_ref());
+            });
+            settle(done).await
+        };
+        match open.await {
+            Ok(db) => Ok(BrowserStore(Rc::new(Inner { db: db.unchecked_into(), written: Cell::new(0) }))),
+            Err(e) if e.is_null() => Err("this browser does not let the page use IndexedDB".into()),
+            Err(e) => Err(describe(e)),
+        }
     }
 
     /// A transaction on the object store `name`, read-only unless `write`.
-    pub(crate) fn txn(&self, name: &str, write: bool) -> Result<Txn, String> {
+    pub(crate) fn txn(&self, name: &str, write: bool) -> Js<Txn> {
         let mode = if write { IdbTransactionMode::Readwrite } else { IdbTransactionMode::Readonly };
-        let tx = self.0.db.transaction_with_str_and_mode(name, mode).map_err(|e| describe(&e))?;
-        let done = settled(&tx, "oncomplete", "onabort");
-        let store = tx.object_store(name).map_err(|e| describe(&e))?;
-        Ok(Txn { store, tx: tx.into(), done })
+        let tx = self.0.db.transaction_with_str_and_mode(name, mode)?;
+        Ok((tx.object_store(name)?, fired(&tx, "oncomplete", "onabort")))
+    }
+
+    /// The records stored under `keys` in the object store `name`, in their order (`undefined`:
+    /// not stored). One read-only transaction; the gets all go out at once.
+    async fn records(&self, name: &str, keys: &[&str]) -> Vec<JsValue> {
+        let mut found = Vec::new();
+        if let Ok((store, _)) = self.txn(name, false) {
+            let asked: Vec<_> = keys.iter().map(|key| store.get(&(*key).into()).map(|r| request(&r))).collect();
+            for ask in asked {
+                found.push(match ask {
+                    Ok(ask) => settle(ask).await.unwrap_or_default(),
+                    Err(_) => JsValue::UNDEFINED,
+                });
+            }
+        }
+        found.resize(keys.len(), JsValue::UNDEFINED);
+        found
+    }
+
+    /// Stores each `(key, text)` as `{t: now, n: its length in bytes, v: the text}` in the
+    /// object store `name`, in one transaction.
+    async fn put_records(&self, name: &str, items: &[(String, String)]) -> Result<(), String> {
+        let put = async {
+            let (store, done) = self.txn(name, true)?;
+            let now = JsValue::from(js_sys::Date::now());
+            for (key, text) in items {
+                let record: JsValue = Object::new().into();
+                set(&record, "t", &now);
+                set(&record, "n", &(text.len() as f64).into());
+                set(&record, "v", &text.into());
+                store.put_with_key(&record, &key.into())?;
+            }
+            settle(done).await
+        };
+        put.await.map(drop).map_err(describe)
     }
 
     /// The texts stored under `digests`, in their order (`None`: not stored, or unreadable).
     /// One read-only transaction; the gets all go out at once.
     pub async fn content_get_many(&self, digests: &[String]) -> Vec<Option<String>> {
-        let Ok(txn) = self.txn(CONTENT, false) else { return vec![None; digests.len()] };
-        let asked: Vec<_> = digests.iter().map(|d| txn.store.get(&d.into()).ok().map(|r| request(&r))).collect();
-        let mut found = Vec::with_capacity(asked.len());
-        for ask in asked {
-            found.push(match ask {
-                Some(ask) => ask.await.ok().and_then(|record| get(&record, "v").as_string()),
-                None => None,
-            });
-        }
-        found
+        let keys: Vec<&str> = digests.iter().map(String::as_str).collect();
+        self.records(CONTENT, &keys).await.iter().map(|record| get(record, "v").as_string()).collect()
     }
 
     /// Stores `(digest, text)` pairs (the caller has checked that each text hashes to its
     /// digest), in one transaction; evicts the oldest content now and then (see [`EVICT_EVERY`]).
     pub async fn content_put_many(&self, items: Vec<(String, String)>) -> Result<(), String> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let txn = self.txn(CONTENT, true)?;
-        let now = JsValue::from(js_sys::Date::now());
-        for (digest, text) in &items {
-            let record: JsValue = Object::new().into();
-            set(&record, "t", &now);
-            set(&record, "n", &(text.len() as f64).into());
-            set(&record, "v", &text.into());
-            txn.store.put_with_key(&record, &digest.into()).map_err(|e| describe(&e))?;
-        }
-        txn.commit().await?;
+        self.put_records(CONTENT, &items).await?;
         let before = self.0.written.replace(self.0.written.get() + items.len());
         if before == 0 || before / EVICT_EVERY != (before + items.len()) / EVICT_EVERY {
             let store = self.clone();
@@ -224,90 +227,39 @@ impl BrowserStore {
     /// their sizes, and deletes every record from the one that passes the cap on. Returns how
     /// many it deleted.
     pub async fn content_evict(&self, cap_bytes: f64) -> Result<usize, String> {
-        let txn = self.txn(CONTENT, true)?;
-        let walk = txn
-            .store
-            .index("t")
-            .and_then(|index| index.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev))
-            .map_err(|e| describe(&e))?;
-        let (mut kept, mut deleted) = (0.0, 0);
-        loop {
-            let step = request(&walk).await?;
-            if step.is_null() {
-                break;
+        let evict = async {
+            let (store, done) = self.txn(CONTENT, true)?;
+            let walk = store.index("t")?.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)?;
+            let (mut kept, mut deleted) = (0.0, 0);
+            loop {
+                let step = settle(request(&walk)).await?;
+                if step.is_null() {
+                    break;
+                }
+                let cursor: IdbCursor = step.unchecked_into();
+                // The index key is [t, n].
+                kept += cursor.key()?.unchecked_into::<Array>().get(1).as_f64().unwrap_or(0.0);
+                if kept > cap_bytes {
+                    store.delete(&cursor.primary_key()?)?;
+                    deleted += 1;
+                }
+                cursor.continue_()?;
             }
-            let cursor: IdbCursor = step.unchecked_into();
-            // The index key is [t, n].
-            kept += cursor.key().ok().and_then(|key| key.unchecked_into::<Array>().get(1).as_f64()).unwrap_or(0.0);
-            if kept > cap_bytes {
-                let key = cursor.primary_key().map_err(|e| describe(&e))?;
-                txn.store.delete(&key).map_err(|e| describe(&e))?;
-                deleted += 1;
-            }
-            cursor.continue_().map_err(|e| describe(&e))?;
-        }
-        txn.commit().await?;
-        Ok(deleted)
+            settle(done).await?;
+            Ok(deleted)
+        };
+        evict.await.map_err(describe)
     }
 
     /// The snapshot under `key`: when it was stored (ms since the epoch) and its text.
     pub async fn snapshot_get(&self, key: &str) -> Option<(f64, String)> {
-        let txn = self.txn(SNAPSHOTS, false).ok()?;
-        let record = request(&txn.store.get(&key.into()).ok()?).await.ok()?;
+        let record = self.records(SNAPSHOTS, &[key]).await.pop()?;
         Some((get(&record, "t").as_f64()?, get(&record, "v").as_string()?))
     }
 
     /// Stores `text` under `key`, dated now, replacing what was there.
     pub async fn snapshot_put(&self, key: &str, text: String) -> Result<(), String> {
-        let txn = self.txn(SNAPSHOTS, true)?;
-        let record: JsValue = Object::new().into();
-        set(&record, "t", &js_sys::Date::now().into());
-        set(&record, "v", &text.into());
-        txn.store.put_with_key(&record, &key.into()).map_err(|e| describe(&e))?;
-        txn.commit().await
+        self.put_records(SNAPSHOTS, &[(key.to_string(), text)]).await
     }
 }
 
-/// The store for the shell to provide: opened once for the page's life, in an effect. `None`
-/// while it opens, then the outcome (`Err`: why the browser refused).
-#[hook]
-pub fn use_browser_store_root() -> Option<Result<BrowserStore, String>> {
-    let opened = use_state(|| None);
-    {
-        let opened = opened.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move { opened.set(Some(BrowserStore::open().await)) });
-        });
-    }
-    (*opened).clone()
-}
-
-/// The app's browser store: `None` while it opens, or when the browser refuses IndexedDB (then
-/// go on without a cache).
-#[hook]
-pub fn use_browser_store() -> Option<BrowserStore> {
-    use_context::<Option<BrowserStore>>().flatten()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_old_journal_is_carried_over_entry_by_entry_with_its_ids() {
-        let old = r#"{"entries":[
-            {"id":4,"time":"2026-11-23T10:00:00.000Z","action":"retag","registry":"http://r:5000",
-             "repository":"app","tag":"v2","before":null,"after":"sha256:aa","ok":true,"result":"stored",
-             "undone_by":5},
-            {"id":5,"time":"2026-11-23T10:01:00.000Z","action":"undo","registry":"http://r:5000",
-             "repository":"app","tag":"v2","before":"sha256:aa","after":null,"ok":true,"result":"undid entry 4",
-             "undoes":4}]}"#;
-        let records = carried_over(old).unwrap();
-        assert_eq!(records.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [4.0, 5.0]);
-        let back = Journal::parse(&format!("{{\"entries\":[{}]}}", records[0].1)).unwrap();
-        assert_eq!(back.entries[0].undone_by, Some(5), "each record is the entry's own JSON");
-        assert_eq!(back, Journal { entries: Journal::parse(old).unwrap().entries[..1].to_vec() });
-        assert!(carried_over("{\"entries\":[{\"id\":1}]}").unwrap_err().contains("entry 1 is incomplete"));
-        assert!(carried_over("not json").is_err());
-    }
-}

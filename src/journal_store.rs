@@ -19,11 +19,13 @@ use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
 use js_sys::Array;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wharf_protocol::journal::{Entry, Journal, MAX_ENTRIES};
 use yew::prelude::*;
 
-use crate::browser_store::{request, BrowserStore, JOURNAL, OLD_JOURNAL};
+use crate::browser_store::{describe, put_entries, request, settle, BrowserStore, Js, JOURNAL, OLD_JOURNAL};
+
+const IN_MEMORY: &str = "entries are kept in this page only, until it closes. Export the journal to keep them.";
 
 /// Where the entries go.
 #[derive(Default)]
@@ -39,134 +41,89 @@ enum Keeping {
 #[derive(Default)]
 struct Inner {
     /// What this page knows of the journal: what the journal page last read, and what was
-    /// recorded since.
+    /// written since.
     journal: RefCell<Journal>,
-    problems: RefCell<Vec<String>>,
+    /// What went wrong keeping the journal, in sentences.
+    problem: RefCell<String>,
+    /// Stored records the last read could not use.
+    unreadable: Cell<usize>,
     keeping: RefCell<Keeping>,
     /// Recorded (and dated), not yet written.
     pending: RefCell<Vec<Entry>>,
     writing: Cell<bool>,
     /// The journal page asked for the whole journal, and it has not come yet.
     reading: Cell<bool>,
-    /// Told when the journal changes (the journal page, while it is open).
+    /// Told when the journal changes (the journal page).
     watcher: RefCell<Option<Callback<()>>>,
 }
 
-/// The journal of this browser, shared by every page. Equal to itself only: recording does not
-/// re-render the pages that record (a bulk run records a thousand entries).
+/// The journal of this browser, shared by every page, and the browser store once it is open
+/// (see [`use_browser_store`]). Equal to its clones while the store stays as it was: recording
+/// does not re-render the pages that record (a bulk run records a thousand entries), and the
+/// store's opening renders its users again.
 #[derive(Clone, Default)]
-pub struct JournalStore(Rc<Inner>);
+pub struct JournalStore(Rc<Inner>, Option<BrowserStore>);
 
 impl PartialEq for JournalStore {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.0, &other.0) && self.1 == other.1
     }
 }
 
-/// What one write transaction does, decided from the ids stored when it begins.
-#[derive(Debug, PartialEq)]
-struct Numbered {
-    /// The new entries, numbered after the highest stored id.
-    entries: Vec<Entry>,
-    /// Stored entries an undo among them reverted: (entry, the undo's id).
-    marks: Vec<(u64, u64)>,
-    /// The oldest stored ids beyond `MAX_ENTRIES`, to delete.
-    trim: Vec<u64>,
-}
-
-/// Numbers `batch` after the highest of `stored` (the ids in the store, ascending), marks what
-/// its undos reverted, and lists the oldest ids to drop so that at most `MAX_ENTRIES` remain.
-fn number(stored: &[u64], mut batch: Vec<Entry>) -> Numbered {
+/// Numbers `batch` after the highest of `stored` (the ids stored, ascending) and returns the
+/// oldest stored ids to drop, so that at most `MAX_ENTRIES` remain. More new entries than the
+/// journal holds lose their oldest at once.
+fn number(stored: &[u64], batch: &mut Vec<Entry>) -> Vec<u64> {
     let excess = (stored.len() + batch.len()).saturating_sub(MAX_ENTRIES);
-    // More new entries than the journal holds: the oldest of them are dropped at once.
     batch.drain(..excess.saturating_sub(stored.len()));
     let first = stored.iter().max().map_or(1, |id| id + 1);
-    let mut marks = Vec::new();
-    for i in 0..batch.len() {
-        let id = first + i as u64;
-        batch[i].id = id;
-        if let Some(undone) = batch[i].undoes {
-            match batch[..i].iter_mut().find(|e| e.id == undone) {
-                Some(entry) => entry.undone_by = Some(id),
-                None => marks.push((undone, id)),
-            }
-        }
+    for (i, entry) in batch.iter_mut().enumerate() {
+        entry.id = first + i as u64;
     }
-    Numbered { entries: batch, marks, trim: stored[..excess.min(stored.len())].to_vec() }
+    stored[..excess.min(stored.len())].to_vec()
 }
 
-/// Adds what a write stored to the in-memory copy (which holds ids in ascending order).
-fn merge(journal: &mut Journal, written: Numbered) {
-    let entries = &mut journal.entries;
-    entries.retain(|e| !written.trim.contains(&e.id));
-    for entry in written.entries {
-        match entries.binary_search_by_key(&entry.id, |e| e.id) {
-            Ok(i) => entries[i] = entry,
-            Err(i) => entries.insert(i, entry),
-        }
-    }
-    for (id, by) in written.marks {
+/// Adds a numbered `batch` to `journal` and drops the ids in `trim`. Then marks every entry an
+/// undo reverted: records are never rewritten (an undo's own record says what it undid, so the
+/// undo and its mark are stored in one record, at once), and this is how a read or a write knows.
+fn join(journal: &mut Journal, mut batch: Vec<Entry>, trim: &[u64]) {
+    journal.entries.retain(|e| !trim.contains(&e.id));
+    journal.entries.append(&mut batch);
+    let undos: Vec<(u64, u64)> = journal.entries.iter().filter_map(|e| Some((e.undoes?, e.id))).collect();
+    for (id, by) in undos {
         journal.mark_undone(id, by);
     }
-    let excess = journal.entries.len().saturating_sub(MAX_ENTRIES);
-    journal.entries.drain(..excess);
 }
 
-/// A stored record as an entry with `id`; `None` when it is not an entry's JSON.
-fn entry_of(id: u64, record: &JsValue) -> Option<Entry> {
-    let json = wharf_protocol::json::parse(record.as_string()?.as_bytes()).ok()?;
-    Entry::from_json(&json).map(|entry| Entry { id, ..entry })
-}
-
-/// The ids of stored records (keys are whole numbers).
-fn ids(keys: &JsValue) -> Vec<u64> {
-    keys.unchecked_ref::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect()
-}
-
-fn write_record(txn: &crate::browser_store::Txn, entry: &Entry) -> Result<(), String> {
-    let json = serde_json::to_string(entry).map_err(|e| e.to_string())?;
-    txn.store.put_with_key(&json.into(), &(entry.id as f64).into()).map(drop).map_err(|_| "refused".into())
-}
-
-/// Writes `batch` in one transaction (see the module's doc); what was written, once committed.
-async fn write(store: &BrowserStore, batch: Vec<Entry>) -> Result<Numbered, String> {
-    let txn = store.txn(JOURNAL, true)?;
-    let stored = ids(&request(&txn.store.get_all_keys().map_err(|_| "refused")?).await?);
-    let written = number(&stored, batch);
-    for entry in &written.entries {
-        write_record(&txn, entry)?;
+/// Writes `batch` in one transaction, numbered after the highest stored id, and drops the
+/// oldest beyond `MAX_ENTRIES` in the same transaction; returns the ids dropped, once committed.
+async fn write(store: &BrowserStore, batch: &mut Vec<Entry>) -> Js<Vec<u64>> {
+    let (journal, done) = store.txn(JOURNAL, true)?;
+    let keys = settle(request(&journal.get_all_keys()?)).await?;
+    let stored: Vec<u64> = keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect();
+    let trim = number(&stored, batch);
+    put_entries(&journal, batch)?;
+    for id in &trim {
+        journal.delete(&(*id as f64).into())?;
     }
-    let asked: Vec<_> = written
-        .marks
-        .iter()
-        .map(|&(id, by)| (id, by, txn.store.get(&(id as f64).into()).map(|r| request(&r))))
-        .collect();
-    for (id, by, ask) in asked {
-        // An undone entry that cannot be read is left as it is (the journal page reports it).
-        if let Some(entry) = entry_of(id, &ask.map_err(|_| "refused")?.await?) {
-            write_record(&txn, &Entry { undone_by: Some(by), ..entry })?;
+    settle(done).await?;
+    Ok(trim)
+}
+
+/// The whole stored journal, and how many records could not be read (strictly, by the parser
+/// of whole journals: each record is an entry's JSON).
+async fn read(store: &BrowserStore) -> Js<(Journal, usize)> {
+    let (journal, _) = store.txn(JOURNAL, false)?;
+    let records = settle(request(&journal.get_all()?)).await?;
+    let (mut journal, mut unreadable) = (Journal::default(), 0);
+    for record in records.unchecked_into::<Array>().iter() {
+        let text = format!("{{\"entries\":[{}]}}", record.as_string().unwrap_or_default());
+        match Journal::parse(&text) {
+            Ok(mut one) => journal.entries.append(&mut one.entries),
+            Err(_) => unreadable += 1,
         }
     }
-    for id in &written.trim {
-        txn.store.delete(&(*id as f64).into()).map_err(|_| "refused")?;
-    }
-    txn.commit().await?;
-    Ok(written)
-}
-
-/// The whole stored journal, and the ids of the records that could not be read.
-async fn read(store: &BrowserStore) -> Result<(Journal, Vec<u64>), String> {
-    let txn = store.txn(JOURNAL, false)?;
-    let records = request(&txn.store.get_all().map_err(|_| "refused")?);
-    let keys = request(&txn.store.get_all_keys().map_err(|_| "refused")?);
-    let (records, keys) = (records.await?.unchecked_into::<Array>(), ids(&keys.await?));
-    let (mut journal, mut unreadable) = (Journal::default(), Vec::new());
-    for (i, id) in keys.into_iter().enumerate() {
-        match entry_of(id, &records.get(i as u32)) {
-            Some(entry) => journal.entries.push(entry),
-            None => unreadable.push(id),
-        }
-    }
+    join(&mut journal, Vec::new(), &[]);
     Ok((journal, unreadable))
 }
 
@@ -177,8 +134,13 @@ impl JournalStore {
     }
 
     /// What went wrong with keeping the journal, if anything did.
-    pub fn problems(&self) -> Vec<String> {
-        self.0.problems.borrow().clone()
+    pub fn problem(&self) -> Option<String> {
+        let mut problem = self.0.problem.borrow().clone();
+        let unreadable = self.0.unreadable.get();
+        if unreadable > 0 {
+            problem += &format!("{unreadable} stored records are not journal entries Wharf can read; they are left as they are.");
+        }
+        Some(problem).filter(|p| !p.is_empty())
     }
 
     /// Whether the journal page's read of the whole journal is still under way.
@@ -187,7 +149,7 @@ impl JournalStore {
     }
 
     fn report(&self, problem: String) {
-        self.0.problems.borrow_mut().push(problem);
+        *self.0.problem.borrow_mut() += &(problem + " ");
     }
 
     fn changed(&self) {
@@ -212,21 +174,24 @@ impl JournalStore {
         let time: String = js_sys::Date::new_0().to_iso_string().into();
         let dated = changes.into_iter().map(|change| Entry { time: time.clone(), ..change });
         self.0.pending.borrow_mut().extend(dated);
-        match &*self.0.keeping.borrow() {
-            Keeping::Opening => {}
-            Keeping::Store(_) => self.write_soon(),
-            Keeping::Memory => self.keep_in_memory(),
+        let in_memory = matches!(*self.0.keeping.borrow(), Keeping::Memory);
+        if in_memory {
+            self.keep_in_memory();
+        } else {
+            // While the store opens, this writes nothing: `attach` starts the writes.
+            self.write_soon();
         }
     }
 
-    /// Numbers what waits and keeps it in memory.
+    /// Numbers what waits and keeps it in memory only: the store is not there, or refused.
     fn keep_in_memory(&self) {
+        *self.0.keeping.borrow_mut() = Keeping::Memory;
+        let mut batch = std::mem::take(&mut *self.0.pending.borrow_mut());
         {
             let mut journal = self.0.journal.borrow_mut();
-            for entry in self.0.pending.borrow_mut().drain(..) {
-                let time = entry.time.clone();
-                journal.record(entry, time);
-            }
+            let stored: Vec<u64> = journal.entries.iter().map(|e| e.id).collect();
+            let trim = number(&stored, &mut batch);
+            join(&mut journal, batch, &trim);
         }
         self.changed();
     }
@@ -239,22 +204,21 @@ impl JournalStore {
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             while let Some(store) = this.store() {
-                let batch = std::mem::take(&mut *this.0.pending.borrow_mut());
+                let mut batch = std::mem::take(&mut *this.0.pending.borrow_mut());
                 if batch.is_empty() {
                     break;
                 }
-                match write(&store, batch.clone()).await {
-                    Ok(written) => merge(&mut this.0.journal.borrow_mut(), written),
+                match write(&store, &mut batch).await {
+                    Ok(trim) => {
+                        join(&mut this.0.journal.borrow_mut(), batch, &trim);
+                        this.changed();
+                    }
                     Err(why) => {
-                        this.report(format!(
-                            "The browser refused to store journal entries ({why}): they are kept in this page \
-                             only. Export the journal to keep them."
-                        ));
+                        this.report(format!("The browser refused to store the journal ({}): {IN_MEMORY}", describe(why)));
                         this.0.pending.borrow_mut().splice(0..0, batch);
                         this.keep_in_memory();
                     }
                 }
-                this.changed();
             }
             this.0.writing.set(false);
         });
@@ -278,11 +242,7 @@ impl JournalStore {
                 }
             }
             Err(why) => {
-                *self.0.keeping.borrow_mut() = Keeping::Memory;
-                self.report(format!(
-                    "This browser does not let Wharf keep a journal ({why}): entries are kept in this page only, \
-                     until it closes. Export the journal to keep them."
-                ));
+                self.report(format!("This browser does not let Wharf keep a journal ({why}): {IN_MEMORY}"));
                 self.0.reading.set(false);
                 self.keep_in_memory();
             }
@@ -302,15 +262,9 @@ impl JournalStore {
             match read(&store).await {
                 Ok((journal, unreadable)) => {
                     *this.0.journal.borrow_mut() = journal;
-                    if !unreadable.is_empty() {
-                        let ids: Vec<String> = unreadable.iter().map(u64::to_string).collect();
-                        this.report(format!(
-                            "Stored journal records {} are not entries Wharf can read; they were left as they are.",
-                            ids.join(", ")
-                        ));
-                    }
+                    this.0.unreadable.set(unreadable);
                 }
-                Err(why) => this.report(format!("The stored journal could not be read ({why}).")),
+                Err(why) => this.report(format!("The stored journal could not be read ({}).", describe(why))),
             }
             this.0.reading.set(false);
             this.changed();
@@ -318,20 +272,22 @@ impl JournalStore {
     }
 }
 
-/// The app's one journal store, for the shell to provide. It writes to the browser store once
-/// that is open (`opened`, from `browser_store::use_browser_store_root`); until then, entries wait.
+/// The app's one journal store, for the shell to provide. It opens the browser store when the
+/// app starts, and renders the app again once that is done (so [`use_browser_store`] sees it);
+/// until then, entries wait.
 #[hook]
-pub fn use_journal_root(opened: Option<Result<BrowserStore, String>>) -> JournalStore {
-    let store = (*use_memo((), |_| JournalStore::default())).clone();
-    {
-        let store = store.clone();
-        use_effect_with(opened, move |opened| {
-            if let Some(opened) = opened {
-                store.attach(opened.clone());
-            }
+pub fn use_journal_root() -> JournalStore {
+    let update = use_force_update();
+    let journal = use_memo((), |_| {
+        let journal = JournalStore::default();
+        let opening = journal.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            opening.attach(BrowserStore::open().await);
+            update.force_update();
         });
-    }
-    store
+        journal
+    });
+    JournalStore(journal.0.clone(), journal.store())
 }
 
 /// The journal store the app provides.
@@ -340,21 +296,25 @@ pub fn use_journal() -> JournalStore {
     use_context::<JournalStore>().expect("pages are rendered inside the app's JournalStore context")
 }
 
+/// The app's browser store: `None` while it opens, or when the browser refuses IndexedDB (then
+/// go on without a cache). It comes with the journal's context: a context of its own would cost
+/// the bundle about 1 KB gzip, and a page using it renders again once when the store opens.
+#[hook]
+pub fn use_browser_store() -> Option<BrowserStore> {
+    use_journal().1
+}
+
 /// The journal store for the journal page: the whole journal is read again when the page opens,
-/// and the page renders again whenever the journal changes while it is open.
+/// and the page renders again whenever the journal changes. (Set while the first render runs, so
+/// that it already says it is reading; a render asked of a page that has closed does nothing.)
 #[hook]
 pub fn use_journal_page() -> JournalStore {
     let store = use_journal();
     let update = use_force_update();
-    // In a memo, so that the page's first render already says it is reading.
-    use_memo((), |_| store.read_all());
-    {
-        let store = store.clone();
-        use_effect_with((), move |_| {
-            *store.0.watcher.borrow_mut() = Some(Callback::from(move |_| update.force_update()));
-            move || drop(store.0.watcher.borrow_mut().take())
-        });
-    }
+    use_memo((), |_| {
+        *store.0.watcher.borrow_mut() = Some(Callback::from(move |_| update.force_update()));
+        store.read_all();
+    });
     store
 }
 
@@ -381,36 +341,50 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_is_numbered_after_the_highest_stored_id_and_marks_what_it_undid() {
-        let numbered = number(&[3, 4, 9], vec![change(None), change(Some(4)), change(Some(10))]);
-        assert_eq!(numbered.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [10, 11, 12]);
-        assert_eq!(numbered.marks, [(4, 11)], "a stored entry is marked in the same transaction");
-        assert_eq!(numbered.entries[0].undone_by, Some(12), "an entry of the same batch is marked directly");
-        assert!(numbered.trim.is_empty());
-        assert_eq!(number(&[], vec![change(None)]).entries[0].id, 1);
+    fn a_batch_is_numbered_after_the_highest_stored_id() {
+        let mut batch = vec![change(None), change(Some(4))];
+        assert!(number(&[3, 4, 9], &mut batch).is_empty());
+        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [10, 11]);
+        let mut first = vec![change(None)];
+        number(&[], &mut first);
+        assert_eq!(first[0].id, 1);
     }
 
     #[test]
     fn the_oldest_beyond_the_cap_are_dropped() {
         let stored: Vec<u64> = (1..=MAX_ENTRIES as u64).collect();
-        let numbered = number(&stored, vec![change(None), change(None)]);
-        assert_eq!(numbered.trim, [1, 2]);
-        assert_eq!(numbered.entries[1].id, MAX_ENTRIES as u64 + 2);
+        let mut batch = vec![change(None), change(None)];
+        assert_eq!(number(&stored, &mut batch), [1, 2]);
+        assert_eq!(batch[1].id, MAX_ENTRIES as u64 + 2);
         // More new entries than the journal holds: only the newest are written.
-        let numbered = number(&[1, 2], vec![change(None); MAX_ENTRIES + 1]);
-        assert_eq!((numbered.trim, numbered.entries.len()), (vec![1, 2], MAX_ENTRIES));
-        assert_eq!(numbered.entries[0].id, 3);
+        let mut batch = vec![change(None); MAX_ENTRIES + 1];
+        assert_eq!(number(&[1, 2], &mut batch), [1, 2]);
+        assert_eq!((batch.len(), batch[0].id), (MAX_ENTRIES, 3));
     }
 
     #[test]
-    fn what_was_written_joins_the_copy_in_memory_in_id_order() {
+    fn a_batch_joins_the_copy_in_memory_and_undos_mark_what_they_undid() {
         let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 5, ..change(None) }] };
-        // Another tab wrote 3 and 4; this one's write got 6 and 7, and undid 2.
-        merge(&mut journal, number(&[2, 3, 4, 5], vec![change(None), change(Some(2))]));
-        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [2, 5, 6, 7]);
-        assert_eq!(journal.get(2).unwrap().undone_by, Some(7));
-        // Written again (a read of the store came first): replaced, not doubled.
-        merge(&mut journal, Numbered { entries: vec![Entry { id: 6, ..change(None) }], marks: vec![], trim: vec![2] });
-        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 6, 7]);
+        // Another tab wrote 6; this one's batch is numbered after it, and undoes 2.
+        let mut batch = vec![change(None), change(Some(2)), Entry { ok: false, ..change(None) }];
+        let trim = number(&[2, 5, 6], &mut batch);
+        join(&mut journal, batch, &[2]);
+        assert!(trim.is_empty());
+        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 7, 8, 9]);
+        assert_eq!(journal.get(8).unwrap().undoes, Some(2));
+        let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
+        join(&mut journal, Vec::new(), &[]);
+        assert_eq!(journal.get(2).unwrap().undone_by, Some(3), "marked when read");
+        assert_eq!(journal.get(3).unwrap().undone_by, None);
+    }
+
+    #[test]
+    fn a_record_is_read_strictly() {
+        // A record is an entry's JSON; its key is its id. (JsValue strings need a browser, so
+        // this checks the parse `entry_of` relies on.)
+        let json = serde_json::to_string(&change(None)).unwrap();
+        assert!(Journal::parse(&format!("{{\"entries\":[{json}]}}")).is_ok());
+        let broken = json.replace("\"ok\":true", "\"ok\":\"yes\"");
+        assert!(Journal::parse(&format!("{{\"entries\":[{broken}]}}")).is_err());
     }
 }

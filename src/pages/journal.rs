@@ -115,29 +115,26 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
             </tr>
         }
     });
-    let problems = store.problems().into_iter().map(|problem| html! {
-        <div class="notice" data-testid="journal-problem">{ problem }</div>
-    });
+    let reading = store.reading();
     html! {
         <section>
             <h1>{ "Journal" }</h1>
             <p class="muted">{ "Every change made from this browser, in any of its tabs, kept in the browser's IndexedDB. Undo puts a moved or deleted tag back on its previous image while the registry still holds it; it refuses when the tag has changed since." }</p>
-            { for problems }
-            if store.reading() {
-                <p class="muted" role="status" data-testid="journal-loading">{ "Loading…" }</p>
+            if let Some(problem) = store.problem() {
+                <div class="notice" data-testid="journal-problem">{ problem }</div>
+            }
+            <div class="toolbar">
+                <span class="muted" data-testid="journal-count">{ if reading { "Loading…".to_string() } else { format!("{} entries", journal.entries.len()) } }</span>
+                <a href="#" download="wharf-journal.json" onclick={{ let store = store.clone(); Callback::from(move |e| export(&store, e)) }} class="button" data-testid="journal-export">{ "Export as JSON" }</a>
+            </div>
+            if reading {
+            } else if journal.entries.is_empty() {
+                <p class="empty">{ "Nothing yet: retags, copies, promotions and deletes appear here." }</p>
             } else {
-                <div class="toolbar">
-                    <span class="muted" data-testid="journal-count">{ format!("{} entries", journal.entries.len()) }</span>
-                    <a href="#" download="wharf-journal.json" onclick={{ let store = store.clone(); Callback::from(move |e| export(&store, e)) }} class="button" data-testid="journal-export">{ "Export as JSON" }</a>
-                </div>
-                if journal.entries.is_empty() {
-                    <p class="empty">{ "Nothing yet: retags, copies, promotions and deletes appear here." }</p>
-                } else {
-                    <table class="journal" data-testid="journal">
-                        <thead><tr><th>{ "When (UTC)" }</th><th>{ "Action" }</th><th>{ "Where" }</th><th>{ "Before → after" }</th><th>{ "Result" }</th><th></th></tr></thead>
-                        <tbody>{ for rows }</tbody>
-                    </table>
-                }
+                <table class="journal" data-testid="journal">
+                    <thead><tr><th>{ "When (UTC)" }</th><th>{ "Action" }</th><th>{ "Where" }</th><th>{ "Before → after" }</th><th>{ "Result" }</th><th></th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
             }
         </section>
     }
