@@ -113,10 +113,11 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Stores `entries`, each as its JSON under its id.
+/// Stores `entries`, each as its JSON under its id (indented, as the export is: one serializer
+/// in the bundle, and a record reads well in the browser's developer tools).
 pub(crate) fn put_entries(journal: &IdbObjectStore, entries: &[Entry]) -> Js<()> {
     for entry in entries {
-        let json = serde_json::to_string(entry).unwrap_or_default();
+        let json = serde_json::to_string_pretty(entry).unwrap_or_default();
         journal.put_with_key(&json.into(), &(entry.id as f64).into())?;
     }
     Ok(())
@@ -229,7 +230,8 @@ impl BrowserStore {
     pub async fn content_evict(&self, cap_bytes: f64) -> Result<usize, String> {
         let evict = async {
             let (store, done) = self.txn(CONTENT, true)?;
-            let walk = store.index("t")?.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)?;
+            let walk =
+                store.index("t")?.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)?;
             let (mut kept, mut deleted) = (0.0, 0);
             loop {
                 let step = settle(request(&walk)).await?;
@@ -262,4 +264,3 @@ impl BrowserStore {
         self.put_records(SNAPSHOTS, &[(key.to_string(), text)]).await
     }
 }
-

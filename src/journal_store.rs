@@ -138,7 +138,9 @@ impl JournalStore {
         let mut problem = self.0.problem.borrow().clone();
         let unreadable = self.0.unreadable.get();
         if unreadable > 0 {
-            problem += &format!("{unreadable} stored records are not journal entries Wharf can read; they are left as they are.");
+            problem += &format!(
+                "{unreadable} stored records are not journal entries Wharf can read; they are left as they are."
+            );
         }
         Some(problem).filter(|p| !p.is_empty())
     }
@@ -214,7 +216,10 @@ impl JournalStore {
                         this.changed();
                     }
                     Err(why) => {
-                        this.report(format!("The browser refused to store the journal ({}): {IN_MEMORY}", describe(why)));
+                        this.report(format!(
+                            "The browser refused to store the journal ({}): {IN_MEMORY}",
+                            describe(why)
+                        ));
                         this.0.pending.borrow_mut().splice(0..0, batch);
                         this.keep_in_memory();
                     }
@@ -232,9 +237,12 @@ impl JournalStore {
                 // The journal was carried over when the database was created; an old one that is
                 // still in localStorage could not be read.
                 let old = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-                if let Some(Err(why)) = old.and_then(|s| s.get_item(OLD_JOURNAL).ok().flatten()).map(|t| Journal::parse(&t))
+                if let Some(Err(why)) =
+                    old.and_then(|s| s.get_item(OLD_JOURNAL).ok().flatten()).map(|t| Journal::parse(&t))
                 {
-                    self.report(format!("{why}, so it was not carried over; it is left in localStorage as {OLD_JOURNAL}."));
+                    self.report(format!(
+                        "{why}, so it was not carried over; it is left in localStorage as {OLD_JOURNAL}."
+                    ));
                 }
                 self.write_soon();
                 if self.0.reading.get() {
@@ -372,7 +380,8 @@ mod tests {
         assert!(trim.is_empty());
         assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 7, 8, 9]);
         assert_eq!(journal.get(8).unwrap().undoes, Some(2));
-        let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
+        let mut journal =
+            Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
         join(&mut journal, Vec::new(), &[]);
         assert_eq!(journal.get(2).unwrap().undone_by, Some(3), "marked when read");
         assert_eq!(journal.get(3).unwrap().undone_by, None);
