@@ -6,10 +6,14 @@
 //! all the entries recorded while the previous write was under way: a bulk run of a thousand
 //! items makes a few dozen transactions, and nothing waits for a timer (a transaction begun when
 //! the page goes away might not finish). Each transaction numbers its entries after the highest
-//! id stored, marks the entry an undo reverted, and drops the oldest beyond `MAX_ENTRIES`.
-//! IndexedDB runs readwrite transactions on the journal one at a time, across tabs, so two tabs
-//! recording at the same moment both keep their entries. Once written, the entries join the
-//! in-memory copy with the ids the store gave them.
+//! id stored and drops the oldest beyond `MAX_ENTRIES`. IndexedDB runs readwrite transactions on
+//! the journal one at a time, across tabs, so two tabs recording at the same moment both keep
+//! their entries. Once written, the entries join the in-memory copy with the ids the store gave
+//! them.
+//!
+//! Records are written once and never rewritten. An undo's entry names the entry it reverted
+//! (`undoes`), and whoever reads the journal marks that entry (`undone_by`) from it: the undo and
+//! its mark are one record, stored at once, so no tab can keep one without the other.
 //!
 //! The journal page reads the whole journal from the store when it opens, so other tabs' entries
 //! show. A record that cannot be read is reported and left as it is. When the browser refuses
@@ -110,17 +114,17 @@ async fn write(store: &BrowserStore, batch: &mut Vec<Entry>) -> Js<Vec<u64>> {
     Ok(trim)
 }
 
-/// The whole stored journal, and how many records could not be read (strictly, by the parser
-/// of whole journals: each record is an entry's JSON).
+/// The whole stored journal, and how many records could not be read (each record is an entry's
+/// JSON, read strictly, as a whole stored journal is).
 async fn read(store: &BrowserStore) -> Js<(Journal, usize)> {
     let (journal, _) = store.txn(JOURNAL, false)?;
     let records = settle(request(&journal.get_all()?)).await?;
     let (mut journal, mut unreadable) = (Journal::default(), 0);
     for record in records.unchecked_into::<Array>().iter() {
-        let text = format!("{{\"entries\":[{}]}}", record.as_string().unwrap_or_default());
-        match Journal::parse(&text) {
-            Ok(mut one) => journal.entries.append(&mut one.entries),
-            Err(_) => unreadable += 1,
+        let json = record.as_string().and_then(|text| wharf_protocol::json::parse(text.as_bytes()).ok());
+        match json.as_ref().and_then(Entry::from_json) {
+            Some(entry) => journal.entries.push(entry),
+            None => unreadable += 1,
         }
     }
     join(&mut journal, Vec::new(), &[]);
@@ -241,7 +245,8 @@ impl JournalStore {
                     old.and_then(|s| s.get_item(OLD_JOURNAL).ok().flatten()).map(|t| Journal::parse(&t))
                 {
                     self.report(format!(
-                        "{why}, so it was not carried over; it is left in localStorage as {OLD_JOURNAL}."
+                        "The journal kept in localStorage before was not carried over: {why}. It is left there, as \
+                         {OLD_JOURNAL}."
                     ));
                 }
                 self.write_soon();
@@ -389,11 +394,12 @@ mod tests {
 
     #[test]
     fn a_record_is_read_strictly() {
-        // A record is an entry's JSON; its key is its id. (JsValue strings need a browser, so
-        // this checks the parse `entry_of` relies on.)
-        let json = serde_json::to_string(&change(None)).unwrap();
-        assert!(Journal::parse(&format!("{{\"entries\":[{json}]}}")).is_ok());
-        let broken = json.replace("\"ok\":true", "\"ok\":\"yes\"");
-        assert!(Journal::parse(&format!("{{\"entries\":[{broken}]}}")).is_err());
+        // A record is an entry's JSON, as `put_entries` writes it. (JsValue strings need a
+        // browser, so this checks the parse `read` relies on.)
+        let read = |json: &str| wharf_protocol::json::parse(json.as_bytes()).ok().and_then(|v| Entry::from_json(&v));
+        let json = serde_json::to_string_pretty(&Entry { id: 3, ..change(Some(2)) }).unwrap();
+        assert_eq!(read(&json), Some(Entry { id: 3, ..change(Some(2)) }));
+        assert_eq!(read(&json.replace("\"ok\": true", "\"ok\": \"yes\"")), None, "a field of another type");
+        assert_eq!(read("{}"), None);
     }
 }

@@ -161,7 +161,7 @@ async fn an_old_journal_is_carried_over_once_and_an_unreadable_one_is_left_and_r
     js(b, "localStorage.setItem('wharf.journal', '{\"entries\": [{\"id\": 1}]}');", vec![]).await;
     stack.goto("/-/journal").await;
     let problem = b.text("[data-testid=journal-problem]").await;
-    assert!(problem.contains("not readable") && problem.contains("wharf.journal"), "{problem}");
+    assert!(problem.contains("not carried over") && problem.contains("not readable"), "{problem}");
     b.wait_js("document.querySelector('[data-testid=journal-count]').textContent == '0 entries'").await;
     let left = js(b, "return localStorage.getItem('wharf.journal');", vec![]).await;
     assert_eq!(left, json!("{\"entries\": [{\"id\": 1}]}"), "left as it was");
