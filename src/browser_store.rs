@@ -36,9 +36,8 @@ const SNAPSHOTS: &str = "snapshots";
 pub(crate) const JOURNAL: &str = "journal";
 /// Where the journal lived before it moved here, in localStorage.
 pub(crate) const OLD_JOURNAL: &str = "wharf.journal";
-/// Where an old journal goes once carried over: kept (nothing is deleted), but under a name no
-/// version of Wharf reads as its journal, so an older version still open in another tab cannot
-/// pass it off as the journal, and nobody reading the storage mistakes it for the live one.
+/// Where an old journal goes once carried over: kept (nothing is deleted), under a name no
+/// version of Wharf reads, so nobody takes it for the live journal and nothing reads it twice.
 const MIGRATED: &str = "wharf.journal.migrated";
 
 /// What the content store may hold. Manifests and configs are a few KB each, so this is thousands
@@ -214,8 +213,9 @@ impl BrowserStore {
     /// digest), in one transaction; evicts the oldest content now and then (see [`EVICT_EVERY`]).
     pub async fn content_put_many(&self, items: Vec<(String, String)>) -> Result<(), String> {
         self.put_records(CONTENT, &items).await?;
-        let before = self.0.written.replace(self.0.written.get() + items.len());
-        if before == 0 || before / EVICT_EVERY != (before + items.len()) / EVICT_EVERY {
+        let (before, after) = (self.0.written.get(), self.0.written.get() + items.len());
+        self.0.written.set(after);
+        if after > before && (before == 0 || before / EVICT_EVERY != after / EVICT_EVERY) {
             let store = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = store.content_evict(CONTENT_CAP_BYTES).await;
