@@ -23,8 +23,6 @@ use crate::connection::{use_connection, Client};
 
 /// The fastest the tag list re-renders while answers arrive.
 const REDRAW_MS: u32 = 250;
-/// Content cached in this browser beyond which the oldest is evicted.
-const CACHE_CAP_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 /// Content written to the cache in one transaction, at most.
 const WRITE_BATCH: usize = 200;
 
@@ -411,8 +409,8 @@ impl GlanceRun {
         let (store, key) = (self.store.borrow().clone(), self.snapshot_key.clone());
         if let Some(store) = store {
             wasm_bindgen_futures::spawn_local(async move {
+                // (The store evicts the oldest content itself as it writes.)
                 let _ = store.snapshot_put(&key, snapshot).await;
-                let _ = store.content_evict(CACHE_CAP_BYTES).await;
             });
         }
         self.redraw.emit(());

@@ -1,73 +1,175 @@
-//! The journal kept in localStorage, so it survives a reload (see `wharf_protocol::journal`).
+//! The journal kept in the browser's store, so it survives a reload and is shared by every tab
+//! (see `wharf_protocol::journal` for what an entry says, and `browser_store` for the database).
 //!
-//! The app shell holds one [`JournalStore`] (in a hook, so it lives with the app) and provides it
-//! as a context. It is read from storage once, when the app starts; flows hand it the entries
-//! their reports carry. A change is written back in the next task (after the page has shown it);
-//! during a burst (a bulk run of a thousand items) writes are gathered half a second at a time,
-//! and whatever is still gathered is written when the page goes away. Reading it never writes. A
-//! stored journal that cannot be read is moved aside (not overwritten) when the app starts, and
-//! reported.
+//! The app shell holds one [`JournalStore`] and provides it as a context; flows hand it the
+//! entries their reports carry. Entries are written at once, in one readwrite transaction for
+//! all the entries recorded while the previous write was under way: a bulk run of a thousand
+//! items makes a few dozen transactions, and nothing waits for a timer (a transaction begun when
+//! the page goes away might not finish). Each transaction numbers its entries after the highest
+//! id stored and drops the oldest beyond `MAX_ENTRIES`. IndexedDB runs readwrite transactions on
+//! the journal one at a time, across tabs, so two tabs recording at the same moment both keep
+//! their entries. Once written, the entries join the in-memory copy with the ids the store gave
+//! them.
+//!
+//! Records are written once and never rewritten. An undo's entry names the entry it reverted
+//! (`undoes`), and whoever reads the journal marks that entry (`undone_by`) from it: the undo and
+//! its mark are one record, stored at once, so no tab can keep one without the other.
+//!
+//! The journal page reads the whole journal from the store when it opens, so other tabs' entries
+//! show. A record that cannot be read is reported and left as it is. When the browser refuses
+//! IndexedDB, entries are numbered and kept in memory only, and the page says so.
 
 use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
-use wharf_protocol::journal::{Entry, Journal};
+use js_sys::Array;
+use wasm_bindgen::JsCast;
+use wharf_protocol::journal::{Entry, Journal, MAX_ENTRIES};
 use yew::prelude::*;
 
-const KEY: &str = "wharf.journal";
-const UNREADABLE_KEY: &str = "wharf.journal.unreadable";
-/// After a write, further changes are gathered for this long and written together.
-const SAVE_DELAY_MS: u32 = 500;
+use crate::browser_store::{describe, put_entries, request, settle, BrowserStore, Js, JOURNAL, OLD_JOURNAL};
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+const IN_MEMORY: &str = "entries are kept in this page only, until it closes. Export the journal to keep them.";
+
+/// Where the entries go.
+#[derive(Default)]
+enum Keeping {
+    /// The store is being opened: entries wait.
+    #[default]
+    Opening,
+    Store(BrowserStore),
+    /// No store: entries are kept in this page's memory.
+    Memory,
 }
 
 #[derive(Default)]
 struct Inner {
+    /// What this page knows of the journal: what the journal page last read, and what was
+    /// written since.
     journal: RefCell<Journal>,
-    problem: RefCell<Option<String>>,
-    /// A stored journal that could not be read: moved aside when the app starts.
-    unreadable: RefCell<Option<String>>,
-    save_window: RefCell<Option<gloo_timers::callback::Timeout>>,
-    dirty: Cell<bool>,
+    /// What went wrong keeping the journal, in sentences.
+    problem: RefCell<String>,
+    /// Stored records the last read could not use.
+    unreadable: Cell<usize>,
+    keeping: RefCell<Keeping>,
+    /// Recorded (and dated), not yet written.
+    pending: RefCell<Vec<Entry>>,
+    writing: Cell<bool>,
+    /// The journal page asked for the whole journal, and it has not come yet.
+    reading: Cell<bool>,
+    /// Told when the journal changes (the journal page).
+    watcher: RefCell<Option<Callback<()>>>,
 }
 
-/// The journal of this browser, shared by every page. Equal to itself only: recording does not
-/// re-render the pages that record (a bulk run records a thousand entries).
-#[derive(Clone)]
-pub struct JournalStore(Rc<Inner>);
+/// The journal of this browser, shared by every page, and the browser store once it is open
+/// (see [`use_browser_store`]). Equal to its clones while the store stays as it was: recording
+/// does not re-render the pages that record (a bulk run records a thousand entries), and the
+/// store's opening renders its users again.
+#[derive(Clone, Default)]
+pub struct JournalStore(Rc<Inner>, Option<BrowserStore>);
 
 impl PartialEq for JournalStore {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.0, &other.0) && self.1 == other.1
     }
 }
 
-impl JournalStore {
-    /// Reads the stored journal (nothing is written here; see [`use_journal_root`]).
-    fn read() -> Self {
-        let inner = Inner::default();
-        let stored = storage().and_then(|s| s.get_item(KEY).ok().flatten());
-        match stored.as_deref().map(Journal::parse) {
-            None => {}
-            Some(Ok(journal)) => *inner.journal.borrow_mut() = journal,
-            Some(Err(problem)) => {
-                *inner.problem.borrow_mut() = Some(format!("{problem}; it was kept as {UNREADABLE_KEY}"));
-                *inner.unreadable.borrow_mut() = stored;
-            }
-        }
-        JournalStore(Rc::new(inner))
+/// Numbers `batch` after the highest of `stored` (the ids stored, ascending) and returns the
+/// oldest stored ids to drop, so that at most `MAX_ENTRIES` remain. More new entries than the
+/// journal holds lose their oldest at once.
+fn number(stored: &[u64], batch: &mut Vec<Entry>) -> Vec<u64> {
+    let excess = (stored.len() + batch.len()).saturating_sub(MAX_ENTRIES);
+    batch.drain(..excess.saturating_sub(stored.len()));
+    let first = stored.iter().max().map_or(1, |id| id + 1);
+    for (i, entry) in batch.iter_mut().enumerate() {
+        entry.id = first + i as u64;
     }
+    stored[..excess.min(stored.len())].to_vec()
+}
 
-    /// The journal as it is now.
+/// Adds a numbered `batch` to `journal` and drops the ids in `trim`. Then marks every entry an
+/// undo reverted: records are never rewritten (an undo's own record says what it undid, so the
+/// undo and its mark are stored in one record, at once), and this is how a read or a write knows.
+fn join(journal: &mut Journal, mut batch: Vec<Entry>, trim: &[u64]) {
+    journal.entries.retain(|e| !trim.contains(&e.id));
+    journal.entries.append(&mut batch);
+    let undos: Vec<(u64, u64)> = journal.entries.iter().filter_map(|e| Some((e.undoes?, e.id))).collect();
+    for (id, by) in undos {
+        journal.mark_undone(id, by);
+    }
+}
+
+/// Writes `batch` in one transaction, numbered after the highest stored id, and drops the
+/// oldest beyond `MAX_ENTRIES` in the same transaction; returns the ids dropped, once committed.
+async fn write(store: &BrowserStore, batch: &mut Vec<Entry>) -> Js<Vec<u64>> {
+    let (journal, done) = store.txn(JOURNAL, true)?;
+    let keys = settle(request(&journal.get_all_keys()?)).await?;
+    let stored: Vec<u64> = keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect();
+    let trim = number(&stored, batch);
+    put_entries(&journal, batch)?;
+    for id in &trim {
+        journal.delete(&(*id as f64).into())?;
+    }
+    settle(done).await?;
+    Ok(trim)
+}
+
+/// The whole stored journal, and how many records could not be read (each record is an entry's
+/// JSON, read strictly, as a whole stored journal is).
+async fn read(store: &BrowserStore) -> Js<(Journal, usize)> {
+    let (journal, _) = store.txn(JOURNAL, false)?;
+    let records = settle(request(&journal.get_all()?)).await?;
+    let (mut journal, mut unreadable) = (Journal::default(), 0);
+    for record in records.unchecked_into::<Array>().iter() {
+        let json = record.as_string().and_then(|text| wharf_protocol::json::parse(text.as_bytes()).ok());
+        match json.as_ref().and_then(Entry::from_json) {
+            Some(entry) => journal.entries.push(entry),
+            None => unreadable += 1,
+        }
+    }
+    join(&mut journal, Vec::new(), &[]);
+    Ok((journal, unreadable))
+}
+
+impl JournalStore {
+    /// The journal as this page knows it (see [`use_journal_page`]).
     pub fn journal(&self) -> Ref<'_, Journal> {
         self.0.journal.borrow()
     }
 
-    /// Why the stored journal could not be used or written, if it could not.
+    /// What went wrong with keeping the journal, if anything did.
     pub fn problem(&self) -> Option<String> {
-        self.0.problem.borrow().clone()
+        let mut problem = self.0.problem.borrow().clone();
+        let unreadable = self.0.unreadable.get();
+        if unreadable > 0 {
+            problem += &format!(
+                "{unreadable} stored records are not journal entries Wharf can read; they are left as they are."
+            );
+        }
+        Some(problem).filter(|p| !p.is_empty())
+    }
+
+    /// Whether the journal page's read of the whole journal is still under way.
+    pub fn reading(&self) -> bool {
+        self.0.reading.get()
+    }
+
+    fn report(&self, problem: String) {
+        *self.0.problem.borrow_mut() += &(problem + " ");
+    }
+
+    fn changed(&self) {
+        let watcher = self.0.watcher.borrow().clone();
+        if let Some(watcher) = watcher {
+            watcher.emit(());
+        }
+    }
+
+    fn store(&self) -> Option<BrowserStore> {
+        match &*self.0.keeping.borrow() {
+            Keeping::Store(store) => Some(store.clone()),
+            _ => None,
+        }
     }
 
     /// Records the entries a flow's report carries, dated now.
@@ -75,83 +177,229 @@ impl JournalStore {
         if changes.is_empty() {
             return;
         }
+        let time: String = js_sys::Date::new_0().to_iso_string().into();
+        let dated = changes.into_iter().map(|change| Entry { time: time.clone(), ..change });
+        self.0.pending.borrow_mut().extend(dated);
+        let in_memory = matches!(*self.0.keeping.borrow(), Keeping::Memory);
+        if in_memory {
+            self.keep_in_memory();
+        } else {
+            // While the store opens, this writes nothing: `attach` starts the writes.
+            self.write_soon();
+        }
+    }
+
+    /// Numbers what waits and keeps it in memory only: the store is not there, or refused.
+    fn keep_in_memory(&self) {
+        *self.0.keeping.borrow_mut() = Keeping::Memory;
+        let mut batch = std::mem::take(&mut *self.0.pending.borrow_mut());
         {
-            let time: String = js_sys::Date::new_0().to_iso_string().into();
             let mut journal = self.0.journal.borrow_mut();
-            for change in changes {
-                journal.record(change, time.clone());
+            let stored: Vec<u64> = journal.entries.iter().map(|e| e.id).collect();
+            let trim = number(&stored, &mut batch);
+            join(&mut journal, batch, &trim);
+        }
+        self.changed();
+    }
+
+    /// Starts writing what waits, unless a write is under way (it writes what waits next).
+    fn write_soon(&self) {
+        if self.0.writing.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(store) = this.store() {
+                let mut batch = std::mem::take(&mut *this.0.pending.borrow_mut());
+                if batch.is_empty() {
+                    break;
+                }
+                match write(&store, &mut batch).await {
+                    Ok(trim) => {
+                        join(&mut this.0.journal.borrow_mut(), batch, &trim);
+                        this.changed();
+                    }
+                    Err(why) => {
+                        this.report(format!(
+                            "The browser refused to store the journal ({}): {IN_MEMORY}",
+                            describe(why)
+                        ));
+                        this.0.pending.borrow_mut().splice(0..0, batch);
+                        this.keep_in_memory();
+                    }
+                }
             }
-        }
-        self.save_soon();
-    }
-
-    /// Writes in a task of its own, right after the current one (so the page shows a change
-    /// before the journal is serialised); changes within the next [`SAVE_DELAY_MS`] are gathered
-    /// and written together when that window ends.
-    fn save_soon(&self) {
-        self.0.dirty.set(true);
-        if self.0.save_window.borrow().is_none() {
-            let store = self.clone();
-            *self.0.save_window.borrow_mut() =
-                Some(gloo_timers::callback::Timeout::new(0, move || store.write_and_wait()));
-        }
-    }
-
-    /// Writes what is gathered, then gathers for [`SAVE_DELAY_MS`].
-    fn write_and_wait(&self) {
-        self.flush();
-        let store = self.clone();
-        let window_ends = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, move || {
-            store.0.save_window.borrow_mut().take();
-            store.flush();
+            this.0.writing.set(false);
         });
-        *self.0.save_window.borrow_mut() = Some(window_ends);
     }
 
-    /// Writes what is still gathered.
-    fn flush(&self) {
-        if self.0.dirty.replace(false) {
-            self.save_now();
-        }
-    }
-
-    fn save_now(&self) {
-        let text = self.0.journal.borrow().to_json();
-        if let Some(storage) = storage() {
-            if storage.set_item(KEY, &text).is_err() {
-                *self.0.problem.borrow_mut() = Some("the browser refused to store the journal (storage full?)".into());
+    /// The browser store opened (or not): writes what waits there, or keeps it in memory.
+    fn attach(&self, opened: Result<BrowserStore, String>) {
+        match opened {
+            Ok(store) => {
+                *self.0.keeping.borrow_mut() = Keeping::Store(store);
+                // The journal was carried over when the database was created; an old one that is
+                // still in localStorage could not be read.
+                let old = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+                if let Some(Err(why)) =
+                    old.and_then(|s| s.get_item(OLD_JOURNAL).ok().flatten()).map(|t| Journal::parse(&t))
+                {
+                    self.report(format!(
+                        "The journal kept in localStorage before was not carried over: {why}. It is left there, as \
+                         {OLD_JOURNAL}."
+                    ));
+                }
+                self.write_soon();
+                if self.0.reading.get() {
+                    self.read_all();
+                }
+            }
+            Err(why) => {
+                self.report(format!("This browser does not let Wharf keep a journal ({why}): {IN_MEMORY}"));
+                self.0.reading.set(false);
+                self.keep_in_memory();
             }
         }
     }
 
-    /// What starting the app writes: an unreadable journal moved aside.
-    fn settle(&self) {
-        if let (Some(storage), Some(text)) = (storage(), self.0.unreadable.borrow_mut().take()) {
-            let _ = storage.set_item(UNREADABLE_KEY, &text);
-        }
+    /// Reads the whole journal from the store into memory (when the journal page opens).
+    fn read_all(&self) {
+        self.0.reading.set(true);
+        let Some(store) = self.store() else {
+            // Still opening: `attach` reads it. In memory: it is all here.
+            self.0.reading.set(matches!(*self.0.keeping.borrow(), Keeping::Opening));
+            return;
+        };
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match read(&store).await {
+                Ok((journal, unreadable)) => {
+                    *this.0.journal.borrow_mut() = journal;
+                    this.0.unreadable.set(unreadable);
+                }
+                Err(why) => this.report(format!("The stored journal could not be read ({}).", describe(why))),
+            }
+            this.0.reading.set(false);
+            this.changed();
+        });
     }
 }
 
-/// The app's one journal store, for the shell to provide: read when the app starts, settled and
-/// flushed when the page goes away.
+/// The app's one journal store, for the shell to provide. It opens the browser store when the
+/// app starts, and renders the app again once that is done (so [`use_browser_store`] sees it);
+/// until then, entries wait.
 #[hook]
 pub fn use_journal_root() -> JournalStore {
-    let store = (*use_memo((), |_| JournalStore::read())).clone();
-    {
-        let store = store.clone();
-        use_effect_with((), move |_| {
-            store.settle();
-            let leaving = store.clone();
-            let listener =
-                web_sys::window().map(|w| gloo_events::EventListener::new(&w, "pagehide", move |_| leaving.flush()));
-            move || drop(listener)
+    let update = use_force_update();
+    let journal = use_memo((), |_| {
+        let journal = JournalStore::default();
+        let opening = journal.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            opening.attach(BrowserStore::open().await);
+            update.force_update();
         });
-    }
-    store
+        journal
+    });
+    JournalStore(journal.0.clone(), journal.store())
 }
 
 /// The journal store the app provides.
 #[hook]
 pub fn use_journal() -> JournalStore {
     use_context::<JournalStore>().expect("pages are rendered inside the app's JournalStore context")
+}
+
+/// The app's browser store: `None` while it opens, or when the browser refuses IndexedDB (then
+/// go on without a cache). It comes with the journal's context: a context of its own would cost
+/// the bundle about 1 KB gzip, and a page using it renders again once when the store opens.
+#[hook]
+pub fn use_browser_store() -> Option<BrowserStore> {
+    use_journal().1
+}
+
+/// The journal store for the journal page: the whole journal is read again when the page opens,
+/// and the page renders again whenever the journal changes. (Set while the first render runs, so
+/// that it already says it is reading; a render asked of a page that has closed does nothing.)
+#[hook]
+pub fn use_journal_page() -> JournalStore {
+    let store = use_journal();
+    let update = use_force_update();
+    use_memo((), |_| {
+        *store.0.watcher.borrow_mut() = Some(Callback::from(move |_| update.force_update()));
+        store.read_all();
+    });
+    store
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(undoes: Option<u64>) -> Entry {
+        Entry {
+            id: 0,
+            time: "2026-12-01T10:00:00.000Z".into(),
+            action: if undoes.is_some() { "undo" } else { "retag" }.into(),
+            registry: "http://r:5000".into(),
+            repository: "app".into(),
+            tag: Some("v1".into()),
+            before: None,
+            after: Some("sha256:aa".into()),
+            ok: true,
+            result: "stored".into(),
+            saved: None,
+            undone_by: None,
+            undoes,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_numbered_after_the_highest_stored_id() {
+        let mut batch = vec![change(None), change(Some(4))];
+        assert!(number(&[3, 4, 9], &mut batch).is_empty());
+        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [10, 11]);
+        let mut first = vec![change(None)];
+        number(&[], &mut first);
+        assert_eq!(first[0].id, 1);
+    }
+
+    #[test]
+    fn the_oldest_beyond_the_cap_are_dropped() {
+        let stored: Vec<u64> = (1..=MAX_ENTRIES as u64).collect();
+        let mut batch = vec![change(None), change(None)];
+        assert_eq!(number(&stored, &mut batch), [1, 2]);
+        assert_eq!(batch[1].id, MAX_ENTRIES as u64 + 2);
+        // More new entries than the journal holds: only the newest are written.
+        let mut batch = vec![change(None); MAX_ENTRIES + 1];
+        assert_eq!(number(&[1, 2], &mut batch), [1, 2]);
+        assert_eq!((batch.len(), batch[0].id), (MAX_ENTRIES, 3));
+    }
+
+    #[test]
+    fn a_batch_joins_the_copy_in_memory_and_undos_mark_what_they_undid() {
+        let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 5, ..change(None) }] };
+        // Another tab wrote 6; this one's batch is numbered after it, and undoes 2.
+        let mut batch = vec![change(None), change(Some(2)), Entry { ok: false, ..change(None) }];
+        let trim = number(&[2, 5, 6], &mut batch);
+        join(&mut journal, batch, &[2]);
+        assert!(trim.is_empty());
+        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 7, 8, 9]);
+        assert_eq!(journal.get(8).unwrap().undoes, Some(2));
+        let mut journal =
+            Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
+        join(&mut journal, Vec::new(), &[]);
+        assert_eq!(journal.get(2).unwrap().undone_by, Some(3), "marked when read");
+        assert_eq!(journal.get(3).unwrap().undone_by, None);
+    }
+
+    #[test]
+    fn a_record_is_read_strictly() {
+        // A record is an entry's JSON, as `put_entries` writes it. (JsValue strings need a
+        // browser, so this checks the parse `read` relies on.)
+        let read = |json: &str| wharf_protocol::json::parse(json.as_bytes()).ok().and_then(|v| Entry::from_json(&v));
+        let json = serde_json::to_string_pretty(&Entry { id: 3, ..change(Some(2)) }).unwrap();
+        assert_eq!(read(&json), Some(Entry { id: 3, ..change(Some(2)) }));
+        assert_eq!(read(&json.replace("\"ok\": true", "\"ok\": \"yes\"")), None, "a field of another type");
+        assert_eq!(read("{}"), None);
+    }
 }

@@ -2,7 +2,8 @@
 //! made by `wharf-protocol`; this crate only shows results and turns clicks into operations.
 //!
 //! Imports run one way: `app` (the shell) → `pages` → `components` → services (`connection`,
-//! `router`, `journal_store`, `wire`, `flow`) → `wharf_protocol`. Nothing imports the shell.
+//! `router`, `browser_store`, `journal_store`, `wire`, `flow`) → `wharf_protocol`. Nothing
+//! imports the shell.
 
 pub mod app;
 pub mod browser_store;

@@ -13,14 +13,15 @@ use crate::components::error_box::error_box;
 use crate::components::RegistryProps;
 use crate::connection::{unique_value, use_connection, use_read_only};
 use crate::flow::{use_flow, FlowHandle, FlowState};
-use crate::journal_store::{use_journal, JournalStore};
+use crate::journal_store::{use_journal_page, JournalStore};
 
 /// Entries shown; the export has them all.
 const SHOWN: usize = 300;
 
 /// Sets the clicked link's address to a file of the journal, just before the browser follows it.
 fn export(store: &JournalStore, e: MouseEvent) {
-    let json = store.journal().to_json_pretty();
+    // Indented, by the same serializer the stored records use (one serializer in the bundle).
+    let json = serde_json::to_string_pretty(&*store.journal()).unwrap_or_default();
     let parts = js_sys::Array::of1(&JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
@@ -73,7 +74,7 @@ fn digest_or(d: &Option<String>, none: &'static str) -> Html {
 /// The journal page.
 #[component]
 pub fn JournalPage(_props: &RegistryProps) -> Html {
-    let store = use_journal();
+    let store = use_journal_page();
     let connection = use_connection();
     let read_only = use_read_only();
     let flow: FlowHandle<Entry, (), UndoReport> = use_flow();
@@ -97,7 +98,8 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
             }
         })
     };
-    // The journal is re-read whenever this page renders: the undo's own entry shows when it ends.
+    // The journal as read when the page opened, and what was written since: the undo's own
+    // entry shows once it is stored.
     let journal = store.journal();
     let rows = journal.entries.iter().rev().take(SHOWN).map(|entry| {
         let undo_html = undo_cell(entry, *undoing, &flow, &start, read_only);
@@ -114,18 +116,20 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
             </tr>
         }
     });
+    let reading = store.reading();
     html! {
         <section>
             <h1>{ "Journal" }</h1>
-            <p class="muted">{ "Every change made from this browser, kept in its local storage. Undo puts a moved or deleted tag back on its previous image while the registry still holds it; it refuses when the tag has changed since." }</p>
+            <p class="muted">{ "Every change made from this browser, in any of its tabs, kept in the browser's IndexedDB. Undo puts a moved or deleted tag back on its previous image while the registry still holds it; it refuses when the tag has changed since." }</p>
             if let Some(problem) = store.problem() {
                 <div class="notice" data-testid="journal-problem">{ problem }</div>
             }
             <div class="toolbar">
-                <span class="muted" data-testid="journal-count">{ format!("{} entries", journal.entries.len()) }</span>
+                <span class="muted" data-testid="journal-count">{ if reading { "Loading…".to_string() } else { format!("{} entries", journal.entries.len()) } }</span>
                 <a href="#" download="wharf-journal.json" onclick={{ let store = store.clone(); Callback::from(move |e| export(&store, e)) }} class="button" data-testid="journal-export">{ "Export as JSON" }</a>
             </div>
-            if journal.entries.is_empty() {
+            if reading {
+            } else if journal.entries.is_empty() {
                 <p class="empty">{ "Nothing yet: retags, copies, promotions and deletes appear here." }</p>
             } else {
                 <table class="journal" data-testid="journal">
