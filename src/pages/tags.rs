@@ -8,7 +8,7 @@ use std::rc::Rc;
 use wharf_protocol::address::View;
 use wharf_protocol::glance::{arrange, platforms_seen, Filter, Kind, Need, Order, TagDigest, KIND_KEYS, ORDERS};
 use wharf_protocol::names::{Reference, Repository};
-use wharf_protocol::pull::{pull_command, Tool};
+use wharf_protocol::pull::{pull_command, tools_for, Tool};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::time::age;
 use wharf_protocol::units::thousands;
@@ -306,7 +306,10 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                 Some(TagDigest::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
                             };
                             let reference = if *pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
-                            let pull = reference.map(|r| pull_command(*pull_tool, &public, &repository_text, &r));
+                            // The tool chosen, unless it cannot pull this kind (a chart goes to helm).
+                            let tools = tools_for(summary.kind.as_ref());
+                            let tool = if tools.contains(&*pull_tool) { *pull_tool } else { tools[0] };
+                            let pull = reference.map(|r| pull_command(tool, &public, &repository_text, &r));
                             let copy = pull.clone().map(|command| {
                                 let copied = copied.clone();
                                 Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
@@ -319,7 +322,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                     data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
                                     <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
                                     <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
-                                    <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
+                                    <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
                                     <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
                                     <td>{ kind_html(kind) }</td>
                                     <td class="wide small">{ platforms_text(&summary, ", ") }</td>
