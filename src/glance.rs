@@ -578,8 +578,8 @@ pub async fn read_cached(store: &BrowserStore, key: &str) -> Option<Cached> {
                 next.extend(facts.needs(key));
             }
         }
-        next.sort_unstable_by(|a, b| need_digest(a).cmp(need_digest(b)));
-        next.dedup();
+        let mut seen = HashSet::new();
+        next.retain(|n| seen.insert(n.clone()));
         round = next;
     }
     Some(Cached { stored_at, digests, facts })

@@ -523,10 +523,13 @@ pub fn platforms_seen(digests: &HashMap<String, TagDigest>, facts: &Facts) -> Ve
 
 /// The tag → digest map of a repository as a cache keeps it.
 pub fn snapshot_to_json(digests: &HashMap<String, TagDigest>) -> String {
-    let map: serde_json::Map<String, Value> = digests
-        .iter()
-        .filter_map(|(tag, state)| Some((tag.clone(), Value::String(state.digest()?.to_string()))))
-        .collect();
+    // Inserted one by one: collecting would sort the pairs first, and that sort is page weight.
+    let mut map = serde_json::Map::new();
+    for (tag, state) in digests {
+        if let Some(digest) = state.digest() {
+            map.insert(tag.clone(), Value::String(digest.to_string()));
+        }
+    }
     Value::Object(map).to_string()
 }
 
