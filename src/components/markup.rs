@@ -2,8 +2,13 @@
 //! `<p class="muted">…</p>` is its own construction code at its call site; these build the same
 //! elements in one function each, and a call site is a call with a few constants.
 
+use wharf_protocol::address::View;
+use wharf_protocol::names::Repository;
+use wharf_protocol::requests::RegistryUrl;
 use yew::virtual_dom::{AttrValue, AttributeOrProperty, Attributes, Listeners, VList, VTag, VText};
 use yew::{Html, NodeRef};
+
+use crate::router::{link, route_for};
 
 fn attribute(value: &'static str) -> Option<AttributeOrProperty> {
     (!value.is_empty()).then_some(AttributeOrProperty::Static(value))
@@ -65,4 +70,18 @@ pub fn term(term: &'static str, testid: &'static str, description: Html) -> Html
 pub fn row(testid: &'static str, cells: Vec<Html>) -> Html {
     let cells = cells.into_iter().map(|cell| el("td", "", "", cell)).collect();
     el("tr", "", testid, VList::with_children(cells, None).into())
+}
+
+/// The breadcrumbs of a repository's pages: `Repositories / <repository>` and then `tail`.
+#[inline(never)]
+pub fn crumbs(registry: &RegistryUrl, repository: &Repository, tail: Html) -> Html {
+    let catalog = route_for(&View::Catalog { registry: registry.clone() });
+    let tags = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
+    let items = vec![
+        link(catalog, "", fixed("Repositories")),
+        fixed(" / "),
+        link(tags, "", owned(repository.to_string())),
+        tail,
+    ];
+    el("nav", "crumbs", "", VList::with_children(items, None).into())
 }

@@ -18,7 +18,7 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds, size_html};
 use crate::components::load::{use_load, Load};
-use crate::components::markup::{code, el, head_row, owned, row, term, text};
+use crate::components::markup::{code, crumbs, el, head_row, owned, row, term, text};
 use crate::components::pull::PullBox;
 use crate::components::text::value_or_link;
 use crate::connection::use_connection;
@@ -139,11 +139,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
     };
     html! {
         <section>
-            <nav class="crumbs">
-                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }{ " / " }
-                { link(route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() }), "", html! { <>{ props.repository.to_string() }</> }) }
-                { " / " }{ el("strong", "", "", owned(props.reference.to_string())) }
-            </nav>
+            { crumbs(&props.registry, &props.repository, html! { <>{ " / " }{ el("strong", "", "", owned(props.reference.to_string())) }</> }) }
             <h1 class="reference">{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</h1>
             { body }
         </section>
