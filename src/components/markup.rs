@@ -5,8 +5,9 @@
 use wharf_protocol::address::View;
 use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
+use yew::prelude::*;
 use yew::virtual_dom::{AttrValue, AttributeOrProperty, Attributes, Listeners, VList, VTag, VText};
-use yew::{Html, NodeRef};
+use yew::NodeRef;
 
 use crate::router::{link, route_for};
 
@@ -84,4 +85,18 @@ pub fn crumbs(registry: &RegistryUrl, repository: &Repository, tail: Html) -> Ht
         tail,
     ];
     el("nav", "crumbs", "", VList::with_children(items, None).into())
+}
+
+/// `<button class="…" data-testid="…" disabled?>label</button>` that runs `onclick`.
+#[inline(never)]
+pub fn button(
+    class: &'static str,
+    testid: &'static str,
+    label: Html,
+    disabled: bool,
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    let class = (!class.is_empty()).then_some(class);
+    let testid = (!testid.is_empty()).then_some(testid);
+    html! { <button {class} data-testid={testid} {disabled} {onclick}>{ label }</button> }
 }
