@@ -9,6 +9,7 @@ use std::rc::Rc;
 use wharf_protocol::address::View;
 use yew::prelude::*;
 
+use crate::components::markup::{el, fixed, owned, text};
 use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::connection::{config, use_connection_root, ConfigState, Connection};
@@ -75,14 +76,14 @@ pub fn App() -> Html {
         <ContextProvider<Connection> context={connection}>
         <ContextProvider<JournalStore> context={journal}>
                 <header class="top">
-                    { link(HOME.to_string(), "brand", html! { <>{ "⚓ " }{ title }</> }) }
+                    { link(HOME.to_string(), "brand", owned(format!("⚓ {title}"))) }
                     { registry_bar }
                 </header>
                 if let ConfigState::Invalid(message) = &*config {
                     <div class="error-box" data-testid="config-error">
-                        <strong>{ "The runtime configuration could not be used. " }</strong>
+                        { text("strong", "", "", "The runtime configuration could not be used. ") }
                         { message.clone() }
-                        <p>{ "Fix config.json beside index.html; until then, enter a registry address below." }</p>
+                        { text("p", "", "", "Fix config.json beside index.html; until then, enter a registry address below.") }
                     </div>
                 }
                 <main>{ switch(page) }</main>
@@ -113,8 +114,8 @@ fn switch(page: Page) -> Html {
         }
         Page::Invalid(message) => html! {
             <div class="error-box" data-testid="address-error">
-                <strong>{ "This address names no view of Wharf. " }</strong>{ message }
-                <p>{ link(HOME.to_string(), "", html! { "Choose a registry" }) }</p>
+                { text("strong", "", "", "This address names no view of Wharf. ") }{ message }
+                { el("p", "", "", link(HOME.to_string(), "", fixed("Choose a registry"))) }
             </div>
         },
     }

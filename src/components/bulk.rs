@@ -15,6 +15,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
 use crate::connection::transport::performance_mark;
 use crate::connection::{use_connection, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
@@ -197,9 +198,12 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     };
     let body = match flow.state() {
         FlowState::Idle | FlowState::Cancelled(_) => html! {},
-        FlowState::Planning => {
-            html! { <p class="muted" data-testid="bulk-planning">{ format!("Looking up {} source and target tags…", props.selected.len()) }</p> }
-        }
+        FlowState::Planning => el(
+            "p",
+            "muted",
+            "bulk-planning",
+            owned(format!("Looking up {} source and target tags…", props.selected.len())),
+        ),
         FlowState::Failed(e) => error_box(e, Some("Planning")),
         FlowState::Planned(target) => view(target, &target.plan.initial_states(), None),
         FlowState::Running(target, states) => view(target, states, Some(true)),
@@ -207,7 +211,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     };
     html! {
         <section class="bulk" data-testid="bulk-panel">
-            <h2>{ format!("Promote {} selected tag(s)", props.selected.len()) }</h2>
+            { el("h2", "", "", owned(format!("Promote {} selected tag(s)", props.selected.len()))) }
             <form class="bulk-form" onsubmit={on_plan} data-testid="bulk-form">
                 <div class="row">
                     <select onchange={field(&operation)} disabled={form_disabled} data-testid="bulk-operation" aria-label="Operation">
@@ -243,7 +247,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                     <button type="submit" disabled={form_disabled} data-testid="bulk-plan">{ "Plan (dry run)" }</button>
                 </div>
                 if !problems.is_empty() {
-                    <ul class="field-error" data-testid="bulk-problems">{ for problems.iter().map(|p| html! { <li>{ p.clone() }</li> }) }</ul>
+                    <ul class="field-error" data-testid="bulk-problems">{ for problems.iter().map(|p| el("li", "", "", owned(p.clone()))) }</ul>
                 }
             </form>
             { body }
@@ -261,7 +265,7 @@ fn state_cell(state: &ItemState) -> Html {
         ItemState::Failed(e) => ("bad", format!("✗ {}", e.headline())),
         ItemState::NotStarted => ("warn", "not started".to_string()),
     };
-    html! { <span class={class}>{ text }</span> }
+    el("span", class, "", owned(text))
 }
 
 fn state_key(state: &ItemState) -> &'static str {
@@ -304,9 +308,11 @@ fn plan_view(
             .count();
         let retry = plan.retryable(states);
         let retry_button = (!running && !retry.is_empty()).then(|| {
-            let (begin, target, states, retry) = (controls.begin.clone(), target.clone(), states.to_vec(), retry.clone());
+            let (begin, target, states, retry) =
+                (controls.begin.clone(), target.clone(), states.to_vec(), retry.clone());
             let label = format!("Retry the {} failed or not started", retry.len());
-            html! { <button onclick={Callback::from(move |_| begin.emit((target.clone(), states.clone(), retry.clone())))} data-testid="bulk-retry">{ label }</button> }
+            let retry = Callback::from(move |_| begin.emit((target.clone(), states.clone(), retry.clone())));
+            button("", "bulk-retry", owned(label), false, retry)
         });
         html! {
             <div class={if running { "result" } else if retry.is_empty() { "result result-ok" } else { "result result-failed" }} data-testid="bulk-summary"
@@ -316,8 +322,7 @@ fn plan_view(
                 <p>{ format!("{ran} of {} operations run: {} done, {} failed, {} not started{}.", needed.len(), count("done"), count("failed"), count("not-started"),
                     if running { format!(" ({limit} at a time)") } else { String::new() }) }</p>
                 if running {
-                    <button class="secondary" onclick={controls.stop.clone()} disabled={controls.stopping} data-testid="bulk-stop">{
-                        if controls.stopping { "Stopping: no new items start…" } else { "Stop" } }</button>
+                    { button("secondary", "bulk-stop", fixed(if controls.stopping { "Stopping: no new items start…" } else { "Stop" }), controls.stopping, controls.stop.clone()) }
                 }
                 { retry_button.unwrap_or_default() }
             </div>
@@ -337,9 +342,8 @@ fn plan_view(
             <div class="confirm" data-testid="bulk-dry-run" data-operations={needed.len().to_string()} data-moves={moves.to_string()}>
                 <p>{ format!("Dry run: {} operation(s) to send, {} of them moving an existing tag; {} already in place. Nothing has been sent.",
                     needed.len(), moves, plan.items.len() - needed.len()) }</p>
-                <button onclick={go} disabled={needed.is_empty()} data-testid="bulk-run">{
-                    if moves > 0 { format!("Run {} operations, moving {moves} tag(s)", needed.len()) } else { format!("Run {} operations", needed.len()) } }</button>
-                <button class="secondary" onclick={back} data-testid="bulk-cancel">{ "Change the plan" }</button>
+                { button("", "bulk-run", owned(if moves > 0 { format!("Run {} operations, moving {moves} tag(s)", needed.len()) } else { format!("Run {} operations", needed.len()) }), needed.is_empty(), go) }
+                { button("secondary", "bulk-cancel", fixed("Change the plan"), false, back) }
             </div>
         }
     };
@@ -347,7 +351,7 @@ fn plan_view(
         <>
             { summary }
             <table class="bulk-plan" data-testid="bulk-items">
-                <thead><tr><th>{ "Source" }</th><th>{ "Digest" }</th><th>{ "Target" }</th><th>{ "Target now" }</th><th>{ "Result" }</th></tr></thead>
+                { head_row(&["Source", "Digest", "Target", "Target now", "Result"], "") }
                 <tbody>{ for states.iter().enumerate().map(|(index, state)| html! {
                     <BulkRow key={index} target={PlanRef(target.clone())} {index} state={state.clone()} />
                 }) }</tbody>
@@ -382,15 +386,15 @@ fn BulkRow(props: &BulkRowProps) -> Html {
     let item = &plan.items[props.index];
     html! {
         <tr data-testid="bulk-item" data-source={item.source_tag.to_string()} data-target={item.target_tag.to_string()} data-state={state_key(state)}>
-            <td><code>{ item.source_tag.to_string() }</code></td>
-            <td>{ match &item.source { Some(d) => digest_badge(d.as_str()), None => html! { <span class="bad">{ "gone" }</span> } } }</td>
-            <td><code>{ format!("{}:{}", plan.target_repository, item.target_tag) }</code></td>
-            <td>{ match &item.target_state {
-                TargetState::New => html! { <span class="muted">{ "new" }</span> },
-                TargetState::AlreadySource => html! { <span class="muted">{ "already this image" }</span> },
+            { el("td", "", "", code("", item.source_tag.to_string())) }
+            { el("td", "", "", match &item.source { Some(d) => digest_badge(d.as_str()), None => text("span", "bad", "", "gone") }) }
+            { el("td", "", "", code("", format!("{}:{}", plan.target_repository, item.target_tag))) }
+            { el("td", "", "", match &item.target_state {
+                TargetState::New => text("span", "muted", "", "new"),
+                TargetState::AlreadySource => text("span", "muted", "", "already this image"),
                 TargetState::Moves { from } => html! { <span class="warn" data-testid="bulk-moves">{ "moves from " }{ digest_badge(from.as_str()) }</span> },
-            } }</td>
-            <td>{ state_cell(state) }</td>
+            }) }
+            { el("td", "", "", state_cell(state)) }
         </tr>
     }
 }

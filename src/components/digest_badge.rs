@@ -5,6 +5,8 @@ use wharf_protocol::tags::digest_hue;
 use wharf_protocol::units::first_chars;
 use yew::prelude::*;
 
+use crate::components::markup::{code, text};
+
 /// `● sha256:0123456789ab`, full digest in the tooltip and in `data-digest`. A plain function,
 /// not a component: it has no state, and every component type adds to the page's weight.
 pub fn digest_badge(digest: &str) -> Html {
@@ -16,7 +18,7 @@ pub fn digest_badge(digest: &str) -> Html {
     let swatch = format!("swatch hue-{}", digest_hue(digest) / 15);
     html! {
         <span class="digest" title={digest.to_string()} data-digest={digest.to_string()}>
-            <span class={swatch}></span><code>{ short }</code>
+            <span class={swatch}></span>{ code("", short) }
         </span>
     }
 }
@@ -24,10 +26,8 @@ pub fn digest_badge(digest: &str) -> Html {
 /// How a stored tag compares with its source (shared by the retag and copy results).
 pub fn stored_badge(stored: &Stored) -> Html {
     match stored {
-        Stored::Verified => html! { <span class="ok" data-testid="digest-equal">{ " ✓ equals the source" }</span> },
-        Stored::Differs { .. } => {
-            html! { <span class="bad" data-testid="digest-differs">{ " ✗ differs from the source" }</span> }
-        }
-        Stored::Unverifiable => html! { <span class="warn">{ " (not verifiable: header hidden)" }</span> },
+        Stored::Verified => text("span", "ok", "digest-equal", " ✓ equals the source"),
+        Stored::Differs { .. } => text("span", "bad", "digest-differs", " ✗ differs from the source"),
+        Stored::Unverifiable => text("span", "warn", "", " (not verifiable: header hidden)"),
     }
 }

@@ -4,6 +4,8 @@ use wharf_protocol::error::NextStep;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
+use crate::components::markup::{el, owned};
+
 /// Where this app offers the step the core's advice names (the core knows no screens).
 fn next_step_here(step: NextStep) -> &'static str {
     match step {
@@ -21,9 +23,9 @@ pub fn error_box(error: &Error, context: Option<&str>) -> Html {
     html! {
         <div class="error-box" role="alert" data-testid="error">
             if let Some(context) = context {
-                <div class="error-context">{ context.to_string() }{ " failed." }</div>
+                { el("div", "error-context", "", owned(format!("{context} failed."))) }
             }
-            <div class="error-headline" data-testid="error-headline">{ error.headline() }</div>
+            { el("div", "error-headline", "error-headline", owned(error.headline())) }
             if !advice.is_empty() || here.is_some() {
                 <pre class="error-advice" data-testid="error-advice">
                     { advice }

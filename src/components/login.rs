@@ -5,6 +5,7 @@ use wharf_protocol::auth::Credentials;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
+use crate::components::markup::{el, owned};
 use crate::connection::Connection;
 
 /// The form's fields, held by the component that shows it.
@@ -53,7 +54,7 @@ pub fn login_form(
     html! {
         <form class="login" {onsubmit} data-testid="login-form" autocomplete="on">
             if let Some(message) = message {
-                <div class="field-error" data-testid="login-message">{ message }</div>
+                { el("div", "field-error", "login-message", owned(message)) }
             }
             <label>{ "User name " }
                 <input type="text" autocomplete="username" value={(**username).clone()} oninput={text_input(username)} data-testid="login-user" />

@@ -6,6 +6,7 @@ pub mod error_box;
 pub mod facts;
 pub mod load;
 pub mod login;
+pub mod markup;
 pub mod pull;
 pub mod registry_bar;
 pub mod source;

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};
 use crate::components::login::{login_form, use_login_fields};
+use crate::components::markup::{button, code, el, fixed, owned, text};
 use crate::connection::use_connection;
 use crate::router::{catalog_route, route_for};
 use crate::router::{link, navigate};
@@ -55,22 +56,18 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
     let account = match &user {
         Some(name) => html! {
             <span class="account" data-testid="account">{ format!("logged in as {name} ") }
-                <button class="link" onclick={log_out} data-testid="logout">{ "Log out" }</button>
+                { button("link", "logout", fixed("Log out"), false, log_out) }
             </span>
         },
         None => html! {},
     };
     let show_form = *form_open || (login_needed && user.is_none()) || refusal.is_some();
     let status = match &*ping {
-        Load::Loading => {
-            html! { <span class="ping pending" data-testid="ping">{ "connecting…" }</span> }
-        }
+        Load::Loading => text("span", "ping pending", "ping", "connecting…"),
         Load::Ready(Ping::Open { api_version }) => html! {
             <span class="ping ok" data-testid="ping" title={api_version.clone().unwrap_or_default()}>{ "● connected" }</span>
         },
-        Load::Ready(Ping::NeedsLogin { .. }) => html! {
-            <span class="ping warn" data-testid="ping">{ "● login required" }</span>
-        },
+        Load::Ready(Ping::NeedsLogin { .. }) => text("span", "ping warn", "ping", "● login required"),
         Load::Failed(e) if needs_login(e) => html! {
             <span class="ping warn" data-testid="ping" title={e.headline()}>{ "● login required" }</span>
         },
@@ -80,13 +77,13 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
     };
     html! {
         <div class="registry-bar">
-            <span class="registry-name" data-testid="registry-name">{ props.registry.display_name() }</span>
+            { el("span", "registry-name", "registry-name", owned(props.registry.display_name())) }
             { status }
-            { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", html! { "Self-test" }) }
-            { link(route_for(&View::Journal { registry: props.registry.clone() }), "journal-link", html! { "Journal" }) }
+            { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", fixed("Self-test")) }
+            { link(route_for(&View::Journal { registry: props.registry.clone() }), "journal-link", fixed("Journal")) }
             { account }
             if user.is_none() && !show_form {
-                <button class="link" onclick={toggle_form} data-testid="login-open">{ "Log in" }</button>
+                { button("link", "login-open", fixed("Log in"), false, toggle_form) }
             }
             { registry_switch(&switch_fields, false) }
             if show_form {
@@ -154,7 +151,7 @@ pub fn registry_switch(fields: &SwitchFields, large: bool) -> Html {
             <button type="submit" data-testid="registry-go">{ "Open" }</button>
             <button type="button" class="secondary" onclick={same_origin} title="The registry is served on this page's own origin, behind the same proxy">{ "Same origin" }</button>
             if let Some(p) = &**problem {
-                <span class="field-error" data-testid="registry-error">{ p.clone() }</span>
+                { el("span", "field-error", "registry-error", owned(p.clone())) }
             }
         </form>
     }
@@ -167,7 +164,7 @@ pub fn configured_links(config: &crate::connection::config::RuntimeConfig) -> Ht
             { for config.registries.iter().filter_map(|r| {
                 let registry = RegistryUrl::parse(&r.url).ok()?;
                 let label = r.name.clone().unwrap_or_else(|| registry.display_name());
-                Some(html! { <li>{ link(catalog_route(&registry), "", html! { <>{ label }</> }) }{ " " }<code>{ registry.to_string() }</code></li> })
+                Some(html! { <li>{ link(catalog_route(&registry), "", owned(label)) }{ " " }{ code("", registry.to_string()) }</li> })
             }) }
         </ul>
     }

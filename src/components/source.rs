@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::{use_load, Load};
+use crate::components::markup::{code, el, fixed, owned, term, text};
 use crate::connection::use_connection;
 
 /// Props of the pages that act on a source image (retag, copy).
@@ -43,13 +44,13 @@ pub fn use_source(
 /// Source reference, digest and type.
 pub fn source_view(source: &Load<Rc<FetchedManifest>>, repository: &Repository, reference: &Reference) -> Html {
     match source {
-        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Reading the source manifest…" }</p> },
+        Load::Loading => text("p", "muted", "loading", "Reading the source manifest…"),
         Load::Failed(e) => error_box(e, Some("Reading the source")),
         Load::Ready(m) => html! {
             <dl class="summary" data-testid="source">
-                <dt>{ "Source" }</dt><dd><code>{ format!("{repository}:{reference}").replace(":sha256:", "@sha256:") }</code></dd>
-                <dt>{ "Digest" }</dt><dd>{ digest_badge(m.digest.as_str()) }{ " " }<code class="small" data-testid="source-digest">{ m.digest.to_string() }</code></dd>
-                <dt>{ "Type" }</dt><dd>{ m.media_type.describe() }</dd>
+                { term("Source", "", code("", format!("{repository}:{reference}").replace(":sha256:", "@sha256:"))) }
+                { term("Digest", "", html! { <>{ digest_badge(m.digest.as_str()) }{ " " }{ el("code", "small", "source-digest", owned(m.digest.to_string())) }</> }) }
+                { term("Type", "", fixed(m.media_type.describe())) }
             </dl>
         },
     }

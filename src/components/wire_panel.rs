@@ -3,6 +3,7 @@
 use wharf_protocol::curl::Exchange;
 use yew::prelude::*;
 
+use crate::components::markup::{button, el, fixed, owned, text};
 use crate::wire::{WireAction, WireLog};
 
 /// How many rows the panel renders (the log keeps more; the count says so).
@@ -36,8 +37,8 @@ pub fn WirePanel(props: &WirePanelProps) -> Html {
                     { if *open { "▾ Wire" } else { "▸ Wire" } }{ format!(" ({count})") }
                 </button>
                 if *open {
-                    <span class="wire-note">{ "Every HTTP exchange this page made. Credentials are never shown." }</span>
-                    <button class="secondary" onclick={clear}>{ "Clear" }</button>
+                    { text("span", "wire-note", "", "Every HTTP exchange this page made. Credentials are never shown.") }
+                    { button("secondary", "", fixed("Clear"), false, clear) }
                 }
             </div>
             if *open {
@@ -45,7 +46,7 @@ pub fn WirePanel(props: &WirePanelProps) -> Html {
                     { for log.newest(ROWS_SHOWN).iter().map(|e| wire_row(e)) }
                 </ol>
                 if count > ROWS_SHOWN {
-                    <p class="muted">{ format!("{} older exchanges not shown.", count - ROWS_SHOWN) }</p>
+                    { el("p", "muted", "", owned(format!("{} older exchanges not shown.", count - ROWS_SHOWN))) }
                 }
             }
         </section>
@@ -74,25 +75,25 @@ fn wire_row(e: &Exchange) -> Html {
         <li key={e.id} class="wire-row" data-testid="wire-row" data-method={e.method.as_str()} data-status={status.clone()}>
             <details>
                 <summary>
-                    <span class="method">{ e.method.as_str() }</span>
-                    <span class="url">{ e.url.clone() }</span>
-                    <span class={status_class}>{ status }</span>
-                    <span class="ms">{ format!("{} ms", e.duration_ms.round() as u64) }</span>
+                    { text("span", "method", "", e.method.as_str()) }
+                    { el("span", "url", "", owned(e.url.clone())) }
+                    { el("span", status_class, "", owned(status)) }
+                    { el("span", "ms", "", owned(format!("{} ms", e.duration_ms.round() as u64))) }
                 </summary>
                 <div class="wire-detail">
                     if let Some(failure) = &e.failure {
-                        <p class="field-error">{ failure.clone() }</p>
+                        { el("p", "field-error", "", owned(failure.clone())) }
                     }
-                    <h4>{ "Request headers" }</h4>
+                    { text("h4", "", "", "Request headers") }
                     <pre>{ for e.request_headers.iter().map(|(n, v)| format!("{n}: {v}\n")) }</pre>
                     if e.request_body_len > 0 {
-                        <p class="muted">{ format!("Request body: {} bytes", e.request_body_len) }</p>
+                        { el("p", "muted", "", owned(format!("Request body: {} bytes", e.request_body_len))) }
                     }
-                    <h4>{ "Response headers (as visible to the page)" }</h4>
+                    { text("h4", "", "", "Response headers (as visible to the page)") }
                     <pre>{ for e.response_headers.iter().map(|(n, v)| format!("{n}: {v}\n")) }</pre>
-                    <p class="muted">{ format!("Response body: {} bytes", e.response_body_len) }</p>
-                    <h4>{ "As curl" }</h4>
-                    <pre class="curl" data-testid="curl">{ curl }</pre>
+                    { el("p", "muted", "", owned(format!("Response body: {} bytes", e.response_body_len))) }
+                    { text("h4", "", "", "As curl") }
+                    { el("pre", "curl", "curl", owned(curl)) }
                     <button onclick={copy} title="Copies the command to the clipboard">{ "Copy as curl" }</button>
                 </div>
             </details>

@@ -16,6 +16,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
+use crate::components::markup::{button, code, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
 use crate::connection::{use_connection, use_read_only, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
@@ -103,16 +104,16 @@ pub fn CopyPage(props: &SourceProps) -> Html {
     let busy = flow.busy();
     let outcome = match flow.state() {
         FlowState::Idle => html! {},
-        FlowState::Planning => html! { <p class="muted">{ "Checking the target tag…" }</p> },
+        FlowState::Planning => text("p", "muted", "", "Checking the target tag…"),
         FlowState::Running(_, p) => html! {
-            <p class="muted" data-testid="copy-progress">{ format!(
+            { el("p", "muted", "copy-progress", owned(format!(
                 "Copying: {} of {} blobs ({} of {}), {} of {} manifests…",
                 p.blobs_done, p.blobs_total, human_size(p.bytes_done), human_size(p.bytes_total), p.manifests_done, p.manifests_total
-            ) }</p>
+            ))) }
         },
         FlowState::Failed(e) => error_box(e, Some("Copy")),
         FlowState::Cancelled(target) => html! {
-            <div class="notice" data-testid="copy-cancelled"><strong>{ "Cancelled: nothing was sent. " }</strong>
+            <div class="notice" data-testid="copy-cancelled">{ text("strong", "", "", "Cancelled: nothing was sent. ") }
                 { format!("{}:{} is unchanged.", target.plan.target_repository, target.plan.target_tag) }</div>
         },
         FlowState::Planned(target) => {
@@ -131,8 +132,8 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 <div class="confirm" data-testid="copy-confirm">
                     <p>{ format!("{}:{} already points at ", plan.target_repository, plan.target_tag) }{ digest_badge(from.as_str()) }
                         { ". Copying moves it to " }{ digest_badge(plan.source.as_str()) }{ "." }</p>
-                    <button onclick={proceed} data-testid="confirm-copy">{ "Move and copy" }</button>
-                    <button class="secondary" onclick={cancel} data-testid="cancel-copy">{ "Cancel" }</button>
+                    { button("", "confirm-copy", fixed("Move and copy"), false, proceed) }
+                    { button("secondary", "cancel-copy", fixed("Cancel"), false, cancel) }
                 </div>
             }
         }
@@ -150,20 +151,20 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
                     <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", to.display_name()) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
-                    <p>{ "Registry answered " }<code>{ report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into()) }</code>
+                    <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>
-                    { link(route_for(&target_view), "button", html! { "Open the copy" }) }
+                    { link(route_for(&target_view), "button", fixed("Open the copy")) }
                 </div>
             }
         }
     };
     html! {
         <section>
-            <h1>{ "Copy to another repository or registry" }</h1>
-            <p class="muted">{ "Within a registry, blobs are mounted from the source repository (no bytes move); to another registry, blobs it lacks are streamed in chunks. Index children go in by digest, then the manifest by tag, as the exact source bytes." }</p>
+            { text("h1", "", "", "Copy to another repository or registry") }
+            { text("p", "muted", "", "Within a registry, blobs are mounted from the source repository (no bytes move); to another registry, blobs it lacks are streamed in chunks. Index children go in by digest, then the manifest by tag, as the exact source bytes.") }
             { source_html }
             if read_only {
-                <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: copying is switched off." }</div>
+                { text("div", "notice", "read-only", "This deployment of Wharf is read-only: copying is switched off.") }
             } else {
                 <form class="retag-form" {onsubmit} data-testid="copy-form">
                     <div class="row">
@@ -180,7 +181,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                         <button type="submit" disabled={busy || !matches!(&*source, Load::Ready(_))} data-testid="copy-submit">{ "Copy" }</button>
                     </div>
                     if let Some(p) = &*problem {
-                        <div class="field-error" data-testid="copy-name-error">{ p.clone() }</div>
+                        { el("div", "field-error", "copy-name-error", owned(p.clone())) }
                     }
                 </form>
             }

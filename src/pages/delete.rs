@@ -13,6 +13,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
+use crate::components::markup::{button, code, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
 use crate::connection::{unique_value, use_connection, use_read_only};
 use crate::flow::{use_flow, FlowHandle, FlowState};
@@ -25,7 +26,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
     let source = use_source(&props.registry, &props.repository, &props.reference);
     let flow: FlowHandle<DeletePlan, (), DeleteReport> = use_flow();
     let Load::Ready(manifest) = &*source else {
-        return html! { <section><h1>{ "Delete" }</h1>{ source_view(&source, &props.repository, &props.reference) }</section> };
+        return html! { <section>{ text("h1", "", "", "Delete") }{ source_view(&source, &props.repository, &props.reference) }</section> };
     };
     let manifest: Rc<FetchedManifest> = manifest.clone();
     let (registry, repository) = (props.registry.clone(), props.repository.clone());
@@ -65,29 +66,36 @@ pub fn DeletePage(props: &SourceProps) -> Html {
     };
     let body = match flow.state() {
         _ if read_only => {
-            html! { <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: deleting is switched off." }</div> }
+            text("div", "notice", "read-only", "This deployment of Wharf is read-only: deleting is switched off.")
         }
         FlowState::Idle | FlowState::Cancelled(_) => html! {
             <div class="choices">
                 if let Some(tag) = &tag {
-                    <button onclick={ask_tag(tag.clone())} data-testid="delete-tag">{ format!("Delete tag {tag} only…") }</button>
-                    <p class="muted">{ "The other tags of this image stay." }</p>
+                    { button("", "delete-tag", owned(format!("Delete tag {tag} only…")), false, ask_tag(tag.clone())) }
+                    { text("p", "muted", "", "The other tags of this image stay.") }
                 }
-                <button class="danger" onclick={find_tags} data-testid="delete-digest">{ "Delete the manifest by digest…" }</button>
-                <p class="muted">{ "Removes the manifest and every tag of the repository that points at it; you see them all before anything is sent." }</p>
+                { button("danger", "delete-digest", fixed("Delete the manifest by digest…"), false, find_tags) }
+                { text("p", "muted", "", "Removes the manifest and every tag of the repository that points at it; you see them all before anything is sent.") }
             </div>
         },
-        FlowState::Planning => {
-            html! { <p class="muted" data-testid="delete-working">{ "Reading every tag of the repository to find those that point at this manifest…" }</p> }
-        }
-        FlowState::Running(plan, _) => html! { <p class="muted" data-testid="delete-working">{
-        if matches!(**plan, DeletePlan::Tag { .. }) { "Deleting the tag…" } else { "Deleting the manifest…" } }</p> },
+        FlowState::Planning => text(
+            "p",
+            "muted",
+            "delete-working",
+            "Reading every tag of the repository to find those that point at this manifest…",
+        ),
+        FlowState::Running(plan, _) => text(
+            "p",
+            "muted",
+            "delete-working",
+            if matches!(**plan, DeletePlan::Tag { .. }) { "Deleting the tag…" } else { "Deleting the manifest…" },
+        ),
         FlowState::Planned(plan) => match &**plan {
             DeletePlan::Tag { tag, .. } => html! {
                 <div class="confirm" data-testid="delete-tag-confirm">
                     <p>{ format!("Delete {}:{tag}? It points at ", props.repository) }{ digest_badge(manifest.digest.as_str()) }{ "; the image and its other tags stay." }</p>
-                    <button class="danger" onclick={confirm(plan)} data-testid="confirm-delete">{ "Delete the tag" }</button>
-                    <button class="secondary" onclick={back.clone()} data-testid="cancel-delete">{ "Cancel" }</button>
+                    { button("danger", "confirm-delete", fixed("Delete the tag"), false, confirm(plan)) }
+                    { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
                 </div>
             },
             DeletePlan::Manifest { tags, .. } => html! {
@@ -96,32 +104,32 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                         0 => " removes no tag: no tag of the repository points at it.".to_string(),
                         n => format!(" removes these {n} tag(s) of {} with it:", props.repository),
                     } }</p>
-                    <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| html! { <li><code>{ t.clone() }</code></li> }) }</ul>
-                    <button class="danger" onclick={confirm(plan)} data-testid="confirm-delete">{ format!("Delete the manifest and {} tag(s)", tags.len()) }</button>
-                    <button class="secondary" onclick={back.clone()} data-testid="cancel-delete">{ "Cancel" }</button>
+                    <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| el("li", "", "", code("", t.clone()))) }</ul>
+                    { button("danger", "confirm-delete", owned(format!("Delete the manifest and {} tag(s)", tags.len())), false, confirm(plan)) }
+                    { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
                 </div>
             },
         },
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">
-                <p>{ summary(plan, report, &props.repository) }</p>
-                <p class="muted" data-testid="gc-reminder">{ GC_REMINDER }</p>
-                <p class="muted">{ "The journal can undo this while the registry still holds the image." }</p>
+                { el("p", "", "", owned(summary(plan, report, &props.repository))) }
+                { text("p", "muted", "gc-reminder", GC_REMINDER) }
+                { text("p", "muted", "", "The journal can undo this while the registry still holds the image.") }
             </div>
         },
         FlowState::Failed(e) => html! {
             <>
                 { error_box(e, Some("Delete")) }
                 if let Some(advice) = refusal_advice(e) {
-                    <div class="notice" data-testid="delete-disabled">{ advice }</div>
+                    { el("div", "notice", "delete-disabled", owned(advice)) }
                 }
-                <button class="secondary" onclick={back}>{ "Back" }</button>
+                { button("secondary", "", fixed("Back"), false, back) }
             </>
         },
     };
     html! {
         <section>
-            <h1>{ "Delete" }</h1>
+            { text("h1", "", "", "Delete") }
             { source_view(&source, &props.repository, &props.reference) }
             { body }
         </section>

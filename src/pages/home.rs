@@ -5,6 +5,7 @@ use crate::router::navigate;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
+use crate::components::markup::{el, owned, text};
 use crate::components::registry_bar::{configured_links, registry_switch, use_switch_fields};
 use crate::connection::ConfigState;
 use crate::router::catalog_route;
@@ -35,20 +36,20 @@ pub fn HomePage() -> Html {
         });
     }
     if go_to.is_some() || (from_url.is_none() && config == ConfigState::Loading) {
-        return html! { <p class="muted">{ "Opening the registry…" }</p> };
+        return text("p", "muted", "", "Opening the registry…");
     }
     let cfg = config.config();
     html! {
         <section class="home">
-            <h1>{ "Open a registry" }</h1>
-            <p>{ "Wharf talks to any registry that speaks the Docker Registry HTTP API v2 / OCI Distribution API, straight from this browser. Browse repositories, tags and manifests, and retag images without pulling them." }</p>
+            { text("h1", "", "", "Open a registry") }
+            { text("p", "", "", "Wharf talks to any registry that speaks the Docker Registry HTTP API v2 / OCI Distribution API, straight from this browser. Browse repositories, tags and manifests, and retag images without pulling them.") }
             if let Some(Err(e)) = &from_url {
-                <div class="error-box" data-testid="registry-error">{ format!("The registry in the address is not usable: {e}") }</div>
+                { el("div", "error-box", "registry-error", owned(format!("The registry in the address is not usable: {e}"))) }
             }
             { registry_switch(&switch_fields, true) }
-            <p class="muted">{ "“Same origin” means this page is served beside the registry's /v2/ by one reverse proxy: no CORS configuration is needed." }</p>
+            { text("p", "muted", "", "“Same origin” means this page is served beside the registry's /v2/ by one reverse proxy: no CORS configuration is needed.") }
             if !cfg.registries.is_empty() {
-                <h2>{ "Configured registries" }</h2>
+                { text("h2", "", "", "Configured registries") }
                 { configured_links(&cfg) }
             }
         </section>

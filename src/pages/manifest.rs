@@ -4,11 +4,11 @@
 use crate::router::link;
 use wharf_protocol::address::View;
 use wharf_protocol::digest::HeaderCheck;
+use wharf_protocol::glance::{read_all, ManifestFacts, PlatformRow, Summary};
 use wharf_protocol::manifest::{
     Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, REFERENCE_DIGEST_ANNOTATION,
     SCHEMA1_EXPLANATION,
 };
-use wharf_protocol::glance::{read_all, ManifestFacts, PlatformRow, Summary};
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
@@ -17,8 +17,9 @@ use yew::prelude::*;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds, size_html};
-use crate::components::pull::PullBox;
 use crate::components::load::{use_load, Load};
+use crate::components::markup::{code, crumbs, el, head_row, owned, row, term, text};
+use crate::components::pull::PullBox;
 use crate::components::text::value_or_link;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
@@ -73,9 +74,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
         reference,
     };
     let body = match &*manifest {
-        Load::Loading => {
-            html! { <p class="muted" data-testid="loading">{ "Loading the manifest…" }</p> }
-        }
+        Load::Loading => text("p", "muted", "loading", "Loading the manifest…"),
         Load::Failed(error) => {
             html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
         }
@@ -110,9 +109,9 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                             let now = now_seconds();
                             html! {
                             <section>
-                                <h2>{ "Platforms" }</h2>
+                                { text("h2", "", "", "Platforms") }
                                 <table class="platforms" data-testid="platforms">
-                                    <thead><tr><th>{ "Platform" }</th><th>{ "Digest" }</th><th>{ "Image size" }</th><th>{ "Created" }</th><th>{ "Manifest bytes" }</th><th class="wide">{ "Media type" }</th></tr></thead>
+                                    { head_row(&["Platform", "Digest", "Image size", "Created", "Manifest bytes", "Media type"], "wide") }
                                     <tbody>{ for index.manifests.iter().map(|d| platform_row(d, summary.platforms.iter().find(|p| p.digest == d.digest), now, |digest| view_of(Reference::Digest(digest)))) }</tbody>
                                 </table>
                                 <p data-testid="index-total" data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}>
@@ -127,11 +126,11 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                         ParsedManifest::Image(image) => image_details(image, config.as_ref()),
                         ParsedManifest::Schema1(s) => html! {
                             <div class="notice" data-testid="schema1">
-                                <strong>{ "Read-only: schema 1 manifest. " }</strong>{ SCHEMA1_EXPLANATION }
-                                <p>{ format!("Bound to {}:{} ({}).", s.name, s.tag, s.architecture) }</p>
+                                { text("strong", "", "", "Read-only: schema 1 manifest. ") }{ SCHEMA1_EXPLANATION }
+                                { el("p", "", "", owned(format!("Bound to {}:{} ({}).", s.name, s.tag, s.architecture))) }
                             </div>
                         },
-                        ParsedManifest::Unknown => html! { <p class="muted">{ "Not an image or index Wharf knows how to show; the raw bytes are below." }</p> },
+                        ParsedManifest::Unknown => text("p", "muted", "", "Not an image or index Wharf knows how to show; the raw bytes are below."),
                     } }
                     { raw_view(m, &raw) }
                 </>
@@ -140,11 +139,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
     };
     html! {
         <section>
-            <nav class="crumbs">
-                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }{ " / " }
-                { link(route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() }), "", html! { <>{ props.repository.to_string() }</> }) }
-                { " / " }<strong>{ props.reference.to_string() }</strong>
-            </nav>
+            { crumbs(&props.registry, &props.repository, html! { <>{ " / " }{ el("strong", "", "", owned(props.reference.to_string())) }</> }) }
             <h1 class="reference">{ format!("{}:{}", props.repository, props.reference).replace(":sha256:", "@sha256:") }</h1>
             { body }
         </section>
@@ -157,7 +152,7 @@ fn platform_row(d: &Descriptor, image: Option<&PlatformRow>, now: i64, view_of: 
         Ok(digest) => {
             html! { { link(route_for(&view_of(digest)), "", html! { <>{ digest_badge(&d.digest) }</> }) } }
         }
-        Err(_) => html! { <code>{ d.digest.clone() }</code> },
+        Err(_) => code("", d.digest.clone()),
     };
     let attestation = d.is_attestation();
     html! {
@@ -172,11 +167,11 @@ fn platform_row(d: &Descriptor, image: Option<&PlatformRow>, now: i64, view_of: 
                     { platform }
                 }
             </td>
-            <td>{ link }</td>
-            <td>{ if attestation { html! { <span class="muted">{ "—" }</span> } } else { size_html(image.and_then(|i| i.size), "config and layers, compressed") } }</td>
-            <td>{ if attestation { html! {} } else { created_html(image.and_then(|i| i.created.as_deref()), now) } }</td>
+            { el("td", "", "", link) }
+            { el("td", "", "", if attestation { text("span", "muted", "", "—") } else { size_html(image.and_then(|i| i.size), "config and layers, compressed") }) }
+            { el("td", "", "", if attestation { html! {} } else { created_html(image.and_then(|i| i.created.as_deref()), now) }) }
             <td title="the size of the platform's manifest document itself">{ human_size(d.size) }</td>
-            <td class="wide"><code class="small">{ d.media_type.clone() }</code></td>
+            { el("td", "wide", "", code("small", d.media_type.clone())) }
         </tr>
     }
 }
@@ -199,9 +194,9 @@ fn summary(m: &FetchedManifest) -> Html {
     };
     html! {
         <dl class="summary" data-testid="manifest-summary">
-            <dt>{ "Media type" }</dt><dd><span data-testid="media-type">{ m.media_type.describe() }</span>{ " " }<code class="small">{ m.media_type.as_str().to_string() }</code></dd>
-            <dt>{ "Size" }</dt><dd>{ format!("{} bytes", m.bytes.len()) }</dd>
-            <dt>{ "Digest (sha256 of the bytes)" }</dt><dd><code data-testid="manifest-digest">{ m.digest.to_string() }</code><br />{ check }</dd>
+            { term("Media type", "", html! { <>{ text("span", "", "media-type", m.media_type.describe()) }{ " " }{ code("small", m.media_type.as_str().to_string()) }</> }) }
+            { term("Size", "", owned(format!("{} bytes", m.bytes.len()))) }
+            { term("Digest (sha256 of the bytes)", "", html! { <>{ el("code", "", "manifest-digest", owned(m.digest.to_string())) }<br />{ check }</> }) }
         </dl>
     }
 }
@@ -215,7 +210,7 @@ fn raw_view(m: &FetchedManifest, raw: &UseStateHandle<bool>) -> Html {
     let shown = **raw;
     html! {
         <section>
-            <h2>{ "Manifest" }</h2>
+            { text("h2", "", "", "Manifest") }
             <div class="tabs">
                 <button class={(!shown).then_some("active")} onclick={set(false)} data-testid="show-pretty">{ "Pretty" }</button>
                 <button class={shown.then_some("active")} onclick={set(true)} data-testid="show-raw">{ "Raw bytes" }</button>
@@ -235,19 +230,19 @@ fn image_details(image: &ImageManifest, config: Option<&Result<ImageConfig, whar
     html! {
         <>
             <section>
-                <h2>{ "Image" }</h2>
+                { text("h2", "", "", "Image") }
                 { config_html }
             </section>
             <section>
-                <h2>{ format!("Layers ({}, {} compressed)", image.layers.len(), human_size(image.total_layer_size())) }</h2>
+                { el("h2", "", "", owned(format!("Layers ({}, {} compressed)", image.layers.len(), human_size(image.total_layer_size())))) }
                 <table class="layers" data-testid="layers">
-                    <thead><tr><th>{ "#" }</th><th>{ "Digest" }</th><th>{ "Size" }</th><th>{ "Media type" }</th></tr></thead>
+                    { head_row(&["#", "Digest", "Size", "Media type"], "") }
                     <tbody>
-                        { for image.layers.iter().enumerate().map(|(i, l)| html! {
-                            <tr data-testid="layer-row"><td>{ i + 1 }</td><td>{ digest_badge(&l.digest) }</td><td>{ human_size(l.size) }</td><td><code class="small">{ l.media_type.clone() }</code></td></tr>
+                        { for image.layers.iter().enumerate().map(|(i, l)| {
+                            row("layer-row", vec![owned((i + 1).to_string()), digest_badge(&l.digest), owned(human_size(l.size)), code("small", l.media_type.clone())])
                         }) }
                     </tbody>
-                    <tfoot><tr><td></td><td>{ "Total" }</td><td data-testid="layers-total">{ human_size(image.total_layer_size()) }</td><td></td></tr></tfoot>
+                    <tfoot><tr><td></td>{ text("td", "", "", "Total") }{ el("td", "", "layers-total", owned(human_size(image.total_layer_size()))) }<td></td></tr></tfoot>
                 </table>
             </section>
         </>
@@ -264,25 +259,25 @@ fn config_view(c: &ImageConfig) -> Html {
     html! {
         <>
             <dl class="summary" data-testid="image-config">
-                <dt>{ "Created" }</dt><dd data-testid="created">{ c.created.clone().unwrap_or_else(|| "—".into()) }</dd>
-                <dt>{ "Platform" }</dt><dd data-testid="platform">{ platform }</dd>
-                <dt>{ "Entrypoint" }</dt><dd><code>{ joined(&rc.entrypoint) }</code></dd>
-                <dt>{ "Cmd" }</dt><dd><code>{ joined(&rc.cmd) }</code></dd>
-                if let Some(dir) = rc.working_dir.filter(|d| !d.is_empty()) { <dt>{ "Working dir" }</dt><dd><code>{ dir }</code></dd> }
-                if let Some(user) = rc.user.filter(|u| !u.is_empty()) { <dt>{ "User" }</dt><dd><code>{ user }</code></dd> }
-                if let Some(ports) = rc.exposed_ports.filter(|p| !p.is_empty()) { <dt>{ "Ports" }</dt><dd>{ ports.join(", ") }</dd> }
+                { term("Created", "created", owned(c.created.clone().unwrap_or_else(|| "—".into()))) }
+                { term("Platform", "platform", owned(platform)) }
+                { term("Entrypoint", "", code("", joined(&rc.entrypoint))) }
+                { term("Cmd", "", code("", joined(&rc.cmd))) }
+                if let Some(dir) = rc.working_dir.filter(|d| !d.is_empty()) { { term("Working dir", "", code("", dir)) } }
+                if let Some(user) = rc.user.filter(|u| !u.is_empty()) { { term("User", "", code("", user)) } }
+                if let Some(ports) = rc.exposed_ports.filter(|p| !p.is_empty()) { { term("Ports", "", owned(ports.join(", "))) } }
             </dl>
-            <h3>{ "Environment" }</h3>
-            <ul class="env" data-testid="env">{ for rc.env.unwrap_or_default().into_iter().map(|e| html! { <li><code>{ e }</code></li> }) }</ul>
-            <h3>{ "Labels" }</h3>
+            { text("h3", "", "", "Environment") }
+            <ul class="env" data-testid="env">{ for rc.env.unwrap_or_default().into_iter().map(|e| el("li", "", "", code("", e))) }</ul>
+            { text("h3", "", "", "Labels") }
             <table class="labels" data-testid="labels">
-                <tbody>{ for rc.labels.unwrap_or_default().into_iter().map(|(k, v)| html! { <tr><td><code>{ k }</code></td><td>{ value_or_link(&v) }</td></tr> }) }</tbody>
+                <tbody>{ for rc.labels.unwrap_or_default().into_iter().map(|(k, v)| row("", vec![code("", k), value_or_link(&v)])) }</tbody>
             </table>
-            <h3>{ "History" }</h3>
+            { text("h3", "", "", "History") }
             <table class="history" data-testid="history">
-                <thead><tr><th>{ "Created" }</th><th>{ "Step" }</th><th>{ "Layer" }</th></tr></thead>
+                { head_row(&["Created", "Step", "Layer"], "") }
                 <tbody>{ for c.history.iter().map(|h| html! {
-                    <tr><td class="nowrap">{ h.created.clone().unwrap_or_default() }</td><td><code class="step">{ h.created_by.clone().unwrap_or_default() }</code></td><td>{ if h.empty_layer { "—" } else { "layer" } }</td></tr>
+                    <tr>{ el("td", "nowrap", "", owned(h.created.clone().unwrap_or_default())) }{ el("td", "", "", code("step", h.created_by.clone().unwrap_or_default())) }{ text("td", "", "", if h.empty_layer { "—" } else { "layer" }) }</tr>
                 }) }</tbody>
             </table>
         </>

@@ -18,6 +18,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
+use crate::components::markup::{code, crumbs, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
 use crate::connection::use_read_only;
 use crate::connection::{use_connection, Connection};
@@ -138,16 +139,12 @@ pub fn RetagPage(props: &SourceProps) -> Html {
 
     let outcome = match flow.state() {
         FlowState::Idle => html! {},
-        FlowState::Planning => {
-            html! { <p class="muted" data-testid="retag-checking">{ "Checking which targets exist…" }</p> }
-        }
-        FlowState::Running(..) => {
-            html! { <p class="muted" data-testid="retag-running">{ "Retagging…" }</p> }
-        }
-        FlowState::Failed(e) => html! { { error_box(e, Some("Retag")) } },
+        FlowState::Planning => text("p", "muted", "retag-checking", "Checking which targets exist…"),
+        FlowState::Running(..) => text("p", "muted", "retag-running", "Retagging…"),
+        FlowState::Failed(e) => error_box(e, Some("Retag")),
         FlowState::Cancelled(plan) => html! {
             <div class="notice" data-testid="retag-cancelled">
-                <strong>{ "Cancelled: nothing was sent." }</strong>
+                { text("strong", "", "", "Cancelled: nothing was sent.") }
                 <ul>{ for plan.targets.iter().filter_map(|t| match &t.state {
                     TargetState::Moves { from } => Some(html! { <li>{ format!("{} still points at ", t.tag) }{ digest_badge(&from.to_string()) }</li> }),
                     _ => None,
@@ -168,19 +165,15 @@ pub fn RetagPage(props: &SourceProps) -> Html {
 
     html! {
         <section>
-            <nav class="crumbs">
-                { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }{ " / " }
-                { link(route_for(&View::Tags { registry: props.registry.clone(), repository: props.repository.clone() }), "", html! { <>{ props.repository.to_string() }</> }) }
-                { " / retag" }
-            </nav>
-            <h1>{ "Retag without pulling" }</h1>
-            <p class="muted">{ "The manifest's exact bytes are read once by digest and stored under each new tag: no layer moves, and every new tag has the source's digest." }</p>
+            { crumbs(&props.registry, &props.repository, fixed(" / retag")) }
+            { text("h1", "", "", "Retag without pulling") }
+            { text("p", "muted", "", "The manifest's exact bytes are read once by digest and stored under each new tag: no layer moves, and every new tag has the source's digest.") }
             { source_html }
             if schema1 {
-                <div class="notice" data-testid="schema1">{ SCHEMA1_EXPLANATION }</div>
+                { text("div", "notice", "schema1", SCHEMA1_EXPLANATION) }
             }
             if read_only {
-                <div class="notice" data-testid="read-only">{ "This deployment of Wharf is read-only: it shows registries but changes nothing. Retag is switched off (\"read_only\": true in config.json)." }</div>
+                { text("div", "notice", "read-only", "This deployment of Wharf is read-only: it shows registries but changes nothing. Retag is switched off (\"read_only\": true in config.json).") }
             }
             if !read_only {
                 <form class="retag-form" onsubmit={onsubmit} data-testid="retag-form">
@@ -192,8 +185,8 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                     </div>
                     if !name_errors.is_empty() {
                         <div class="field-error" data-testid="retag-name-error">
-                            { for name_errors.iter().map(|e| html! { <div>{ e.clone() }</div> }) }
-                            <div>{ "Nothing was sent." }</div>
+                            { for name_errors.iter().map(|e| el("div", "", "", owned(e.clone()))) }
+                            { text("div", "", "", "Nothing was sent.") }
                         </div>
                     }
                     { match (&*checked, &*source) {
@@ -219,8 +212,8 @@ fn checked_view(checked: &Checked, source: &Digest) -> Html {
     html! {
         <ul class="targets-checked" data-testid="targets-checked" data-for={checked.text.clone()}>
             { for checked.current.iter().map(|(tag, digest)| match target_state(Some(source), digest.clone()) {
-                TargetState::New => html! { <li>{ format!("{tag}: new tag") }</li> },
-                TargetState::AlreadySource => html! { <li>{ format!("{tag}: already this image") }</li> },
+                TargetState::New => el("li", "", "", owned(format!("{tag}: new tag"))),
+                TargetState::AlreadySource => el("li", "", "", owned(format!("{tag}: already this image"))),
                 TargetState::Moves { from } => html! { <li>{ format!("{tag}: holds ") }{ digest_badge(from.as_str()) }{ " now; you will be asked before it moves" }</li> },
             }) }
         </ul>
@@ -249,11 +242,11 @@ fn confirm_view(
     let cancel = Callback::from(move |_| flow.cancel());
     html! {
         <div class="confirm" data-testid="retag-confirm">
-            <strong>{ "Some targets already exist. A registry moves a tag without asking, and the image it pointed at may then be garbage-collected." }</strong>
+            { text("strong", "", "", "Some targets already exist. A registry moves a tag without asking, and the image it pointed at may then be garbage-collected.") }
             <ul>
                 { for plan.targets.iter().map(|t| match &t.state {
-                    TargetState::New => html! { <li>{ format!("{}: new tag", t.tag) }</li> },
-                    TargetState::AlreadySource => html! { <li>{ format!("{}: already points at this image (no change)", t.tag) }</li> },
+                    TargetState::New => el("li", "", "", owned(format!("{}: new tag", t.tag))),
+                    TargetState::AlreadySource => el("li", "", "", owned(format!("{}: already points at this image (no change)", t.tag))),
                     TargetState::Moves { from } => html! {
                         <li data-testid="move-row" data-tag={t.tag.to_string()}>
                             <label>
@@ -274,15 +267,15 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
     let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
         <div class={if report.all_stored() { "result result-ok" } else { "result result-failed" }} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
-            <p>{ "Source digest (sha256 of the bytes sent): " }<code data-testid="result-source-digest">{ report.source.to_string() }</code></p>
+            <p>{ "Source digest (sha256 of the bytes sent): " }{ el("code", "", "result-source-digest", owned(report.source.to_string())) }</p>
             <ul>
                 { for report.outcomes.iter().map(|(tag, outcome)| {
                     let manifest_route = route_for(&View::Manifest { registry: registry.clone(), repository: repository.clone(), reference: Reference::Tag(tag.clone()) });
                     match outcome {
                         TargetOutcome::Stored { registry_digest, stored } => html! {
                             <li data-testid="result-row" data-tag={tag.to_string()} data-outcome="stored" data-registry-digest={registry_digest.clone().unwrap_or_default()}>
-                                { link(manifest_route, "", html! { <>{ tag.to_string() }</> }) }{ ": stored. Registry answered " }
-                                <code>{ registry_digest.clone().unwrap_or_else(|| "no digest (Docker-Content-Digest hidden)".into()) }</code>
+                                { link(manifest_route, "", owned(tag.to_string())) }{ ": stored. Registry answered " }
+                                { code("", registry_digest.clone().unwrap_or_else(|| "no digest (Docker-Content-Digest hidden)".into())) }
                                 { stored_badge(stored) }
                             </li>
                         },
@@ -292,7 +285,7 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                     }
                 }) }
             </ul>
-            { link(tags_route, "button", html! { <>{ "View tags" }</> }) }
+            { link(tags_route, "button", fixed("View tags")) }
         </div>
     }
 }

@@ -5,6 +5,7 @@ use wharf_protocol::selftest::{self, Finding, Status};
 use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};
+use crate::components::markup::{button, el, fixed, owned, text};
 use crate::components::RegistryProps;
 use crate::connection::{use_connection, ConfigState};
 
@@ -31,14 +32,14 @@ fn row(f: &Finding) -> Html {
     };
     html! {
         <tr data-testid="finding" data-id={f.id} data-status={f.status.key()} class={finding_class(f.status)}>
-            <td class="mark">{ mark }</td>
+            { text("td", "mark", "", mark) }
             <td>
-                <strong>{ f.title }</strong>
-                <div>{ f.detail.clone() }</div>
+                { text("strong", "", "", f.title) }
+                { el("div", "", "", owned(f.detail.clone())) }
                 if let Some(fix) = &f.fix {
                     <details open={f.status == Status::Fail}>
-                        <summary>{ "How to fix" }</summary>
-                        <pre class="fix">{ fix.clone() }</pre>
+                        { text("summary", "", "", "How to fix") }
+                        { el("pre", "fix", "", owned(fix.clone())) }
                     </details>
                 }
             </td>
@@ -61,9 +62,9 @@ pub fn SelfTestPage(props: &RegistryProps) -> Html {
         Ok(selftest::run(&registry, &connection.raw_transport(), client.transport(), &page_origin()).await)
     });
     let body = match &*report {
-        _ if !settled => html! { <p class="muted" data-testid="loading">{ "Reading the runtime configuration…" }</p> },
-        Load::Loading => html! { <p class="muted" data-testid="loading">{ "Probing the registry…" }</p> },
-        Load::Failed(e) => html! { <p class="field-error">{ e.headline() }</p> },
+        _ if !settled => text("p", "muted", "loading", "Reading the runtime configuration…"),
+        Load::Loading => text("p", "muted", "loading", "Probing the registry…"),
+        Load::Failed(e) => el("p", "field-error", "", owned(e.headline())),
         Load::Ready(findings) => {
             let failed = findings.iter().filter(|f| f.status == Status::Fail).count();
             html! {
@@ -73,15 +74,15 @@ pub fn SelfTestPage(props: &RegistryProps) -> Html {
                         else { format!("{failed} check(s) failed: each says what to set.") }
                     }</p>
                     <table class="selftest" data-testid="selftest">{ for findings.iter().map(row) }</table>
-                    <button class="secondary" onclick={rerun.reform(|_| ())}>{ "Run again" }</button>
+                    { button("secondary", "", fixed("Run again"), false, rerun.reform(|_| ())) }
                 </>
             }
         }
     };
     html! {
         <section>
-            <h1>{ "Self-test" }</h1>
-            <p class="muted">{ format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT sends an invalid manifest, the DELETE names a digest that does not exist, and the one upload session the POST opens is cancelled at once.", props.registry.display_name(), page_origin()) }</p>
+            { text("h1", "", "", "Self-test") }
+            { el("p", "muted", "", owned(format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT sends an invalid manifest, the DELETE names a digest that does not exist, and the one upload session the POST opens is cancelled at once.", props.registry.display_name(), page_origin()))) }
             { body }
         </section>
     }

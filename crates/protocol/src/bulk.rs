@@ -8,9 +8,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-
-use futures_util::future::join_all;
+use std::task::{Context, Poll};
 
 use crate::copy::{self, CopyPlan, Endpoints};
 use crate::error::Error;
@@ -153,19 +153,64 @@ where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let next = Cell::new(0usize);
-    let workers = (0..concurrency.clamp(1, count.max(1))).map(|_| async {
-        loop {
-            let i = next.get();
-            if i >= count || stop() {
-                return;
-            }
-            next.set(i + 1);
-            work(i).await;
-        }
-    });
-    join_all(workers).await;
+    bounded(count, concurrency, stop, &|i| Box::pin(work(i))).await
+}
+
+/// A future of a type only its maker knows.
+type Boxed<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// [`for_each_bounded`] with the work boxed: the workers and their join exist once in the
+/// bundle, whatever the work.
+async fn bounded<'a>(
+    count: usize,
+    concurrency: usize,
+    stop: &'a dyn Fn() -> bool,
+    work: &'a dyn Fn(usize) -> Boxed<'a>,
+) -> usize {
+    let next = &Cell::new(0usize);
+    let workers = (0..concurrency.clamp(1, count.max(1)))
+        .map(|_| {
+            Some(Box::pin(async move {
+                loop {
+                    let i = next.get();
+                    if i >= count || stop() {
+                        return;
+                    }
+                    next.set(i + 1);
+                    work(i).await;
+                }
+            }) as Boxed<'_>)
+        })
+        .collect();
+    JoinAll(workers).await;
     next.get()
+}
+
+/// Runs every future to its end. Each time the task wakes, every future still running is polled
+/// in order: a handful of workers, so that is cheap, and it is the order `futures`' `join_all`
+/// polls a short list in.
+struct JoinAll<'a>(Vec<Option<Boxed<'a>>>);
+
+impl Future for JoinAll<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut running = false;
+        for slot in self.0.iter_mut() {
+            if let Some(future) = slot {
+                if future.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    running = true;
+                }
+            }
+        }
+        if running {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
 }
 
 /// What a source tag and its target point at (`None`: the tag does not exist).

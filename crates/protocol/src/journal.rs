@@ -7,8 +7,6 @@
 //! change, so it refuses. A manifest deleted by digest is gone from the registry, so its bytes are
 //! saved in the entry; undo can then push them back while the registry still holds the blobs.
 
-use serde::Serialize;
-
 use crate::client::Registry;
 use crate::delete;
 use crate::error::Error;
@@ -41,7 +39,7 @@ pub mod action {
 pub const MAX_ENTRIES: usize = 5000;
 
 /// A manifest's exact bytes, saved because the change deleted it from the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedManifest {
     /// Its media type.
     pub media_type: String,
@@ -51,7 +49,7 @@ pub struct SavedManifest {
 
 /// One change. A flow's report carries its entries unnumbered and undated (`id` 0, no `time`);
 /// [`Journal::record`] gives them both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Sequence number, unique in this journal.
     pub id: u64,
@@ -74,13 +72,10 @@ pub struct Entry {
     /// What happened, in words.
     pub result: String,
     /// The manifest's bytes, when the change deleted it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<SavedManifest>,
     /// The entry of the undo that reverted this one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub undone_by: Option<u64>,
     /// For an undo: the entry it reverted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub undoes: Option<u64>,
 }
 
@@ -143,7 +138,70 @@ impl Entry {
     }
 }
 
+/// JSON object members written one after another.
+struct Members<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl Members<'_> {
+    fn key(&mut self, key: &str) -> &mut String {
+        self.out.push_str(if self.first { "{\"" } else { ",\"" });
+        self.first = false;
+        self.out.push_str(key);
+        self.out.push_str("\":");
+        self.out
+    }
+
+    fn text(&mut self, key: &str, value: Option<&str>) {
+        let value = match value {
+            // serde_json's own escaping, exactly as a derived serializer would write it.
+            Some(value) => serde_json::to_string(value).unwrap_or_default(),
+            None => "null".into(),
+        };
+        self.key(key).push_str(&value);
+    }
+
+    fn number(&mut self, key: &str, value: u64) {
+        self.key(key).push_str(&value.to_string());
+    }
+
+    fn end(self) {
+        self.out.push_str(if self.first { "{}" } else { "}" });
+    }
+}
+
 impl Entry {
+    /// Appends the entry as a JSON object: every field in declaration order, `null` for an
+    /// absent tag or digest, and `saved`, `undone_by`, `undoes` only when present.
+    fn write_json(&self, out: &mut String) {
+        let mut members = Members { out, first: true };
+        members.number("id", self.id);
+        members.text("time", Some(&self.time));
+        members.text("action", Some(&self.action));
+        members.text("registry", Some(&self.registry));
+        members.text("repository", Some(&self.repository));
+        members.text("tag", self.tag.as_deref());
+        members.text("before", self.before.as_deref());
+        members.text("after", self.after.as_deref());
+        members.key("ok").push_str(if self.ok { "true" } else { "false" });
+        members.text("result", Some(&self.result));
+        if let Some(saved) = &self.saved {
+            let out = members.key("saved");
+            let mut inner = Members { out, first: true };
+            inner.text("media_type", Some(&saved.media_type));
+            inner.text("body", Some(&saved.body));
+            inner.end();
+        }
+        if let Some(id) = self.undone_by {
+            members.number("undone_by", id);
+        }
+        if let Some(id) = self.undoes {
+            members.number("undoes", id);
+        }
+        members.end();
+    }
+
     /// An entry as stored (the form [`Journal::to_json`] writes); `None` when a field is missing
     /// or of another type. Strict on purpose: undo acts on `before`, `after` and `undone_by`, so
     /// a field that cannot be read must not pass for an absent one.
@@ -188,7 +246,7 @@ fn optional_number(json: &Value, key: &str) -> Option<Option<u64>> {
 }
 
 /// All entries, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Journal {
     /// The entries.
     pub entries: Vec<Entry>,
@@ -209,14 +267,25 @@ impl Journal {
         Ok(Journal { entries })
     }
 
-    /// The journal as compact JSON, for storage.
+    /// The journal as compact JSON, for storage: `{"entries":[…]}`, each entry's fields in the
+    /// order they are declared. Written by hand rather than by a derived serializer: in the
+    /// browser bundle that is one small writer instead of a serializer per type and format.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
+        let mut out = String::from("{\"entries\":[");
+        for (i, entry) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            entry.write_json(&mut out);
+        }
+        out.push_str("]}");
+        out
     }
 
-    /// The journal as indented JSON, for export.
+    /// The journal as indented JSON (two spaces), for export.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| self.to_json())
+        let compact = self.to_json();
+        crate::pretty::pretty_json(&compact).unwrap_or(compact)
     }
 
     /// Adds an entry a flow reported, dated `time` (ISO 8601) and numbered; an undo marks the
@@ -471,6 +540,33 @@ mod tests {
         failed.ok = true;
         failed.undone_by = Some(7);
         assert!(undo_step(&failed).unwrap_err().contains("already undone"));
+    }
+
+    #[test]
+    fn written_as_a_derived_serializer_would() {
+        let mut journal = Journal::default();
+        assert_eq!(journal.to_json(), r#"{"entries":[]}"#);
+        assert_eq!(journal.to_json_pretty(), "{\n  \"entries\": []\n}");
+        let mut e = entry(Some("a\"b\\c\n\u{1}é/"), None);
+        e.tag = None;
+        e.ok = false;
+        e.saved = Some(SavedManifest { media_type: "m".into(), body: "{}".into() });
+        e.undoes = Some(4);
+        journal.push(e);
+        let compact = concat!(
+            r#"{"entries":[{"id":1,"time":"2026-11-23T10:00:00Z","action":"retag","registry":"http://r:5000","#,
+            r#""repository":"app","tag":null,"before":"a\"b\\c\n\u0001é/","after":null,"ok":false,"#,
+            r#""result":"stored","saved":{"media_type":"m","body":"{}"},"undoes":4}]}"#
+        );
+        assert_eq!(journal.to_json(), compact);
+        assert_eq!(Journal::parse(compact).unwrap(), journal);
+        let pretty = journal.to_json_pretty();
+        assert!(pretty.starts_with("{\n  \"entries\": [\n    {\n      \"id\": 1,\n      \"time\": "), "{pretty}");
+        assert!(
+            pretty.contains("\"saved\": {\n        \"media_type\": \"m\",\n        \"body\": \"{}\"\n      },"),
+            "{pretty}"
+        );
+        assert_eq!(Journal::parse(&pretty).unwrap(), journal);
     }
 
     #[test]
