@@ -112,11 +112,10 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Stores `entries`, each as its JSON under its id (indented, as the export is: one serializer
-/// in the bundle, and a record reads well in the browser's developer tools).
+/// Stores `entries`, each as its JSON under its id.
 pub(crate) fn put_entries(journal: &IdbObjectStore, entries: &[Entry]) -> Js<()> {
     for entry in entries {
-        let json = serde_json::to_string_pretty(entry).unwrap_or_default();
+        let json = entry.to_json();
         journal.put_with_key(&json.into(), &(entry.id as f64).into())?;
     }
     Ok(())

@@ -55,7 +55,8 @@ impl GlanceState {
     pub fn is_done(&self, tag: &str) -> bool {
         match self.digests.get(tag) {
             Some(TagDigest::Fresh(d)) => {
-                self.facts.needs(d).iter().all(|n| self.failed.contains_key(need_digest(n))) || self.failed.contains_key(d)
+                self.facts.needs(d).iter().all(|n| self.failed.contains_key(need_digest(n)))
+                    || self.failed.contains_key(d)
             }
             Some(state) => state.is_settled(),
             None => false,

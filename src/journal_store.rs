@@ -397,7 +397,7 @@ mod tests {
         // A record is an entry's JSON, as `put_entries` writes it. (JsValue strings need a
         // browser, so this checks the parse `read` relies on.)
         let read = |json: &str| wharf_protocol::json::parse(json.as_bytes()).ok().and_then(|v| Entry::from_json(&v));
-        let json = serde_json::to_string_pretty(&Entry { id: 3, ..change(Some(2)) }).unwrap();
+        let json = Entry { id: 3, ..change(Some(2)) }.to_json();
         assert_eq!(read(&json), Some(Entry { id: 3, ..change(Some(2)) }));
         assert_eq!(read(&json.replace("\"ok\": true", "\"ok\": \"yes\"")), None, "a field of another type");
         assert_eq!(read("{}"), None);

@@ -89,8 +89,13 @@ impl RuntimeConfig {
         for entry in listed {
             let url = json::text(entry, "url").ok_or_else(|| invalid("every registry needs a “url” string".into()))?;
             RegistryUrl::parse(&url).map_err(|e| format!("{CONFIG_PATH}: registry “{url}”: {e}"))?;
-            if let Some(unknown) = entry.as_object().and_then(|e| e.keys().find(|k| !REGISTRY_FIELDS.contains(&k.as_str()))) {
-                return Err(invalid(format!("unknown registry field “{unknown}”, expected one of {}", REGISTRY_FIELDS.join(", "))));
+            if let Some(unknown) =
+                entry.as_object().and_then(|e| e.keys().find(|k| !REGISTRY_FIELDS.contains(&k.as_str())))
+            {
+                return Err(invalid(format!(
+                    "unknown registry field “{unknown}”, expected one of {}",
+                    REGISTRY_FIELDS.join(", ")
+                )));
             }
             registries.push(NamedRegistry {
                 name: optional_text(entry, "name", "a registry's ").map_err(invalid)?,
@@ -162,11 +167,17 @@ mod tests {
         assert!(RuntimeConfig::parse(r#"{"registries":[{"name":"a"}]}"#).unwrap_err().contains("url"));
         assert!(RuntimeConfig::parse(r#"{"registries":{}}"#).unwrap_err().contains("list"));
         assert!(RuntimeConfig::parse(r#"{"title":3}"#).unwrap_err().contains("string"));
-        let named = RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":"registry.example.com"}]}"#).unwrap();
+        let named =
+            RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":"registry.example.com"}]}"#)
+                .unwrap();
         assert_eq!(named.public_name(&RegistryUrl::SameOrigin), Some("registry.example.com"));
         assert_eq!(named.public_name(&RegistryUrl::Origin("http://127.0.0.1:5000".into())), None);
-        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public":"x"}]}"#).unwrap_err().contains("unknown registry field “public”"));
-        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":5}]}"#).unwrap_err().contains("string"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public":"x"}]}"#)
+            .unwrap_err()
+            .contains("unknown registry field “public”"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":5}]}"#)
+            .unwrap_err()
+            .contains("string"));
         assert!(RuntimeConfig::parse("[]").unwrap_err().contains("object"));
         assert!(RuntimeConfig::parse("not json").is_err());
         assert_eq!(RuntimeConfig::parse("{}").unwrap().default_registry(), None);

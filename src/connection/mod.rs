@@ -128,7 +128,10 @@ impl Connection {
                 let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
                     location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
                 };
-                PublicName { host: part(web_sys::Location::host), plain_http: part(web_sys::Location::protocol) == "http:" }
+                PublicName {
+                    host: part(web_sys::Location::host),
+                    plain_http: part(web_sys::Location::protocol) == "http:",
+                }
             }
         }
     }

@@ -18,9 +18,9 @@ use wharf_protocol::units::thousands;
 use crate::browser_store::opened;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds};
-use crate::glance::read_cached;
 use crate::components::load::{use_load, Load};
 use crate::connection::use_connection;
+use crate::glance::read_cached;
 use crate::router::route_for;
 
 /// Repositories (from the top of the list in view) whose tags are counted: each count is a tag
@@ -75,8 +75,14 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
             let queue: Rc<RefCell<VecDeque<String>>> =
                 Rc::new(RefCell::new(counted.iter().filter(|n| !lines.borrow().contains_key(*n)).cloned().collect()));
             for _ in 0..COUNTING_IN_FLIGHT {
-                let (queue, lines, client, redraw, generation, registry) =
-                    (queue.clone(), lines.clone(), client.clone(), redraw.clone(), generation.clone(), registry.clone());
+                let (queue, lines, client, redraw, generation, registry) = (
+                    queue.clone(),
+                    lines.clone(),
+                    client.clone(),
+                    redraw.clone(),
+                    generation.clone(),
+                    registry.clone(),
+                );
                 wasm_bindgen_futures::spawn_local(async move {
                     let store = opened().await;
                     loop {
@@ -85,17 +91,20 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
                             return;
                         }
                         let Ok(repository) = Repository::parse(&name) else { continue };
-                        let tags = Some(client.tag_list(&repository).await.map(|l| l.tags.len()).map_err(|e| e.headline()));
+                        let tags =
+                            Some(client.tag_list(&repository).await.map(|l| l.tags.len()).map_err(|e| e.headline()));
                         let newest = match &store {
-                            Some(store) => read_cached(store, &format!("{registry} {repository}")).await.and_then(|c| {
-                                c.digests
-                                    .values()
-                                    .filter_map(TagDigest::digest)
-                                    .map(|d| c.facts.summary(d))
-                                    .filter(|s| s.created_at.is_some())
-                                    .max_by_key(|s| s.created_at)
-                                    .and_then(|s| s.created)
-                            }),
+                            Some(store) => {
+                                read_cached(store, &format!("{registry} {repository}")).await.and_then(|c| {
+                                    c.digests
+                                        .values()
+                                        .filter_map(TagDigest::digest)
+                                        .map(|d| c.facts.summary(d))
+                                        .filter(|s| s.created_at.is_some())
+                                        .max_by_key(|s| s.created_at)
+                                        .and_then(|s| s.created)
+                                })
+                            }
                             None => None,
                         };
                         lines.borrow_mut().insert(name, RepoLine { tags, newest });

@@ -20,8 +20,7 @@ const SHOWN: usize = 300;
 
 /// Sets the clicked link's address to a file of the journal, just before the browser follows it.
 fn export(store: &JournalStore, e: MouseEvent) {
-    // Indented, by the same serializer the stored records use (one serializer in the bundle).
-    let json = serde_json::to_string_pretty(&*store.journal()).unwrap_or_default();
+    let json = store.journal().to_json_pretty();
     let parts = js_sys::Array::of1(&JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");

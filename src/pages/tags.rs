@@ -70,7 +70,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Load::Ready(l) => Some(Rc::new(l.tags.clone())),
         _ => None,
     };
-    let all_tags = use_memo(all_tags.as_ref().map(|t| t.len()).zip(all_tags.clone()), |tags| tags.as_ref().map(|(_, t)| t.clone()));
+    let all_tags = use_memo(all_tags.as_ref().map(|t| t.len()).zip(all_tags.clone()), |tags| {
+        tags.as_ref().map(|(_, t)| t.clone())
+    });
     let glance = use_glance(&props.registry, &props.repository, (*all_tags).clone());
     let state = glance.state();
     let listed: Rc<Vec<String>> = (*all_tags).clone().unwrap_or_default();
@@ -130,7 +132,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             if let Some(w) = web_sys::window() {
                 let path = w.location().pathname().unwrap_or_default();
                 let _ = w.history().map(|h| {
-                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?sort={}", next.key())))
+                    h.replace_state_with_url(
+                        &wasm_bindgen::JsValue::NULL,
+                        "",
+                        Some(&format!("{path}?sort={}", next.key())),
+                    )
                 });
             }
         })
@@ -140,10 +146,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
     };
 
-    let digest_counts: HashMap<&str, usize> = state.digests.values().filter_map(TagDigest::digest).fold(HashMap::new(), |mut acc, d| {
-        *acc.entry(d).or_default() += 1;
-        acc
-    });
+    let digest_counts: HashMap<&str, usize> =
+        state.digests.values().filter_map(TagDigest::digest).fold(HashMap::new(), |mut acc, d| {
+            *acc.entry(d).or_default() += 1;
+            acc
+        });
     let repo_view = |reference: &str, retag: bool| {
         let reference = Reference::parse(reference).ok()?;
         let (registry, repository) = (props.registry.clone(), props.repository.clone());
@@ -199,8 +206,14 @@ pub fn TagsPage(props: &TagsProps) -> Html {
 
     let progress = {
         let total = listed.len();
-        let stop = { let glance = glance.clone(); Callback::from(move |_| glance.stop()) };
-        let resume = { let glance = glance.clone(); Callback::from(move |_| glance.resume()) };
+        let stop = {
+            let glance = glance.clone();
+            Callback::from(move |_| glance.stop())
+        };
+        let resume = {
+            let glance = glance.clone();
+            Callback::from(move |_| glance.resume())
+        };
         let cached_note = match (state.cached_at, state.complete) {
             (Some(at), false) => Some(format!(
                 "Shown from what this browser read {}; every tag is being checked with the registry (rows in grey are not confirmed yet).",
@@ -241,109 +254,116 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         },
         Load::Ready(l) => {
             let platforms = platforms_seen(&state.digests, &state.facts);
-            let onpin = { let pinned = pull_pinned.clone(); Callback::from(move |_| pinned.set(!*pinned)) };
-            let choose_tool = { let tool = pull_tool.clone(); Callback::from(move |t| tool.set(t)) };
+            let onpin = {
+                let pinned = pull_pinned.clone();
+                Callback::from(move |_| pinned.set(!*pinned))
+            };
+            let choose_tool = {
+                let tool = pull_tool.clone();
+                Callback::from(move |t| tool.set(t))
+            };
             html! {
-            <>
-                { progress }
-                <div class="toolbar">
-                    <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={set_filter(|f, v| f.text = v)} data-testid="tag-filter" />
-                    <label>{ "Sort " }
-                        <select onchange={onsort} data-testid="tag-sort">
-                            { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={*order == *o}>{ *label }</option> }) }
-                        </select>
-                    </label>
-                    <label>{ "Kind " }
-                        <select onchange={set_filter(|f, v| f.kind = v)} data-testid="kind-filter">
-                            <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
-                            { for KIND_KEYS.iter().map(|k| html! { <option value={*k} selected={filter.kind == *k}>{ Kind::key_label(k) }</option> }) }
-                        </select>
-                    </label>
-                    <label>{ "Platform " }
-                        <select onchange={set_filter(|f, v| f.platform = v)} data-testid="platform-filter">
-                            <option value="" selected={filter.platform.is_empty()}>{ "all" }</option>
-                            { for platforms.iter().map(|p| html! { <option value={p.clone()} selected={filter.platform == *p}>{ p.clone() }</option> }) }
-                        </select>
-                    </label>
-                    <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", thousands(shown.len()), thousands(l.tags.len())) }</span>
-                    <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
-                    if !read_only {
-                        <button class="secondary" onclick={select_all} data-testid="select-all">{ format!("Select all {} matching", shown.len()) }</button>
-                        if !chosen.is_empty() {
-                            <button class="secondary" onclick={clear} data-testid="select-none">{ format!("Clear selection ({})", chosen.len()) }</button>
-                        }
-                    }
-                </div>
-                <div class="toolbar pull-choice">
-                    <span class="muted">{ "Pull commands for " }</span>
-                    { tool_select(None, *pull_tool, choose_tool, "pull-tool") }
-                    <label class="small"><input type="checkbox" checked={*pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
-                    <span class="muted small" aria-live="polite" data-testid="pull-copied">{ copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
-                </div>
-                if !read_only && !chosen.is_empty() {
-                    <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
-                }
-                <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
-                    <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Created" }</th><th>{ "Size" }</th><th>{ "Kind" }</th><th class="wide">{ "Platforms" }</th><th class="wide">{ "Digest" }</th><th></th></tr></thead>
-                    <tbody>
-                        { for visible.iter().map(|tag| {
-                            let cell = state.digests.get(tag);
-                            let digest = cell.and_then(TagDigest::digest);
-                            let summary = digest.map(|d| state.facts.summary(d)).unwrap_or_default();
-                            let fetch_failed = digest.and_then(|d| {
-                                state.failed.get(d).cloned().or_else(|| state.facts.needs(d).iter().find_map(|n| match n {
-                                    Need::Manifest(x) | Need::Config(x) => state.failed.get(x).cloned(),
-                                }))
-                            });
-                            let fresh = cell.is_some_and(TagDigest::is_settled);
-                            let digest_html = match cell {
-                                None => html! { <span class="muted">{ "…" }</span> },
-                                Some(TagDigest::Fresh(d) | TagDigest::Cached(d)) => {
-                                    let shared = digest_counts.get(d.as_str()).copied().unwrap_or(1);
-                                    html! { <>{ digest_badge(d) }if shared > 1 { <div class="muted small">{ format!("shared by {shared} tags") }</div> }</> }
-                                }
-                                Some(TagDigest::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
-                                Some(TagDigest::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
-                            };
-                            let reference = if *pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
-                            // The tool chosen, unless it cannot pull this kind (a chart goes to helm).
-                            let tools = tools_for(summary.kind.as_ref());
-                            let tool = if tools.contains(&*pull_tool) { *pull_tool } else { tools[0] };
-                            let pull = reference.map(|r| pull_command(tool, &public, &repository_text, &r));
-                            let copy = pull.clone().map(|command| {
-                                let copied = copied.clone();
-                                Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
-                            });
-                            let kind = summary.kind.as_ref();
-                            html! {
-                                <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()} data-digest={digest.unwrap_or_default().to_string()}
-                                    data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
-                                    data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
-                                    data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
-                                    <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
-                                    <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
-                                    <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
-                                    <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
-                                    <td>{ kind_html(kind) }</td>
-                                    <td class="wide small">{ platforms_text(&summary, ", ") }</td>
-                                    <td class="wide">{ digest_html }</td>
-                                    <td class="actions">
-                                        if let Some(copy) = copy { <button class="secondary small" onclick={copy} title={pull.clone().unwrap_or_default()} aria-label={format!("Copy the pull command of {tag}")} data-testid="tag-pull">{ "Pull" }</button> }
-                                        { match repo_view(tag, true) { Some(to) if !read_only => link(to, "action", html! { "Retag…" }), _ => html! {} } }
-                                    </td>
-                                </tr>
+                <>
+                    { progress }
+                    <div class="toolbar">
+                        <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={set_filter(|f, v| f.text = v)} data-testid="tag-filter" />
+                        <label>{ "Sort " }
+                            <select onchange={onsort} data-testid="tag-sort">
+                                { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={*order == *o}>{ *label }</option> }) }
+                            </select>
+                        </label>
+                        <label>{ "Kind " }
+                            <select onchange={set_filter(|f, v| f.kind = v)} data-testid="kind-filter">
+                                <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
+                                { for KIND_KEYS.iter().map(|k| html! { <option value={*k} selected={filter.kind == *k}>{ Kind::key_label(k) }</option> }) }
+                            </select>
+                        </label>
+                        <label>{ "Platform " }
+                            <select onchange={set_filter(|f, v| f.platform = v)} data-testid="platform-filter">
+                                <option value="" selected={filter.platform.is_empty()}>{ "all" }</option>
+                                { for platforms.iter().map(|p| html! { <option value={p.clone()} selected={filter.platform == *p}>{ p.clone() }</option> }) }
+                            </select>
+                        </label>
+                        <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", thousands(shown.len()), thousands(l.tags.len())) }</span>
+                        <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
+                        if !read_only {
+                            <button class="secondary" onclick={select_all} data-testid="select-all">{ format!("Select all {} matching", shown.len()) }</button>
+                            if !chosen.is_empty() {
+                                <button class="secondary" onclick={clear} data-testid="select-none">{ format!("Clear selection ({})", chosen.len()) }</button>
                             }
-                        }) }
-                    </tbody>
-                </table>
-                <div class="pager">
-                    <button onclick={go_page(-1)} disabled={current_page == 0} data-testid="page-prev">{ "← Previous" }</button>
-                    <span data-testid="page-label">{ format!("Page {} of {pages}", current_page + 1) }</span>
-                    <button onclick={go_page(1)} disabled={current_page + 1 >= pages} data-testid="page-next">{ "Next →" }</button>
-                </div>
-                <p class="muted small">{ "Sizes are what a pull downloads: config and layers, compressed; an index counts the blobs of its platforms once each. Created is the image config's own date (for an index, its newest platform's). Sorting and filters cover every tag, not just this page; tags whose metadata is not read yet come last." }</p>
-            </>
-        }},
+                        }
+                    </div>
+                    <div class="toolbar pull-choice">
+                        <span class="muted">{ "Pull commands for " }</span>
+                        { tool_select(None, *pull_tool, choose_tool, "pull-tool") }
+                        <label class="small"><input type="checkbox" checked={*pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
+                        <span class="muted small" aria-live="polite" data-testid="pull-copied">{ copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
+                    </div>
+                    if !read_only && !chosen.is_empty() {
+                        <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
+                    }
+                    <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
+                        <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Created" }</th><th>{ "Size" }</th><th>{ "Kind" }</th><th class="wide">{ "Platforms" }</th><th class="wide">{ "Digest" }</th><th></th></tr></thead>
+                        <tbody>
+                            { for visible.iter().map(|tag| {
+                                let cell = state.digests.get(tag);
+                                let digest = cell.and_then(TagDigest::digest);
+                                let summary = digest.map(|d| state.facts.summary(d)).unwrap_or_default();
+                                let fetch_failed = digest.and_then(|d| {
+                                    state.failed.get(d).cloned().or_else(|| state.facts.needs(d).iter().find_map(|n| match n {
+                                        Need::Manifest(x) | Need::Config(x) => state.failed.get(x).cloned(),
+                                    }))
+                                });
+                                let fresh = cell.is_some_and(TagDigest::is_settled);
+                                let digest_html = match cell {
+                                    None => html! { <span class="muted">{ "…" }</span> },
+                                    Some(TagDigest::Fresh(d) | TagDigest::Cached(d)) => {
+                                        let shared = digest_counts.get(d.as_str()).copied().unwrap_or(1);
+                                        html! { <>{ digest_badge(d) }if shared > 1 { <div class="muted small">{ format!("shared by {shared} tags") }</div> }</> }
+                                    }
+                                    Some(TagDigest::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
+                                    Some(TagDigest::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
+                                };
+                                let reference = if *pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
+                                // The tool chosen, unless it cannot pull this kind (a chart goes to helm).
+                                let tools = tools_for(summary.kind.as_ref());
+                                let tool = if tools.contains(&*pull_tool) { *pull_tool } else { tools[0] };
+                                let pull = reference.map(|r| pull_command(tool, &public, &repository_text, &r));
+                                let copy = pull.clone().map(|command| {
+                                    let copied = copied.clone();
+                                    Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
+                                });
+                                let kind = summary.kind.as_ref();
+                                html! {
+                                    <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()} data-digest={digest.unwrap_or_default().to_string()}
+                                        data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
+                                        data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
+                                        data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
+                                        <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
+                                        <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
+                                        <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
+                                        <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
+                                        <td>{ kind_html(kind) }</td>
+                                        <td class="wide small">{ platforms_text(&summary, ", ") }</td>
+                                        <td class="wide">{ digest_html }</td>
+                                        <td class="actions">
+                                            if let Some(copy) = copy { <button class="secondary small" onclick={copy} title={pull.clone().unwrap_or_default()} aria-label={format!("Copy the pull command of {tag}")} data-testid="tag-pull">{ "Pull" }</button> }
+                                            { match repo_view(tag, true) { Some(to) if !read_only => link(to, "action", html! { "Retag…" }), _ => html! {} } }
+                                        </td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                    <div class="pager">
+                        <button onclick={go_page(-1)} disabled={current_page == 0} data-testid="page-prev">{ "← Previous" }</button>
+                        <span data-testid="page-label">{ format!("Page {} of {pages}", current_page + 1) }</span>
+                        <button onclick={go_page(1)} disabled={current_page + 1 >= pages} data-testid="page-next">{ "Next →" }</button>
+                    </div>
+                    <p class="muted small">{ "Sizes are what a pull downloads: config and layers, compressed; an index counts the blobs of its platforms once each. Created is the image config's own date (for an index, its newest platform's). Sorting and filters cover every tag, not just this page; tags whose metadata is not read yet come last." }</p>
+                </>
+            }
+        }
     };
     html! {
         <section>

@@ -174,6 +174,13 @@ impl Members<'_> {
 impl Entry {
     /// Appends the entry as a JSON object: every field in declaration order, `null` for an
     /// absent tag or digest, and `saved`, `undone_by`, `undoes` only when present.
+    /// The entry as compact JSON (the form [`Entry::from_json`] reads).
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
     fn write_json(&self, out: &mut String) {
         let mut members = Members { out, first: true };
         members.number("id", self.id);
