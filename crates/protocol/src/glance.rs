@@ -316,7 +316,12 @@ impl Facts {
                     created,
                 });
             }
+            // Partial answers stay unshown: the newest of the platforms read so far is not the
+            // index's date, and a sum of some of its blobs is not its size.
             summary.size = summary.complete.then_some(total);
+            if !summary.complete {
+                summary.created = None;
+            }
         }
         summary.created_at = summary.created.as_deref().and_then(parse_rfc3339);
         summary
@@ -662,6 +667,8 @@ mod tests {
         facts.add_manifest(amd.clone(), amd_facts);
         facts.add_manifest(arm.clone(), arm_facts);
         assert_eq!(facts.summary(&top).size, None, "not complete until the configs are read");
+        facts.add_config("sha256:c2".into(), config("2024-03-01T00:00:00Z", "arm64"));
+        assert_eq!(facts.summary(&top).created, None, "one platform's date is not the index's");
         facts.add_config("sha256:c1".into(), config("2024-01-01T00:00:00Z", "amd64"));
         facts.add_config("sha256:c2".into(), config("2024-03-01T00:00:00Z", "arm64"));
         let summary = facts.summary(&top);
