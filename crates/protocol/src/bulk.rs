@@ -66,7 +66,8 @@ pub fn name_targets(selected: &[String], rule: &NamingRule, same_place: bool) ->
             Ok(target) if same_place && target == source_tag => {
                 problems.push(format!("{source} → {target}: the same tag in the same repository; change the rule"))
             }
-            Ok(target) if !seen.insert(target.clone()) => {
+            // The set holds the names as text: one set type for the whole bundle.
+            Ok(target) if !seen.insert(target.to_string()) => {
                 problems.push(format!("{source} → {target}: another selected tag already writes {target}"))
             }
             Ok(target) => pairs.push((source_tag, target)),
