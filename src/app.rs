@@ -86,7 +86,7 @@ pub fn App() -> Html {
                         { text("p", "", "", "Fix config.json beside index.html; until then, enter a registry address below.") }
                     </div>
                 }
-                <main>{ switch(page) }</main>
+                { el("main", "", "", switch(page)) }
                 <WirePanel log={wire_log} />
         </ContextProvider<JournalStore>>
         </ContextProvider<Connection>>

@@ -18,7 +18,7 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds, size_html};
 use crate::components::load::{use_load, Load};
-use crate::components::markup::{code, crumbs, el, head_row, owned, row, term, text};
+use crate::components::markup::{button, code, crumbs, el, fixed, head_row, owned, row, term, text};
 use crate::components::pull::PullBox;
 use crate::components::text::value_or_link;
 use crate::connection::use_connection;
@@ -76,7 +76,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
     let body = match &*manifest {
         Load::Loading => text("p", "muted", "loading", "Loading the manifest…"),
         Load::Failed(error) => {
-            html! { <>{ error_box(error, Some("Loading the manifest")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
+            html! { <>{ error_box(error, Some("Loading the manifest")) }{ button("", "", fixed("Try again"), false, reload.reform(|_| ())) }</> }
         }
         Load::Ready((m, config, platforms)) => {
             let action = |make: fn(RegistryUrl, Repository, Reference) -> View| {

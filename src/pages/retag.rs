@@ -18,7 +18,7 @@ use yew::prelude::*;
 use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
 use crate::components::load::Load;
-use crate::components::markup::{code, crumbs, el, fixed, owned, text};
+use crate::components::markup::{button, code, crumbs, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
 use crate::connection::use_read_only;
 use crate::connection::{use_connection, Connection};
@@ -257,8 +257,8 @@ fn confirm_view(
                     },
                 }) }
             </ul>
-            <button onclick={proceed} disabled={blocked} data-testid="confirm-retag">{ "Move and retag" }</button>
-            <button class="secondary" onclick={cancel} data-testid="cancel-retag">{ "Cancel" }</button>
+            { button("", "confirm-retag", fixed("Move and retag"), blocked, proceed) }
+            { button("secondary", "cancel-retag", fixed("Cancel"), false, cancel) }
         </div>
     }
 }

@@ -6,7 +6,7 @@
 //! of the same image). Into another repository or registry it is a [`crate::copy`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -66,7 +66,8 @@ pub fn name_targets(selected: &[String], rule: &NamingRule, same_place: bool) ->
             Ok(target) if same_place && target == source_tag => {
                 problems.push(format!("{source} → {target}: the same tag in the same repository; change the rule"))
             }
-            Ok(target) if !seen.insert(target.clone()) => {
+            // The set holds the names as text: one set type for the whole bundle.
+            Ok(target) if !seen.insert(target.to_string()) => {
                 problems.push(format!("{source} → {target}: another selected tag already writes {target}"))
             }
             Ok(target) => pairs.push((source_tag, target)),
@@ -284,6 +285,30 @@ impl ItemState {
     }
 }
 
+/// The source manifests of a run, each read once: by digest, kept sorted (a binary search finds
+/// one; a run has at most as many as it has items).
+#[derive(Default)]
+struct Manifests(RefCell<Vec<(Digest, Rc<FetchedManifest>)>>);
+
+impl Manifests {
+    fn find(list: &[(Digest, Rc<FetchedManifest>)], digest: &Digest) -> Result<usize, usize> {
+        list.binary_search_by(|(d, _)| d.as_str().cmp(digest.as_str()))
+    }
+
+    fn get(&self, digest: &Digest) -> Option<Rc<FetchedManifest>> {
+        let list = self.0.borrow();
+        Self::find(&list, digest).ok().map(|i| list[i].1.clone())
+    }
+
+    fn insert(&self, digest: &Digest, manifest: Rc<FetchedManifest>) {
+        let mut list = self.0.borrow_mut();
+        match Self::find(&list, digest) {
+            Ok(i) => list[i].1 = manifest,
+            Err(i) => list.insert(i, (digest.clone(), manifest)),
+        }
+    }
+}
+
 /// Runs the plan's items at `indices`, `concurrency` at a time. `cancelled()` is read before each
 /// item starts; `report(i, state, entry)` is told every change, with the journal entry of an item
 /// that ended having sent something (handed over at once, so a run that is stopped or left keeps
@@ -296,7 +321,7 @@ pub async fn run<T: Transport>(
     cancelled: &dyn Fn() -> bool,
     report: &dyn Fn(usize, ItemState, Option<Entry>),
 ) {
-    let manifests: RefCell<HashMap<Digest, Rc<FetchedManifest>>> = RefCell::new(HashMap::new());
+    let manifests = Manifests::default();
     if !plan.copy {
         // Each image is read once, before its tags are written: concurrent items of one image
         // would otherwise all miss the cache and read it together.
@@ -312,7 +337,7 @@ pub async fn run<T: Transport>(
             async move {
                 // A failure here is met again, and reported, by the items of this image.
                 if let Ok(m) = source_manifest(ends, plan, digest).await {
-                    manifests.borrow_mut().insert(digest.clone(), Rc::new(m));
+                    manifests.insert(digest, Rc::new(m));
                 }
             }
         })
@@ -337,7 +362,7 @@ async fn run_item<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     item: &BulkItem,
-    manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
+    manifests: &Manifests,
 ) -> (ItemState, Option<Entry>) {
     let Some(source) = &item.source else {
         return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), None);
@@ -396,14 +421,14 @@ async fn retag_one<T: Transport>(
     plan: &BulkPlan,
     item: &BulkItem,
     source: &Digest,
-    manifests: &RefCell<HashMap<Digest, Rc<FetchedManifest>>>,
+    manifests: &Manifests,
 ) -> Result<Stored, Error> {
-    let cached = manifests.borrow().get(source).cloned();
+    let cached = manifests.get(source);
     let manifest = match cached {
         Some(m) => m,
         None => {
             let fetched = Rc::new(source_manifest(ends, plan, source).await?);
-            manifests.borrow_mut().insert(source.clone(), fetched.clone());
+            manifests.insert(source, fetched.clone());
             fetched
         }
     };

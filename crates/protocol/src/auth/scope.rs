@@ -1,7 +1,6 @@
 //! Token scopes: `repository:<name>:<actions>` and `registry:catalog:*`, what each request needs,
 //! and unions (one token for everything a page is doing in a realm).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::http::Method;
@@ -61,18 +60,21 @@ pub fn parse_scopes(text: &str) -> Vec<Scope> {
 
 /// Merges scope lists: one entry per resource, with the union of actions, in a stable order.
 pub fn union(lists: &[&[Scope]]) -> Vec<Scope> {
-    let mut merged: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    // Kept sorted by (kind, name) as it grows, a binary search placing each new resource: the
+    // order a map keyed by them gives, without a map of that type in the bundle.
+    let mut merged: Vec<Scope> = Vec::new();
     for scope in lists.iter().flat_map(|l| l.iter()) {
-        merged.entry((scope.kind.clone(), scope.name.clone())).or_default().extend(scope.actions.iter().cloned());
+        let key = (scope.kind.as_str(), scope.name.as_str());
+        match merged.binary_search_by(|m| (m.kind.as_str(), m.name.as_str()).cmp(&key)) {
+            Ok(i) => merged[i].actions.extend(scope.actions.iter().cloned()),
+            Err(i) => merged.insert(i, scope.clone()),
+        }
+    }
+    for scope in &mut merged {
+        scope.actions.sort_unstable();
+        scope.actions.dedup();
     }
     merged
-        .into_iter()
-        .map(|((kind, name), mut actions)| {
-            actions.sort_unstable();
-            actions.dedup();
-            Scope { kind, name, actions }
-        })
-        .collect()
 }
 
 /// Whether every scope in `wanted` is covered by one in `granted`.
