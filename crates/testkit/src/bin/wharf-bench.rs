@@ -199,9 +199,7 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
 /// the page's own marks.
 async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize) -> (f64, f64) {
     browser.client.goto(url).await.expect("goto");
-    browser
-        .wait_js(&format!("document.querySelector('[data-testid=tag-table]')?.dataset.shown == '{count}'"))
-        .await;
+    browser.wait_js(&format!("document.querySelector('[data-testid=tag-table]')?.dataset.shown == '{count}'")).await;
     browser.click("[data-testid=select-all]").await;
     browser.type_into("[data-testid=bulk-rule-text]", "p-").await;
     browser.client.execute("performance.mark('bench:plan-click')", vec![]).await.expect("mark");
