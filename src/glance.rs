@@ -55,18 +55,11 @@ impl GlanceState {
     pub fn is_done(&self, tag: &str) -> bool {
         match self.digests.get(tag) {
             Some(TagDigest::Fresh(d)) => {
-                self.facts.needs(d).iter().all(|n| self.failed.contains_key(need_digest(n)))
-                    || self.failed.contains_key(d)
+                self.facts.needs(d).iter().all(|n| self.failed.contains_key(n.digest())) || self.failed.contains_key(d)
             }
             Some(state) => state.is_settled(),
             None => false,
         }
-    }
-}
-
-fn need_digest(need: &Need) -> &str {
-    match need {
-        Need::Manifest(d) | Need::Config(d) => d,
     }
 }
 
@@ -173,7 +166,7 @@ impl GlanceRun {
         let mut wanted = self.wanted.borrow_mut();
         let mut queue = self.needs.borrow_mut();
         for need in needs {
-            if state.failed.contains_key(need_digest(&need)) || !wanted.insert(need.clone()) {
+            if state.failed.contains_key(need.digest()) || !wanted.insert(need.clone()) {
                 continue;
             }
             if first {
@@ -295,7 +288,7 @@ impl GlanceRun {
     }
 
     async fn fetch(self: &Rc<Self>, need: Need) {
-        let digest_text = need_digest(&need).to_string();
+        let digest_text = need.digest().to_string();
         let outcome = match Digest::parse(&digest_text) {
             Err(e) => Err(Some(format!("not a digest ({})", e.reason))),
             Ok(digest) => self.read(&need, &digest).await,
@@ -570,7 +563,7 @@ pub async fn read_cached(store: &BrowserStore, key: &str) -> Option<Cached> {
     let distinct: HashSet<&str> = digests.values().filter_map(TagDigest::digest).collect();
     let mut round: Vec<Need> = distinct.into_iter().map(|d| Need::Manifest(d.to_string())).collect();
     while !round.is_empty() {
-        let keys: Vec<String> = round.iter().map(|n| need_digest(n).to_string()).collect();
+        let keys: Vec<String> = round.iter().map(|n| n.digest().to_string()).collect();
         let found = store.content_get_many(&keys).await;
         let mut next = Vec::new();
         for ((need, key), text) in round.iter().zip(&keys).zip(found) {

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::glance::{arrange, platforms_seen, Filter, Kind, Need, Order, TagDigest, KIND_KEYS, ORDERS};
+use wharf_protocol::glance::{arrange, platforms_seen, Filter, Kind, Order, TagDigest, KIND_KEYS, ORDERS};
 use wharf_protocol::names::{Reference, Repository};
 use wharf_protocol::pull::{pull_command, tools_for, Tool};
 use wharf_protocol::requests::RegistryUrl;
@@ -310,9 +310,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                 let digest = cell.and_then(TagDigest::digest);
                                 let summary = digest.map(|d| state.facts.summary(d)).unwrap_or_default();
                                 let fetch_failed = digest.and_then(|d| {
-                                    state.failed.get(d).cloned().or_else(|| state.facts.needs(d).iter().find_map(|n| match n {
-                                        Need::Manifest(x) | Need::Config(x) => state.failed.get(x).cloned(),
-                                    }))
+                                    state.failed.get(d).cloned().or_else(|| state.facts.needs(d).iter().find_map(|n| state.failed.get(n.digest()).cloned()))
                                 });
                                 let fresh = cell.is_some_and(TagDigest::is_settled);
                                 let digest_html = match cell {

@@ -182,6 +182,15 @@ pub enum Need {
     Config(String),
 }
 
+impl Need {
+    /// The digest to fetch.
+    pub fn digest(&self) -> &str {
+        match self {
+            Need::Manifest(d) | Need::Config(d) => d,
+        }
+    }
+}
+
 /// One platform of an index, summarised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformRow {
@@ -342,10 +351,10 @@ pub async fn read_all<T: crate::http::Transport>(
     let top = manifest.digest.to_string();
     facts.add_manifest(top.clone(), ManifestFacts::read(manifest));
     loop {
-        let Some(need) = facts.needs(&top).into_iter().find(|n| !failed.iter().any(|(d, _)| d == need_key(n))) else {
+        let Some(need) = facts.needs(&top).into_iter().find(|n| !failed.iter().any(|(d, _)| d == n.digest())) else {
             return (facts, failed);
         };
-        let key = need_key(&need).to_string();
+        let key = need.digest().to_string();
         let digest = match Digest::parse(&key) {
             Ok(d) => d,
             Err(e) => {
@@ -365,12 +374,6 @@ pub async fn read_all<T: crate::http::Transport>(
         if let Err(e) = read {
             failed.push((key, e));
         }
-    }
-}
-
-fn need_key(need: &Need) -> &str {
-    match need {
-        Need::Manifest(d) | Need::Config(d) => d,
     }
 }
 
