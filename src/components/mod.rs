@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod attachments;
 pub mod bulk;
 pub mod digest_badge;
 pub mod error_box;

@@ -6,7 +6,9 @@
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, CopyProgress, CopyReport, Endpoints};
+use wharf_protocol::attachments::{self, CarryPlan, CarryReport, CopiedWith, CopyWith};
+use wharf_protocol::copy::{BlobOutcome, CopyProgress, Endpoints};
+use wharf_protocol::glance::Kind;
 use wharf_protocol::flow::TargetState;
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
@@ -22,14 +24,14 @@ use crate::connection::{use_connection, use_read_only, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
 use crate::router::{link, route_for};
 
-/// A copy plan and the registry it writes to.
+/// A copy plan (with the attachments it carries) and the registry it writes to.
 #[derive(Debug)]
 pub struct Target {
-    plan: CopyPlan,
+    plan: CopyWith,
     to: RegistryUrl,
 }
 
-type CopyFlow = FlowHandle<Target, CopyProgress, CopyReport>;
+type CopyFlow = FlowHandle<Target, CopyProgress, CopiedWith>;
 
 fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
     let state = state.clone();
@@ -42,7 +44,7 @@ fn start(flow: &CopyFlow, connection: &Connection, from: &RegistryUrl, target: R
     let (source, destination) = (connection.registry(from), connection.registry(&target.to));
     flow.run(target, CopyProgress::default(), move |target, reporter| async move {
         let progress = |p: &CopyProgress| reporter.progress(p.clone());
-        copy::execute(&Endpoints::new(&source, &destination), &target.plan, confirmed, &progress).await
+        attachments::copy_with(&Endpoints::new(&source, &destination), &target.plan, confirmed, &progress).await
     });
 }
 
@@ -61,10 +63,18 @@ pub fn CopyPage(props: &SourceProps) -> Html {
     let target_registry = use_state(String::new);
     let flow: CopyFlow = use_flow();
     let problem = use_state(|| None::<String>);
+    // Signatures and attachments go with the image unless the user says otherwise.
+    let with_attachments = use_state(|| true);
 
     let onsubmit = {
-        let (target_repository, target_tag, target_registry, flow, problem) =
-            (target_repository.clone(), target_tag.clone(), target_registry.clone(), flow.clone(), problem.clone());
+        let (target_repository, target_tag, target_registry, flow, problem, with_attachments) = (
+            target_repository.clone(),
+            target_tag.clone(),
+            target_registry.clone(),
+            flow.clone(),
+            problem.clone(),
+            with_attachments.clone(),
+        );
         let (connection, registry, repository, source) =
             (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -85,19 +95,33 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 }
             };
             problem.set(None);
-            let (client, repository, source_digest) =
-                (connection.registry(&to), repository.clone(), manifest.digest.clone());
+            let (source_client, client, repository, source_digest) =
+                (connection.registry(&registry), connection.registry(&to), repository.clone(), manifest.digest.clone());
             let (connection, registry) = (connection.clone(), registry.clone());
-            // A copy that moves no tag goes straight on; one that does waits for the confirmation.
+            let with = *with_attachments;
+            let apis = (crate::referrers::known(&registry), crate::referrers::known(&to));
+            // A copy that moves no tag and carries nothing goes straight on; otherwise the plan
+            // is shown first: what moves, and every attachment that goes with the image.
             flow.plan_or_send(
                 async move {
-                    let plan = copy::plan(&client, repository, source_digest, target_repo, tag).await?;
+                    let ends = Endpoints::new(&source_client, &client);
+                    let plan =
+                        attachments::plan_copy(&ends, (repository, source_digest), (target_repo, tag), with, apis)
+                            .await?;
+                    crate::referrers::learned(source_client.url(), plan.source_api);
+                    if let Some(carry) = &plan.attachments {
+                        crate::referrers::learned(client.url(), carry.target_api);
+                    }
                     Ok(Target { plan, to })
                 },
-                |target| target.plan.needs_confirmation(),
+                |target| target.plan.needs_confirmation() || target.plan.attachments.as_ref().is_some_and(|a| !a.items.is_empty()),
                 move |flow, target| start(flow, &connection, &registry, target, false),
             );
         })
+    };
+    let toggle_attachments = {
+        let with_attachments = with_attachments.clone();
+        Callback::from(move |_: MouseEvent| with_attachments.set(!*with_attachments))
     };
 
     let source_html = source_view(&source, &props.repository, &props.reference);
@@ -107,18 +131,18 @@ pub fn CopyPage(props: &SourceProps) -> Html {
         FlowState::Planning => text("p", "muted", "", "Checking the target tag…"),
         FlowState::Running(_, p) => html! {
             { el("p", "muted", "copy-progress", owned(format!(
-                "Copying: {} of {} blobs ({} of {}), {} of {} manifests…",
-                p.blobs_done, p.blobs_total, human_size(p.bytes_done), human_size(p.bytes_total), p.manifests_done, p.manifests_total
+                "Copying: {} of {} blobs ({} of {}), {} of {} manifests{}…",
+                p.blobs_done, p.blobs_total, human_size(p.bytes_done), human_size(p.bytes_total), p.manifests_done, p.manifests_total,
+                if p.attachments_total > 0 { format!(", {} of {} attachments", p.attachments_done, p.attachments_total) } else { String::new() }
             ))) }
         },
         FlowState::Failed(e) => error_box(e, Some("Copy")),
         FlowState::Cancelled(target) => html! {
             <div class="notice" data-testid="copy-cancelled">{ text("strong", "", "", "Cancelled: nothing was sent. ") }
-                { format!("{}:{} is unchanged.", target.plan.target_repository, target.plan.target_tag) }</div>
+                { format!("{}:{} is unchanged.", target.plan.image.target_repository, target.plan.image.target_tag) }</div>
         },
         FlowState::Planned(target) => {
-            let plan = &target.plan;
-            let TargetState::Moves { from } = &plan.target_state else { return html! {} };
+            let plan = &target.plan.image;
             let proceed = {
                 let (flow, connection, registry, target) =
                     (flow.clone(), connection.clone(), props.registry.clone(), target.clone());
@@ -128,17 +152,23 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 let flow = flow.clone();
                 Callback::from(move |_| flow.cancel())
             };
+            let moves = matches!(plan.target_state, TargetState::Moves { .. });
             html! {
                 <div class="confirm" data-testid="copy-confirm">
-                    <p>{ format!("{}:{} already points at ", plan.target_repository, plan.target_tag) }{ digest_badge(from.as_str()) }
-                        { ". Copying moves it to " }{ digest_badge(plan.source.as_str()) }{ "." }</p>
-                    { button("", "confirm-copy", fixed("Move and copy"), false, proceed) }
+                    if let TargetState::Moves { from } = &plan.target_state {
+                        <p>{ format!("{}:{} already points at ", plan.target_repository, plan.target_tag) }{ digest_badge(from.as_str()) }
+                            { ". Copying moves it to " }{ digest_badge(plan.source.as_str()) }{ "." }</p>
+                    } else {
+                        <p>{ format!("Copy to {}:{}, then its attachments:", plan.target_repository, plan.target_tag) }</p>
+                    }
+                    if let Some(carry) = &target.plan.attachments { { carry_plan_view(carry) } }
+                    { button("", "confirm-copy", fixed(if moves { "Move and copy" } else { "Copy" }), false, proceed) }
                     { button("secondary", "cancel-copy", fixed("Cancel"), false, cancel) }
                 </div>
             }
         }
-        FlowState::Done(target, report) => {
-            let (plan, to) = (&target.plan, &target.to);
+        FlowState::Done(target, copied) => {
+            let (plan, to, report) = (&target.plan.image, &target.to, &copied.image);
             let count = |f: fn(&BlobOutcome) -> bool| report.blobs.iter().filter(|(_, _, o)| f(o)).count();
             let (mounted, present) = (count(|o| *o == BlobOutcome::Mounted), count(|o| *o == BlobOutcome::Present));
             let target_view = View::Manifest {
@@ -153,6 +183,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
                     <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>
+                    if let Some(carried) = &copied.attachments { { carried_view(carried) } }
                     { link(route_for(&target_view), "button", fixed("Open the copy")) }
                 </div>
             }
@@ -180,6 +211,8 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                             oninput={input_handler(&target_tag)} disabled={busy} data-testid="copy-tag" /></label>
                         <button type="submit" disabled={busy || !matches!(&*source, Load::Ready(_))} data-testid="copy-submit">{ "Copy" }</button>
                     </div>
+                    <label class="small"><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} disabled={busy} data-testid="copy-with-attachments" />
+                        { " with signatures and attachments (each copied with its exact bytes, so signatures stay valid)" }</label>
                     if let Some(p) = &*problem {
                         { el("div", "field-error", "copy-name-error", owned(p.clone())) }
                     }
@@ -187,5 +220,63 @@ pub fn CopyPage(props: &SourceProps) -> Html {
             }
             { outcome }
         </section>
+    }
+}
+
+/// The dry run of the attachments: each one, and what the target holds in its place.
+fn carry_plan_view(carry: &CarryPlan) -> Html {
+    if carry.items.is_empty() {
+        return text("p", "muted", "copy-no-attachments", "No signatures or attachments found for this image.");
+    }
+    let index_note = match (&carry.target_index, carry.target_api) {
+        (_, wharf_protocol::referrers::ApiSupport::Served) => "The target indexes referrers itself.".to_string(),
+        (Some(index), _) => format!(
+            "The target's fallback index {} is merged: what it lists stays.",
+            index.digest.short()
+        ),
+        (None, _) => "The target has no fallback index yet: it gets one.".to_string(),
+    };
+    html! {
+        <>
+            <ul class="tag-list" data-testid="copy-attachments" data-count={carry.items.len().to_string()}>
+                { for carry.items.iter().map(|item| {
+                    let r = &item.referrer;
+                    let kind = r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment");
+                    let state = match &item.state {
+                        TargetState::New => "new at the target".to_string(),
+                        TargetState::AlreadySource => "already there".to_string(),
+                        TargetState::Moves { from } => format!("replaces {} there", from.short()),
+                    };
+                    html! { <li data-digest={r.digest.to_string()}>{ kind }{ " " }{ digest_badge(r.digest.as_str()) }{ " " }
+                        { el("span", "muted small", "", owned(format!("{} · {state}", r.found.label()))) }</li> }
+                }) }
+            </ul>
+            { el("p", "muted small", "", owned(index_note)) }
+        </>
+    }
+}
+
+/// How each attachment ended, with the digest the target answered.
+fn carried_view(carried: &CarryReport) -> Html {
+    let ok = carried.complete();
+    html! {
+        <div data-testid="copy-attachments-result" data-complete={ok.to_string()}>
+            <p>{ format!("Attachments: {} in place of {}.", carried.items.iter().filter(|i| i.outcome.is_ok()).count(), carried.items.len()) }</p>
+            <ul class="tag-list">{ for carried.items.iter().map(|i| html! {
+                <li data-digest={i.digest.to_string()} data-ok={i.outcome.is_ok().to_string()}>
+                    { digest_badge(i.digest.as_str()) }{ " " }
+                    { match &i.outcome {
+                        Ok(None) => text("span", "muted", "", "already there"),
+                        Ok(Some(stored)) => stored_badge(stored),
+                        Err(e) => el("span", "field-error", "", owned(e.headline())),
+                    } }
+                </li>
+            }) }</ul>
+            { match &carried.index {
+                Some(Ok(digest)) => el("p", "muted small", "copy-index-result", owned(format!("Fallback index written: {}.", digest.short()))),
+                Some(Err(e)) => error_box(e, Some("Writing the target's fallback index")),
+                None => html! {},
+            } }
+        </div>
     }
 }

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, TagDeleteMethod, GC_REMINDER};
+use wharf_protocol::glance::Kind;
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::Reference;
 use yew::prelude::*;
@@ -25,6 +26,8 @@ pub fn DeletePage(props: &SourceProps) -> Html {
     let read_only = use_read_only();
     let source = use_source(&props.registry, &props.repository, &props.reference);
     let flow: FlowHandle<DeletePlan, (), DeleteReport> = use_flow();
+    // Attachments of a deleted image point at nothing: offered for deletion in the same step.
+    let with_attachments = use_state(|| true);
     let Load::Ready(manifest) = &*source else {
         return html! { <section>{ text("h1", "", "", "Delete") }{ source_view(&source, &props.repository, &props.reference) }</section> };
     };
@@ -46,19 +49,30 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (client, repository, manifest) =
                 (connection.registry(&registry), repository.clone(), manifest.as_ref().clone());
-            flow.plan(async move { delete::plan_manifest_delete(&client, &repository, manifest).await });
+            flow.plan(async move {
+                let known = crate::referrers::known(client.url());
+                let plan = delete::plan_manifest_delete(&client, &repository, manifest, known).await?;
+                if let DeletePlan::Manifest { attachments, .. } = &plan {
+                    crate::referrers::learned(client.url(), attachments.api);
+                }
+                Ok(plan)
+            });
         })
     };
-    let confirm =
-        |plan: &Rc<DeletePlan>| {
-            let (flow, connection, registry, plan) = (flow.clone(), connection.clone(), registry.clone(), plan.clone());
-            Callback::from(move |_: MouseEvent| {
-                let client = connection.registry(&registry);
-                flow.run(plan.clone(), (), move |plan, _| async move {
-                    delete::execute(&client, &plan, &unique_value()).await
-                });
-            })
-        };
+    let confirm = |plan: &Rc<DeletePlan>| {
+        let (flow, connection, registry, plan) = (flow.clone(), connection.clone(), registry.clone(), plan.clone());
+        let with_attachments = *with_attachments;
+        Callback::from(move |_: MouseEvent| {
+            let client = connection.registry(&registry);
+            flow.run(plan.clone(), (), move |plan, _| async move {
+                delete::execute(&client, &plan, &unique_value(), with_attachments).await
+            });
+        })
+    };
+    let toggle_attachments = {
+        let with_attachments = with_attachments.clone();
+        Callback::from(move |_: MouseEvent| with_attachments.set(!*with_attachments))
+    };
 
     let tag = match &props.reference {
         Reference::Tag(t) => Some(t.clone()),
@@ -98,17 +112,35 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                     { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
                 </div>
             },
-            DeletePlan::Manifest { tags, .. } => html! {
-                <div class="confirm" data-testid="delete-digest-confirm" data-tags={tags.join(" ")}>
+            DeletePlan::Manifest { tags, attachments, .. } => {
+                let dangling = &attachments.referrers;
+                let also = *with_attachments && !dangling.is_empty();
+                html! {
+                <div class="confirm" data-testid="delete-digest-confirm" data-tags={tags.join(" ")} data-attachments={dangling.len().to_string()}>
                     <p>{ "Deleting " }{ digest_badge(manifest.digest.as_str()) }{ match tags.len() {
                         0 => " removes no tag: no tag of the repository points at it.".to_string(),
                         n => format!(" removes these {n} tag(s) of {} with it:", props.repository),
                     } }</p>
                     <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| el("li", "", "", code("", t.clone()))) }</ul>
-                    { button("danger", "confirm-delete", owned(format!("Delete the manifest and {} tag(s)", tags.len())), false, confirm(plan)) }
+                    if !dangling.is_empty() {
+                        <p>{ format!("{} signature(s) and attachment(s) point at this digest; without it they point at nothing:", dangling.len()) }</p>
+                        <ul class="tag-list" data-testid="delete-attachments">{ for dangling.iter().map(|r| html! {
+                            <li data-digest={r.digest.to_string()}>
+                                { r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment") }{ " " }
+                                { digest_badge(r.digest.as_str()) }{ " " }{ el("span", "muted small", "", owned(r.found.label())) }
+                            </li>
+                        }) }</ul>
+                        <label><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} data-testid="delete-with-attachments" />
+                            { " delete them too (journaled, undoable while the registry holds their bytes)" }</label>
+                    }
+                    { button("danger", "confirm-delete", owned(if also {
+                        format!("Delete the manifest, {} tag(s) and {} attachment(s)", tags.len(), dangling.len())
+                    } else {
+                        format!("Delete the manifest and {} tag(s)", tags.len())
+                    }), false, confirm(plan)) }
                     { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
                 </div>
-            },
+            }}
         },
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">
@@ -151,8 +183,14 @@ fn summary(plan: &DeletePlan, report: &DeleteReport, repository: &wharf_protocol
                 "Deleted {repository}:{tag}. This registry has no delete-by-tag, so the tag was first moved to a throwaway manifest ({digest}) and that was deleted by digest. Its sibling tags are untouched."
             ),
         },
-        DeleteReport::Manifest { digest, tags } => {
-            format!("Deleted {repository}@{digest} and with it {} tag(s).", tags.len())
+        DeleteReport::Manifest { digest, tags, attachments } => {
+            let gone = attachments.iter().filter(|(_, r)| r.is_ok()).count();
+            let kept = match attachments.len() - gone {
+                0 => String::new(),
+                n => format!(" {n} could not be deleted: see the journal."),
+            };
+            let with = if attachments.is_empty() { String::new() } else { format!(" and {gone} attachment(s)") };
+            format!("Deleted {repository}@{digest} and with it {} tag(s){with}.{kept}", tags.len())
         }
     }
 }

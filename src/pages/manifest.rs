@@ -14,6 +14,7 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
 use yew::prelude::*;
 
+use crate::components::attachments::AttachmentsSection;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds, size_html};
@@ -132,6 +133,9 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                         },
                         ParsedManifest::Unknown => text("p", "muted", "", "Not an image or index Wharf knows how to show; the raw bytes are below."),
                     } }
+                    if !m.media_type.is_schema1() {
+                        <AttachmentsSection registry={props.registry.clone()} repository={props.repository.clone()} digest={m.digest.clone()} />
+                    }
                     { raw_view(m, &raw) }
                 </>
             }

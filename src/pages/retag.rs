@@ -285,6 +285,7 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
                     }
                 }) }
             </ul>
+            { text("p", "muted small", "retag-attachments-note", "Signatures and attachments need nothing: they name this digest, which is the same, in the same repository.") }
             { link(tags_route, "button", fixed("View tags")) }
         </div>
     }

@@ -6,7 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::glance::{arrange, platforms_seen, Filter, Kind, Order, TagDigest, KIND_KEYS, ORDERS};
+use wharf_protocol::glance::{
+    arrange, attached, natural_ranks, platforms_seen, Filter, Kind, Order, TagDigest, KIND_KEYS, ORDERS,
+};
+use wharf_protocol::referrers::attachment_subject;
 use wharf_protocol::names::{Reference, Repository};
 use wharf_protocol::pull::{pull_command, tools_for, Tool};
 use wharf_protocol::requests::RegistryUrl;
@@ -76,7 +79,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let glance = use_glance(&props.registry, &props.repository, (*all_tags).clone());
     let state = glance.state();
     let listed: Rc<Vec<String>> = (*all_tags).clone().unwrap_or_default();
-    let shown = arrange(&listed, &state.digests, &state.facts, &filter, *order);
+    // Natural version order, worked out once per tag list (every re-sort then compares numbers).
+    let ranks = use_memo((*all_tags).clone(), |tags| tags.as_deref().map(|t| natural_ranks(t)).unwrap_or_default());
+    let shown = arrange(&listed, &ranks, &state.digests, &state.facts, &filter, *order);
+    let attachment_tags = listed.iter().filter(|t| attachment_subject(t).is_some()).count();
+    let attached = attached(&listed, &state.digests, &state.facts);
     let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
     let current_page = (*page).min(pages - 1);
     let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
@@ -141,6 +148,13 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             }
         })
     };
+    let show_attachments = {
+        let (filter, page) = (filter.clone(), page.clone());
+        Callback::from(move |_: MouseEvent| {
+            filter.set(Filter { show_attachments: !filter.show_attachments, ..(*filter).clone() });
+            page.set(0);
+        })
+    };
     let go_page = |delta: isize| {
         let page = page.clone();
         Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
@@ -196,7 +210,8 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let chosen: Rc<Vec<String>> = Rc::new(if selected.is_empty() {
         Vec::new()
     } else {
-        arrange(&listed, &state.digests, &state.facts, &Filter::default(), *order)
+        let every = Filter { show_attachments: true, ..Filter::default() };
+        arrange(&listed, &ranks, &state.digests, &state.facts, &every, *order)
             .into_iter()
             .filter(|t| selected.contains(t))
             .collect()
@@ -284,6 +299,10 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                 { for platforms.iter().map(|p| html! { <option value={p.clone()} selected={filter.platform == *p}>{ p.clone() }</option> }) }
                             </select>
                         </label>
+                        if attachment_tags > 0 {
+                            <label class="small"><input type="checkbox" checked={filter.show_attachments} onclick={show_attachments} data-testid="show-attachments" />
+                                { format!(" show signature and attachment tags ({})", thousands(attachment_tags)) }</label>
+                        }
                         <span class="muted" data-testid="tag-count">{ format!("{} of {} tags", thousands(shown.len()), thousands(l.tags.len())) }</span>
                         <button class="secondary" onclick={reload.reform(|_| ())} data-testid="tags-refresh">{ "Refresh" }</button>
                         if !read_only {
@@ -332,16 +351,17 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                     Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
                                 });
                                 let kind = summary.kind.as_ref();
+                                let badges = digest.and_then(|d| attached.get(d)).cloned().unwrap_or_default();
                                 html! {
                                     <tr key={tag.clone()} data-testid="tag-row" data-tag={tag.clone()} data-digest={digest.unwrap_or_default().to_string()}
                                         data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
                                         data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
-                                        data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")}>
+                                        data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")} data-attached={badges.join(",")}>
                                         <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
                                         <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
                                         <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
                                         <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
-                                        <td>{ kind_html(kind) }</td>
+                                        <td>{ kind_html(kind) }{ for badges.iter().map(|k| attached_badge(k)) }</td>
                                         <td class="wide small">{ platforms_text(&summary, ", ") }</td>
                                         <td class="wide">{ digest_html }</td>
                                         <td class="actions">
@@ -373,4 +393,15 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             { body }
         </section>
     }
+}
+
+/// A badge for what is attached to an image (signature, attestation, SBOM).
+fn attached_badge(kind: &str) -> Html {
+    let label = match kind {
+        "signature" => "signed",
+        "attestation" => "attested",
+        "sbom" => "SBOM",
+        _ => "attachment",
+    };
+    html! { <span class="badge attached" data-testid="attached-badge" data-kind={kind.to_string()} title="attached to this digest (present, not verified)">{ label }</span> }
 }

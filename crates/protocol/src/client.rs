@@ -75,6 +75,8 @@ pub struct PutOutcome {
     pub location: Option<String>,
     /// HTTP status (201).
     pub status: u16,
+    /// `OCI-Subject`: a registry that indexes referrers itself names the subject it recorded.
+    pub subject: Option<String>,
 }
 
 impl<T: Transport> Registry<T> {
@@ -251,6 +253,7 @@ impl<T: Transport> Registry<T> {
             digest: response.headers.get("Docker-Content-Digest").map(str::to_string),
             location: response.headers.get("Location").map(str::to_string),
             status: response.status,
+            subject: response.headers.get("OCI-Subject").map(str::to_string),
         })
     }
 

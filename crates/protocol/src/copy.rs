@@ -118,6 +118,10 @@ pub struct CopyProgress {
     pub manifests_done: usize,
     /// Manifests to store.
     pub manifests_total: usize,
+    /// Attachments carried after the image.
+    pub attachments_done: usize,
+    /// Attachments to carry.
+    pub attachments_total: usize,
 }
 
 /// The result of a copy.
@@ -191,12 +195,59 @@ pub(crate) async fn copy_image<T: Transport>(
     plan: &CopyPlan,
     progress: &dyn Fn(&CopyProgress),
 ) -> Result<CopyReport, Error> {
-    let (source, target) = (ends.source, ends.target);
+    let source = ends.source;
     let top = source.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
+    let repositories = (&plan.source_repository, &plan.target_repository);
+    let moved = transfer(ends, repositories, top, progress).await?;
+    let top = &moved.manifests[0];
+    // The blobs may have taken a while: the tag must still hold what the user agreed to move.
+    let tag = Reference::Tag(plan.target_tag.clone());
+    let now = ends.target.manifest_digest(&plan.target_repository, &tag).await?;
+    if now.as_ref() != plan.target_state.current(&plan.source) && now.as_ref() != Some(&plan.source) {
+        let held = now.map_or("nothing".to_string(), |d| d.to_string());
+        return Err(Error::Unsupported(format!(
+            "Not moved: {}:{} changed while the image was copied; it now points at {held}. The blobs and \
+             child manifests are in place; check the tag and copy again.",
+            plan.target_repository, plan.target_tag
+        )));
+    }
+    let put = ends.target.manifest_put(&plan.target_repository, &tag, top).await?;
+    let mut state = moved.progress;
+    state.manifests_done += 1;
+    progress(&state);
+    Ok(CopyReport {
+        source: top.digest.clone(),
+        blobs: moved.blobs,
+        children: moved.children,
+        stored: Stored::from_answer(&top.digest, put.digest.as_deref()),
+        registry_digest: put.digest,
+    })
+}
+
+/// What [`transfer`] moved: everything but the top manifest, which the caller writes.
+pub(crate) struct Transferred {
+    /// The top manifest, then every child (fetched by digest).
+    pub manifests: Vec<FetchedManifest>,
+    /// Each blob and how it got there.
+    pub blobs: Vec<(Digest, u64, BlobOutcome)>,
+    /// Child manifests stored by digest.
+    pub children: Vec<Digest>,
+    /// Where the copy is.
+    pub progress: CopyProgress,
+}
+
+/// Gets everything a manifest names into the target repository: every blob, then every child
+/// manifest by digest. Refuses schema 1 (its signature names the source tag).
+pub(crate) async fn transfer<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    (source_repository, target_repository): (&Repository, &Repository),
+    top: FetchedManifest,
+    progress: &dyn Fn(&CopyProgress),
+) -> Result<Transferred, Error> {
     if top.media_type.is_schema1() {
         return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
     }
-    let manifests = gather(source, &plan.source_repository, top).await?;
+    let manifests = gather(ends.source, source_repository, top).await?;
     let mut seen = BTreeSet::new();
     let mut blobs: Vec<(Digest, u64)> = Vec::new();
     for manifest in &manifests {
@@ -223,42 +274,22 @@ pub(crate) async fn copy_image<T: Transport>(
             now.bytes_done = before + sent.min(size);
             progress(&now);
         };
-        let outcome = blob_into(ends, plan, &digest, size, &on_bytes).await?;
+        let outcome = blob_into(ends, (source_repository, target_repository), &digest, size, &on_bytes).await?;
         state.blobs_done += 1;
         state.bytes_done = before + size;
         progress(&state);
         report_blobs.push((digest, size, outcome));
     }
-    // Children first (by digest), the top manifest last (by tag): each PUT finds what it names.
+    // Children first (by digest), the top manifest last (by the caller): each PUT finds what it
+    // names.
     let mut children = Vec::new();
     for child in manifests.iter().skip(1).rev() {
-        target.manifest_put(&plan.target_repository, &Reference::Digest(child.digest.clone()), child).await?;
+        ends.target.manifest_put(target_repository, &Reference::Digest(child.digest.clone()), child).await?;
         children.push(child.digest.clone());
         state.manifests_done += 1;
         progress(&state);
     }
-    let top = &manifests[0];
-    // The blobs may have taken a while: the tag must still hold what the user agreed to move.
-    let tag = Reference::Tag(plan.target_tag.clone());
-    let now = target.manifest_digest(&plan.target_repository, &tag).await?;
-    if now.as_ref() != plan.target_state.current(&plan.source) && now.as_ref() != Some(&plan.source) {
-        let held = now.map_or("nothing".to_string(), |d| d.to_string());
-        return Err(Error::Unsupported(format!(
-            "Not moved: {}:{} changed while the image was copied; it now points at {held}. The blobs and \
-             child manifests are in place; check the tag and copy again.",
-            plan.target_repository, plan.target_tag
-        )));
-    }
-    let put = target.manifest_put(&plan.target_repository, &tag, top).await?;
-    state.manifests_done += 1;
-    progress(&state);
-    Ok(CopyReport {
-        source: top.digest.clone(),
-        blobs: report_blobs,
-        children,
-        stored: Stored::from_answer(&top.digest, put.digest.as_deref()),
-        registry_digest: put.digest,
-    })
+    Ok(Transferred { manifests, blobs: report_blobs, children, progress: state })
 }
 
 /// Gets one blob into the target: mounted within a registry (streamed through the session a
@@ -266,15 +297,14 @@ pub(crate) async fn copy_image<T: Transport>(
 /// otherwise.
 async fn blob_into<T: Transport>(
     ends: &Endpoints<'_, T>,
-    plan: &CopyPlan,
+    (source_repository, target_repository): (&Repository, &Repository),
     digest: &Digest,
     size: u64,
     on_bytes: &dyn Fn(u64),
 ) -> Result<BlobOutcome, Error> {
     let (source, target) = (ends.source, ends.target);
-    let target_repository = &plan.target_repository;
     let session = if ends.same_registry() {
-        let mount = requests::blob_mount(target.url(), target_repository, digest, &plan.source_repository);
+        let mount = requests::blob_mount(target.url(), target_repository, digest, source_repository);
         let mount_url = mount.url.clone();
         let response = target.send_checked(mount).await?;
         if response.status == 201 {
@@ -290,7 +320,7 @@ async fn blob_into<T: Transport>(
         upload::start(target, target_repository).await?
     };
     let mode =
-        upload::stream(source, &plan.source_repository, target, session, digest, size, ends.chunk_size, on_bytes)
+        upload::stream(source, source_repository, target, session, digest, size, ends.chunk_size, on_bytes)
             .await?;
     Ok(BlobOutcome::Uploaded(mode))
 }

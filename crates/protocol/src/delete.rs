@@ -9,6 +9,7 @@
 //!   manifest and deletes that by digest. If the registry refuses the delete, the tag is put back
 //!   on its image, so nothing is lost.
 
+use crate::attachments;
 use crate::client::Registry;
 use crate::digest::sha256_of;
 use crate::error::Error;
@@ -18,6 +19,7 @@ use crate::journal::{action, Entry, SavedManifest};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
+use crate::referrers::{ApiSupport, Discovered};
 use crate::requests;
 
 /// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
@@ -191,17 +193,23 @@ pub enum DeletePlan {
         manifest: FetchedManifest,
         /// Every tag that goes with it ([`tags_pointing_at`]).
         tags: Vec<String>,
+        /// Its signatures, SBOMs and attestations, which the delete would leave dangling.
+        attachments: Discovered,
     },
 }
 
-/// Plans a delete by digest: reads every tag of the repository to list those that go with it.
+/// Plans a delete by digest: reads every tag of the repository to list those that go with it,
+/// and finds what is attached to it ([`attachments::plan_drop`]; `api` is what is known of the
+/// registry's referrers API, and the plan says what was learned).
 pub async fn plan_manifest_delete<T: Transport>(
     registry: &Registry<T>,
     repository: &Repository,
     manifest: FetchedManifest,
+    api: ApiSupport,
 ) -> Result<DeletePlan, Error> {
     let tags = tags_pointing_at(registry, repository, &manifest.digest).await?;
-    Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags })
+    let attachments = attachments::plan_drop(registry, repository, &manifest.digest, api).await?;
+    Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags, attachments })
 }
 
 /// How a delete ended.
@@ -215,14 +223,23 @@ pub enum DeleteReport {
         digest: Digest,
         /// The tags that went with it.
         tags: Vec<String>,
+        /// The attachments deleted with it (when asked), and how each delete ended.
+        attachments: Vec<(Digest, Result<(), Error>)>,
     },
 }
 
 /// Runs a delete plan. A tag delete yields one journal entry; a manifest delete one per tag that
 /// went with it (one without a tag when none did), each holding the manifest's bytes for undo.
+/// With `with_attachments`, the manifest's attachments go too, once it is gone, each journaled
+/// with its bytes.
 /// Failures are journaled too: a failed tag delete with where a HEAD finds the tag afterwards (it
 /// may be on the placeholder, if the registry refused both the delete and the put-back).
-pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, unique: &str) -> Finished<DeleteReport> {
+pub async fn execute<T: Transport>(
+    registry: &Registry<T>,
+    plan: &DeletePlan,
+    unique: &str,
+    with_attachments: bool,
+) -> Finished<DeleteReport> {
     let url = registry.url();
     match plan {
         DeletePlan::Tag { repository, tag, digest } => {
@@ -248,14 +265,14 @@ pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, un
             );
             Finished { outcome: result.map(DeleteReport::Tag), journal: vec![change] }
         }
-        DeletePlan::Manifest { repository, manifest, tags } => {
+        DeletePlan::Manifest { repository, manifest, tags, attachments } => {
             let result = registry.manifest_delete(repository, &manifest.digest).await;
             let saved = SavedManifest { media_type: manifest.media_type.as_str().to_string(), body: manifest.text() };
             let parsed: Vec<Tag> = tags.iter().filter_map(|t| Tag::parse(t).ok()).collect();
             let entry_tags: Vec<Option<&Tag>> =
                 if parsed.is_empty() { vec![None] } else { parsed.iter().map(Some).collect() };
             let digest = &manifest.digest;
-            let journal = entry_tags
+            let mut journal: Vec<Entry> = entry_tags
                 .into_iter()
                 .map(|tag| {
                     let mut change = Entry::new(
@@ -271,7 +288,17 @@ pub async fn execute<T: Transport>(registry: &Registry<T>, plan: &DeletePlan, un
                     change
                 })
                 .collect();
-            let outcome = result.map(|()| DeleteReport::Manifest { digest: digest.clone(), tags: tags.clone() });
+            let mut dropped = Vec::new();
+            if result.is_ok() && with_attachments {
+                let done = attachments::drop_all(registry, repository, attachments).await;
+                journal.extend(done.journal);
+                dropped = done.outcome.unwrap_or_default();
+            }
+            let outcome = result.map(|()| DeleteReport::Manifest {
+                digest: digest.clone(),
+                tags: tags.clone(),
+                attachments: dropped,
+            });
             Finished { outcome, journal }
         }
     }

@@ -33,8 +33,11 @@ pub enum Kind {
     Artifact(String),
 }
 
-/// Every kind's [`Kind::key`], in the order a filter lists them.
-pub const KIND_KEYS: [&str; 7] = ["image", "index", "helm", "signature", "attestation", "sbom", "artifact"];
+/// Every kind's [`Kind::key`], in the order a filter lists them, then [`SIGNED`].
+pub const KIND_KEYS: [&str; 8] = ["image", "index", "helm", "signature", "attestation", "sbom", "artifact", SIGNED];
+
+/// The filter key for images that have a signature attached.
+pub const SIGNED: &str = "signed";
 
 impl Kind {
     /// A stable short name (filters, `data-kind`).
@@ -59,6 +62,7 @@ impl Kind {
             "signature" => "signature",
             "attestation" => "attestation",
             "sbom" => "SBOM",
+            SIGNED => "signed image",
             _ => "other artifact",
         }
     }
@@ -72,35 +76,57 @@ impl Kind {
     }
 
     /// Tells a manifest's kind from its published format: media types, `artifactType`, the
-    /// layer types cosign and in-toto use.
-    fn of(parsed: &ParsedManifest) -> Kind {
+    /// layer types cosign and in-toto use. An index whose every entry is an artifact without a
+    /// platform is the OCI 1.1 fallback index of an image's referrers.
+    pub fn of(parsed: &ParsedManifest) -> Kind {
         let image = match parsed {
             ParsedManifest::Image(image) => image,
+            ParsedManifest::Index(index)
+                if !index.manifests.is_empty()
+                    && index.manifests.iter().all(|d| d.artifact_type.is_some() && d.platform.is_none()) =>
+            {
+                return Kind::Artifact(REFERRERS_INDEX.into())
+            }
             ParsedManifest::Index(_) => return Kind::Index,
             _ => return Kind::Artifact("unknown manifest format".into()),
         };
         let config_type = image.config.media_type.as_str();
         let declared = image.artifact_type.as_deref().unwrap_or(config_type);
         let layer_has = |needle: &str| image.layers.iter().any(|l| l.media_type.contains(needle));
-        let declared_has = |needles: &[&str]| needles.iter().any(|n| declared.contains(n));
-        if declared_has(&["helm.config"]) {
-            Kind::Helm
-        } else if layer_has("cosign.simplesigning")
+        if layer_has("cosign.simplesigning")
             || image.layers.iter().any(|l| l.annotations.contains_key("dev.cosignproject.cosign/signature"))
-            || declared_has(&["notary.signature", "sigstore.bundle", "cosign.signature"])
         {
             Kind::Signature
-        } else if layer_has("dsse.envelope") || declared_has(&["in-toto", "dsse", "attestation"]) {
+        } else if layer_has("dsse.envelope") {
             Kind::Attestation
-        } else if declared_has(&["spdx", "cyclonedx", "syft"]) {
-            Kind::Sbom
+        } else if let Some(kind) = Kind::of_type(declared) {
+            kind
         } else if image.artifact_type.is_none() && is_image_config(config_type) {
             Kind::Image
         } else {
             Kind::Artifact(declared.to_string())
         }
     }
+
+    /// The kind an `artifactType` (or config media type) names, when it is one Wharf knows.
+    pub fn of_type(declared: &str) -> Option<Kind> {
+        let has = |needles: &[&str]| needles.iter().any(|n| declared.contains(n));
+        if has(&["helm.config"]) {
+            Some(Kind::Helm)
+        } else if has(&["notary.signature", "sigstore.bundle", "cosign.signature"]) {
+            Some(Kind::Signature)
+        } else if has(&["in-toto", "dsse", "attestation"]) {
+            Some(Kind::Attestation)
+        } else if has(&["spdx", "cyclonedx", "syft"]) {
+            Some(Kind::Sbom)
+        } else {
+            None
+        }
+    }
 }
+
+/// What [`Kind::of`] calls an image's fallback referrers index.
+pub const REFERRERS_INDEX: &str = "OCI 1.1 referrers index";
 
 fn is_image_config(media_type: &str) -> bool {
     matches!(media_type, "application/vnd.oci.image.config.v1+json" | "application/vnd.docker.container.image.v1+json")
@@ -117,6 +143,8 @@ pub struct ManifestFacts {
     pub blobs: Vec<(String, u64)>,
     /// An index's platform images (attestation entries left out): digest and `os/arch[/variant]`.
     pub platforms: Vec<(String, String)>,
+    /// For a fallback referrers index: the kind of each entry it lists, by its `artifactType`.
+    pub lists: Vec<Kind>,
 }
 
 impl ManifestFacts {
@@ -131,9 +159,21 @@ impl ManifestFacts {
                     .map(|d| (d.digest.clone(), d.size))
                     .collect(),
                 platforms: Vec::new(),
+                lists: Vec::new(),
                 kind,
             },
             ParsedManifest::Index(index) => ManifestFacts {
+                lists: match kind.artifact_type() {
+                    Some(REFERRERS_INDEX) => index
+                        .manifests
+                        .iter()
+                        .map(|d| {
+                            let declared = d.artifact_type.as_deref().unwrap_or_default();
+                            Kind::of_type(declared).unwrap_or_else(|| Kind::Artifact(declared.to_string()))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
                 kind,
                 config: None,
                 blobs: Vec::new(),
@@ -144,7 +184,7 @@ impl ManifestFacts {
                     .map(|d| (d.digest.clone(), d.platform.as_ref().map(|p| p.label()).unwrap_or_default()))
                     .collect(),
             },
-            _ => ManifestFacts { kind, config: None, blobs: Vec::new(), platforms: Vec::new() },
+            _ => ManifestFacts { kind, config: None, blobs: Vec::new(), platforms: Vec::new(), lists: Vec::new() },
         }
     }
 }
@@ -459,13 +499,64 @@ pub struct Filter {
     pub kind: String,
     /// An `os/arch[/variant]` the tag must have.
     pub platform: String,
+    /// Show the `sha256-*` tags of signatures and attachments too (hidden by default: they are
+    /// not images).
+    pub show_attachments: bool,
+}
+
+/// What is attached to each image, as the tag list shows it: digest → the kinds of its
+/// signatures, attestations and SBOMs, read from cosign's tag names (`.sig`, `.att`, `.sbom`)
+/// and from the entries of its fallback referrers index, once that index's manifest is known.
+pub fn attached<'a>(
+    tags: &[String],
+    digests: &HashMap<String, TagDigest>,
+    facts: &'a Facts,
+) -> HashMap<String, Vec<&'static str>> {
+    let mut attached: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for tag in tags {
+        let Some((subject, suffix)) = crate::referrers::attachment_subject(tag) else { continue };
+        let kinds: Vec<&'static str> = match suffix {
+            Some("sig") => vec![Kind::Signature.key()],
+            Some("att") => vec![Kind::Attestation.key()],
+            Some("sbom") => vec![Kind::Sbom.key()],
+            Some(_) => Vec::new(),
+            None => digests
+                .get(tag)
+                .and_then(TagDigest::digest)
+                .and_then(|d| facts.manifests.get(d))
+                .map(|m| m.lists.iter().map(Kind::key).collect())
+                .unwrap_or_default(),
+        };
+        let entry = attached.entry(subject).or_default();
+        for kind in kinds {
+            if !entry.contains(&kind) {
+                entry.push(kind);
+            }
+        }
+    }
+    attached.retain(|_, kinds| !kinds.is_empty());
+    attached
+}
+
+/// Each tag's place in natural version order (`ranks[i]` for `tags[i]`). Worked out once per tag
+/// list: [`arrange`] then breaks ties by comparing two numbers rather than two version strings,
+/// which for 10,000 tags re-sorted several times a second is most of the page's work.
+pub fn natural_ranks(tags: &[String]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..tags.len()).collect();
+    order.sort_unstable_by(|&a, &b| natural_cmp(&tags[a], &tags[b]).then(a.cmp(&b)));
+    let mut ranks = vec![0; tags.len()];
+    for (rank, i) in order.into_iter().enumerate() {
+        ranks[i] = rank as u32;
+    }
+    ranks
 }
 
 /// Every tag with what is known of it, filtered and ordered. Tags whose kind or platform is not
 /// known yet do not pass a kind or platform filter: nothing is shown as matching that was not
-/// seen to match.
+/// seen to match. `ranks` are the tags' [`natural_ranks`].
 pub fn arrange(
     tags: &[String],
+    ranks: &[u32],
     digests: &HashMap<String, TagDigest>,
     facts: &Facts,
     filter: &Filter,
@@ -477,26 +568,43 @@ pub fn arrange(
     }
     let summary_of = |tag: &String| digests.get(tag).and_then(TagDigest::digest).and_then(|d| summaries.get(d));
     let words: Vec<String> = filter.text.split_ascii_whitespace().map(str::to_ascii_lowercase).collect();
-    let mut shown: Vec<(&String, Option<i64>)> = tags
+    let rank = |i: usize| ranks.get(i).copied().unwrap_or(u32::MAX);
+    let attached = if filter.kind == SIGNED { attached(tags, digests, facts) } else { HashMap::new() };
+    let mut shown: Vec<(usize, Option<i64>)> = tags
         .iter()
-        .filter(|tag| {
-            let lower = tag.to_ascii_lowercase();
-            if !words.iter().all(|w| lower.contains(w.as_str())) {
+        .enumerate()
+        .filter(|(_, tag)| {
+            if !words.is_empty() {
+                let lower = tag.to_ascii_lowercase();
+                if !words.iter().all(|w| lower.contains(w.as_str())) {
+                    return false;
+                }
+            }
+            if !filter.show_attachments && crate::referrers::attachment_subject(tag).is_some() {
                 return false;
             }
             let summary = summary_of(tag);
-            (filter.kind.is_empty() || summary.and_then(|s| s.kind.as_ref()).is_some_and(|k| k.key() == filter.kind))
+            let kind_passes = match filter.kind.as_str() {
+                "" => true,
+                SIGNED => digests
+                    .get(*tag)
+                    .and_then(TagDigest::digest)
+                    .and_then(|d| attached.get(d))
+                    .is_some_and(|kinds| kinds.contains(&Kind::Signature.key())),
+                key => summary.and_then(|s| s.kind.as_ref()).is_some_and(|k| k.key() == key),
+            };
+            kind_passes
                 && (filter.platform.is_empty()
                     || summary.is_some_and(|s| s.platforms.iter().any(|p| p.platform == filter.platform)))
         })
-        .map(|tag| {
+        .map(|(i, tag)| {
             let summary = summary_of(tag);
             let key = match order {
                 Order::Newest | Order::Oldest => summary.and_then(|s| s.created_at),
                 Order::Largest => summary.and_then(|s| s.size).map(|s| s as i64),
                 _ => None,
             };
-            (tag, key)
+            (i, key)
         })
         .collect();
     let by_key = |a: &Option<i64>, b: &Option<i64>, descending: bool| match (a, b) {
@@ -509,14 +617,14 @@ pub fn arrange(
     };
     // Ties (and tags not known yet) in natural version order, so the order is total and the
     // unstable sort stable in effect.
-    shown.sort_unstable_by(|(ta, ka), (tb, kb)| match order {
-        Order::Newest | Order::Largest => by_key(ka, kb, true).then_with(|| natural_cmp(ta, tb)),
-        Order::Oldest => by_key(ka, kb, false).then_with(|| natural_cmp(ta, tb)),
-        Order::Version => natural_cmp(ta, tb),
-        Order::VersionDesc => natural_cmp(tb, ta),
-        Order::Name => ta.cmp(tb),
+    shown.sort_unstable_by(|&(a, ka), &(b, kb)| match order {
+        Order::Newest | Order::Largest => by_key(&ka, &kb, true).then_with(|| rank(a).cmp(&rank(b))),
+        Order::Oldest => by_key(&ka, &kb, false).then_with(|| rank(a).cmp(&rank(b))),
+        Order::Version => rank(a).cmp(&rank(b)),
+        Order::VersionDesc => rank(b).cmp(&rank(a)),
+        Order::Name => tags[a].cmp(&tags[b]),
     });
-    shown.into_iter().map(|(tag, _)| tag.clone()).collect()
+    shown.into_iter().map(|(i, _)| tags[i].clone()).collect()
 }
 
 /// Every platform seen among these tags, sorted: the choices of a platform filter.
@@ -703,14 +811,15 @@ mod tests {
         }
         digests.insert("pending".into(), TagDigest::Cached(sha256_of(b"unknown").to_string()));
         let all = tags(&["v1.2", "pending", "v1.10", "zz-no-head-yet", "v1.9"]);
-        let order = |order| arrange(&all, &digests, &facts, &Filter::default(), order);
+        let ranks = natural_ranks(&all);
+        let order = |order| arrange(&all, &ranks, &digests, &facts, &Filter::default(), order);
         assert_eq!(order(Order::Newest), tags(&["v1.9", "v1.10", "v1.2", "pending", "zz-no-head-yet"]));
         assert_eq!(order(Order::Oldest), tags(&["v1.2", "v1.10", "v1.9", "pending", "zz-no-head-yet"]));
         assert_eq!(order(Order::Largest), tags(&["v1.9", "v1.2", "v1.10", "pending", "zz-no-head-yet"]));
         assert_eq!(order(Order::Version), tags(&["pending", "v1.2", "v1.9", "v1.10", "zz-no-head-yet"]));
         assert_eq!(order(Order::VersionDesc), tags(&["zz-no-head-yet", "v1.10", "v1.9", "v1.2", "pending"]));
         assert_eq!(order(Order::Name), tags(&["pending", "v1.10", "v1.2", "v1.9", "zz-no-head-yet"]));
-        let only = |filter: Filter| arrange(&all, &digests, &facts, &filter, Order::Version);
+        let only = |filter: Filter| arrange(&all, &ranks, &digests, &facts, &filter, Order::Version);
         assert_eq!(only(Filter { text: "V1.1".into(), ..Filter::default() }), tags(&["v1.10"]));
         assert_eq!(only(Filter { kind: "image".into(), ..Filter::default() }), tags(&["v1.2", "v1.9", "v1.10"]));
         assert!(only(Filter { kind: "helm".into(), ..Filter::default() }).is_empty());

@@ -31,6 +31,10 @@ pub mod action {
     pub const DELETE_TAG: &str = "delete tag";
     /// A manifest deleted by digest, with every tag on it.
     pub const DELETE_MANIFEST: &str = "delete manifest";
+    /// A signature, SBOM or attestation copied with its image.
+    pub const COPY_ATTACHMENT: &str = "copy attachment";
+    /// A signature, SBOM or attestation deleted with its image.
+    pub const DELETE_ATTACHMENT: &str = "delete attachment";
     /// An undo of another entry.
     pub const UNDO: &str = "undo";
 }
@@ -335,12 +339,14 @@ impl Journal {
 /// What undoing an entry means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoStep {
-    /// Point the tag at its previous image again.
+    /// Point the tag at its previous image again (for an entry without a tag: put the manifest
+    /// back by digest).
     PutBack {
         /// The previous image.
         digest: Digest,
     },
-    /// The change created the tag: delete it (its siblings stay).
+    /// The change created the tag: delete it (its siblings stay). For an entry without a tag: the
+    /// change added the manifest, so delete it by digest.
     RemoveTag,
 }
 
@@ -353,7 +359,15 @@ pub fn undo_step(entry: &Entry) -> Result<UndoStep, String> {
         return Err("it failed, so there is nothing to undo".into());
     }
     if entry.tag.is_none() {
-        return Err("no tag was recorded".into());
+        // A manifest written or deleted by digest (an attachment): undo deletes it again, or
+        // puts its saved bytes back.
+        return match (&entry.before, &entry.after, &entry.saved) {
+            (None, Some(after), _) => Digest::parse(after).map(|_| UndoStep::RemoveTag).map_err(|e| e.to_string()),
+            (Some(before), None, Some(_)) => {
+                Digest::parse(before).map(|digest| UndoStep::PutBack { digest }).map_err(|e| e.to_string())
+            }
+            _ => Err("no tag was recorded".into()),
+        };
     }
     match (&entry.before, &entry.after) {
         (Some(before), after) if after.as_ref() == Some(before) => Err("it changed nothing".into()),
@@ -396,8 +410,7 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
             Finished { outcome: Ok(report), journal: vec![journal] }
         }
         Err(e) => {
-            let reference = Reference::Tag(checked.tag.clone());
-            let journal = match registry.manifest_digest(&checked.repository, &reference).await {
+            let journal = match registry.manifest_digest(&checked.repository, &checked.place).await {
                 Ok(now) if now != checked.left => {
                     vec![undo_change(registry.url(), entry, &checked, now.as_ref(), Err(e.headline()))]
                 }
@@ -411,7 +424,8 @@ pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &
 /// What an undo read and checked before writing anything.
 struct UndoChecked {
     repository: Repository,
-    tag: Tag,
+    /// The tag, or for an entry without one, the manifest's digest.
+    place: Reference,
     /// What the tag holds now: what the entry left there.
     left: Option<Digest>,
     /// The manifest to put back (`None`: the tag is to be deleted again).
@@ -427,11 +441,15 @@ fn undo_change(
     outcome: Result<String, String>,
 ) -> Entry {
     let ok = outcome.is_ok();
+    let tag = match &checked.place {
+        Reference::Tag(tag) => Some(tag),
+        Reference::Digest(_) => None,
+    };
     let mut change = Entry::new(
         action::UNDO,
         registry,
         &checked.repository,
-        Some(&checked.tag),
+        tag,
         checked.left.as_ref(),
         now,
         outcome,
@@ -445,13 +463,18 @@ fn undo_change(
 async fn undo_check<T: Transport>(registry: &Registry<T>, entry: &Entry) -> Result<UndoChecked, Error> {
     let step = undo_step(entry).map_err(|why| Error::Unsupported(format!("Cannot undo: {why}.")))?;
     let repository = Repository::parse(&entry.repository)?;
-    let tag = Tag::parse(entry.tag.as_deref().unwrap_or_default())?;
-    let now = registry.manifest_digest(&repository, &Reference::Tag(tag.clone())).await?;
+    let place = match (&entry.tag, &step) {
+        (Some(tag), _) => Reference::Tag(Tag::parse(tag)?),
+        (None, UndoStep::PutBack { digest }) => Reference::Digest(digest.clone()),
+        (None, UndoStep::RemoveTag) => Reference::Digest(Digest::parse(entry.after.as_deref().unwrap_or_default())?),
+    };
+    let shown = place_text(&repository, &place);
+    let now = registry.manifest_digest(&repository, &place).await?;
     let left = entry.after.as_deref().map(Digest::parse).transpose()?;
     if now != left {
         let now_text = now.as_ref().map_or("nothing (the tag is gone)".to_string(), |d| d.to_string());
         return Err(Error::Unsupported(format!(
-            "Not undone: {repository}:{tag} has changed since — it now points at {now_text}. Undo would overwrite \
+            "Not undone: {shown} has changed since — it now points at {now_text}. Undo would overwrite \
              that change, so nothing was sent."
         )));
     }
@@ -471,7 +494,7 @@ async fn undo_check<T: Transport>(registry: &Registry<T>, entry: &Entry) -> Resu
                     None => {
                         return Err(Error::Unsupported(format!(
                             "Cannot undo: the registry no longer holds {digest} (it was deleted, and perhaps \
-                         garbage-collected), so {repository}:{tag} cannot be put back."
+                         garbage-collected), so {shown} cannot be put back."
                         )))
                     }
                 },
@@ -479,7 +502,7 @@ async fn undo_check<T: Transport>(registry: &Registry<T>, entry: &Entry) -> Resu
             })
         }
     };
-    Ok(UndoChecked { repository, tag, left, put_back })
+    Ok(UndoChecked { repository, place, left, put_back })
 }
 
 /// The undo's one write: the tag deleted again, or its manifest put back.
@@ -488,27 +511,32 @@ async fn undo_apply<T: Transport>(
     checked: &UndoChecked,
     unique: &str,
 ) -> Result<UndoReport, Error> {
-    let (repository, tag) = (&checked.repository, &checked.tag);
+    let (repository, place) = (&checked.repository, &checked.place);
+    let shown = place_text(repository, place);
     let Some(manifest) = &checked.put_back else {
-        let report = delete::tag_delete(registry, repository, tag, unique).await?;
-        return Ok(UndoReport {
-            now: None,
-            summary: format!("Deleted {repository}:{tag} again (it held {}).", report.previous.short()),
-        });
+        let previous = match place {
+            Reference::Tag(tag) => delete::tag_delete(registry, repository, tag, unique).await?.previous,
+            Reference::Digest(digest) => {
+                registry.manifest_delete(repository, digest).await?;
+                digest.clone()
+            }
+        };
+        return Ok(UndoReport { now: None, summary: format!("Deleted {shown} again (it held {}).", previous.short()) });
     };
-    let put = registry.manifest_put(repository, &Reference::Tag(tag.clone()), manifest).await?;
+    let put = registry.manifest_put(repository, place, manifest).await?;
     let digest = &manifest.digest;
     if let Some(answered) = put.digest.as_deref().filter(|d| *d != digest.as_str()) {
-        return Err(Error::DigestMismatch {
-            url: format!("{repository}:{tag}"),
-            expected: digest.to_string(),
-            actual: answered.to_string(),
-        });
+        return Err(Error::DigestMismatch { url: shown, expected: digest.to_string(), actual: answered.to_string() });
     }
-    Ok(UndoReport {
-        summary: format!("{repository}:{tag} points at {} again.", digest.short()),
-        now: Some(digest.clone()),
-    })
+    Ok(UndoReport { summary: format!("{shown} points at {} again.", digest.short()), now: Some(digest.clone()) })
+}
+
+/// `repository:tag`, or `repository@digest` for a manifest kept by digest alone.
+fn place_text(repository: &Repository, place: &Reference) -> String {
+    match place {
+        Reference::Tag(tag) => format!("{repository}:{tag}"),
+        Reference::Digest(digest) => format!("{repository}@{}", digest.short()),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod attachments;
 pub mod auth;
 pub mod auth_failure;
 pub mod bulk;
@@ -29,6 +30,7 @@ pub mod pace;
 pub mod paging;
 pub mod pretty;
 pub mod pull;
+pub mod referrers;
 pub mod requests;
 pub mod retag;
 pub mod selftest;

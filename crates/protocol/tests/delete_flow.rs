@@ -12,6 +12,7 @@ use wharf_protocol::delete::{
 use wharf_protocol::digest::sha256_of;
 use wharf_protocol::http::{HttpResponse, Method};
 use wharf_protocol::names::{Repository, Tag};
+use wharf_protocol::referrers::{ApiSupport, Discovered};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::Registry;
 
@@ -235,7 +236,7 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     ]);
     let plan =
         DeletePlan::Tag { repository: repository.clone(), tag: Tag::parse("old").unwrap(), digest: digest.clone() };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
     assert!(matches!(finished.outcome, Ok(DeleteReport::Tag(_))));
     let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
     assert_eq!((change.action.as_str(), change.tag.as_deref(), change.ok), ("delete tag", Some("old"), true));
@@ -255,8 +256,9 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
         row(Method::Delete, url.clone(), HttpResponse::status(202)),
         row(Method::Delete, url, envelope(405, "UNSUPPORTED")),
     ]);
-    let plan = DeletePlan::Manifest { repository, manifest: fetched, tags: vec!["a".into(), "b".into()] };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    let attachments = Discovered { subject: digest.clone(), referrers: Vec::new(), api: ApiSupport::NotServed, fallback: None };
+    let plan = DeletePlan::Manifest { repository, manifest: fetched, tags: vec!["a".into(), "b".into()], attachments };
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
     let tags: Vec<_> = finished.journal.iter().map(|c| c.tag.as_deref()).collect();
     assert_eq!(tags, [Some("a"), Some("b")]);
     assert!(finished.journal.iter().all(|c| c.ok && c.after.is_none()));
@@ -266,7 +268,7 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     );
 
     // Refused (deletes off): journaled as failures that left every tag where it was, no bytes kept.
-    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1"));
+    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
     assert_eq!(refused.outcome.unwrap_err().status(), Some(405));
     assert!(refused.journal.iter().all(|c| !c.ok && c.after.as_deref() == Some(digest.as_str()) && c.saved.is_none()));
     script.assert_done();

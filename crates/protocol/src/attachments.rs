@@ -1,0 +1,461 @@
+//! Keeping attachments with their image: copied after it, deleted with it when the user asks.
+//!
+//! A copy carries each referrer with its exact bytes (so each signature still matches the
+//! digest it signs), its blobs mounted or streamed like any other: listed referrers by digest,
+//! cosign's tags under their names. Where the target does not index referrers itself, the
+//! target's fallback index is merged with what it already lists, never replaced: other tools'
+//! referrers live there too.
+
+use crate::client::Registry;
+use crate::copy::{self, CopyProgress, Endpoints};
+use crate::error::Error;
+use crate::flow::{target_state, Finished, Stored, TargetState};
+use crate::http::Transport;
+use crate::journal::{action, Entry, SavedManifest};
+use crate::json::{text, Value};
+use crate::manifest::FetchedManifest;
+use crate::names::{Digest, Reference, Repository, Tag};
+use crate::referrers::{self, ApiSupport, Discovered, Referrer};
+
+/// One attachment a copy will carry, with what the target holds in its place now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarryItem {
+    /// The attachment (its manifest read).
+    pub referrer: Referrer,
+    /// What the target holds now: by digest for a listed referrer, under the tag for a cosign
+    /// tag.
+    pub state: TargetState,
+}
+
+/// What carrying the attachments will do, decided before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarryPlan {
+    /// The image.
+    pub subject: Digest,
+    /// Each attachment, in discovery order.
+    pub items: Vec<CarryItem>,
+    /// Whether the target indexes referrers itself (then no fallback index is written).
+    pub target_api: ApiSupport,
+    /// The source's fallback index (written as it is when the target has none, so its digest
+    /// stays the same).
+    pub source_index: Option<FetchedManifest>,
+    /// The target's fallback index now (`None`: it has none, or indexes referrers itself).
+    pub target_index: Option<FetchedManifest>,
+}
+
+impl CarryPlan {
+    /// The attachments that will be written.
+    pub fn to_write(&self) -> usize {
+        self.items.iter().filter(|i| i.state != TargetState::AlreadySource).count()
+    }
+
+    /// The cosign tags that will move off something else the target holds.
+    pub fn moves(&self) -> Vec<&Tag> {
+        self.items.iter().filter(|i| i.state.moves()).filter_map(|i| i.referrer.tag()).collect()
+    }
+
+    /// The listed referrers' descriptors: what the target's fallback index must list.
+    fn listed(&self) -> Vec<Value> {
+        self.items.iter().filter_map(|i| i.referrer.descriptor.clone()).collect()
+    }
+}
+
+/// What the target has at `referrer`'s place: the digest by digest (present or not), or what
+/// its cosign tag holds.
+async fn held<T: Transport>(
+    target: &Registry<T>,
+    repository: &Repository,
+    referrer: &Referrer,
+) -> Result<Option<Digest>, Error> {
+    let reference = match referrer.tag() {
+        Some(tag) => Reference::Tag(tag.clone()),
+        None => Reference::Digest(referrer.digest.clone()),
+    };
+    target.manifest_digest(repository, &reference).await
+}
+
+/// Plans carrying what `found` discovered at the source (every manifest read) into
+/// `target_repository`: one HEAD per attachment; where the target is another registry whose
+/// support is not known (`target_api`), one referrers request; where it does not index
+/// referrers, one GET of its fallback tag.
+pub async fn plan_carry<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    (source_repository, target_repository): (&Repository, &Repository),
+    mut found: Discovered,
+    target_api: ApiSupport,
+) -> Result<CarryPlan, Error> {
+    found.read_all(ends.source, source_repository).await?;
+    let mut items = Vec::with_capacity(found.referrers.len());
+    for referrer in found.referrers {
+        let now = held(ends.target, target_repository, &referrer).await?;
+        items.push(CarryItem { state: target_state(Some(&referrer.digest), now), referrer });
+    }
+    let target_api = match (ends.same_registry(), target_api) {
+        (true, _) => found.api,
+        (false, ApiSupport::Unknown) if items.iter().any(|i| i.referrer.descriptor.is_some()) => {
+            match referrers::api_list(ends.target, target_repository, &found.subject, None).await? {
+                Some(_) => ApiSupport::Served,
+                None => ApiSupport::NotServed,
+            }
+        }
+        (false, known) => known,
+    };
+    let target_index = match target_api {
+        ApiSupport::Served => None,
+        _ if items.iter().all(|i| i.referrer.descriptor.is_none()) => None,
+        _ => {
+            let tag = Reference::Tag(referrers::fallback_tag(&found.subject));
+            match ends.target.manifest_get(target_repository, &tag).await {
+                Ok(index) => Some(index),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    Ok(CarryPlan { subject: found.subject, items, target_api, source_index: found.fallback, target_index })
+}
+
+/// How one attachment ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    /// Its digest.
+    pub digest: Digest,
+    /// Its cosign tag, if it has one.
+    pub tag: Option<Tag>,
+    /// Written (with the registry's answer), already there, or failed.
+    pub outcome: Result<Option<Stored>, Error>,
+}
+
+/// What carrying did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarryReport {
+    /// Each attachment.
+    pub items: Vec<Carried>,
+    /// The target's fallback index: `None` when none was needed or it listed everything
+    /// already; otherwise its new digest, or why writing it failed.
+    pub index: Option<Result<Digest, Error>>,
+}
+
+impl CarryReport {
+    /// Whether every attachment is in place.
+    pub fn complete(&self) -> bool {
+        self.items.iter().all(|i| i.outcome.is_ok()) && !matches!(self.index, Some(Err(_)))
+    }
+}
+
+/// Carries every attachment of `plan` after its image was copied. Each written one yields a
+/// journal entry: a referrer added by digest (undo deletes it again), a cosign tag or the fallback
+/// index as a tag write (undo puts the tag back). A failure does not stop the others.
+pub async fn carry<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    (source_repository, target_repository): (&Repository, &Repository),
+    plan: &CarryPlan,
+    progress: &dyn Fn(usize),
+) -> Finished<CarryReport> {
+    let target = ends.target;
+    let subject = plan.subject.short();
+    let mut journal = Vec::new();
+    let mut items = Vec::with_capacity(plan.items.len());
+    let mut indexed_by_target = plan.target_api == ApiSupport::Served;
+    for (done, item) in plan.items.iter().enumerate() {
+        let referrer = &item.referrer;
+        let outcome = if item.state == TargetState::AlreadySource {
+            Ok(None)
+        } else {
+            let written = carry_one(ends, (source_repository, target_repository), item).await;
+            if let Ok(put) = &written {
+                indexed_by_target |= put.subject.is_some();
+            }
+            let stored = written.map(|put| Stored::from_answer(&referrer.digest, put.digest.as_deref()));
+            let summary = format!("attachment of {subject} copied from {source_repository}");
+            journal.push(match referrer.tag() {
+                Some(tag) => Entry::tag_write(
+                    action::COPY_ATTACHMENT,
+                    target.url(),
+                    target_repository,
+                    tag,
+                    item.state.current(&referrer.digest),
+                    &referrer.digest,
+                    stored.as_ref(),
+                    summary,
+                ),
+                None => Entry::new(
+                    action::COPY_ATTACHMENT,
+                    target.url(),
+                    target_repository,
+                    None,
+                    None,
+                    stored.as_ref().ok().map(|_| &referrer.digest),
+                    stored.as_ref().map(|_| summary).map_err(Error::headline),
+                ),
+            });
+            stored.and_then(|s| match s.mismatch(format!("{target_repository}@{}", referrer.digest), &referrer.digest) {
+                Some(mismatch) => Err(mismatch),
+                None => Ok(Some(s)),
+            })
+        };
+        items.push(Carried { digest: referrer.digest.clone(), tag: referrer.tag().cloned(), outcome });
+        progress(done + 1);
+    }
+    let index = if indexed_by_target { None } else { write_index(target, target_repository, plan, &mut journal).await };
+    Finished { outcome: Ok(CarryReport { items, index }), journal }
+}
+
+/// Copies one attachment's blobs and children, then its manifest: by digest, or under its cosign
+/// tag once a HEAD shows the tag still holds what the plan saw.
+async fn carry_one<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    repositories: (&Repository, &Repository),
+    item: &CarryItem,
+) -> Result<crate::client::PutOutcome, Error> {
+    let referrer = &item.referrer;
+    let manifest = match &referrer.manifest {
+        Some(m) => m.clone(),
+        None => ends.source.manifest_get(repositories.0, &Reference::Digest(referrer.digest.clone())).await?,
+    };
+    let moved = copy::transfer(ends, repositories, manifest, &|_: &CopyProgress| {}).await?;
+    let reference = match referrer.tag() {
+        Some(tag) => {
+            let reference = Reference::Tag(tag.clone());
+            let now = ends.target.manifest_digest(repositories.1, &reference).await?;
+            if now.as_ref() != item.state.current(&referrer.digest) && now.as_ref() != Some(&referrer.digest) {
+                return Err(Error::Unsupported(format!(
+                    "Not moved: {}:{tag} changed while the image was copied; check it and copy again.",
+                    repositories.1
+                )));
+            }
+            reference
+        }
+        None => Reference::Digest(referrer.digest.clone()),
+    };
+    ends.target.manifest_put(repositories.1, &reference, &moved.manifests[0]).await
+}
+
+/// Brings the target's fallback index up to date: the source's own bytes when the target has
+/// none and they list exactly what was carried (the same digest at both ends), otherwise the
+/// target's index with the new entries added. Journaled as a tag write.
+async fn write_index<T: Transport>(
+    target: &Registry<T>,
+    repository: &Repository,
+    plan: &CarryPlan,
+    journal: &mut Vec<Entry>,
+) -> Option<Result<Digest, Error>> {
+    let listed = plan.listed();
+    if listed.is_empty() {
+        return None;
+    }
+    let source_lists_exactly = plan.source_index.as_ref().filter(|index| {
+        let entries = referrers::index_entries(&index.bytes).unwrap_or_default();
+        let digests = |list: &[Value]| {
+            let mut d: Vec<String> = list.iter().filter_map(|e| text(e, "digest")).collect();
+            d.sort();
+            d
+        };
+        digests(&entries) == digests(&listed)
+    });
+    let bytes = match (&plan.target_index, source_lists_exactly) {
+        (None, Some(source)) => source.bytes.clone(),
+        (existing, _) => referrers::merged_index(existing.as_ref(), &listed)?,
+    };
+    let tag = referrers::fallback_tag(&plan.subject);
+    let before = plan.target_index.as_ref().map(|i| i.digest.clone());
+    let index = match FetchedManifest::from_bytes("the merged fallback index", bytes, Some(crate::media::OCI_INDEX), None, None)
+    {
+        Ok(index) => index,
+        Err(e) => return Some(Err(e)),
+    };
+    let reference = Reference::Tag(tag.clone());
+    let written = async {
+        // Someone else may have added a referrer meanwhile: merge with theirs, not over it.
+        let now = target.manifest_digest(repository, &reference).await?;
+        if now != before {
+            return Err(Error::Unsupported(format!(
+                "Not written: {repository}:{tag} changed while the attachments were copied; copy again to merge \
+                 with it."
+            )));
+        }
+        target.manifest_put(repository, &reference, &index).await
+    }
+    .await;
+    let stored = written.map(|put| Stored::from_answer(&index.digest, put.digest.as_deref()));
+    let count = referrers::index_entries(&index.bytes).map_or(0, |e| e.len());
+    journal.push(Entry::tag_write(
+        action::COPY_ATTACHMENT,
+        target.url(),
+        repository,
+        &tag,
+        before.as_ref(),
+        &index.digest,
+        stored.as_ref(),
+        format!("fallback index of {}: {count} referrers", plan.subject.short()),
+    ));
+    Some(stored.map(|_| index.digest))
+}
+
+/// A copy and, when the user keeps them together, the attachments that go with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyWith {
+    /// The image's copy.
+    pub image: copy::CopyPlan,
+    /// Its attachments (`None`: copied without them).
+    pub attachments: Option<CarryPlan>,
+    /// What was learned of the source registry's referrers API.
+    pub source_api: ApiSupport,
+}
+
+impl CopyWith {
+    /// Whether sending needs the user's confirmation: the target tag or a cosign tag would move.
+    pub fn needs_confirmation(&self) -> bool {
+        self.image.needs_confirmation() || self.attachments.as_ref().is_some_and(|a| !a.moves().is_empty())
+    }
+}
+
+/// Plans a copy ([`copy::plan`]) and, `with_attachments`, what carrying the image's attachments
+/// will do ([`plan_carry`]). `apis` is what is known of the source's and the target's referrers
+/// API.
+pub async fn plan_copy<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    source: (Repository, Digest),
+    target: (Repository, Tag),
+    with_attachments: bool,
+    (source_api, target_api): (ApiSupport, ApiSupport),
+) -> Result<CopyWith, Error> {
+    let (source_repository, subject) = source;
+    let target_repository = target.0.clone();
+    let image = copy::plan(ends.target, source_repository.clone(), subject.clone(), target.0, target.1).await?;
+    if !with_attachments {
+        return Ok(CopyWith { image, attachments: None, source_api });
+    }
+    let found = referrers::discover(ends.source, &source_repository, &subject, source_api).await?;
+    let source_api = found.api;
+    let attachments = plan_carry(ends, (&source_repository, &target_repository), found, target_api).await?;
+    Ok(CopyWith { image, attachments: Some(attachments), source_api })
+}
+
+/// What a copy with its attachments did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedWith {
+    /// The image's copy.
+    pub image: copy::CopyReport,
+    /// Its attachments' (`None`: not carried, or the image's copy did not hold the source).
+    pub attachments: Option<CarryReport>,
+}
+
+/// Runs a copy ([`copy::execute`]), then carries the attachments once the target tag holds the
+/// image. The journal has the image's entry, then one per attachment written.
+pub async fn copy_with<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &CopyWith,
+    confirmed: bool,
+    progress: &dyn Fn(&CopyProgress),
+) -> Finished<CopiedWith> {
+    let copied = copy::execute(ends, &plan.image, confirmed, progress).await;
+    let mut journal = copied.journal;
+    let image = match copied.outcome {
+        Ok(image) => image,
+        Err(e) => return Finished { outcome: Err(e), journal },
+    };
+    let attachments = match &plan.attachments {
+        Some(carry_plan) if image.stored.holds_source() => {
+            let repositories = (&plan.image.source_repository, &plan.image.target_repository);
+            let total = carry_plan.items.len();
+            let base = progress_snapshot(&image);
+            let on_item = |done: usize| {
+                let mut shown = base.clone();
+                shown.attachments_done = done;
+                shown.attachments_total = total;
+                progress(&shown);
+            };
+            let carried = carry(ends, repositories, carry_plan, &on_item).await;
+            journal.extend(carried.journal);
+            carried.outcome.ok()
+        }
+        _ => None,
+    };
+    Finished { outcome: Ok(CopiedWith { image, attachments }), journal }
+}
+
+/// The progress of a finished image copy, for the attachments' turn.
+fn progress_snapshot(report: &copy::CopyReport) -> CopyProgress {
+    let bytes: u64 = report.blobs.iter().map(|(_, size, _)| size).sum();
+    CopyProgress {
+        blobs_total: report.blobs.len(),
+        blobs_done: report.blobs.len(),
+        bytes_total: bytes,
+        bytes_done: bytes,
+        manifests_done: report.children.len() + 1,
+        manifests_total: report.children.len() + 1,
+        ..CopyProgress::default()
+    }
+}
+
+/// The attachments a delete by digest would leave dangling: everything discovery finds, each
+/// manifest read (its bytes are saved in the journal, so undo can put it back).
+pub async fn plan_drop<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    subject: &Digest,
+    api: ApiSupport,
+) -> Result<Discovered, Error> {
+    let mut found = referrers::discover(registry, repository, subject, api).await?;
+    found.read_all(registry, repository).await?;
+    Ok(found)
+}
+
+/// Deletes every attachment `found` lists, by digest, then the fallback index when it lists
+/// nothing that is left. Each delete yields a journal entry with the manifest's bytes saved.
+/// Returns each digest with how its delete ended.
+pub async fn drop_all<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    found: &Discovered,
+) -> Finished<Vec<(Digest, Result<(), Error>)>> {
+    let mut ended = Vec::new();
+    let mut journal = Vec::new();
+    for referrer in &found.referrers {
+        let (result, entry) = drop_one(registry, repository, found, referrer.tag(), referrer.manifest.as_ref(), &referrer.digest).await;
+        journal.push(entry);
+        ended.push((referrer.digest.clone(), result));
+    }
+    if let Some(index) = &found.fallback {
+        let listed = referrers::index_entries(&index.bytes).unwrap_or_default();
+        let all_gone = listed.iter().all(|d| {
+            let digest = text(d, "digest");
+            ended.iter().any(|(gone, result)| result.is_ok() && Some(gone.as_str()) == digest.as_deref())
+        });
+        if all_gone {
+            let tag = referrers::fallback_tag(&found.subject);
+            let (result, entry) = drop_one(registry, repository, found, Some(&tag), Some(index), &index.digest).await;
+            journal.push(entry);
+            ended.push((index.digest.clone(), result));
+        }
+    }
+    Finished { outcome: Ok(ended), journal }
+}
+
+/// One delete by digest, and its journal entry (the bytes saved when it went).
+async fn drop_one<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    found: &Discovered,
+    tag: Option<&Tag>,
+    manifest: Option<&FetchedManifest>,
+    digest: &Digest,
+) -> (Result<(), Error>, Entry) {
+    let result = registry.manifest_delete(repository, digest).await;
+    let mut entry = Entry::new(
+        action::DELETE_ATTACHMENT,
+        registry.url(),
+        repository,
+        tag,
+        Some(digest),
+        if result.is_ok() { None } else { Some(digest) },
+        result.as_ref().map(|_| format!("deleted with {}", found.subject.short())).map_err(Error::headline),
+    );
+    entry.saved = manifest.filter(|_| result.is_ok()).map(|m| SavedManifest {
+        media_type: m.media_type.as_str().to_string(),
+        body: m.text(),
+    });
+    (result, entry)
+}
+
