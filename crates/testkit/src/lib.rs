@@ -1,9 +1,10 @@
 //! Real servers for Wharf's demo, end-to-end tests and benchmark, all on 127.0.0.1 and all
 //! stopped when their handle is dropped: a CNCF distribution registry (Debian's
-//! `docker-registry`), a seeder that pushes demo images through the registry API, a static server
-//! for the built app, headless Chromium through chromedriver, skopeo as the independent client
-//! that checks digests, axe-core for the accessibility checks, and a proxy that answers some
-//! manifest HEADs 429 (a rate-limited registry).
+//! `docker-registry`), a seeder that pushes demo images through the registry API (signed ones
+//! too, with cosign-style and OCI 1.1 attachments), a static server for the built app, headless
+//! Chromium through chromedriver, skopeo as the independent client that checks digests, axe-core
+//! for the accessibility checks, and a proxy that answers some manifest HEADs 429 (a
+//! rate-limited registry).
 
 pub mod axe;
 pub mod browser;
@@ -12,6 +13,7 @@ pub mod nginx;
 pub mod oci;
 pub mod registry;
 pub mod seed;
+pub mod seed_signed;
 pub mod skopeo;
 pub mod static_server;
 pub mod throttle;

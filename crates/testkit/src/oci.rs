@@ -234,6 +234,28 @@ pub fn empty_config() -> Blob {
 /// `artifactType` and annotations. The config's descriptor carries `data` (base64 of the bytes)
 /// when it is the empty `{}` blob, as oras writes it.
 pub fn artifact(config: Blob, layers: Vec<Blob>, artifact_type: Option<&str>, annotations: &[(&str, &str)]) -> Image {
+    artifact_with_subject(config, layers, artifact_type, None, annotations)
+}
+
+/// [`artifact`] with an OCI 1.1 `subject` (the descriptor of the manifest it refers to), as a
+/// referrer (an SBOM, a signature) is written.
+pub fn referrer(
+    config: Blob,
+    layers: Vec<Blob>,
+    artifact_type: &str,
+    subject: &Value,
+    annotations: &[(&str, &str)],
+) -> Image {
+    artifact_with_subject(config, layers, Some(artifact_type), Some(subject), annotations)
+}
+
+fn artifact_with_subject(
+    config: Blob,
+    layers: Vec<Blob>,
+    artifact_type: Option<&str>,
+    subject: Option<&Value>,
+    annotations: &[(&str, &str)],
+) -> Image {
     let mut config_descriptor = config.descriptor();
     if config.media_type == EMPTY_JSON {
         config_descriptor["data"] = json!("e30=");
@@ -247,6 +269,9 @@ pub fn artifact(config: Blob, layers: Vec<Blob>, artifact_type: Option<&str>, an
     }
     manifest["config"] = config_descriptor;
     manifest["layers"] = json!(layers.iter().map(Blob::descriptor).collect::<Vec<_>>());
+    if let Some(subject) = subject {
+        manifest["subject"] = subject.clone();
+    }
     if !annotations.is_empty() {
         let map: serde_json::Map<String, Value> =
             annotations.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();

@@ -63,11 +63,65 @@ impl Pusher {
 
     /// PUTs manifest bytes under a tag or digest.
     pub fn manifest(&self, repo: &str, reference: &str, manifest: &Blob) {
+        self.send_manifest(repo, reference, manifest);
+    }
+
+    /// [`Pusher::manifest`], checking that the registry's `Docker-Content-Digest` answer is the
+    /// sha256 of the bytes sent (it stored them as they are); returns that digest.
+    pub fn manifest_put(&self, repo: &str, reference: &str, manifest: &Blob) -> String {
+        let response = self.send_manifest(repo, reference, manifest);
+        let digest = response.header("Docker-Content-Digest").unwrap_or_default().to_string();
+        assert_eq!(digest, manifest.digest, "PUT {repo}:{reference}: the registry's digest is not the bytes' sha256");
+        digest
+    }
+
+    fn send_manifest(&self, repo: &str, reference: &str, manifest: &Blob) -> ureq::Response {
         self.agent
             .put(&format!("{}/v2/{repo}/manifests/{reference}", self.base))
             .set("Content-Type", &manifest.media_type)
             .send_bytes(&manifest.bytes)
-            .unwrap_or_else(|e| panic!("PUT {repo}:{reference}: {e}"));
+            .unwrap_or_else(|e| panic!("PUT {repo}:{reference}: {e}"))
+    }
+
+    /// GETs a manifest (`Accept`: every manifest type): `Some((media type, bytes))`, or `None`
+    /// when the registry answers 404. Panics on any other failure.
+    pub fn manifest_get(&self, repo: &str, reference: &str) -> Option<(String, Vec<u8>)> {
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
+        match self.agent.get(&url).set("Accept", wharf_protocol::media::MANIFEST_ACCEPT).call() {
+            Ok(response) => {
+                let media_type = response.content_type().to_string();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
+                    .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+                Some((media_type, bytes))
+            }
+            Err(ureq::Error::Status(404, _)) => None,
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    }
+
+    /// Every repository the registry lists: `/v2/_catalog` page by page, following its `Link`
+    /// header (distribution 2.8 answers 400 to an `n` above its maximum, 1,000 by default).
+    pub fn catalog(&self) -> Vec<String> {
+        let mut repositories = Vec::new();
+        let mut next = Some("/v2/_catalog?n=1000".to_string());
+        while let Some(path) = next.take() {
+            let url = format!("{}{path}", self.base);
+            let response = self.agent.get(&url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+            // `Link: </v2/_catalog?last=x&n=1000>; rel="next"`
+            next =
+                response.header("Link").and_then(|link| Some(link.split_once('<')?.1.split_once('>')?.0.to_string()));
+            let text = response.into_string().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+            let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}"));
+            let names = body["repositories"].as_array().unwrap_or_else(|| panic!("GET {url}: no repositories"));
+            repositories.extend(names.iter().filter_map(|n| n.as_str().map(str::to_string)));
+        }
+        repositories
+    }
+
+    /// `http://host:port` this pusher talks to.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// Pushes an image's blobs and its manifest by digest (for use under an index or tags).

@@ -5,6 +5,7 @@
 
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, seed_glance, seed_many_tags};
+use wharf_testkit::seed_signed::seed_signed;
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
 
@@ -29,6 +30,12 @@ async fn main() {
         "seeded demo/glance: {} tags (images, a 2-platform index, a Helm chart, an OCI artifact; newest: {})",
         glance.tags.len(),
         glance.newest
+    );
+    let signed = seed_signed(&registry.url(), "demo/signed", "v1");
+    println!(
+        "seeded demo/signed:v1 ({}): a cosign signature and attestation, an SPDX SBOM and a notation signature (OCI 1.1 referrers, fallback tag {})",
+        &signed.image[..19],
+        signed.fallback_tag
     );
     let app = StaticServer::start(dist, app_port);
     println!();
