@@ -8,8 +8,8 @@ use std::rc::Rc;
 use wharf_protocol::address::View;
 use wharf_protocol::attachments::{self, CarryPlan, CarryReport, CopiedWith, CopyWith};
 use wharf_protocol::copy::{BlobOutcome, CopyProgress, Endpoints};
-use wharf_protocol::glance::Kind;
 use wharf_protocol::flow::TargetState;
+use wharf_protocol::glance::Kind;
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
@@ -114,7 +114,10 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     }
                     Ok(Target { plan, to })
                 },
-                |target| target.plan.needs_confirmation() || target.plan.attachments.as_ref().is_some_and(|a| !a.items.is_empty()),
+                |target| {
+                    target.plan.needs_confirmation()
+                        || target.plan.attachments.as_ref().is_some_and(|a| !a.items.is_empty())
+                },
                 move |flow, target| start(flow, &connection, &registry, target, false),
             );
         })
@@ -230,10 +233,9 @@ fn carry_plan_view(carry: &CarryPlan) -> Html {
     }
     let index_note = match (&carry.target_index, carry.target_api) {
         (_, wharf_protocol::referrers::ApiSupport::Served) => "The target indexes referrers itself.".to_string(),
-        (Some(index), _) => format!(
-            "The target's fallback index {} is merged: what it lists stays.",
-            index.digest.short()
-        ),
+        (Some(index), _) => {
+            format!("The target's fallback index {} is merged: what it lists stays.", index.digest.short())
+        }
         (None, _) => "The target has no fallback index yet: it gets one.".to_string(),
     };
     html! {

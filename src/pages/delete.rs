@@ -116,31 +116,32 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                 let dangling = &attachments.referrers;
                 let also = *with_attachments && !dangling.is_empty();
                 html! {
-                <div class="confirm" data-testid="delete-digest-confirm" data-tags={tags.join(" ")} data-attachments={dangling.len().to_string()}>
-                    <p>{ "Deleting " }{ digest_badge(manifest.digest.as_str()) }{ match tags.len() {
-                        0 => " removes no tag: no tag of the repository points at it.".to_string(),
-                        n => format!(" removes these {n} tag(s) of {} with it:", props.repository),
-                    } }</p>
-                    <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| el("li", "", "", code("", t.clone()))) }</ul>
-                    if !dangling.is_empty() {
-                        <p>{ format!("{} signature(s) and attachment(s) point at this digest; without it they point at nothing:", dangling.len()) }</p>
-                        <ul class="tag-list" data-testid="delete-attachments">{ for dangling.iter().map(|r| html! {
-                            <li data-digest={r.digest.to_string()}>
-                                { r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment") }{ " " }
-                                { digest_badge(r.digest.as_str()) }{ " " }{ el("span", "muted small", "", owned(r.found.label())) }
-                            </li>
-                        }) }</ul>
-                        <label><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} data-testid="delete-with-attachments" />
-                            { " delete them too (journaled, undoable while the registry holds their bytes)" }</label>
-                    }
-                    { button("danger", "confirm-delete", owned(if also {
-                        format!("Delete the manifest, {} tag(s) and {} attachment(s)", tags.len(), dangling.len())
-                    } else {
-                        format!("Delete the manifest and {} tag(s)", tags.len())
-                    }), false, confirm(plan)) }
-                    { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
-                </div>
-            }}
+                    <div class="confirm" data-testid="delete-digest-confirm" data-tags={tags.join(" ")} data-attachments={dangling.len().to_string()}>
+                        <p>{ "Deleting " }{ digest_badge(manifest.digest.as_str()) }{ match tags.len() {
+                            0 => " removes no tag: no tag of the repository points at it.".to_string(),
+                            n => format!(" removes these {n} tag(s) of {} with it:", props.repository),
+                        } }</p>
+                        <ul class="tag-list" data-testid="delete-digest-tags">{ for tags.iter().map(|t| el("li", "", "", code("", t.clone()))) }</ul>
+                        if !dangling.is_empty() {
+                            <p>{ format!("{} signature(s) and attachment(s) point at this digest; without it they point at nothing:", dangling.len()) }</p>
+                            <ul class="tag-list" data-testid="delete-attachments">{ for dangling.iter().map(|r| html! {
+                                <li data-digest={r.digest.to_string()}>
+                                    { r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment") }{ " " }
+                                    { digest_badge(r.digest.as_str()) }{ " " }{ el("span", "muted small", "", owned(r.found.label())) }
+                                </li>
+                            }) }</ul>
+                            <label><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} data-testid="delete-with-attachments" />
+                                { " delete them too (journaled, undoable while the registry holds their bytes)" }</label>
+                        }
+                        { button("danger", "confirm-delete", owned(if also {
+                            format!("Delete the manifest, {} tag(s) and {} attachment(s)", tags.len(), dangling.len())
+                        } else {
+                            format!("Delete the manifest and {} tag(s)", tags.len())
+                        }), false, confirm(plan)) }
+                        { button("secondary", "cancel-delete", fixed("Cancel"), false, back.clone()) }
+                    </div>
+                }
+            }
         },
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">

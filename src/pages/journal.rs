@@ -5,6 +5,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wharf_protocol::journal::{self, undo_step, Entry, UndoReport};
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::units::first_chars;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
@@ -102,10 +103,15 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
     let journal = store.journal();
     let rows = journal.entries.iter().rev().take(SHOWN).map(|entry| {
         let undo_html = undo_cell(entry, *undoing, &flow, &start, read_only);
-        let place = format!("{}:{}", entry.repository, entry.tag.as_deref().unwrap_or("(no tag)"));
+        // A manifest kept by digest alone (an attachment) is named by its digest.
+        let place = match (&entry.tag, entry.before.as_ref().or(entry.after.as_ref())) {
+            (Some(tag), _) => format!("{}:{tag}", entry.repository),
+            (None, Some(digest)) => format!("{}@{}", entry.repository, first_chars(digest, 19)),
+            (None, None) => format!("{}:(no tag)", entry.repository),
+        };
         html! {
             <tr key={entry.id} data-testid="journal-entry" data-id={entry.id.to_string()} data-action={entry.action.clone()}
-                data-place={place.clone()} data-ok={entry.ok.to_string()}>
+                data-place={place.clone()} data-ok={entry.ok.to_string()} data-before={entry.before.clone().unwrap_or_default()}>
                 <td class="nowrap small">{ entry.time.clone() }</td>
                 <td>{ entry.action.clone() }</td>
                 <td><code>{ place }</code><div class="muted small">{ entry.registry.clone() }</div></td>

@@ -9,9 +9,9 @@ use wharf_protocol::address::View;
 use wharf_protocol::glance::{
     arrange, attached, natural_ranks, platforms_seen, Filter, Kind, Order, TagDigest, KIND_KEYS, ORDERS,
 };
-use wharf_protocol::referrers::attachment_subject;
 use wharf_protocol::names::{Reference, Repository};
 use wharf_protocol::pull::{pull_command, tools_for, Tool};
+use wharf_protocol::referrers::attachment_subject;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::time::age;
 use wharf_protocol::units::thousands;

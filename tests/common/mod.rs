@@ -130,7 +130,7 @@ async fn headline_of(error_box: &Element) -> String {
 
 /// Clicks `submit` and waits (up to `limit`) for the first of `outcomes` that the page renders
 /// after the click; outcomes left on the page by an earlier submission do not count.
-async fn submit_and_wait(browser: &Browser, submit: &str, outcomes: &[&str], limit: Duration) -> (usize, Element) {
+pub async fn submit_and_wait(browser: &Browser, submit: &str, outcomes: &[&str], limit: Duration) -> (usize, Element) {
     browser.mark_seen(&outcomes.join(", ")).await;
     browser.click(submit).await;
     let fresh: Vec<String> = outcomes.iter().map(|o| format!("{o}{NOT_SEEN}")).collect();

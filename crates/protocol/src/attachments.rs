@@ -189,9 +189,11 @@ pub async fn carry<T: Transport>(
                     stored.as_ref().map(|_| summary).map_err(Error::headline),
                 ),
             });
-            stored.and_then(|s| match s.mismatch(format!("{target_repository}@{}", referrer.digest), &referrer.digest) {
-                Some(mismatch) => Err(mismatch),
-                None => Ok(Some(s)),
+            stored.and_then(|s| {
+                match s.mismatch(format!("{target_repository}@{}", referrer.digest), &referrer.digest) {
+                    Some(mismatch) => Err(mismatch),
+                    None => Ok(Some(s)),
+                }
             })
         };
         items.push(Carried { digest: referrer.digest.clone(), tag: referrer.tag().cloned(), outcome });
@@ -259,8 +261,13 @@ async fn write_index<T: Transport>(
     };
     let tag = referrers::fallback_tag(&plan.subject);
     let before = plan.target_index.as_ref().map(|i| i.digest.clone());
-    let index = match FetchedManifest::from_bytes("the merged fallback index", bytes, Some(crate::media::OCI_INDEX), None, None)
-    {
+    let index = match FetchedManifest::from_bytes(
+        "the merged fallback index",
+        bytes,
+        Some(crate::media::OCI_INDEX),
+        None,
+        None,
+    ) {
         Ok(index) => index,
         Err(e) => return Some(Err(e)),
     };
@@ -413,7 +420,8 @@ pub async fn drop_all<T: Transport>(
     let mut ended = Vec::new();
     let mut journal = Vec::new();
     for referrer in &found.referrers {
-        let (result, entry) = drop_one(registry, repository, found, referrer.tag(), referrer.manifest.as_ref(), &referrer.digest).await;
+        let (result, entry) =
+            drop_one(registry, repository, found, referrer.tag(), referrer.manifest.as_ref(), &referrer.digest).await;
         journal.push(entry);
         ended.push((referrer.digest.clone(), result));
     }
@@ -452,10 +460,8 @@ async fn drop_one<T: Transport>(
         if result.is_ok() { None } else { Some(digest) },
         result.as_ref().map(|_| format!("deleted with {}", found.subject.short())).map_err(Error::headline),
     );
-    entry.saved = manifest.filter(|_| result.is_ok()).map(|m| SavedManifest {
-        media_type: m.media_type.as_str().to_string(),
-        body: m.text(),
-    });
+    entry.saved = manifest
+        .filter(|_| result.is_ok())
+        .map(|m| SavedManifest { media_type: m.media_type.as_str().to_string(), body: m.text() });
     (result, entry)
 }
-

@@ -320,7 +320,6 @@ async fn blob_into<T: Transport>(
         upload::start(target, target_repository).await?
     };
     let mode =
-        upload::stream(source, source_repository, target, session, digest, size, ends.chunk_size, on_bytes)
-            .await?;
+        upload::stream(source, source_repository, target, session, digest, size, ends.chunk_size, on_bytes).await?;
     Ok(BlobOutcome::Uploaded(mode))
 }

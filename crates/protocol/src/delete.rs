@@ -193,8 +193,9 @@ pub enum DeletePlan {
         manifest: FetchedManifest,
         /// Every tag that goes with it ([`tags_pointing_at`]).
         tags: Vec<String>,
-        /// Its signatures, SBOMs and attestations, which the delete would leave dangling.
-        attachments: Discovered,
+        /// Its signatures, SBOMs and attestations, which the delete would leave dangling (boxed:
+        /// a plan is mostly a tag delete's few names).
+        attachments: Box<Discovered>,
     },
 }
 
@@ -209,7 +210,7 @@ pub async fn plan_manifest_delete<T: Transport>(
 ) -> Result<DeletePlan, Error> {
     let tags = tags_pointing_at(registry, repository, &manifest.digest).await?;
     let attachments = attachments::plan_drop(registry, repository, &manifest.digest, api).await?;
-    Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags, attachments })
+    Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags, attachments: Box::new(attachments) })
 }
 
 /// How a delete ended.

@@ -93,12 +93,13 @@ impl Kind {
         let config_type = image.config.media_type.as_str();
         let declared = image.artifact_type.as_deref().unwrap_or(config_type);
         let layer_has = |needle: &str| image.layers.iter().any(|l| l.media_type.contains(needle));
-        if layer_has("cosign.simplesigning")
+        // A DSSE envelope first: cosign's attestation layers carry its signature annotation too.
+        if layer_has("dsse.envelope") {
+            Kind::Attestation
+        } else if layer_has("cosign.simplesigning")
             || image.layers.iter().any(|l| l.annotations.contains_key("dev.cosignproject.cosign/signature"))
         {
             Kind::Signature
-        } else if layer_has("dsse.envelope") {
-            Kind::Attestation
         } else if let Some(kind) = Kind::of_type(declared) {
             kind
         } else if image.artifact_type.is_none() && is_image_config(config_type) {
@@ -507,10 +508,10 @@ pub struct Filter {
 /// What is attached to each image, as the tag list shows it: digest → the kinds of its
 /// signatures, attestations and SBOMs, read from cosign's tag names (`.sig`, `.att`, `.sbom`)
 /// and from the entries of its fallback referrers index, once that index's manifest is known.
-pub fn attached<'a>(
+pub fn attached(
     tags: &[String],
     digests: &HashMap<String, TagDigest>,
-    facts: &'a Facts,
+    facts: &Facts,
 ) -> HashMap<String, Vec<&'static str>> {
     let mut attached: HashMap<String, Vec<&'static str>> = HashMap::new();
     for tag in tags {

@@ -445,15 +445,7 @@ fn undo_change(
         Reference::Tag(tag) => Some(tag),
         Reference::Digest(_) => None,
     };
-    let mut change = Entry::new(
-        action::UNDO,
-        registry,
-        &checked.repository,
-        tag,
-        checked.left.as_ref(),
-        now,
-        outcome,
-    );
+    let mut change = Entry::new(action::UNDO, registry, &checked.repository, tag, checked.left.as_ref(), now, outcome);
     change.undoes = ok.then_some(entry.id);
     change
 }

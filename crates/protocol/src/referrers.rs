@@ -269,9 +269,14 @@ impl Discovered {
     }
 
     /// Reads the manifest of every referrer not read yet (by digest, so each is verified).
-    pub async fn read_all<T: Transport>(&mut self, registry: &Registry<T>, repository: &Repository) -> Result<(), Error> {
+    pub async fn read_all<T: Transport>(
+        &mut self,
+        registry: &Registry<T>,
+        repository: &Repository,
+    ) -> Result<(), Error> {
         for referrer in self.referrers.iter_mut().filter(|r| r.manifest.is_none()) {
-            referrer.manifest = Some(registry.manifest_get(repository, &Reference::Digest(referrer.digest.clone())).await?);
+            referrer.manifest =
+                Some(registry.manifest_get(repository, &Reference::Digest(referrer.digest.clone())).await?);
         }
         Ok(())
     }
@@ -319,7 +324,9 @@ pub fn describe(referrer: &Referrer, payload: Option<&[u8]>) -> Option<Attachmen
             image.layers.iter().flat_map(|l| l.annotations.clone()).collect::<BTreeMap<_, _>>(),
             image.layers.iter().map(|l| l.media_type.clone()).collect::<Vec<_>>(),
         ),
-        ParsedManifest::Index(index) => (index.manifests.iter().map(|d| d.size).sum(), index.annotations.clone(), BTreeMap::new(), Vec::new()),
+        ParsedManifest::Index(index) => {
+            (index.manifests.iter().map(|d| d.size).sum(), index.annotations.clone(), BTreeMap::new(), Vec::new())
+        }
         _ => (0, BTreeMap::new(), BTreeMap::new(), Vec::new()),
     };
     let listed = |key: &str| referrer.descriptor.as_ref().and_then(|d| d.get("annotations")).and_then(|a| text(a, key));
@@ -396,4 +403,3 @@ pub fn merged_index(existing: Option<&FetchedManifest>, adding: &[Value]) -> Opt
     }
     (list.len() > before).then(|| serde_json::to_vec(&index).unwrap_or_default())
 }
-

@@ -256,8 +256,14 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
         row(Method::Delete, url.clone(), HttpResponse::status(202)),
         row(Method::Delete, url, envelope(405, "UNSUPPORTED")),
     ]);
-    let attachments = Discovered { subject: digest.clone(), referrers: Vec::new(), api: ApiSupport::NotServed, fallback: None };
-    let plan = DeletePlan::Manifest { repository, manifest: fetched, tags: vec!["a".into(), "b".into()], attachments };
+    let attachments =
+        Discovered { subject: digest.clone(), referrers: Vec::new(), api: ApiSupport::NotServed, fallback: None };
+    let plan = DeletePlan::Manifest {
+        repository,
+        manifest: fetched,
+        tags: vec!["a".into(), "b".into()],
+        attachments: Box::new(attachments),
+    };
     let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
     let tags: Vec<_> = finished.journal.iter().map(|c| c.tag.as_deref()).collect();
     assert_eq!(tags, [Some("a"), Some("b")]);

@@ -53,7 +53,11 @@ fn artifact(artifact_type: &str, layer_type: &str, annotations: &str) -> String 
 }
 
 fn sbom() -> String {
-    artifact("application/spdx+json", "application/spdx+json", r#""org.opencontainers.image.created":"2026-11-30T10:00:00Z""#)
+    artifact(
+        "application/spdx+json",
+        "application/spdx+json",
+        r#""org.opencontainers.image.created":"2026-11-30T10:00:00Z""#,
+    )
 }
 
 fn notation() -> String {
@@ -115,7 +119,10 @@ fn cosign_misses(base: &str) -> Vec<Row> {
 fn attachment_tags_name_their_image() {
     let hex = "a".repeat(64);
     assert_eq!(referrers::attachment_subject(&format!("sha256-{hex}")), Some((format!("sha256:{hex}"), None)));
-    assert_eq!(referrers::attachment_subject(&format!("sha256-{hex}.sig")), Some((format!("sha256:{hex}"), Some("sig"))));
+    assert_eq!(
+        referrers::attachment_subject(&format!("sha256-{hex}.sig")),
+        Some((format!("sha256:{hex}"), Some("sig")))
+    );
     assert_eq!(referrers::attachment_subject(&format!("sha256-{}", "A".repeat(64))), None, "uppercase is no digest");
     assert_eq!(referrers::attachment_subject(&format!("sha256-{hex}.")), None);
     assert_eq!(referrers::attachment_subject("sha256-abc"), None);
@@ -132,7 +139,10 @@ fn attachment_tags_name_their_image() {
 fn the_api_is_paged_and_an_unapplied_filter_is_applied_here() {
     let subject = subject();
     let first = format!("{}/referrers/{subject}?artifactType=application%2Fspdx%2Bjson", base());
-    let page_one = index(&[descriptor(&sbom(), "application/spdx+json"), descriptor(&notation(), "application/vnd.cncf.notary.signature")]);
+    let page_one = index(&[
+        descriptor(&sbom(), "application/spdx+json"),
+        descriptor(&notation(), "application/vnd.cncf.notary.signature"),
+    ]);
     let page_two = index(&[descriptor(&cosign_signature(), "application/spdx+json")]);
     let script = Script::new(vec![
         row(
@@ -165,10 +175,12 @@ fn the_api_is_paged_and_an_unapplied_filter_is_applied_here() {
 fn a_registry_that_serves_the_api_is_not_asked_for_the_fallback_tag() {
     let subject = subject();
     let listed = index(&[descriptor(&sbom(), "application/spdx+json")]);
-    let mut rows = vec![row(Method::Get, format!("{}/referrers/{subject}", base()), manifest_answer(&listed, OCI_INDEX))];
+    let mut rows =
+        vec![row(Method::Get, format!("{}/referrers/{subject}", base()), manifest_answer(&listed, OCI_INDEX))];
     rows.extend(cosign_misses(&base()));
     let script = Script::new(rows);
-    let found = pollster::block_on(referrers::discover(&registry(&script), &app(), &subject, ApiSupport::Unknown)).unwrap();
+    let found =
+        pollster::block_on(referrers::discover(&registry(&script), &app(), &subject, ApiSupport::Unknown)).unwrap();
     script.assert_done();
     assert_eq!(found.api, ApiSupport::Served);
     assert_eq!(found.referrers.len(), 1);
@@ -182,14 +194,22 @@ fn a_registry_that_serves_the_api_is_not_asked_for_the_fallback_tag() {
 fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
     let subject = subject();
     let hex = subject.encoded().to_string();
-    let fallback = index(&[descriptor(&sbom(), "application/spdx+json"), descriptor(&notation(), "application/vnd.cncf.notary.signature")]);
+    let fallback = index(&[
+        descriptor(&sbom(), "application/spdx+json"),
+        descriptor(&notation(), "application/vnd.cncf.notary.signature"),
+    ]);
     for missing in [
         Ok(HttpResponse::status(404)),
         Ok(HttpResponse::status(405)),
         Err(TransportError::CorsBlocked { origin: "http://wharf".into() }),
     ] {
-        let mut rows = vec![Row { method: Method::Get, url: format!("{}/referrers/{subject}", base()), response: missing }];
-        rows.push(row(Method::Get, format!("{}/manifests/sha256-{hex}", base()), manifest_answer(&fallback, OCI_INDEX)));
+        let mut rows =
+            vec![Row { method: Method::Get, url: format!("{}/referrers/{subject}", base()), response: missing }];
+        rows.push(row(
+            Method::Get,
+            format!("{}/manifests/sha256-{hex}", base()),
+            manifest_answer(&fallback, OCI_INDEX),
+        ));
         rows.push(row(
             Method::Get,
             format!("{}/manifests/sha256-{hex}.sig", base()),
@@ -220,8 +240,11 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
 fn a_refused_referrers_request_is_an_error_not_an_absence() {
     let subject = subject();
     for status in [401, 403, 429, 500] {
-        let script =
-            Script::new(vec![row(Method::Get, format!("{}/referrers/{subject}", base()), HttpResponse::status(status))]);
+        let script = Script::new(vec![row(
+            Method::Get,
+            format!("{}/referrers/{subject}", base()),
+            HttpResponse::status(status),
+        )]);
         let error = pollster::block_on(referrers::discover(&registry(&script), &app(), &subject, ApiSupport::Unknown))
             .unwrap_err();
         assert_eq!(error.status(), Some(status));
@@ -264,7 +287,10 @@ fn each_attachment_says_what_it_states_as_plain_data() {
         r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{EMPTY}","size":2}},"layers":[{{"mediaType":"application/vnd.dsse.envelope.v1+json","digest":"{EMPTY}","size":2,"annotations":{{"predicateType":"https://slsa.dev/provenance/v1"}}}}]}}"#
     );
     let att = referrers::describe(&referrer(&attestation, Found::Api, "x"), None).unwrap();
-    assert_eq!((att.kind, att.statement.as_deref()), (Kind::Attestation, Some("predicate https://slsa.dev/provenance/v1")));
+    assert_eq!(
+        (att.kind, att.statement.as_deref()),
+        (Kind::Attestation, Some("predicate https://slsa.dev/provenance/v1"))
+    );
 }
 
 #[test]
@@ -294,7 +320,10 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
     let theirs = descriptor("someone else's", "application/example");
     let target_index = fetched(&index(std::slice::from_ref(&theirs)), OCI_INDEX);
     let items = vec![
-        CarryItem { referrer: referrer(&sbom_body, Found::FallbackIndex, "application/spdx+json"), state: TargetState::New },
+        CarryItem {
+            referrer: referrer(&sbom_body, Found::FallbackIndex, "application/spdx+json"),
+            state: TargetState::New,
+        },
         CarryItem {
             referrer: referrer(&notation_body, Found::FallbackIndex, "application/vnd.cncf.notary.signature"),
             state: TargetState::AlreadySource,
@@ -355,11 +384,16 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
     let digests: Vec<_> = merged.iter().map(|d| d["digest"].as_str().unwrap().to_string()).collect();
     assert_eq!(
         digests,
-        [sha256_of(b"someone else's").to_string(), sbom_digest.to_string(), sha256_of(notation_body.as_bytes()).to_string()],
+        [
+            sha256_of(b"someone else's").to_string(),
+            sbom_digest.to_string(),
+            sha256_of(notation_body.as_bytes()).to_string()
+        ],
         "theirs kept, ours added (the notation signature was there by digest but not listed)"
     );
     // Journal: the SBOM added by digest, the cosign tag created, the index tag moved.
-    let actions: Vec<_> = done.journal.iter().map(|e| (e.tag.clone(), e.before.clone(), e.after.clone(), e.ok)).collect();
+    let actions: Vec<_> =
+        done.journal.iter().map(|e| (e.tag.clone(), e.before.clone(), e.after.clone(), e.ok)).collect();
     assert_eq!(actions.len(), 3, "{actions:?}");
     assert_eq!(actions[0], (None, None, Some(sbom_digest.to_string()), true));
     assert_eq!(actions[1], (Some(sig_tag.to_string()), None, Some(sig_digest.to_string()), true));
@@ -410,7 +444,8 @@ fn a_target_that_indexes_referrers_itself_gets_no_fallback_index() {
     ]);
     let registry = registry(&script);
     let ends = Endpoints::new(&registry, &registry);
-    let done = pollster::block_on(attachments::carry(&ends, (&app(), &Repository::parse("prod").unwrap()), &plan, &|_| {}));
+    let done =
+        pollster::block_on(attachments::carry(&ends, (&app(), &Repository::parse("prod").unwrap()), &plan, &|_| {}));
     script.assert_done();
     assert_eq!(done.outcome.unwrap().index, None);
 }
@@ -449,11 +484,7 @@ fn dropping_deletes_each_attachment_then_the_index_and_undo_puts_them_back() {
     let script = Script::new(vec![
         row(Method::Head, by_digest.clone(), HttpResponse::status(404)),
         row(Method::Get, by_digest.clone(), HttpResponse::status(404)),
-        row(
-            Method::Put,
-            by_digest,
-            HttpResponse::status(201).header("Docker-Content-Digest", sbom_digest.to_string()),
-        ),
+        row(Method::Put, by_digest, HttpResponse::status(201).header("Docker-Content-Digest", sbom_digest.to_string())),
     ]);
     let undone = pollster::block_on(journal::undo(&registry(&script), &entry, "u"));
     script.assert_done();
