@@ -13,12 +13,19 @@ mod common;
 use std::time::Duration;
 
 use common::{attr_of, attrs, screenshot_both_widths, submit_and_wait, Stack, ONE_BROWSER_AT_A_TIME};
+use wharf_testkit::axe::describe;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed_signed::{seed_foreign_referrer, seed_signed, SignedSeed};
 use wharf_testkit::skopeo;
 
 const REPO: &str = "demo/signed";
+
+/// Asserts the page as it stands has no axe-core (WCAG 2 A/AA) violations.
+async fn assert_accessible(b: &Browser, what: &str) {
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
+}
 
 /// The four attachments: digest and the kind the page must call it.
 fn attachments(seed: &SignedSeed) -> Vec<(String, &'static str)> {
@@ -78,6 +85,8 @@ async fn copy_with_attachments(b: &Browser, expected: usize) -> String {
     assert_eq!(which, 0, "a copy with attachments shows its plan first: {}", element.text().await.unwrap_or_default());
     let listed = attrs(b, "[data-testid=copy-attachments] li", "data-digest").await;
     assert_eq!(listed.len(), expected, "the dry run lists every attachment: {listed:?}");
+    screenshot_both_widths(b, "attachments-copy-plan").await;
+    assert_accessible(b, "copy dry run with attachments").await;
     b.click("[data-testid=confirm-copy]").await;
     let (which, element) =
         b.wait_first(&["[data-testid=copy-attachments-result]", "[data-testid=error]"], Duration::from_secs(90)).await;
@@ -116,6 +125,7 @@ async fn the_manifest_page_lists_every_attachment_and_the_tag_list_hides_their_t
     assert_eq!(found[..2], ["fallback index", "fallback index"], "distribution has no referrers API: the fallback tag");
     assert!(b.text("[data-testid=not-verified]").await.contains("not verified"));
     screenshot_both_widths(b, "attachments-manifest").await;
+    assert_accessible(b, "manifest page with attachments").await;
     // Each links to its own manifest view.
     b.click(&format!("[data-testid=attachment-row][data-digest='{}'] a", seed.sbom)).await;
     b.wait_js(&format!("document.querySelector('[data-testid=manifest-digest]')?.textContent === {:?}", seed.sbom))
@@ -136,6 +146,7 @@ async fn the_manifest_page_lists_every_attachment_and_the_tag_list_hides_their_t
     };
     assert_eq!(badges, "attestation,sbom,signature", "cosign tags and the fallback index's entries");
     screenshot_both_widths(b, "attachments-tag-list").await;
+    assert_accessible(b, "tag list with attachment badges").await;
     b.click("[data-testid=show-attachments]").await;
     b.wait_js("document.querySelectorAll('tr[data-testid=tag-row]').length === 4").await;
     let mut tags = attrs(b, "tr[data-testid=tag-row]", "data-tag").await;
@@ -167,6 +178,7 @@ async fn a_copy_brings_every_attachment_with_its_digest_and_merges_the_target_in
     let text = copy_with_attachments(b, 4).await;
     assert!(text.contains("Attachments: 4 in place of 4"), "{text}");
     screenshot_both_widths(b, "attachments-copy-result").await;
+    assert_accessible(b, "copy result with attachments").await;
     assert_eq!(skopeo::manifest_digest(&host, "prod/signed:v1"), Ok(Some(seed.image.clone())));
     assert_all_there(&host, "prod/signed", &seed);
     let entries = fallback_entries(&host, "prod/signed", &seed);
@@ -226,6 +238,7 @@ async fn delete_by_digest_lists_the_attachments_and_removes_them_with_the_image(
         Some("true")
     );
     screenshot_both_widths(b, "attachments-delete-confirm").await;
+    assert_accessible(b, "delete confirmation with attachments").await;
     b.click("[data-testid=confirm-delete]").await;
     let result = b.wait_css("[data-testid=delete-result]").await.text().await.unwrap();
     assert!(result.contains("and 5 attachment(s)"), "four attachments and the fallback index: {result}");

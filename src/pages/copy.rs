@@ -186,7 +186,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
                     <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>
-                    if let Some(carried) = &copied.attachments { { carried_view(carried) } }
+                    if let (Some(carried), Some(planned)) = (&copied.attachments, &target.plan.attachments) { { carried_view(carried, planned) } }
                     { link(route_for(&target_view), "button", fixed("Open the copy")) }
                 </div>
             }
@@ -214,7 +214,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                             oninput={input_handler(&target_tag)} disabled={busy} data-testid="copy-tag" /></label>
                         <button type="submit" disabled={busy || !matches!(&*source, Load::Ready(_))} data-testid="copy-submit">{ "Copy" }</button>
                     </div>
-                    <label class="small"><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} disabled={busy} data-testid="copy-with-attachments" />
+                    <label class="check"><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} disabled={busy} data-testid="copy-with-attachments" />
                         { " with signatures and attachments (each copied with its exact bytes, so signatures stay valid)" }</label>
                     if let Some(p) = &*problem {
                         { el("div", "field-error", "copy-name-error", owned(p.clone())) }
@@ -243,7 +243,7 @@ fn carry_plan_view(carry: &CarryPlan) -> Html {
             <ul class="tag-list" data-testid="copy-attachments" data-count={carry.items.len().to_string()}>
                 { for carry.items.iter().map(|item| {
                     let r = &item.referrer;
-                    let kind = r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment");
+                    let kind = kind_label(r);
                     let state = match &item.state {
                         TargetState::New => "new at the target".to_string(),
                         TargetState::AlreadySource => "already there".to_string(),
@@ -258,15 +258,22 @@ fn carry_plan_view(carry: &CarryPlan) -> Html {
     }
 }
 
+/// The kind of an attachment the plan read, for people.
+fn kind_label(referrer: &wharf_protocol::referrers::Referrer) -> &'static str {
+    referrer.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment")
+}
+
 /// How each attachment ended, with the digest the target answered.
-fn carried_view(carried: &CarryReport) -> Html {
+fn carried_view(carried: &CarryReport, planned: &CarryPlan) -> Html {
     let ok = carried.complete();
     html! {
         <div data-testid="copy-attachments-result" data-complete={ok.to_string()}>
             <p>{ format!("Attachments: {} in place of {}.", carried.items.iter().filter(|i| i.outcome.is_ok()).count(), carried.items.len()) }</p>
             <ul class="tag-list">{ for carried.items.iter().map(|i| html! {
                 <li data-digest={i.digest.to_string()} data-ok={i.outcome.is_ok().to_string()}>
+                    { planned.items.iter().find(|p| p.referrer.digest == i.digest).map(|p| kind_label(&p.referrer)).unwrap_or("attachment") }{ " " }
                     { digest_badge(i.digest.as_str()) }{ " " }
+                    if let Some(tag) = &i.tag { { el("span", "muted small", "", owned(format!("{tag} · "))) } }
                     { match &i.outcome {
                         Ok(None) => text("span", "muted", "", "already there"),
                         Ok(Some(stored)) => stored_badge(stored),

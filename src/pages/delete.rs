@@ -130,7 +130,10 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                                     { digest_badge(r.digest.as_str()) }{ " " }{ el("span", "muted small", "", owned(r.found.label())) }
                                 </li>
                             }) }</ul>
-                            <label><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} data-testid="delete-with-attachments" />
+                            if attachments.fallback.is_some() {
+                            { el("p", "muted small", "", owned(format!("Their fallback index, the tag {}, goes too once everything it lists is deleted.", wharf_protocol::referrers::fallback_tag(&attachments.subject)))) }
+                        }
+                        <label class="check"><input type="checkbox" checked={*with_attachments} onclick={toggle_attachments} data-testid="delete-with-attachments" />
                                 { " delete them too (journaled, undoable while the registry holds their bytes)" }</label>
                         }
                         { button("danger", "confirm-delete", owned(if also {
