@@ -260,3 +260,37 @@ async fn delete_by_digest_lists_the_attachments_and_removes_them_with_the_image(
     assert_eq!(stack.registry.digest_of(REPO, &seed.sbom), Ok(Some(seed.sbom.clone())));
     stack.close().await;
 }
+
+#[tokio::test]
+async fn a_bulk_copy_to_another_registry_brings_the_attachments_of_every_image() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let seed = seed_signed(&stack.registry.url(), REPO, "v1");
+    let dest = Registry::start(RegistryOptions::default());
+    let b = &stack.browser;
+
+    stack.goto(&format!("/{REPO}")).await;
+    b.wait_js("document.querySelectorAll('tr[data-testid=tag-row]').length === 1").await;
+    b.click("[data-testid=select-all]").await;
+    b.wait_css("[data-testid=bulk-operation]").await.select_by_value("copy").await.expect("choose copy");
+    b.type_into("[data-testid=bulk-registry]", &dest.url()).await;
+    b.type_into("[data-testid=bulk-repository]", "prod/signed").await;
+    b.wait_css("[data-testid=bulk-rule]").await.select_by_value("keep").await.expect("keep names");
+    assert_eq!(
+        b.wait_css("[data-testid=bulk-with-attachments]").await.prop("checked").await.unwrap().as_deref(),
+        Some("true")
+    );
+    b.click("[data-testid=bulk-plan]").await;
+    b.wait_css("[data-testid=bulk-attachments-note]").await;
+    b.click("[data-testid=bulk-run]").await;
+    b.wait_js_within(
+        "document.querySelector('[data-testid=bulk-summary]')?.getAttribute('data-finished') === 'true'",
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(attr_of(b, "[data-testid=bulk-summary]", "data-done").await.as_deref(), Some("1"));
+    assert_eq!(skopeo::manifest_digest(&dest.host, "prod/signed:v1"), Ok(Some(seed.image.clone())));
+    assert_all_there(&dest.host, "prod/signed", &seed);
+    assert_eq!(dest.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(seed.fallback_index.clone())));
+    stack.close().await;
+}

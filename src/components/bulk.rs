@@ -67,7 +67,7 @@ fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job,
         performance_mark("wharf:bulk-start");
         bulk::run(&ends, &target.plan, &indices, limit, &|| stop.get(), &|i, state, change| {
             states.borrow_mut()[i] = state;
-            reporter.journal(change.into_iter().collect());
+            reporter.journal(change);
             if redraw_pending.borrow().is_none() {
                 let (states, reporter, pending) = (states.clone(), reporter.clone(), redraw_pending.clone());
                 *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(REDRAW_MS, move || {
@@ -113,6 +113,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     let target_repository = use_state(|| props.repository.to_string());
     let target_registry = use_state(String::new);
     let concurrency = use_state(|| DEFAULT_CONCURRENCY.to_string());
+    let with_attachments = use_state(|| true);
     let flow: BulkFlow = use_flow();
     let problems = use_state(Vec::<String>::new);
     // Set by Stop: no new item starts. One per run.
@@ -124,6 +125,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
         let (flow, problems, connection) = (flow.clone(), problems.clone(), connection.clone());
         let (operation, rule_kind, rule_text) = (operation.clone(), rule_kind.clone(), rule_text.clone());
         let (target_repository, target_registry) = (target_repository.clone(), target_registry.clone());
+        let with_attachments = with_attachments.clone();
         let (registry, repository, selected) =
             (props.registry.clone(), props.repository.clone(), props.selected.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -164,9 +166,11 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             problems.set(Vec::new());
             let (source, target) = (connection.registry(&registry), connection.registry(&to));
             let repository = repository.clone();
+            let with = *with_attachments;
             flow.plan(async move {
                 let ends = Endpoints::new(&source, &target);
-                let plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit).await?;
+                let mut plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit).await?;
+                plan.with_attachments &= with;
                 Ok(BulkTarget { plan, to })
             });
         })
@@ -225,6 +229,9 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                         <label>{ "repository " }
                             <input type="text" value={(*target_repository).clone()}
                                 oninput={typed(&target_repository)} disabled={form_disabled} data-testid="bulk-repository" /></label>
+                        <label><input type="checkbox" checked={*with_attachments} disabled={form_disabled} data-testid="bulk-with-attachments"
+                            onclick={{ let w = with_attachments.clone(); Callback::from(move |_: MouseEvent| w.set(!*w)) }} />
+                            { " with signatures and attachments" }</label>
                     }
                 </div>
                 <div class="row">
@@ -342,6 +349,9 @@ fn plan_view(
             <div class="confirm" data-testid="bulk-dry-run" data-operations={needed.len().to_string()} data-moves={moves.to_string()}>
                 <p>{ format!("Dry run: {} operation(s) to send, {} of them moving an existing tag; {} already in place. Nothing has been sent.",
                     needed.len(), moves, plan.items.len() - needed.len()) }</p>
+                if plan.with_attachments {
+                    { text("p", "muted small", "bulk-attachments-note", "Each image's signatures and attachments are found when its turn comes and copied after it, with their exact bytes; the result and the journal list them.") }
+                }
                 { button("", "bulk-run", owned(if moves > 0 { format!("Run {} operations, moving {moves} tag(s)", needed.len()) } else { format!("Run {} operations", needed.len()) }), needed.is_empty(), go) }
                 { button("secondary", "bulk-cancel", fixed("Change the plan"), false, back) }
             </div>

@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::attachments;
 use crate::copy::{self, CopyPlan, Endpoints};
 use crate::error::Error;
 use crate::flow::{target_state, Stored, TargetState};
@@ -19,6 +20,7 @@ use crate::http::Transport;
 use crate::journal::{action, Entry};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
+use crate::referrers::{self, ApiSupport};
 
 /// Items in flight at once unless the user picks another number.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -121,6 +123,9 @@ pub struct BulkPlan {
     pub target_repository: Repository,
     /// Copy (another repository or registry) rather than retag.
     pub copy: bool,
+    /// For a copy: carry each image's signatures and attachments after it
+    /// ([`crate::attachments`]).
+    pub with_attachments: bool,
     /// The operations, in selection order.
     pub items: Vec<BulkItem>,
 }
@@ -256,6 +261,7 @@ pub async fn plan<T: Transport>(
         source_repository: source_repository.clone(),
         target_repository: target_repository.clone(),
         copy,
+        with_attachments: copy,
         items,
     })
 }
@@ -310,18 +316,21 @@ impl Manifests {
 }
 
 /// Runs the plan's items at `indices`, `concurrency` at a time. `cancelled()` is read before each
-/// item starts; `report(i, state, entry)` is told every change, with the journal entry of an item
-/// that ended having sent something (handed over at once, so a run that is stopped or left keeps
-/// what it did). Items not started end `NotStarted`.
+/// item starts; `report(i, state, entries)` is told every change, with the journal entries of an
+/// item that ended having sent something (handed over at once, so a run that is stopped or left
+/// keeps what it did): its tag write, then one per attachment it carried. Items not started end
+/// `NotStarted`.
 pub async fn run<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     indices: &[usize],
     concurrency: usize,
     cancelled: &dyn Fn() -> bool,
-    report: &dyn Fn(usize, ItemState, Option<Entry>),
+    report: &dyn Fn(usize, ItemState, Vec<Entry>),
 ) {
     let manifests = Manifests::default();
+    // What each end has shown of its referrers API, learned by the first item that asks.
+    let apis = Cell::new((ApiSupport::Unknown, ApiSupport::Unknown));
     if !plan.copy {
         // Each image is read once, before its tags are written: concurrent items of one image
         // would otherwise all miss the cache and read it together.
@@ -345,16 +354,16 @@ pub async fn run<T: Transport>(
     }
     let started = for_each_bounded(indices.len(), concurrency, cancelled, |n| {
         let i = indices[n];
-        let manifests = &manifests;
+        let (manifests, apis) = (&manifests, &apis);
         async move {
-            report(i, ItemState::Running, None);
-            let (state, change) = run_item(ends, plan, &plan.items[i], manifests).await;
-            report(i, state, change);
+            report(i, ItemState::Running, Vec::new());
+            let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis).await;
+            report(i, state, changes);
         }
     })
     .await;
     for &i in &indices[started..] {
-        report(i, ItemState::NotStarted, None);
+        report(i, ItemState::NotStarted, Vec::new());
     }
 }
 
@@ -363,12 +372,13 @@ async fn run_item<T: Transport>(
     plan: &BulkPlan,
     item: &BulkItem,
     manifests: &Manifests,
-) -> (ItemState, Option<Entry>) {
+    apis: &Cell<(ApiSupport, ApiSupport)>,
+) -> (ItemState, Vec<Entry>) {
     let Some(source) = &item.source else {
-        return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), None);
+        return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), Vec::new());
     };
     if item.target_state == TargetState::AlreadySource {
-        return (ItemState::Skipped(format!("{} already points at this image", item.target_tag)), None);
+        return (ItemState::Skipped(format!("{} already points at this image", item.target_tag)), Vec::new());
     }
     let stored = if plan.copy {
         let copy_plan = CopyPlan {
@@ -393,14 +403,58 @@ async fn run_item<T: Transport>(
         stored.as_ref(),
         format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag),
     );
+    let mut changes = vec![change];
     let state = match stored {
         Ok(stored) => match stored.mismatch(format!("{}:{}", plan.target_repository, item.target_tag), source) {
             Some(mismatch) => ItemState::Failed(mismatch),
+            None if plan.copy && plan.with_attachments => {
+                match carry_attachments(ends, plan, source, apis, &mut changes).await {
+                    Ok(()) => ItemState::Done(stored),
+                    Err(e) => ItemState::Failed(e),
+                }
+            }
             None => ItemState::Done(stored),
         },
         Err(e) => ItemState::Failed(e),
     };
-    (state, Some(change))
+    (state, changes)
+}
+
+/// After an item's image is in place: finds its attachments and carries them, adding their
+/// journal entries. An attachment that did not get there fails the item (a retry copies what is
+/// missing: the image is in place, and what is there already is not written again).
+async fn carry_attachments<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &BulkPlan,
+    source: &Digest,
+    apis: &Cell<(ApiSupport, ApiSupport)>,
+    changes: &mut Vec<Entry>,
+) -> Result<(), Error> {
+    let (source_api, target_api) = apis.get();
+    let found = referrers::discover(ends.source, &plan.source_repository, source, source_api).await?;
+    let repositories = (&plan.source_repository, &plan.target_repository);
+    let learned = found.api;
+    let carry_plan = attachments::plan_carry(ends, repositories, found, target_api).await?;
+    apis.set((learned, carry_plan.target_api));
+    let carried = attachments::carry(ends, repositories, &carry_plan, &|_| {}).await;
+    changes.extend(carried.journal);
+    let report = carried.outcome?;
+    if report.complete() {
+        return Ok(());
+    }
+    let missing = report.items.iter().filter(|i| i.outcome.is_err()).count();
+    let first = report
+        .items
+        .iter()
+        .find_map(|i| i.outcome.as_ref().err())
+        .or(report.index.as_ref().and_then(|i| i.as_ref().err()))
+        .map(Error::headline)
+        .unwrap_or_default();
+    Err(Error::Unsupported(format!(
+        "The image was copied, but {missing} of its {} attachments (or their fallback index) were not: {first}. Retry \
+         to copy what is missing.",
+        report.items.len()
+    )))
 }
 
 /// The source image by digest, refused when it is schema 1 (its signature names the tag).
