@@ -189,6 +189,9 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
     browser.wait_css("[data-testid=source-digest]").await;
     browser.type_into("[data-testid=copy-repository]", target).await;
     browser.type_into("[data-testid=copy-tag]", "latest").await;
+    // The image alone, as this row has measured since issue 4 (the attachments section measures
+    // a copy with them).
+    browser.click("[data-testid=copy-with-attachments]").await;
     let mark = registry.log_mark();
     browser.click("[data-testid=copy-submit]").await;
     browser.wait_css("[data-testid=digest-equal]").await;
@@ -243,7 +246,7 @@ fn shell_loop_seconds(registry: &Registry, tags: &[String], body: &str) -> f64 {
 }
 
 /// The sections `WHARF_BENCH_ONLY` (comma-separated) may name; all run when it is unset.
-const SECTIONS: [&str; 2] = ["classic", "glance"];
+const SECTIONS: [&str; 3] = ["classic", "glance", "attachments"];
 
 #[tokio::main]
 async fn main() {
@@ -265,6 +268,9 @@ async fn main() {
     }
     if wanted("glance") {
         rows.extend(glance::section(&registry, &app).await);
+    }
+    if wanted("attachments") {
+        rows.extend(attachments::section(&registry, &app).await);
     }
     println!("| Measure | Wharf | Peer / floor | Target |");
     println!("|---|---|---|---|");
@@ -764,5 +770,92 @@ mod glance {
         rows.extend(measure(registry, app, "bench/glance", tags, images).await);
         rows.extend(measure(registry, app, "demo/many", 2000, 300).await);
         rows
+    }
+}
+
+/// Issue 10: the registry requests of a copy that carries an image's attachments, against the
+/// minimum the protocol allows and against skopeo (which copies the image alone).
+mod attachments {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use wharf_testkit::browser::Browser;
+    use wharf_testkit::registry::Registry;
+    use wharf_testkit::seed_signed::seed_signed;
+    use wharf_testkit::skopeo;
+    use wharf_testkit::static_server::StaticServer;
+
+    /// What a client must send, at least, to copy an image with a cosign signature (by tag) and
+    /// two OCI 1.1 referrers (in the fallback index) to an empty repository of a registry
+    /// without the referrers API, safely: the target tag's HEAD (1); the image's two blob mounts
+    /// and its PUT (3); the tag list to see cosign's tags, the fallback index and the signature's
+    /// manifest (3); the two referrers' manifests (2); the attachments' blob mounts, the empty
+    /// config shared by two (5); their three PUTs (3); the target's fallback index read and
+    /// written (2).
+    const MINIMUM: usize = 19;
+
+    fn breakdown(requests: &[(String, String)]) -> String {
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for (method, uri) in requests {
+            let what = if uri.contains("/referrers/") {
+                "referrers API"
+            } else if uri.contains("/blobs/uploads/") {
+                "blob mounts"
+            } else if uri.contains("/blobs/") {
+                "blobs"
+            } else if uri.contains("/manifests/") {
+                "manifests"
+            } else {
+                "other"
+            };
+            *kinds.entry(format!("{method} {what}")).or_default() += 1;
+        }
+        kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(" · ")
+    }
+
+    pub async fn section(registry: &Registry, app: &StaticServer) -> Vec<String> {
+        eprintln!("attachments: seeding an image with 3 attachments…");
+        let seed = seed_signed(&registry.url(), "bench/signed", "v1");
+        // Three attachments, as the issue asks: the attestation goes (by digest, with its tag).
+        let url = format!("{}/v2/bench/signed/manifests/{}", registry.url(), seed.attestation);
+        ureq::delete(&url).call().expect("delete the attestation");
+        assert_eq!(registry.digest_of("bench/signed", &seed.attestation_tag), Ok(None));
+        let attached = [(&seed.signature, "signature"), (&seed.sbom, "SBOM"), (&seed.notation, "notation signature")];
+
+        let browser = Browser::start().await;
+        let view = format!("{}/r/http:{}/bench/signed/-/copy/v1", app.url, registry.host);
+        browser.client.goto(&view).await.expect("goto");
+        browser.wait_css("[data-testid=source-digest]").await;
+        browser.type_into("[data-testid=copy-repository]", "bench/signed-copy").await;
+        let mark = registry.log_mark();
+        browser.click("[data-testid=copy-submit]").await;
+        browser.wait_css("[data-testid=copy-confirm]").await;
+        browser.click("[data-testid=confirm-copy]").await;
+        let done = browser
+            .wait_first(
+                &["[data-testid=copy-attachments-result][data-complete=true]", "[data-testid=error]"],
+                Duration::from_secs(60),
+            )
+            .await;
+        assert_eq!(done.0, 0, "the copy failed: {}", done.1.text().await.unwrap_or_default());
+        let requests = registry.requests_since_settled(mark);
+        for (digest, what) in attached {
+            let at_target = skopeo::manifest_digest(&registry.host, &format!("bench/signed-copy@{digest}"));
+            assert_eq!(at_target, Ok(Some(digest.clone())), "{what} copied with its digest");
+        }
+        browser.close().await;
+
+        eprintln!("attachments: skopeo copy of the same image…");
+        let skopeo_requests = super::count_skopeo_copy(registry, "bench/signed:v1", "bench/signed-skopeo:v1", false);
+        assert_eq!(skopeo::manifest_digest(&registry.host, "bench/signed-skopeo:v1"), Ok(Some(seed.image.clone())));
+        let left_behind =
+            attached.iter().filter(|(digest, _)| registry.digest_of("bench/signed-skopeo", digest) == Ok(None)).count();
+        let signature_tag = registry.digest_of("bench/signed-skopeo", &seed.signature_tag);
+        assert_eq!(signature_tag, Ok(None), "skopeo copy leaves the signature's tag behind");
+        vec![format!(
+            "| Registry requests, copy of an image with 3 attachments (cosign signature by tag, SPDX SBOM and notation signature in the fallback index) to another repository, click → verified result (distribution 2.8: no referrers API) | {} ({}) | minimum the protocol allows: {MINIMUM}; skopeo copy: {skopeo_requests}, and it leaves {left_behind} of the 3 behind (the registry answers 404 for them at the target) | |",
+            requests.len(),
+            breakdown(&requests)
+        )]
     }
 }
