@@ -12,8 +12,6 @@
 //! Every one of them names the image by digest, so a copy that keeps the image's exact bytes
 //! keeps all of them valid, and one that re-serialises it breaks them all.
 
-use std::collections::BTreeMap;
-
 use crate::client::Registry;
 use crate::error::Error;
 use crate::glance::Kind;
@@ -317,27 +315,33 @@ pub fn payload_to_read(manifest: &FetchedManifest) -> Option<Digest> {
 pub fn describe(referrer: &Referrer, payload: Option<&[u8]>) -> Option<Attachment> {
     let manifest = referrer.manifest.as_ref()?;
     let kind = Kind::of(&manifest.parsed);
-    let (size, annotations, layer_annotations, layer_types) = match &manifest.parsed {
-        ParsedManifest::Image(image) => (
-            image.config.size + image.total_layer_size(),
-            image.annotations.clone(),
-            image.layers.iter().flat_map(|l| l.annotations.clone()).collect::<BTreeMap<_, _>>(),
-            image.layers.iter().map(|l| l.media_type.clone()).collect::<Vec<_>>(),
-        ),
-        ParsedManifest::Index(index) => {
-            (index.manifests.iter().map(|d| d.size).sum(), index.annotations.clone(), BTreeMap::new(), Vec::new())
-        }
-        _ => (0, BTreeMap::new(), BTreeMap::new(), Vec::new()),
+    let (image, index) = match &manifest.parsed {
+        ParsedManifest::Image(image) => (Some(&**image), None),
+        ParsedManifest::Index(index) => (None, Some(index)),
+        _ => (None, None),
     };
-    let listed = |key: &str| referrer.descriptor.as_ref().and_then(|d| d.get("annotations")).and_then(|a| text(a, key));
-    let annotation = |key: &str| annotations.get(key).cloned().or_else(|| listed(key));
-    let created = annotation("org.opencontainers.image.created");
-    let artifact_type = match &manifest.parsed {
-        ParsedManifest::Image(image) => image.artifact_type.clone(),
-        _ => None,
-    }
-    .or_else(|| referrer.listed_type().map(str::to_string))
-    .unwrap_or_default();
+    let size = match (image, index) {
+        (Some(image), _) => image.config.size + image.total_layer_size(),
+        (_, Some(index)) => index.manifests.iter().map(|d| d.size).sum(),
+        _ => 0,
+    };
+    // The manifest's own annotations first, then those its list gave for it.
+    let annotation = |key: &str| {
+        image
+            .and_then(|i| i.annotations.get(key))
+            .or_else(|| index.and_then(|i| i.annotations.get(key)))
+            .cloned()
+            .or_else(|| text(referrer.descriptor.as_ref()?.get("annotations")?, key))
+    };
+    let layer_annotation =
+        |key: &str| image.and_then(|i| i.layers.iter().find_map(|l| l.annotations.get(key))).cloned();
+    let declares = |needle: &str| {
+        referrer.listed_type().is_some_and(|t| t.contains(needle))
+            || image.is_some_and(|i| {
+                i.artifact_type.as_deref().is_some_and(|t| t.contains(needle))
+                    || i.layers.iter().any(|l| l.media_type.contains(needle))
+            })
+    };
     let statement = match kind {
         Kind::Signature => payload
             .and_then(signed_reference)
@@ -348,25 +352,22 @@ pub fn describe(referrer: &Referrer, payload: Option<&[u8]>) -> Option<Attachmen
                     .map(|t| format!("signer certificate sha256 {t}"))
             })
             .or_else(|| annotation("dev.sigstore.bundle.predicateType").map(|p| format!("predicate {p}"))),
-        Kind::Attestation => layer_annotations
-            .get("predicateType")
-            .cloned()
+        Kind::Attestation => layer_annotation("predicateType")
             .or_else(|| annotation("dev.sigstore.bundle.predicateType"))
             .or_else(|| annotation("in-toto.io/predicate-type"))
             .map(|p| format!("predicate {p}")),
-        Kind::Sbom => {
-            let all = format!("{artifact_type} {}", layer_types.join(" "));
-            if all.contains("spdx") {
-                Some("format SPDX".into())
-            } else if all.contains("cyclonedx") {
-                Some("format CycloneDX".into())
-            } else {
-                None
-            }
-        }
+        Kind::Sbom if declares("spdx") => Some("format SPDX".into()),
+        Kind::Sbom if declares("cyclonedx") => Some("format CycloneDX".into()),
         _ => None,
     };
-    Some(Attachment { digest: referrer.digest.clone(), kind, created, size, statement, found: referrer.found.clone() })
+    Some(Attachment {
+        digest: referrer.digest.clone(),
+        created: annotation("org.opencontainers.image.created"),
+        kind,
+        size,
+        statement,
+        found: referrer.found.clone(),
+    })
 }
 
 /// The image a cosign simple-signing payload names: `critical.identity.docker-reference`.
@@ -382,13 +383,16 @@ fn first_thumbprint(list: &str) -> Option<String> {
     Some(first.chars().take(16).collect())
 }
 
+/// A fallback index with nothing in it yet.
+const EMPTY_INDEX: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+
 /// The fallback index after adding `adding` (descriptors as listed at the source) to what the
 /// target holds: every entry it had stays, in its place, and the new ones follow. `None` when
 /// every one of them is listed already (nothing to write).
 pub fn merged_index(existing: Option<&FetchedManifest>, adding: &[Value]) -> Option<Vec<u8>> {
     let mut index = match existing.and_then(|e| crate::json::parse(&e.bytes).ok()).filter(Value::is_object) {
         Some(index) => index,
-        None => serde_json::json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}),
+        None => crate::json::parse(EMPTY_INDEX.as_bytes()).ok()?,
     };
     if !index.get("manifests").is_some_and(Value::is_array) {
         index["manifests"] = Value::Array(Vec::new());
