@@ -281,7 +281,11 @@ async fn a_bulk_copy_to_another_registry_brings_the_attachments_of_every_image()
         Some("true")
     );
     b.click("[data-testid=bulk-plan]").await;
-    b.wait_css("[data-testid=bulk-attachments-note]").await;
+    let note = b.wait_css("[data-testid=bulk-attachments-note]").await.text().await.unwrap();
+    assert!(note.contains("4 found for 1 of the 1 image(s)"), "{note}");
+    assert_eq!(attr_of(b, "[data-testid=bulk-item-attachments]", "data-count").await.as_deref(), Some("4"));
+    screenshot_both_widths(b, "attachments-bulk-dry-run").await;
+    assert_accessible(b, "bulk dry run with attachments").await;
     b.click("[data-testid=bulk-run]").await;
     b.wait_js_within(
         "document.querySelector('[data-testid=bulk-summary]')?.getAttribute('data-finished') === 'true'",

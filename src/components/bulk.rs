@@ -171,6 +171,11 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 let ends = Endpoints::new(&source, &target);
                 let mut plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit).await?;
                 plan.with_attachments &= with;
+                if plan.with_attachments {
+                    let known = crate::referrers::known(source.url());
+                    let learned = bulk::find_attachments(&ends, &mut plan, limit, known).await?;
+                    crate::referrers::learned(source.url(), learned);
+                }
                 Ok(BulkTarget { plan, to })
             });
         })
@@ -262,6 +267,29 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     }
 }
 
+/// The dry run's word on attachments: how many go with how many images.
+fn attachments_note(plan: &BulkPlan) -> String {
+    let with: Vec<usize> = plan.attachments.iter().map(|d| d.referrers.len()).filter(|n| *n > 0).collect();
+    match with.len() {
+        0 => "No signatures or attachments found for these images.".to_string(),
+        images => format!(
+            "With signatures and attachments: {} found for {images} of the {} image(s), each copied after its image with its exact bytes; the result and the journal list them.",
+            with.iter().sum::<usize>(),
+            plan.attachments.len()
+        ),
+    }
+}
+
+/// "+ N attachments" under an item whose image has some.
+fn attached_cell(plan: &BulkPlan, item: &wharf_protocol::bulk::BulkItem) -> Html {
+    match item.source.as_ref().and_then(|d| plan.attachments_of(d)).map(|d| d.referrers.len()) {
+        Some(n) if n > 0 && plan.with_attachments => {
+            html! { <div class="muted small" data-testid="bulk-item-attachments" data-count={n.to_string()}>{ format!("+ {n} attachment(s)") }</div> }
+        }
+        _ => html! {},
+    }
+}
+
 fn state_cell(state: &ItemState) -> Html {
     let (class, text) = match state {
         ItemState::Waiting => ("muted", "waiting".to_string()),
@@ -350,7 +378,7 @@ fn plan_view(
                 <p>{ format!("Dry run: {} operation(s) to send, {} of them moving an existing tag; {} already in place. Nothing has been sent.",
                     needed.len(), moves, plan.items.len() - needed.len()) }</p>
                 if plan.with_attachments {
-                    { text("p", "muted small", "bulk-attachments-note", "Each image's signatures and attachments are found when its turn comes and copied after it, with their exact bytes; the result and the journal list them.") }
+                    { el("p", "muted small", "bulk-attachments-note", owned(attachments_note(plan))) }
                 }
                 { button("", "bulk-run", owned(if moves > 0 { format!("Run {} operations, moving {moves} tag(s)", needed.len()) } else { format!("Run {} operations", needed.len()) }), needed.is_empty(), go) }
                 { button("secondary", "bulk-cancel", fixed("Change the plan"), false, back) }
@@ -404,7 +432,7 @@ fn BulkRow(props: &BulkRowProps) -> Html {
                 TargetState::AlreadySource => text("span", "muted", "", "already this image"),
                 TargetState::Moves { from } => html! { <span class="warn" data-testid="bulk-moves">{ "moves from " }{ digest_badge(from.as_str()) }</span> },
             }) }
-            { el("td", "", "", state_cell(state)) }
+            { el("td", "", "", html! { <>{ state_cell(state) }{ attached_cell(plan, item) }</> }) }
         </tr>
     }
 }

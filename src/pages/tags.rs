@@ -69,19 +69,18 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let selected = use_state(|| Rc::new(BTreeSet::new()));
     let last_clicked = use_mut_ref(|| None::<String>);
 
-    let all_tags: Option<Rc<Vec<String>>> = match &*listing {
+    // The tag list, copied once per load (not per render: 10,000 tags re-render twice a second
+    // while the glance runs).
+    let all_tags = use_memo(SameLoad(listing.clone()), |load| match &*load.0 {
         Load::Ready(l) => Some(Rc::new(l.tags.clone())),
         _ => None,
-    };
-    let all_tags = use_memo(all_tags.as_ref().map(|t| t.len()).zip(all_tags.clone()), |tags| {
-        tags.as_ref().map(|(_, t)| t.clone())
     });
     let glance = use_glance(&props.registry, &props.repository, (*all_tags).clone());
     let state = glance.state();
     let listed: Rc<Vec<String>> = (*all_tags).clone().unwrap_or_default();
     // Natural version order, worked out once per tag list (every re-sort then compares numbers).
     let ranks = use_memo((*all_tags).clone(), |tags| tags.as_deref().map(|t| natural_ranks(t)).unwrap_or_default());
-    let shown = arrange(&listed, &ranks, &state.digests, &state.facts, &filter, *order);
+    let shown = Rc::new(arrange(&listed, &ranks, &state.digests, &state.facts, &filter, *order));
     let attachment_tags = listed.iter().filter(|t| attachment_subject(t).is_some()).count();
     let attached = attached(&listed, &state.digests, &state.facts);
     let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
@@ -404,4 +403,14 @@ fn attached_badge(kind: &str) -> Html {
         _ => "attachment",
     };
     html! { <span class="badge attached" data-testid="attached-badge" data-kind={kind.to_string()} title="attached to this digest (present, not verified)">{ label }</span> }
+}
+
+/// A load compared by identity: the same answer, not an equal one (comparing 10,000 tags on
+/// every render would cost what the memo saves).
+struct SameLoad<T>(Rc<Load<T>>);
+
+impl<T> PartialEq for SameLoad<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }

@@ -20,7 +20,7 @@ use crate::http::Transport;
 use crate::journal::{action, Entry};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
-use crate::referrers::{self, ApiSupport};
+use crate::referrers::{self, ApiSupport, Discovered};
 
 /// Items in flight at once unless the user picks another number.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -126,6 +126,9 @@ pub struct BulkPlan {
     /// For a copy: carry each image's signatures and attachments after it
     /// ([`crate::attachments`]).
     pub with_attachments: bool,
+    /// What [`find_attachments`] found for each distinct image, for the dry run to list and the
+    /// run to carry (an image missing here is looked up when its turn comes).
+    pub attachments: Vec<Discovered>,
     /// The operations, in selection order.
     pub items: Vec<BulkItem>,
 }
@@ -262,8 +265,52 @@ pub async fn plan<T: Transport>(
         target_repository: target_repository.clone(),
         copy,
         with_attachments: copy,
+        attachments: Vec::new(),
         items,
     })
+}
+
+/// Finds the attachments of every distinct image the plan copies, `concurrency` at a time, so
+/// the dry run can list them (a few requests per image, not per tag). `api` is what is known of
+/// the source's referrers API; returns what was learned.
+pub async fn find_attachments<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    plan: &mut BulkPlan,
+    concurrency: usize,
+    api: ApiSupport,
+) -> Result<ApiSupport, Error> {
+    let mut distinct: Vec<Digest> = Vec::new();
+    for digest in plan.items.iter().filter(|i| i.is_needed()).filter_map(|i| i.source.as_ref()) {
+        if !distinct.contains(digest) {
+            distinct.push(digest.clone());
+        }
+    }
+    // The first answer tells whether the API is served; the others then go straight to the tag.
+    let learned = Cell::new(api);
+    let found: RefCell<Vec<Option<Result<Discovered, Error>>>> = RefCell::new(vec![None; distinct.len()]);
+    let failed = Cell::new(false);
+    let repository = &plan.source_repository;
+    for_each_bounded(distinct.len(), concurrency, &|| failed.get(), |k| {
+        let (found, failed, learned, digest) = (&found, &failed, &learned, &distinct[k]);
+        async move {
+            let discovered = referrers::discover(ends.source, repository, digest, learned.get()).await;
+            match &discovered {
+                Ok(d) => learned.set(d.api),
+                Err(_) => failed.set(true),
+            }
+            found.borrow_mut()[k] = Some(discovered);
+        }
+    })
+    .await;
+    plan.attachments = found.into_inner().into_iter().flatten().collect::<Result<_, _>>()?;
+    Ok(learned.get())
+}
+
+impl BulkPlan {
+    /// What was found attached to `digest` ([`find_attachments`]).
+    pub fn attachments_of(&self, digest: &Digest) -> Option<&Discovered> {
+        self.attachments.iter().find(|d| &d.subject == digest)
+    }
 }
 
 /// How an item ended, or where it is.
@@ -431,7 +478,10 @@ async fn carry_attachments<T: Transport>(
     changes: &mut Vec<Entry>,
 ) -> Result<(), Error> {
     let (source_api, target_api) = apis.get();
-    let found = referrers::discover(ends.source, &plan.source_repository, source, source_api).await?;
+    let found = match plan.attachments_of(source) {
+        Some(found) => found.clone(),
+        None => referrers::discover(ends.source, &plan.source_repository, source, source_api).await?,
+    };
     let repositories = (&plan.source_repository, &plan.target_repository);
     let learned = found.api;
     let carry_plan = attachments::plan_carry(ends, repositories, found, target_api).await?;

@@ -302,6 +302,7 @@ fn a_stream_that_does_not_hash_to_its_digest_is_cancelled_and_no_manifest_is_sen
 fn bulk_retag_plan(digest: &wharf_protocol::names::Digest, targets: &[&str]) -> BulkPlan {
     BulkPlan {
         with_attachments: false,
+        attachments: Vec::new(),
         source_repository: Repository::parse("app").unwrap(),
         target_repository: Repository::parse("app").unwrap(),
         copy: false,
