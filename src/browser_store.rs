@@ -208,6 +208,18 @@ impl BrowserStore {
         self.records(CONTENT, &keys).await.iter().map(|record| get(record, "v").as_string()).collect()
     }
 
+    /// Every digest the content store holds (its keys only: one request, no texts read).
+    pub async fn content_digests(&self) -> Vec<String> {
+        let keys = async {
+            let (store, _) = self.txn(CONTENT, false)?;
+            settle(request(&store.get_all_keys()?)).await
+        };
+        match keys.await {
+            Ok(keys) => keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_string()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Stores `(digest, text)` pairs (the caller has checked that each text hashes to its
     /// digest), in one transaction; evicts the oldest content now and then (see [`EVICT_EVERY`]).
     pub async fn content_put_many(&self, items: Vec<(String, String)>) -> Result<(), String> {

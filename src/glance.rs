@@ -91,6 +91,8 @@ pub struct GlanceRun {
     repository: Repository,
     snapshot_key: String,
     store: RefCell<Option<BrowserStore>>,
+    /// The digests the cache held when the run began.
+    in_cache: RefCell<HashSet<String>>,
     unwritten: RefCell<Vec<(String, String)>>,
     redraw: Callback<()>,
 }
@@ -319,7 +321,7 @@ impl GlanceRun {
     /// Reads one manifest or config, from this browser's cache or the registry. `Err(None)`:
     /// throttled, try again; `Err(Some(why))`: it cannot be read.
     async fn read(self: &Rc<Self>, need: &Need, digest: &Digest) -> Result<(), Option<String>> {
-        let store = self.store.borrow().clone();
+        let store = self.store.borrow().clone().filter(|_| self.in_cache.borrow().contains(digest.as_str()));
         if let Some(store) = store {
             if let Some(Some(text)) = store.content_get_many(&[digest.to_string()]).await.pop() {
                 if self.take_cached(need, digest, text.as_bytes()) {
@@ -436,6 +438,10 @@ impl GlanceRun {
             return;
         };
         *self.store.borrow_mut() = Some(store.clone());
+        // What the cache holds at all: a digest it does not hold is fetched without asking it (a
+        // cold visit would otherwise spend one IndexedDB read per manifest and config, each
+        // holding a request slot).
+        *self.in_cache.borrow_mut() = store.content_digests().await.into_iter().collect();
         if let Some(cached) = read_cached(&store, &self.snapshot_key).await {
             let mut state = self.state.borrow_mut();
             state.cached_at = Some(cached.stored_at);
@@ -472,6 +478,7 @@ pub fn use_glance(registry: &RegistryUrl, repository: &Repository, tags: Option<
                 state: RefCell::default(),
                 tags: RefCell::default(),
                 heads: RefCell::default(),
+                in_cache: RefCell::default(),
                 needs: RefCell::default(),
                 wanted: RefCell::default(),
                 heads_in_flight: RefCell::default(),

@@ -12,7 +12,7 @@ use wharf_protocol::curl::Exchange;
 use yew::prelude::*;
 
 /// How long exchanges are gathered before the log (and the panel) is updated.
-const WIRE_BATCH_MS: u32 = 100;
+const WIRE_BATCH_MS: u32 = 250;
 
 /// A safety cap on the exchanges kept (a few hundred bytes each, no bodies): far above what a
 /// session makes (a bulk run of 1,000 tags makes about 2,000), so the log holds the page's whole

@@ -124,6 +124,10 @@ async fn the_manifest_page_lists_every_attachment_and_the_tag_list_hides_their_t
     let found = attrs(b, "[data-testid=attachment-row]", "data-found").await;
     assert_eq!(found[..2], ["fallback index", "fallback index"], "distribution has no referrers API: the fallback tag");
     assert!(b.text("[data-testid=not-verified]").await.contains("not verified"));
+    b.client
+        .execute("document.querySelector('[data-testid=attachments-section]').scrollIntoView()", vec![])
+        .await
+        .expect("scroll to the section");
     screenshot_both_widths(b, "attachments-manifest").await;
     assert_accessible(b, "manifest page with attachments").await;
     // Each links to its own manifest view.
@@ -237,6 +241,10 @@ async fn delete_by_digest_lists_the_attachments_and_removes_them_with_the_image(
         b.wait_css("[data-testid=delete-with-attachments]").await.prop("checked").await.unwrap().as_deref(),
         Some("true")
     );
+    b.client
+        .execute("document.querySelector('[data-testid=delete-digest-confirm]').scrollIntoView()", vec![])
+        .await
+        .expect("scroll to the confirmation");
     screenshot_both_widths(b, "attachments-delete-confirm").await;
     assert_accessible(b, "delete confirmation with attachments").await;
     b.click("[data-testid=confirm-delete]").await;
