@@ -67,7 +67,11 @@ impl Found {
         match self {
             Found::Api => "referrers API".into(),
             Found::FallbackIndex => "fallback index".into(),
-            Found::Tag(tag) => format!("tag {tag}"),
+            // The tag itself is long and the same but for its suffix: name the suffix.
+            Found::Tag(tag) => match tag.as_str().rsplit_once('.') {
+                Some((_, suffix)) => format!("cosign tag .{suffix}"),
+                None => format!("tag {tag}"),
+            },
         }
     }
 }

@@ -223,7 +223,8 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
         assert_eq!(found.api, ApiSupport::NotServed);
         let kinds: Vec<_> = found.referrers.iter().map(|r| r.found.clone()).collect();
         assert_eq!(kinds[..2], [Found::FallbackIndex, Found::FallbackIndex]);
-        assert_eq!(kinds[2].label(), format!("tag sha256-{hex}.sig"));
+        assert_eq!(kinds[2].label(), "cosign tag .sig");
+        assert_eq!(kinds[2], Found::Tag(referrers::cosign_tag(&subject, "sig")));
         assert!(found.referrers[2].manifest.is_some(), "a cosign tag's manifest is read with its GET");
     }
     // Known not to be served: straight to the tag; no fallback tag means nothing listed.

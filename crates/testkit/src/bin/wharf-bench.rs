@@ -693,16 +693,20 @@ mod glance {
             "Glance cold, {repo} ({n} tags over {} images): navigation → wharf:glance-complete, fresh browser",
             thousands(images)
         );
+        // The issue sets its targets for the 10,000-tag repository; the demo's figures are asked
+        // for as they are (its 300 images for 2,000 tags are 1.3× the floor's requests alone).
+        let target = |goal: &str| if repo == "demo/many" { "figure only".to_string() } else { goal.to_string() };
         if cold.is_empty() {
             rows.push(not_measured(&cold_what));
         } else {
             let cold_ms = median(cold.clone());
             rows.push(format!(
-                "| {cold_what} (median of {}) | {} | floor: {} ({:.2}×) | ≤ 1.3× floor |",
+                "| {cold_what} (median of {}) | {} | floor: {} ({:.2}×) | {} |",
                 cold.len(),
                 duration(cold_ms),
                 duration(floor_ms),
-                cold_ms / floor_ms
+                cold_ms / floor_ms,
+                target("≤ 1.3× floor")
             ));
         }
         let cached_what = format!("Glance warm, {repo}: navigation → wharf:glance-cached (sorted list from the cache)");
@@ -710,9 +714,10 @@ mod glance {
             rows.push(not_measured(&cached_what));
         } else {
             rows.push(format!(
-                "| {cached_what} (median of {}) | {} | | ≤ 1 s |",
+                "| {cached_what} (median of {}) | {} | | {} |",
                 cached.len(),
-                duration(median(cached))
+                duration(median(cached)),
+                target("≤ 1 s")
             ));
         }
         let warm_what = format!("Glance warm, {repo}: navigation → wharf:glance-complete (every tag revalidated)");
