@@ -849,4 +849,48 @@ mod tests {
         assert!(snapshot_from_json("{\"a\": 3, \"b\": \"sha256:x\"}").len() == 1);
         assert!(snapshot_from_json("not json").is_empty());
     }
+
+    #[test]
+    fn attachment_tags_are_hidden_and_give_their_image_badges() {
+        let subject = sha256_of(b"image").to_string();
+        let hex = subject.trim_start_matches("sha256:");
+        let (index_digest, index) = manifest(&format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:s","size":9,"artifactType":"application/spdx+json"}},{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:n","size":9,"artifactType":"application/vnd.cncf.notary.signature"}}]}}"#
+        ));
+        assert_eq!(index.kind, Kind::Artifact(REFERRERS_INDEX.into()), "a fallback index is not a platform index");
+        assert_eq!(index.lists, [Kind::Sbom, Kind::Signature]);
+        let mut facts = Facts::default();
+        facts.add_manifest(index_digest.clone(), index);
+        let tags: Vec<String> = ["v1", "v2", &format!("sha256-{hex}"), &format!("sha256-{hex}.att")]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        let digests: HashMap<String, TagDigest> = [
+            ("v1".to_string(), TagDigest::Fresh(subject.clone())),
+            ("v2".to_string(), TagDigest::Fresh(sha256_of(b"other").to_string())),
+            (format!("sha256-{hex}"), TagDigest::Fresh(index_digest)),
+        ]
+        .into_iter()
+        .collect();
+        let badges = attached(&tags, &digests, &facts);
+        assert_eq!(badges.get(&subject).map(Vec::as_slice), Some(&["sbom", "signature", "attestation"][..]));
+        assert_eq!(badges.len(), 1, "v2 has nothing attached");
+        let ranks = natural_ranks(&tags);
+        let shown = |filter: Filter| arrange(&tags, &ranks, &digests, &facts, &filter, Order::Version);
+        assert_eq!(shown(Filter::default()), ["v1", "v2"], "the sha256-* tags are hidden by default");
+        assert_eq!(shown(Filter { show_attachments: true, ..Filter::default() }).len(), 4);
+        assert_eq!(shown(Filter { kind: SIGNED.into(), ..Filter::default() }), ["v1"], "only the signed image");
+    }
+
+    #[test]
+    fn natural_ranks_follow_version_order() {
+        let tags: Vec<String> = ["v1.10", "v1.9", "v1.9", "latest", "v2"].iter().map(|t| t.to_string()).collect();
+        let ranks = natural_ranks(&tags);
+        let mut by_rank: Vec<&str> = vec![""; tags.len()];
+        for (tag, rank) in tags.iter().zip(&ranks) {
+            by_rank[*rank as usize] = tag;
+        }
+        assert_eq!(by_rank, ["latest", "v1.9", "v1.9", "v1.10", "v2"]);
+        assert!(ranks[1] < ranks[2], "equal tags keep their list order");
+    }
 }
