@@ -854,9 +854,9 @@ mod tests {
     fn attachment_tags_are_hidden_and_give_their_image_badges() {
         let subject = sha256_of(b"image").to_string();
         let hex = subject.trim_start_matches("sha256:");
-        let (index_digest, index) = manifest(&format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:s","size":9,"artifactType":"application/spdx+json"}},{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:n","size":9,"artifactType":"application/vnd.cncf.notary.signature"}}]}}"#
-        ));
+        let (index_digest, index) = manifest(
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:s","size":9,"artifactType":"application/spdx+json"},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:n","size":9,"artifactType":"application/vnd.cncf.notary.signature"}]}"#,
+        );
         assert_eq!(index.kind, Kind::Artifact(REFERRERS_INDEX.into()), "a fallback index is not a platform index");
         assert_eq!(index.lists, [Kind::Sbom, Kind::Signature]);
         let mut facts = Facts::default();
