@@ -38,9 +38,8 @@ pub async fn describe_all(
     repository: &Repository,
     subject: &wharf_protocol::names::Digest,
 ) -> Result<Vec<Attachment>, Error> {
-    let mut found: Discovered = referrers::discover(client, repository, subject, known(client.url())).await?;
+    let found: Discovered = referrers::discover_read(client, repository, subject, known(client.url())).await?;
     learned(client.url(), found.api);
-    found.read_all(client, repository).await?;
     let mut shown = Vec::with_capacity(found.referrers.len());
     for referrer in &found.referrers {
         let payload = match referrer.manifest.as_ref().and_then(referrers::payload_to_read) {

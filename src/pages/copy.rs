@@ -9,7 +9,6 @@ use wharf_protocol::address::View;
 use wharf_protocol::attachments::{self, CarryPlan, CarryReport, CopiedWith, CopyWith};
 use wharf_protocol::copy::{BlobOutcome, CopyProgress, Endpoints};
 use wharf_protocol::flow::TargetState;
-use wharf_protocol::glance::Kind;
 use wharf_protocol::names::{Reference, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::human_size;
@@ -243,7 +242,7 @@ fn carry_plan_view(carry: &CarryPlan) -> Html {
             <ul class="tag-list" data-testid="copy-attachments" data-count={carry.items.len().to_string()}>
                 { for carry.items.iter().map(|item| {
                     let r = &item.referrer;
-                    let kind = kind_label(r);
+                    let kind = r.kind_label();
                     let state = match &item.state {
                         TargetState::New => "new at the target".to_string(),
                         TargetState::AlreadySource => "already there".to_string(),
@@ -258,11 +257,6 @@ fn carry_plan_view(carry: &CarryPlan) -> Html {
     }
 }
 
-/// The kind of an attachment the plan read, for people.
-fn kind_label(referrer: &wharf_protocol::referrers::Referrer) -> &'static str {
-    referrer.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment")
-}
-
 /// How each attachment ended, with the digest the target answered.
 fn carried_view(carried: &CarryReport, planned: &CarryPlan) -> Html {
     let ok = carried.complete();
@@ -271,7 +265,7 @@ fn carried_view(carried: &CarryReport, planned: &CarryPlan) -> Html {
             <p>{ format!("Attachments: {} in place of {}.", carried.items.iter().filter(|i| i.outcome.is_ok()).count(), carried.items.len()) }</p>
             <ul class="tag-list">{ for carried.items.iter().map(|i| html! {
                 <li data-digest={i.digest.to_string()} data-ok={i.outcome.is_ok().to_string()}>
-                    { planned.items.iter().find(|p| p.referrer.digest == i.digest).map(|p| kind_label(&p.referrer)).unwrap_or("attachment") }{ " " }
+                    { planned.items.iter().find(|p| p.referrer.digest == i.digest).map(|p| p.referrer.kind_label()).unwrap_or("attachment") }{ " " }
                     { digest_badge(i.digest.as_str()) }{ " " }
                     if let Some(tag) = &i.tag { { el("span", "muted small", "", owned(format!("{tag} · "))) } }
                     { match &i.outcome {

@@ -6,7 +6,6 @@
 use std::rc::Rc;
 
 use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, TagDeleteMethod, GC_REMINDER};
-use wharf_protocol::glance::Kind;
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::Reference;
 use yew::prelude::*;
@@ -126,7 +125,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
                             <p>{ format!("{} signature(s) and attachment(s) point at this digest; without it they point at nothing:", dangling.len()) }</p>
                             <ul class="tag-list" data-testid="delete-attachments">{ for dangling.iter().map(|r| html! {
                                 <li data-digest={r.digest.to_string()}>
-                                    { r.manifest.as_ref().map(|m| Kind::key_label(Kind::of(&m.parsed).key())).unwrap_or("attachment") }{ " " }
+                                    { r.kind_label() }{ " " }
                                     { digest_badge(r.digest.as_str()) }{ " " }{ el("span", "muted small", "", owned(r.found.label())) }
                                 </li>
                             }) }</ul>

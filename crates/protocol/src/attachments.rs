@@ -218,15 +218,8 @@ async fn carry_one<T: Transport>(
     let moved = copy::transfer(ends, repositories, manifest, &|_: &CopyProgress| {}).await?;
     let reference = match referrer.tag() {
         Some(tag) => {
-            let reference = Reference::Tag(tag.clone());
-            let now = ends.target.manifest_digest(repositories.1, &reference).await?;
-            if now.as_ref() != item.state.current(&referrer.digest) && now.as_ref() != Some(&referrer.digest) {
-                return Err(Error::Unsupported(format!(
-                    "Not moved: {}:{tag} changed while the image was copied; check it and copy again.",
-                    repositories.1
-                )));
-            }
-            reference
+            copy::still_as_planned(ends.target, repositories.1, tag, &item.state, &referrer.digest).await?;
+            Reference::Tag(tag.clone())
         }
         None => Reference::Digest(referrer.digest.clone()),
     };
@@ -394,19 +387,6 @@ fn progress_snapshot(report: &copy::CopyReport) -> CopyProgress {
         manifests_total: report.children.len() + 1,
         ..CopyProgress::default()
     }
-}
-
-/// The attachments a delete by digest would leave dangling: everything discovery finds, each
-/// manifest read (its bytes are saved in the journal, so undo can put it back).
-pub async fn plan_drop<T: Transport>(
-    registry: &Registry<T>,
-    repository: &Repository,
-    subject: &Digest,
-    api: ApiSupport,
-) -> Result<Discovered, Error> {
-    let mut found = referrers::discover(registry, repository, subject, api).await?;
-    found.read_all(registry, repository).await?;
-    Ok(found)
 }
 
 /// Deletes every attachment `found` lists, by digest, then the fallback index when it lists

@@ -201,16 +201,8 @@ pub(crate) async fn copy_image<T: Transport>(
     let moved = transfer(ends, repositories, top, progress).await?;
     let top = &moved.manifests[0];
     // The blobs may have taken a while: the tag must still hold what the user agreed to move.
+    still_as_planned(ends.target, &plan.target_repository, &plan.target_tag, &plan.target_state, &plan.source).await?;
     let tag = Reference::Tag(plan.target_tag.clone());
-    let now = ends.target.manifest_digest(&plan.target_repository, &tag).await?;
-    if now.as_ref() != plan.target_state.current(&plan.source) && now.as_ref() != Some(&plan.source) {
-        let held = now.map_or("nothing".to_string(), |d| d.to_string());
-        return Err(Error::Unsupported(format!(
-            "Not moved: {}:{} changed while the image was copied; it now points at {held}. The blobs and \
-             child manifests are in place; check the tag and copy again.",
-            plan.target_repository, plan.target_tag
-        )));
-    }
     let put = ends.target.manifest_put(&plan.target_repository, &tag, top).await?;
     let mut state = moved.progress;
     state.manifests_done += 1;
@@ -222,6 +214,26 @@ pub(crate) async fn copy_image<T: Transport>(
         stored: Stored::from_answer(&top.digest, put.digest.as_deref()),
         registry_digest: put.digest,
     })
+}
+
+/// Refuses to write `tag` when a HEAD finds it holding neither what the plan saw (`state`) nor
+/// `source` already: someone moved it since, and writing would undo their change.
+pub(crate) async fn still_as_planned<T: Transport>(
+    target: &Registry<T>,
+    repository: &Repository,
+    tag: &Tag,
+    state: &TargetState,
+    source: &Digest,
+) -> Result<(), Error> {
+    let now = target.manifest_digest(repository, &Reference::Tag(tag.clone())).await?;
+    if now.as_ref() == state.current(source) || now.as_ref() == Some(source) {
+        return Ok(());
+    }
+    let held = now.map_or("nothing".to_string(), |d| d.to_string());
+    Err(Error::Unsupported(format!(
+        "Not moved: {repository}:{tag} changed while the image was copied; it now points at {held}. The blobs and \
+         child manifests are in place; check the tag and copy again."
+    )))
 }
 
 /// What [`transfer`] moved: everything but the top manifest, which the caller writes.

@@ -19,7 +19,7 @@ use crate::journal::{action, Entry, SavedManifest};
 use crate::manifest::FetchedManifest;
 use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
-use crate::referrers::{ApiSupport, Discovered};
+use crate::referrers::{self, ApiSupport, Discovered};
 use crate::requests;
 
 /// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
@@ -200,7 +200,7 @@ pub enum DeletePlan {
 }
 
 /// Plans a delete by digest: reads every tag of the repository to list those that go with it,
-/// and finds what is attached to it ([`attachments::plan_drop`]; `api` is what is known of the
+/// and finds what is attached to it ([`referrers::discover_read`]; `api` is what is known of the
 /// registry's referrers API, and the plan says what was learned).
 pub async fn plan_manifest_delete<T: Transport>(
     registry: &Registry<T>,
@@ -209,7 +209,7 @@ pub async fn plan_manifest_delete<T: Transport>(
     api: ApiSupport,
 ) -> Result<DeletePlan, Error> {
     let tags = tags_pointing_at(registry, repository, &manifest.digest).await?;
-    let attachments = attachments::plan_drop(registry, repository, &manifest.digest, api).await?;
+    let attachments = referrers::discover_read(registry, repository, &manifest.digest, api).await?;
     Ok(DeletePlan::Manifest { repository: repository.clone(), manifest, tags, attachments: Box::new(attachments) })
 }
 

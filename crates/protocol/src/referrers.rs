@@ -85,6 +85,11 @@ impl Referrer {
         }
     }
 
+    /// Its kind for people, once its manifest is read ("attachment" before).
+    pub fn kind_label(&self) -> &'static str {
+        self.manifest.as_ref().map_or("attachment", |m| Kind::key_label(Kind::of(&m.parsed).key()))
+    }
+
     /// The `artifactType` its list gave, if any.
     pub fn listed_type(&self) -> Option<&str> {
         self.descriptor.as_ref()?.get("artifactType")?.as_str()
@@ -259,6 +264,19 @@ pub async fn discover<T: Transport>(
             found.add(Referrer { digest, found: Found::Tag(tag), descriptor: None, manifest: Some(manifest) });
         }
     }
+    Ok(found)
+}
+
+/// [`discover`], then every referrer's manifest read ([`Discovered::read_all`]): what the
+/// manifest page shows, and what a delete by digest saves in the journal so undo can put it back.
+pub async fn discover_read<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    subject: &Digest,
+    api: ApiSupport,
+) -> Result<Discovered, Error> {
+    let mut found = discover(registry, repository, subject, api).await?;
+    found.read_all(registry, repository).await?;
     Ok(found)
 }
 
