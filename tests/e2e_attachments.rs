@@ -265,6 +265,7 @@ async fn delete_by_digest_lists_the_attachments_and_removes_them_with_the_image(
     b.wait_css(&sbom_entry).await;
     b.click(&format!("{sbom_entry} [data-testid=undo]")).await;
     b.wait_css(&format!("{sbom_entry} [data-testid=undo-done]")).await;
+    screenshot_both_widths(b, "attachments-journal").await;
     assert_eq!(stack.registry.digest_of(REPO, &seed.sbom), Ok(Some(seed.sbom.clone())));
     stack.close().await;
 }

@@ -114,7 +114,7 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
                 data-place={place.clone()} data-ok={entry.ok.to_string()} data-before={entry.before.clone().unwrap_or_default()}>
                 <td class="nowrap small">{ entry.time.clone() }</td>
                 <td>{ entry.action.clone() }</td>
-                <td><code>{ place }</code><div class="muted small">{ entry.registry.clone() }</div></td>
+                <td><code class={(place.len() > 40).then_some("long")}>{ place }</code><div class="muted small">{ entry.registry.clone() }</div></td>
                 <td>{ digest_or(&entry.before, "none") }{ " → " }{ digest_or(&entry.after, "deleted") }</td>
                 <td class={if entry.ok { "ok" } else { "bad" }}>{ entry.result.clone() }</td>
                 <td>{ undo_html }</td>
