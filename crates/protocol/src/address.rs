@@ -10,7 +10,8 @@
 //! /r/<registry>/<repository…>/-/delete/<ref>      delete a tag, or a manifest by digest
 //! /r/<registry>/-/journal                         the journal of changes, with undo
 //! ```
-//! `<registry>` is `same-origin`, or `http:host:port` / `https:host`. Repository names keep their
+//! `<registry>` is `same-origin`, `http:host:port` / `https:host`, or either with a path prefix
+//! whose slashes are written `%2F` (`%2Fhub` for this site's `/hub`, `https:gw%2Fhub`). Repository names keep their
 //! `/`; the `-` component cannot be part of a repository name, so it separates the two safely.
 
 use crate::names::{NameError, Reference, Repository};
@@ -99,11 +100,13 @@ impl std::fmt::Display for AddressError {
     }
 }
 
-/// The registry as one path segment.
+/// The registry as one path segment. A path prefix keeps its slashes as `%2F`, so the segment
+/// stays one segment: `/hub` → `%2Fhub`, `https://gw/hub` → `https:gw%2Fhub`.
 pub fn registry_segment(registry: &RegistryUrl) -> String {
     match registry {
         RegistryUrl::SameOrigin => RegistryUrl::SAME_ORIGIN.to_string(),
-        RegistryUrl::Origin(o) => o.replacen("://", ":", 1),
+        RegistryUrl::Path(p) => p.replace('/', "%2F"),
+        RegistryUrl::Origin(o) => o.replacen("://", ":", 1).replace('/', "%2F"),
     }
 }
 
@@ -228,11 +231,30 @@ mod tests {
             View::Copy { registry: reg(), repository: repo.clone(), reference: digest.clone() },
             View::Delete { registry: reg(), repository: repo, reference: digest },
             View::Journal { registry: RegistryUrl::SameOrigin },
+            View::Tags {
+                registry: RegistryUrl::Path("/hub".into()),
+                repository: Repository::parse("library/alpine").unwrap(),
+            },
+            View::SelfTest { registry: RegistryUrl::Path("/a/b".into()) },
+            View::Catalog { registry: RegistryUrl::Origin("https://gw.example.com/hub".into()) },
         ];
         for view in views {
             let path = view.to_path();
             assert_eq!(View::parse(&path).unwrap(), view, "{path}");
         }
+    }
+
+    #[test]
+    fn prefixed_registries_stay_one_segment() {
+        let view = View::Tags {
+            registry: RegistryUrl::Path("/hub".into()),
+            repository: Repository::parse("library/alpine").unwrap(),
+        };
+        assert_eq!(view.to_path(), "/r/%2Fhub/library/alpine");
+        let gateway = View::parse("/r/https:gw.example.com%2Fhub/a/-/manifest/v1").unwrap();
+        assert_eq!(gateway.registry(), &RegistryUrl::Origin("https://gw.example.com/hub".into()));
+        assert_eq!(gateway.to_path(), "/r/https:gw.example.com%2Fhub/a/-/manifest/v1");
+        assert!(matches!(View::parse("/r/%2fhub").unwrap(), View::Catalog { registry: RegistryUrl::Path(_) }));
     }
 
     #[test]

@@ -27,6 +27,35 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// The most the form allows: browsers open 6 connections per HTTP/1.1 host.
 pub const MAX_CONCURRENCY: usize = 6;
 
+/// Throttled attempts one item makes before it fails with the registry's 429.
+pub const MAX_THROTTLED_ATTEMPTS: usize = 8;
+
+/// What a run does when the registry answers 429 Too Many Requests. The core has no clock: the
+/// app waits (and shows why), and the item is tried again when the future ends.
+pub trait Throttle {
+    /// A 429 arrived, with its `Retry-After` if any: the future ends when the run may go on.
+    fn throttled<'a>(&'a self, retry_after: Option<&'a str>) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+    /// Before an item starts: ends at once unless a pause is on.
+    fn ready(&self) -> Pin<Box<dyn Future<Output = ()> + '_>>;
+}
+
+/// No waiting at all: for runs whose registry never throttles, and for scripted tests.
+pub struct NoWait;
+
+impl Throttle for NoWait {
+    fn throttled<'a>(&'a self, _: Option<&'a str>) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+        Box::pin(std::future::ready(()))
+    }
+    fn ready(&self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// Whether an error is the registry asking to slow down.
+fn is_throttled(error: &Error) -> bool {
+    error.status() == Some(429)
+}
+
 /// How a selected tag's target tag is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamingRule {
@@ -329,12 +358,15 @@ pub enum ItemState {
     Failed(Error),
     /// Never started: the run was cancelled or stopped first.
     NotStarted,
+    /// Waiting because the registry answered 429; it goes on by itself. Says what the registry
+    /// asked for.
+    Paused(String),
 }
 
 impl ItemState {
     /// Whether a retry should run it again.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ItemState::Failed(_) | ItemState::NotStarted | ItemState::Waiting)
+        matches!(self, ItemState::Failed(_) | ItemState::NotStarted | ItemState::Waiting | ItemState::Paused(_))
     }
 }
 
@@ -366,13 +398,17 @@ impl Manifests {
 /// item starts; `report(i, state, entries)` is told every change, with the journal entries of an
 /// item that ended having sent something (handed over at once, so a run that is stopped or left
 /// keeps what it did): its tag write, then one per attachment it carried. Items not started end
-/// `NotStarted`.
+/// `NotStarted`. An item the registry answers 429 is reported [`ItemState::Paused`], waits for
+/// `throttle`, and goes on from the step that was refused (at most [`MAX_THROTTLED_ATTEMPTS`]
+/// times); no item starts while a pause is on.
+#[allow(clippy::too_many_arguments)] // The plan, its scope, and what the app provides: each distinct.
 pub async fn run<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     indices: &[usize],
     concurrency: usize,
     cancelled: &dyn Fn() -> bool,
+    throttle: &dyn Throttle,
     report: &dyn Fn(usize, ItemState, Vec<Entry>),
 ) {
     let manifests = Manifests::default();
@@ -391,6 +427,7 @@ pub async fn run<T: Transport>(
             let manifests = &manifests;
             let digest = distinct[k];
             async move {
+                throttle.ready().await;
                 // A failure here is met again, and reported, by the items of this image.
                 if let Ok(m) = source_manifest(ends, plan, digest).await {
                     manifests.insert(digest, Rc::new(m));
@@ -403,8 +440,10 @@ pub async fn run<T: Transport>(
         let i = indices[n];
         let (manifests, apis) = (&manifests, &apis);
         async move {
+            throttle.ready().await;
             report(i, ItemState::Running, Vec::new());
-            let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis).await;
+            let paced = Paced { throttle, report, item: i, attempts: Cell::new(0) };
+            let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis, &paced).await;
             report(i, state, changes);
         }
     })
@@ -414,12 +453,43 @@ pub async fn run<T: Transport>(
     }
 }
 
+/// One item's way through 429s: how often it was throttled, and whom to tell.
+struct Paced<'a> {
+    throttle: &'a dyn Throttle,
+    report: &'a dyn Fn(usize, ItemState, Vec<Entry>),
+    item: usize,
+    attempts: Cell<usize>,
+}
+
+impl Paced<'_> {
+    /// After a failed step: whether to try it again (a 429, attempts left), having waited.
+    async fn wait_after(&self, error: &Error) -> bool {
+        if !is_throttled(error) || self.attempts.get() >= MAX_THROTTLED_ATTEMPTS {
+            return false;
+        }
+        self.attempts.set(self.attempts.get() + 1);
+        let asked = match error.retry_after() {
+            Some(after) => format!("Retry-After: {after}"),
+            None => "no Retry-After".to_string(),
+        };
+        let why = format!(
+            "the registry answered 429 Too Many Requests ({asked}); paused, it resumes by itself (attempt {} of {MAX_THROTTLED_ATTEMPTS})",
+            self.attempts.get() + 1
+        );
+        (self.report)(self.item, ItemState::Paused(why), Vec::new());
+        self.throttle.throttled(error.retry_after()).await;
+        (self.report)(self.item, ItemState::Running, Vec::new());
+        true
+    }
+}
+
 async fn run_item<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     item: &BulkItem,
     manifests: &Manifests,
     apis: &Cell<(ApiSupport, ApiSupport)>,
+    paced: &Paced<'_>,
 ) -> (ItemState, Vec<Entry>) {
     let Some(source) = &item.source else {
         return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), Vec::new());
@@ -427,18 +497,25 @@ async fn run_item<T: Transport>(
     if item.target_state == TargetState::AlreadySource {
         return (ItemState::Skipped(format!("{} already points at this image", item.target_tag)), Vec::new());
     }
-    let stored = if plan.copy {
-        let copy_plan = CopyPlan {
-            source_repository: plan.source_repository.clone(),
-            source: source.clone(),
-            target_repository: plan.target_repository.clone(),
-            target_tag: item.target_tag.clone(),
-            target_state: item.target_state.clone(),
+    let stored = loop {
+        let stored = if plan.copy {
+            let copy_plan = CopyPlan {
+                source_repository: plan.source_repository.clone(),
+                source: source.clone(),
+                target_repository: plan.target_repository.clone(),
+                target_tag: item.target_tag.clone(),
+                target_state: item.target_state.clone(),
+            };
+            // The user confirmed the whole plan, moves included.
+            copy::copy_image(ends, &copy_plan, &|_| {}).await.map(|r| r.stored)
+        } else {
+            retag_one(ends, plan, item, source, manifests).await
         };
-        // The user confirmed the whole plan, moves included.
-        copy::copy_image(ends, &copy_plan, &|_| {}).await.map(|r| r.stored)
-    } else {
-        retag_one(ends, plan, item, source, manifests).await
+        // A refused step changed no tag: it is tried again, and only the last attempt is journaled.
+        match &stored {
+            Err(e) if paced.wait_after(e).await => continue,
+            _ => break stored,
+        }
     };
     let change = Entry::tag_write(
         if plan.copy { action::BULK_COPY } else { action::BULK_RETAG },
@@ -454,12 +531,15 @@ async fn run_item<T: Transport>(
     let state = match stored {
         Ok(stored) => match stored.mismatch(format!("{}:{}", plan.target_repository, item.target_tag), source) {
             Some(mismatch) => ItemState::Failed(mismatch),
-            None if plan.copy && plan.with_attachments => {
+            None if plan.copy && plan.with_attachments => loop {
+                // What was carried before a 429 stays journaled; the next attempt plans again
+                // from what the target holds.
                 match carry_attachments(ends, plan, source, apis, &mut changes).await {
-                    Ok(()) => ItemState::Done(stored),
-                    Err(e) => ItemState::Failed(e),
+                    Ok(()) => break ItemState::Done(stored),
+                    Err(e) if paced.wait_after(&e).await => continue,
+                    Err(e) => break ItemState::Failed(e),
                 }
-            }
+            },
             None => ItemState::Done(stored),
         },
         Err(e) => ItemState::Failed(e),
@@ -491,6 +571,17 @@ async fn carry_attachments<T: Transport>(
     let report = carried.outcome?;
     if report.complete() {
         return Ok(());
+    }
+    let failures = || {
+        report
+            .items
+            .iter()
+            .filter_map(|i| i.outcome.as_ref().err())
+            .chain(report.index.as_ref().and_then(|i| i.as_ref().err()))
+    };
+    // A 429 stays itself, so the run waits and carries the rest.
+    if let Some(throttled) = failures().find(|e| is_throttled(e)) {
+        return Err(throttled.clone());
     }
     let missing = report.items.iter().filter(|i| i.outcome.is_err()).count();
     let first = report

@@ -9,7 +9,7 @@ use crate::http::{HttpRequest, HttpResponse, Transport};
 use crate::manifest::FetchedManifest;
 use crate::media::MediaType;
 use crate::names::{Digest, Reference, Repository};
-use crate::paging::{next_link, resolve, PageWalk};
+use crate::paging::{next_link, PageWalk};
 use crate::requests::{self, RegistryUrl, CATALOG_PAGE_SIZE};
 
 /// A registry at an address, reached through a transport.
@@ -188,7 +188,7 @@ impl<T: Transport> Registry<T> {
             let response = self.send_ok(request).await?;
             on_page(&url, &response.body)?;
             match response.headers.get_joined("Link").as_deref().and_then(next_link) {
-                Some(target) => request = requests::next_page(&resolve(&url, &target)),
+                Some(target) => request = requests::next_page(&self.url().resolve(&url, &target)),
                 None => return Ok(walk.pages),
             }
         }

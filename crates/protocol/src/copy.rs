@@ -322,7 +322,7 @@ async fn blob_into<T: Transport>(
         if response.status == 201 {
             return Ok(BlobOutcome::Mounted);
         }
-        upload::Session::from_answer(&mount_url, &response.headers)?
+        upload::Session::from_answer(target.url(), &mount_url, &response.headers)?
     } else {
         // Only a 404 means "not there": a refused or failed HEAD stops the copy with its error
         // rather than uploading blind.

@@ -20,7 +20,7 @@ use crate::json::{text, Value};
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::media::OCI_INDEX;
 use crate::names::{Digest, Reference, Repository, Tag};
-use crate::paging::{next_link, resolve, PageWalk};
+use crate::paging::{next_link, PageWalk};
 
 /// cosign's tag suffixes: signature, attestation, SBOM.
 pub const COSIGN_SUFFIXES: [&str; 3] = ["sig", "att", "sbom"];
@@ -207,7 +207,9 @@ pub async fn api_list<T: Transport>(
         }
         listed.extend(page);
         match response.headers.get_joined("Link").as_deref().and_then(next_link) {
-            Some(next) => request = HttpRequest::new(Method::Get, resolve(&url, &next)).header("Accept", OCI_INDEX),
+            Some(next) => {
+                request = HttpRequest::new(Method::Get, registry.url().resolve(&url, &next)).header("Accept", OCI_INDEX)
+            }
             None => return Ok(Some(listed)),
         }
     }

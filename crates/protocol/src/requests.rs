@@ -15,7 +15,11 @@ use crate::names::{Digest, Reference, Repository, Tag};
 pub enum RegistryUrl {
     /// The page's own origin: Wharf is served beside `/v2/` by a reverse proxy. No CORS needed.
     SameOrigin,
-    /// Another origin, such as `http://127.0.0.1:5000`: scheme, host and optional port, no path.
+    /// A path on the page's own origin, such as `/hub`: a gateway that proxies registries under
+    /// path prefixes (`/hub/v2/…`). No leading origin, no trailing slash.
+    Path(String),
+    /// Another origin, such as `http://127.0.0.1:5000`: scheme, host and optional port, and an
+    /// optional path prefix (`https://gw.example.com/hub`), without a trailing slash.
     Origin(String),
 }
 
@@ -29,12 +33,30 @@ impl fmt::Display for RegistryUrlError {
     }
 }
 
+/// Checks a path prefix (`/hub`, `/artifactory/api/docker/main`): segments of URL-safe
+/// characters, none empty or a dot segment. Returns it without a trailing `/v2`.
+fn path_prefix(input: &str, path: &str) -> Result<String, RegistryUrlError> {
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix("/v2").unwrap_or(path).trim_end_matches('/');
+    let bad = |why: &str| RegistryUrlError(format!("“{input}” is not a registry address: {why}."));
+    for segment in path.split('/').skip(1) {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return Err(bad("its path has an empty or dot segment"));
+        }
+        if !segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b)) {
+            return Err(bad("its path may hold letters, digits and - . _ ~ only"));
+        }
+    }
+    Ok(path.to_string())
+}
+
 impl RegistryUrl {
     /// The keyword that stands for [`RegistryUrl::SameOrigin`] in config files and links.
     pub const SAME_ORIGIN: &'static str = "same-origin";
 
-    /// Accepts what a user types: `same-origin`, `https://host`, `http://host:5000/`, `host:5000`,
-    /// or a URL ending in `/v2/`. Without a scheme, loopback hosts get `http`, others `https`.
+    /// Accepts what a user types: `same-origin`, `/hub` (a path on this site), `https://host`,
+    /// `http://host:5000/`, `host:5000`, `https://gw.example.com/hub`, or any of these ending in
+    /// `/v2/`. Without a scheme, loopback hosts get `http`, others `https`.
     pub fn parse(input: &str) -> Result<Self, RegistryUrlError> {
         let input = input.trim();
         if input.is_empty() {
@@ -42,8 +64,12 @@ impl RegistryUrl {
                 "Enter a registry address, such as http://127.0.0.1:5000, or choose “same origin”.".into(),
             ));
         }
-        if input.eq_ignore_ascii_case(Self::SAME_ORIGIN) || input == "/" {
+        if input.eq_ignore_ascii_case(Self::SAME_ORIGIN) || input == "/" || input == "/v2" || input == "/v2/" {
             return Ok(RegistryUrl::SameOrigin);
+        }
+        if input.starts_with('/') && !input.starts_with("//") {
+            let path = path_prefix(input, input)?;
+            return Ok(if path.is_empty() { RegistryUrl::SameOrigin } else { RegistryUrl::Path(path) });
         }
         let (scheme, rest) = match input.split_once("://") {
             Some((s, rest)) => (s.to_ascii_lowercase(), rest),
@@ -56,15 +82,16 @@ impl RegistryUrl {
         if scheme != "http" && scheme != "https" {
             return Err(RegistryUrlError(format!("“{scheme}:” is not supported: use http:// or https://.")));
         }
-        let rest = rest.trim_end_matches('/');
-        let rest = rest.strip_suffix("/v2").unwrap_or(rest);
-        let authority = rest.trim_end_matches('/');
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], path_prefix(input, &rest[at..])?),
+            None => (rest, String::new()),
+        };
         if authority.is_empty() {
             return Err(RegistryUrlError("The address has no host.".into()));
         }
-        if authority.contains(['/', '?', '#', '@', ' ']) {
+        if authority.contains(['?', '#', '@', ' ']) || path.contains(['?', '#', '@', ' ']) {
             return Err(RegistryUrlError(format!(
-                "“{input}” is not a registry address: give the scheme, host and port only (registries serve the API at /v2/ of their root)."
+                "“{input}” is not a registry address: give the scheme, host, port and, for a registry under a path, the path (the API is at <address>/v2/)."
             )));
         }
         // An IPv6 literal without a port ends in `]`; its colons are not a port separator.
@@ -75,21 +102,39 @@ impl RegistryUrl {
                 }
             }
         }
-        Ok(RegistryUrl::Origin(format!("{scheme}://{}", authority.to_ascii_lowercase())))
+        Ok(RegistryUrl::Origin(format!("{scheme}://{}{path}", authority.to_ascii_lowercase())))
     }
 
-    /// The prefix every API path is appended to ("" for the same origin).
+    /// The prefix every API path is appended to ("" for the same origin, `/hub` for a path on it).
     pub fn prefix(&self) -> &str {
         match self {
             RegistryUrl::SameOrigin => "",
-            RegistryUrl::Origin(o) => o,
+            RegistryUrl::Path(p) | RegistryUrl::Origin(p) => p,
         }
     }
 
-    /// A name for headings: the host, or "this site's registry".
+    /// Whether the browser reaches it on the page's own origin (no CORS involved).
+    pub fn is_same_origin(&self) -> bool {
+        !matches!(self, RegistryUrl::Origin(_))
+    }
+
+    /// The path prefix in front of `/v2/` ("" for a registry at its host's root).
+    pub fn path(&self) -> &str {
+        match self {
+            RegistryUrl::SameOrigin => "",
+            RegistryUrl::Path(p) => p,
+            RegistryUrl::Origin(o) => {
+                let after_scheme = o.split_once("://").map_or(o.as_str(), |(_, rest)| rest);
+                after_scheme.find('/').map_or("", |at| &after_scheme[at..])
+            }
+        }
+    }
+
+    /// A name for headings: the host (and path), or "this site's registry".
     pub fn display_name(&self) -> String {
         match self {
             RegistryUrl::SameOrigin => "same-origin registry".to_string(),
+            RegistryUrl::Path(p) => format!("this site’s {p}"),
             RegistryUrl::Origin(o) => o.split_once("://").map(|(_, h)| h).unwrap_or(o).to_string(),
         }
     }
@@ -98,13 +143,33 @@ impl RegistryUrl {
     pub fn api_url(&self, path: &str) -> String {
         format!("{}/v2/{}", self.prefix(), path)
     }
+
+    /// Resolves a `Link` or `Location` target answered to `request_url`. A registry under a path
+    /// that answers an origin-relative `/v2/…` (it does not know the gateway's prefix) means its
+    /// own API: the prefix goes in front, as it does for an absolute URL of the same origin whose
+    /// path lacks it. Anything else resolves as a plain relative reference.
+    pub fn resolve(&self, request_url: &str, target: &str) -> String {
+        let resolved = crate::paging::resolve(request_url, target);
+        let prefix = self.path();
+        if prefix.is_empty() {
+            return resolved;
+        }
+        let origin = match self {
+            RegistryUrl::Origin(o) => &o[..o.len() - prefix.len()],
+            _ => "",
+        };
+        match resolved.strip_prefix(origin) {
+            Some(path) if path.starts_with("/v2/") => format!("{origin}{prefix}{path}"),
+            _ => resolved,
+        }
+    }
 }
 
 impl fmt::Display for RegistryUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RegistryUrl::SameOrigin => f.write_str(Self::SAME_ORIGIN),
-            RegistryUrl::Origin(o) => f.write_str(o),
+            RegistryUrl::Path(p) | RegistryUrl::Origin(p) => f.write_str(p),
         }
     }
 }
@@ -276,6 +341,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prefixed_registries_resolve_answers_under_their_prefix() {
+        let gateway = RegistryUrl::parse("https://gw.example.com/hub").unwrap();
+        assert_eq!(gateway.path(), "/hub");
+        assert_eq!(gateway.api_url("_catalog"), "https://gw.example.com/hub/v2/_catalog");
+        let asked = "https://gw.example.com/hub/v2/_catalog?n=2";
+        let table = [
+            ("/v2/_catalog?last=b&n=2", "https://gw.example.com/hub/v2/_catalog?last=b&n=2"),
+            ("/hub/v2/_catalog?last=b", "https://gw.example.com/hub/v2/_catalog?last=b"),
+            ("https://gw.example.com/v2/a/blobs/uploads/u", "https://gw.example.com/hub/v2/a/blobs/uploads/u"),
+            ("?last=b", "https://gw.example.com/hub/v2/_catalog?last=b"),
+            ("https://storage.example.net/v2/x", "https://storage.example.net/v2/x"),
+        ];
+        for (target, expected) in table {
+            assert_eq!(gateway.resolve(asked, target), expected, "{target}");
+        }
+        let on_this_site = RegistryUrl::parse("/hub").unwrap();
+        assert!(on_this_site.is_same_origin());
+        assert_eq!(on_this_site.resolve("/hub/v2/a/tags/list", "/v2/a/tags/list?last=x"), "/hub/v2/a/tags/list?last=x");
+        assert_eq!(
+            on_this_site.resolve("/hub/v2/a/tags/list", "/hub/v2/a/tags/list?last=x"),
+            "/hub/v2/a/tags/list?last=x"
+        );
+        let root = RegistryUrl::Origin("http://r:5000".into());
+        assert_eq!(
+            root.resolve("http://r:5000/v2/_catalog", "/v2/_catalog?last=x"),
+            "http://r:5000/v2/_catalog?last=x"
+        );
+        assert_eq!(root.path(), "");
+    }
+
+    #[test]
     fn registry_addresses() {
         let ok = [
             ("same-origin", RegistryUrl::SameOrigin),
@@ -286,13 +382,31 @@ mod tests {
             ("localhost:5000", RegistryUrl::Origin("http://localhost:5000".into())),
             ("registry.example.com", RegistryUrl::Origin("https://registry.example.com".into())),
             ("HTTPS://Registry.Example.com", RegistryUrl::Origin("https://registry.example.com".into())),
+            ("/hub", RegistryUrl::Path("/hub".into())),
+            ("/hub/v2/", RegistryUrl::Path("/hub".into())),
+            ("/v2/", RegistryUrl::SameOrigin),
+            ("https://GW.example.com/Hub/", RegistryUrl::Origin("https://gw.example.com/Hub".into())),
+            (
+                "gw.example.com/artifactory/api/docker/main/v2",
+                RegistryUrl::Origin("https://gw.example.com/artifactory/api/docker/main".into()),
+            ),
         ];
         for (input, expected) in ok {
             assert_eq!(RegistryUrl::parse(input).unwrap(), expected, "{input}");
         }
-        for bad in
-            ["", "ftp://x", "http://", "http://host/some/path", "http://user@host", "ftp:x", "host:99999", "host:"]
-        {
+        for bad in [
+            "",
+            "ftp://x",
+            "http://",
+            "http://host/a//b",
+            "http://host/../x",
+            "/a b",
+            "http://host/x?y",
+            "http://user@host",
+            "ftp:x",
+            "host:99999",
+            "host:",
+        ] {
             assert!(RegistryUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -11,7 +11,6 @@ use crate::error::cors_config_snippet;
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use crate::media::{MANIFEST_ACCEPT, OCI_MANIFEST};
 use crate::names::{Reference, Repository};
-use crate::paging::resolve;
 use crate::requests::{self, RegistryUrl};
 
 /// How a check came out.
@@ -280,7 +279,7 @@ pub async fn run<R: Transport, C: Transport>(
     origin: &str,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut context = Context { same_origin: matches!(registry, RegistryUrl::SameOrigin), ..Context::default() };
+    let mut context = Context { same_origin: registry.is_same_origin(), ..Context::default() };
     let root = registry.api_url("");
 
     let reach = raw.send(get(root.clone())).await;
@@ -430,7 +429,7 @@ pub async fn run<R: Transport, C: Transport>(
             let found = interpret_exposed("expose-location", location_title, "Location", r, &context);
             match r.headers.get("Location") {
                 Some(location) => {
-                    let _ = client.send(requests::upload_cancel(&resolve(&upload_url, location))).await;
+                    let _ = client.send(requests::upload_cancel(&registry.resolve(&upload_url, location))).await;
                     found
                 }
                 None => Finding {

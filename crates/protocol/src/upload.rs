@@ -14,8 +14,8 @@ use crate::client::Registry;
 use crate::error::Error;
 use crate::http::Transport;
 use crate::names::{Digest, Repository};
-use crate::paging::resolve;
 use crate::requests;
+use crate::requests::RegistryUrl;
 
 /// Blobs up to this size go in one PUT; larger ones in chunks of this size.
 pub const CHUNK_SIZE: u64 = 8 * 1024 * 1024;
@@ -43,9 +43,13 @@ pub struct Session {
 
 impl Session {
     /// The session a POST answered (202 with `Location`).
-    pub fn from_answer(request_url: &str, headers: &crate::http::Headers) -> Result<Session, Error> {
+    pub fn from_answer(
+        registry: &RegistryUrl,
+        request_url: &str,
+        headers: &crate::http::Headers,
+    ) -> Result<Session, Error> {
         Ok(Session {
-            location: session_location(request_url, headers)?,
+            location: session_location(registry, request_url, headers)?,
             min_chunk: headers.get("OCI-Chunk-Min-Length").and_then(|v| v.trim().parse().ok()),
         })
     }
@@ -56,13 +60,17 @@ pub async fn start<T: Transport>(target: &Registry<T>, repository: &Repository) 
     let request = requests::upload_start(target.url(), repository);
     let url = request.url.clone();
     let response = target.send_checked(request).await?;
-    Session::from_answer(&url, &response.headers)
+    Session::from_answer(target.url(), &url, &response.headers)
 }
 
-/// The absolute session URL from an upload answer's `Location`.
-pub fn session_location(request_url: &str, headers: &crate::http::Headers) -> Result<String, Error> {
+/// The absolute session URL from an upload answer's `Location` (under the registry's prefix).
+pub fn session_location(
+    registry: &RegistryUrl,
+    request_url: &str,
+    headers: &crate::http::Headers,
+) -> Result<String, Error> {
     match headers.get("Location") {
-        Some(location) => Ok(resolve(request_url, location)),
+        Some(location) => Ok(registry.resolve(request_url, location)),
         None => Err(Error::Parse {
             url: request_url.to_string(),
             detail: "the registry answered an upload without a Location header (is Location exposed by CORS?)".into(),
@@ -155,7 +163,7 @@ async fn chunked<T: Transport>(
         };
         hasher.update(&chunk);
         let response = target.send_checked(requests::upload_chunk(session, offset, end, chunk)).await?;
-        *session = session_location(session, &response.headers)?;
+        *session = session_location(target.url(), session, &response.headers)?;
         offset = end + 1;
         chunks += 1;
         on_bytes(offset);

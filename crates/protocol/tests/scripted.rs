@@ -446,3 +446,25 @@ mod copy_flow {
         assert!(script.sent.borrow().is_empty());
     }
 }
+
+#[test]
+fn a_registry_under_a_path_follows_links_under_that_path() {
+    let script = Script::new(vec![
+        row(
+            Method::Get,
+            "https://gw.example.com/hub/v2/_catalog?n=1000",
+            json(200, r#"{"repositories":["a"]}"#).header("Link", r#"</v2/_catalog?last=a&n=1000>; rel="next""#),
+        ),
+        // A gateway that rewrites Link itself: the prefix is not doubled.
+        row(
+            Method::Get,
+            "https://gw.example.com/hub/v2/_catalog?last=a&n=1000",
+            json(200, r#"{"repositories":["b"]}"#).header("Link", r#"</hub/v2/_catalog?last=b&n=1000>; rel="next""#),
+        ),
+        row(Method::Get, "https://gw.example.com/hub/v2/_catalog?last=b&n=1000", json(200, r#"{"repositories":[]}"#)),
+    ]);
+    let gateway = wharf_protocol::requests::RegistryUrl::parse("https://gw.example.com/hub").unwrap();
+    let listing = pollster::block_on(wharf_protocol::Registry::new(gateway, &script).catalog()).unwrap();
+    assert_eq!(listing.items, ["a", "b"]);
+    script.assert_done();
+}

@@ -341,7 +341,7 @@ fn bulk_retag_fetches_each_image_once_and_cancel_leaves_the_rest_not_started() {
     let changes = RefCell::new(Vec::new());
     let done = || states.borrow().iter().filter(|s| matches!(s, ItemState::Done(_))).count();
     // The user cancels once two items are done.
-    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &|i, s, change| {
+    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &bulk::NoWait, &|i, s, change| {
         states.borrow_mut()[i] = s;
         changes.borrow_mut().extend(change);
     }));
@@ -380,10 +380,18 @@ fn a_bulk_item_whose_registry_answers_another_digest_fails() {
     let states = RefCell::new(vec![ItemState::Waiting]);
     let changes = RefCell::new(Vec::new());
     let plan = bulk_retag_plan(&digest, &["a"]);
-    pollster::block_on(bulk::run(&Endpoints::new(&registry, &registry), &plan, &[0], 4, &|| false, &|i, s, change| {
-        states.borrow_mut()[i] = s;
-        changes.borrow_mut().extend(change);
-    }));
+    pollster::block_on(bulk::run(
+        &Endpoints::new(&registry, &registry),
+        &plan,
+        &[0],
+        4,
+        &|| false,
+        &bulk::NoWait,
+        &|i, s, change| {
+            states.borrow_mut()[i] = s;
+            changes.borrow_mut().extend(change);
+        },
+    ));
     assert!(matches!(&states.borrow()[0], ItemState::Failed(e) if e.headline().contains("hashes to")));
     // The journal says where the tag really is: on the digest the registry answered.
     let changes = changes.into_inner();
@@ -498,4 +506,131 @@ fn an_undo_that_fails_after_writing_journals_where_the_tag_went() {
     assert!(!change.ok, "{change:?}");
     assert_eq!((change.before.as_deref(), change.after.as_deref()), (Some(new_digest.as_str()), Some(other.as_str())));
     assert_eq!(change.undoes, None, "a failed undo does not mark the entry undone");
+}
+
+/// Records every wait the runner asks for.
+#[derive(Default)]
+struct CountingThrottle {
+    waits: RefCell<Vec<Option<String>>>,
+}
+
+impl bulk::Throttle for CountingThrottle {
+    fn throttled<'a>(
+        &'a self,
+        retry_after: Option<&'a str>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
+        self.waits.borrow_mut().push(retry_after.map(str::to_string));
+        Box::pin(std::future::ready(()))
+    }
+    fn ready(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[test]
+fn a_bulk_item_answered_429_pauses_and_goes_on_with_one_journal_entry() {
+    let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
+    let digest = sha256_of(manifest.as_bytes());
+    let script = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Put, "http://s:5000/v2/app/manifests/a", HttpResponse::status(429).header("Retry-After", "2")),
+        row(
+            Method::Put,
+            "http://s:5000/v2/app/manifests/a",
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        ),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let seen = RefCell::new(Vec::new());
+    let changes = RefCell::new(Vec::new());
+    let throttle = CountingThrottle::default();
+    let plan = bulk_retag_plan(&digest, &["a"]);
+    pollster::block_on(bulk::run(
+        &Endpoints::new(&registry, &registry),
+        &plan,
+        &[0],
+        4,
+        &|| false,
+        &throttle,
+        &|_, s, change| {
+            seen.borrow_mut().push(s);
+            changes.borrow_mut().extend(change);
+        },
+    ));
+    script.assert_done();
+    assert_eq!(*throttle.waits.borrow(), [Some("2".to_string())], "one wait, on the registry's Retry-After");
+    let seen = seen.into_inner();
+    assert!(
+        matches!(&seen[1], ItemState::Paused(why) if why.contains("429") && why.contains("Retry-After: 2")),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&ItemState::Done(Stored::Verified)));
+    // The refused attempt changed nothing: only the write that landed is journaled.
+    let changes = changes.into_inner();
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].ok);
+}
+
+#[test]
+fn a_bulk_item_throttled_past_its_attempts_fails_with_the_429() {
+    let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
+    let digest = sha256_of(manifest.as_bytes());
+    let mut rows = vec![row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest))];
+    for _ in 0..=bulk::MAX_THROTTLED_ATTEMPTS {
+        rows.push(row(Method::Put, "http://s:5000/v2/app/manifests/a", HttpResponse::status(429)));
+    }
+    let script = Script::new(rows);
+    let registry = at("http://s:5000", &script);
+    let last = RefCell::new(None);
+    let throttle = CountingThrottle::default();
+    let plan = bulk_retag_plan(&digest, &["a"]);
+    pollster::block_on(bulk::run(
+        &Endpoints::new(&registry, &registry),
+        &plan,
+        &[0],
+        4,
+        &|| false,
+        &throttle,
+        &|_, s, _| {
+            *last.borrow_mut() = Some(s);
+        },
+    ));
+    script.assert_done();
+    assert_eq!(throttle.waits.borrow().len(), bulk::MAX_THROTTLED_ATTEMPTS);
+    assert!(matches!(last.into_inner(), Some(ItemState::Failed(e)) if e.status() == Some(429)));
+}
+
+#[test]
+fn a_registry_under_a_path_gets_its_upload_under_that_path() {
+    let manifest = image_manifest(CONFIG, 2);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://gw/hub/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Get, format!("http://gw/hub/v2/app/blobs/{CONFIG}"), HttpResponse::status(200).body("{}")),
+    ]);
+    // The registry behind the gateway does not know its prefix: its Location starts at /v2/.
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://gw/local/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://gw/local/v2/prod/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", "http://gw/v2/prod/app/blobs/uploads/u"),
+        ),
+        row(
+            Method::Put,
+            format!("http://gw/local/v2/prod/app/blobs/uploads/u?digest={}", CONFIG.replace(':', "%3A")),
+            HttpResponse::status(201),
+        ),
+        row(Method::Head, "http://gw/local/v2/prod/app/manifests/v1", HttpResponse::status(404)),
+        row(
+            Method::Put,
+            "http://gw/local/v2/prod/app/manifests/v1",
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        ),
+    ]);
+    let (s, t) = (at("http://gw/hub", &source), at("http://gw/local", &target));
+    let copied = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {}));
+    copied.outcome.unwrap();
+    source.assert_done();
+    target.assert_done();
 }
