@@ -2,7 +2,7 @@
 //! made by `wharf-protocol`; this crate only shows results and turns clicks into operations.
 //!
 //! Imports run one way: `app` (the shell) → `pages` → `components` → services (`connection`,
-//! `router`, `browser_store`, `journal_store`, `wire`, `flow`, `referrers`) → `wharf_protocol`. Nothing
+//! `router`, `browser_store`, `journal_store`, `wire`, `flow`, `referrers`, `pause`) → `wharf_protocol`. Nothing
 //! imports the shell.
 
 pub mod app;
@@ -13,6 +13,7 @@ pub mod flow;
 pub mod glance;
 pub mod journal_store;
 pub mod pages;
+pub mod pause;
 pub mod referrers;
 pub mod router;
 pub mod wire;

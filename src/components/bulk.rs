@@ -65,7 +65,12 @@ fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job,
         let reporter = Rc::new(reporter);
         let redraw_pending: Rc<RefCell<Option<gloo_timers::callback::Timeout>>> = Rc::default();
         performance_mark("wharf:bulk-start");
-        bulk::run(&ends, &target.plan, &indices, limit, &|| stop.get(), &|i, state, change| {
+        let throttle = crate::pause::BrowserThrottle::default();
+        bulk::run(&ends, &target.plan, &indices, limit, &|| stop.get(), &throttle, &|i, state, change| {
+            // The tests (and the performance panel) count the pauses a run met.
+            if matches!(state, ItemState::Paused(_)) {
+                performance_mark("wharf:bulk-paused");
+            }
             states.borrow_mut()[i] = state;
             reporter.journal(change);
             if redraw_pending.borrow().is_none() {
@@ -299,6 +304,7 @@ fn state_cell(state: &ItemState) -> Html {
         ItemState::Skipped(why) => ("muted", format!("skipped: {why}")),
         ItemState::Failed(e) => ("bad", format!("✗ {}", e.headline())),
         ItemState::NotStarted => ("warn", "not started".to_string()),
+        ItemState::Paused(why) => ("warn", format!("paused: {why}")),
     };
     el("span", class, "", owned(text))
 }
@@ -311,6 +317,7 @@ fn state_key(state: &ItemState) -> &'static str {
         ItemState::Skipped(_) => "skipped",
         ItemState::Failed(_) => "failed",
         ItemState::NotStarted => "not-started",
+        ItemState::Paused(_) => "paused",
     }
 }
 
@@ -356,6 +363,9 @@ fn plan_view(
                 <progress max={needed.len().max(1).to_string()} value={ran.to_string()} aria-label="Operations run"></progress>
                 <p>{ format!("{ran} of {} operations run: {} done, {} failed, {} not started{}.", needed.len(), count("done"), count("failed"), count("not-started"),
                     if running { format!(" ({limit} at a time)") } else { String::new() }) }</p>
+                if let Some(why) = states.iter().find_map(|s| match s { ItemState::Paused(why) if running => Some(why), _ => None }) {
+                    <p class="notice" role="status" data-testid="bulk-paused">{ format!("Paused: {why}.") }</p>
+                }
                 if running {
                     { button("secondary", "bulk-stop", fixed(if controls.stopping { "Stopping: no new items start…" } else { "Stop" }), controls.stopping, controls.stop.clone()) }
                 }

@@ -30,12 +30,22 @@ pub fn WirePanel(props: &WirePanelProps) -> Html {
         Callback::from(move |_| log.dispatch(WireAction::Clear))
     };
     let count = log.len();
+    // The newest answer that stated a rate limit (Docker Hub's RateLimit-* headers, and others).
+    let quota = log
+        .newest(ROWS_SHOWN)
+        .iter()
+        .find_map(|e| wharf_protocol::rate_limit::quota(&e.response_headers).map(|q| (q, host_of(&e.url))));
     html! {
         <section class={if *open { "wire open" } else { "wire" }} data-testid="wire-panel">
             <div class="wire-bar">
                 <button class="wire-toggle" onclick={toggle} data-testid="wire-toggle" aria-expanded={open.to_string()}>
                     { if *open { "▾ Wire" } else { "▸ Wire" } }{ format!(" ({count})") }
                 </button>
+                if let Some((quota, host)) = &quota {
+                    <span class="rate-limit" data-testid="rate-limit" data-remaining={quota.remaining.to_string()}>
+                        { format!("Rate limit{host}: {}", quota.describe()) }
+                    </span>
+                }
                 if *open {
                     { text("span", "wire-note", "", "Every HTTP exchange this page made. Credentials are never shown.") }
                     { button("secondary", "", fixed("Clear"), false, clear) }
@@ -50,6 +60,15 @@ pub fn WirePanel(props: &WirePanelProps) -> Html {
                 }
             }
         </section>
+    }
+}
+
+/// " at host/prefix": the registry an exchange went to (what comes before `/v2/`).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match rest.split_once("/v2/") {
+        Some((registry, _)) if !registry.is_empty() => format!(" at {registry}"),
+        _ => String::new(),
     }
 }
 

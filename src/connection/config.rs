@@ -4,11 +4,14 @@
 //! ```json
 //! { "title": "Acme registry", "registries": [ { "name": "staging", "url": "https://reg.example" } ] }
 //! ```
-//! `url` is an address or `"same-origin"`. A missing file means "no default": the user types one.
+//! `url` is an address, `"same-origin"`, or a path on this site (`"/hub"`, a gateway's prefix).
+//! `"pinned": ["library/alpine"]` lists repositories to offer where the registry does not list
+//! its own (no catalog, as on Docker Hub and GHCR). A missing file means "no default": the user types one.
 //! `"read_only": true` hides every action that changes a registry, and the transport refuses to
 //! send one.
 
 use wharf_protocol::json::{self, Value};
+use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
 
 /// Where the file is fetched from (absolute: deep links live under `/r/...`).
@@ -24,6 +27,8 @@ pub struct NamedRegistry {
     /// The name `docker pull` uses for it (`registry.example.com`, `http://localhost:5000`), when
     /// the browser reaches it by another address (`same-origin`, a proxy).
     pub public_name: Option<String>,
+    /// Repositories offered on the catalog page, whatever the catalog says.
+    pub pinned: Vec<String>,
 }
 
 /// The file's content.
@@ -41,7 +46,7 @@ pub struct RuntimeConfig {
 /// `read_only` must not leave a deployment writable without a word).
 const FIELDS: [&str; 3] = ["title", "registries", "read_only"];
 /// The fields of one registry entry.
-const REGISTRY_FIELDS: [&str; 3] = ["name", "url", "public_name"];
+const REGISTRY_FIELDS: [&str; 4] = ["name", "url", "public_name", "pinned"];
 
 /// An optional string field, or why it is not one.
 fn optional_text(object: &Value, key: &str, place: &str) -> Result<Option<String>, String> {
@@ -97,10 +102,23 @@ impl RuntimeConfig {
                     REGISTRY_FIELDS.join(", ")
                 )));
             }
+            let pinned = match entry.get("pinned") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(names)) => names
+                    .iter()
+                    .map(|name| match name.as_str().map(Repository::parse) {
+                        Some(Ok(repository)) => Ok(repository.to_string()),
+                        Some(Err(e)) => Err(format!("{CONFIG_PATH}: registry “{url}”: pinned repository: {e}")),
+                        None => Err(invalid("“pinned” must list repository names as strings".into())),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(invalid("“pinned” must be a list of repository names".into())),
+            };
             registries.push(NamedRegistry {
                 name: optional_text(entry, "name", "a registry's ").map_err(invalid)?,
                 public_name: optional_text(entry, "public_name", "a registry's ").map_err(invalid)?,
                 url,
+                pinned,
             });
         }
         Ok(RuntimeConfig { title: optional_text(&file, "title", "").map_err(invalid)?, registries, read_only })
@@ -111,12 +129,19 @@ impl RuntimeConfig {
         self.registries.first().and_then(|r| RegistryUrl::parse(&r.url).ok())
     }
 
+    /// The entry that configures `registry`, if any.
+    fn entry(&self, registry: &RegistryUrl) -> Option<&NamedRegistry> {
+        self.registries.iter().find(|r| RegistryUrl::parse(&r.url).ok().as_ref() == Some(registry))
+    }
+
     /// The public name configured for `registry`, if any.
     pub fn public_name(&self, registry: &RegistryUrl) -> Option<&str> {
-        self.registries
-            .iter()
-            .find(|r| RegistryUrl::parse(&r.url).ok().as_ref() == Some(registry))
-            .and_then(|r| r.public_name.as_deref())
+        self.entry(registry).and_then(|r| r.public_name.as_deref())
+    }
+
+    /// The repositories the deployment pins for `registry`.
+    pub fn pinned(&self, registry: &RegistryUrl) -> &[String] {
+        self.entry(registry).map_or(&[], |r| r.pinned.as_slice())
     }
 
     /// The title to show.
@@ -178,6 +203,21 @@ mod tests {
         assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"same-origin","public_name":5}]}"#)
             .unwrap_err()
             .contains("string"));
+        let gateway = RuntimeConfig::parse(
+            r#"{"registries":[{"url":"/hub","public_name":"docker.io","pinned":["library/alpine","team/app"]}]}"#,
+        )
+        .unwrap();
+        let hub = RegistryUrl::Path("/hub".into());
+        assert_eq!(gateway.pinned(&hub), ["library/alpine", "team/app"]);
+        assert_eq!(gateway.public_name(&hub), Some("docker.io"));
+        assert!(gateway.pinned(&RegistryUrl::SameOrigin).is_empty());
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"/hub","pinned":["Bad"]}]}"#)
+            .unwrap_err()
+            .contains("pinned repository"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"/hub","pinned":"a"}]}"#).unwrap_err().contains("list"));
+        assert!(RuntimeConfig::parse(r#"{"registries":[{"url":"/hub","pinned":[1]}]}"#)
+            .unwrap_err()
+            .contains("strings"));
         assert!(RuntimeConfig::parse("[]").unwrap_err().contains("object"));
         assert!(RuntimeConfig::parse("not json").is_err());
         assert_eq!(RuntimeConfig::parse("{}").unwrap().default_registry(), None);

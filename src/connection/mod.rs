@@ -6,6 +6,7 @@
 //! provides one [`Connection`] as a context; exchanges go to the `record` callback it is given.
 
 pub mod config;
+pub mod pins;
 pub mod session;
 pub mod transport;
 
@@ -123,17 +124,31 @@ impl Connection {
         }
         match registry {
             RegistryUrl::Origin(origin) => PublicName::parse(origin),
-            RegistryUrl::SameOrigin => {
+            // The page's host, with the gateway's path: a guess the config's public_name corrects.
+            RegistryUrl::SameOrigin | RegistryUrl::Path(_) => {
                 let location = web_sys::window().map(|w| w.location());
                 let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
                     location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
                 };
                 PublicName {
-                    host: part(web_sys::Location::host),
+                    host: format!("{}{}", part(web_sys::Location::host), registry.path()),
                     plain_http: part(web_sys::Location::protocol) == "http:",
                 }
             }
         }
+    }
+
+    /// The repositories pinned for `registry`: the deployment's first (`true`), then this
+    /// browser's (`false`), each once.
+    pub fn pinned(&self, registry: &RegistryUrl) -> Vec<(String, bool)> {
+        let config = self.config.config();
+        let mut pinned: Vec<(String, bool)> = config.pinned(registry).iter().map(|n| (n.clone(), true)).collect();
+        for name in pins::user_pins(registry) {
+            if !pinned.iter().any(|(n, _)| *n == name) {
+                pinned.push((name, false));
+            }
+        }
+        pinned
     }
 
     /// Whether the deployment is read-only (no mutating action shown or sent).

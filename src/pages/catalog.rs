@@ -15,11 +15,13 @@ use std::rc::Rc;
 use wharf_protocol::glance::TagDigest;
 use wharf_protocol::units::thousands;
 
+use wharf_protocol::error::catalog_refused;
+
 use crate::browser_store::opened;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds};
 use crate::components::load::{use_load, Load};
-use crate::connection::use_connection;
+use crate::connection::{pins, use_connection};
 use crate::glance::read_cached;
 use crate::router::route_for;
 
@@ -55,6 +57,9 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     let typed_name = use_state(String::new);
     let name_problem = use_state(|| None::<String>);
     let lines: Rc<RefCell<HashMap<String, RepoLine>>> = use_mut_ref(HashMap::new);
+    // Bumped by a pin or unpin: the pins live in localStorage, not in a state.
+    let pins_changed = use_state(|| 0u32);
+    let pinned = use_connection().pinned(&props.registry);
     let redraw = use_force_update();
     let oninput = {
         let filter = filter.clone();
@@ -119,6 +124,18 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         Load::Loading => {
             html! { <p class="muted" data-testid="loading">{ "Loading the catalog…" }</p> }
         }
+        // Hosted registries often do not list repositories: not an error, the name is the way in.
+        Load::Failed(error) if catalog_refused(error) => html! {
+            <div class="notice" data-testid="catalog-refused">
+                <p>{ "This registry does not list its repositories: " }{ error.headline() }</p>
+                <p class="muted">{ if pinned.is_empty() {
+                    "Type a repository's name above to open it, and pin the ones you use."
+                } else {
+                    "Open a pinned repository, or type a name above."
+                } }</p>
+                <button onclick={reload.reform(|_| ())}>{ "Ask again" }</button>
+            </div>
+        },
         Load::Failed(error) => html! {
             <>
                 { error_box(error, Some("Loading the catalog")) }
@@ -167,7 +184,8 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     html! {
         <section>
             <h1>{ "Repositories" }</h1>
-            { open_by_name(&props.registry, &typed_name, &name_problem) }
+            { open_by_name(&props.registry, &typed_name, &name_problem, &pins_changed) }
+            { pinned_list(&props.registry, &pinned, &pins_changed) }
             { body }
         </section>
     }
@@ -179,7 +197,21 @@ fn open_by_name(
     registry: &RegistryUrl,
     value: &UseStateHandle<String>,
     problem: &UseStateHandle<Option<String>>,
+    pins_changed: &UseStateHandle<u32>,
 ) -> Html {
+    let pin = {
+        let (value, problem, registry, pins_changed) =
+            (value.clone(), problem.clone(), registry.clone(), pins_changed.clone());
+        Callback::from(move |_: MouseEvent| match Repository::parse(value.trim()) {
+            Ok(repository) => {
+                problem.set(None);
+                pins::pin(&registry, &repository);
+                value.set(String::new());
+                pins_changed.set(*pins_changed + 1);
+            }
+            Err(e) => problem.set(Some(format!("{e}. Nothing was pinned."))),
+        })
+    };
     let oninput = {
         let value = value.clone();
         Callback::from(move |e: InputEvent| value.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
@@ -203,9 +235,46 @@ fn open_by_name(
         <form class="open-by-name" {onsubmit} data-testid="open-repo-form">
             <input type="text" placeholder="team/app/api" aria-label="Repository name" value={(**value).clone()} {oninput} data-testid="open-repo-input" />
             <button type="submit">{ "Open repository" }</button>
+            <button type="button" onclick={pin} data-testid="pin-repo">{ "Pin" }</button>
             if let Some(p) = &**problem {
                 <span class="field-error" data-testid="open-repo-error">{ p.clone() }</span>
             }
         </form>
+    }
+}
+
+/// The pinned repositories: the deployment's (config.json) and this browser's, which can be
+/// unpinned.
+fn pinned_list(registry: &RegistryUrl, pinned: &[(String, bool)], pins_changed: &UseStateHandle<u32>) -> Html {
+    if pinned.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <section class="pinned" aria-labelledby="pinned-heading">
+            <h2 id="pinned-heading">{ "Pinned repositories" }</h2>
+            <ul class="repo-list" data-testid="pinned-list">
+                { for pinned.iter().filter_map(|(name, by_deployment)| {
+                    let repository = Repository::parse(name).ok()?;
+                    let to = route_for(&View::Tags { registry: registry.clone(), repository });
+                    let unpin = {
+                        let (registry, name, pins_changed) = (registry.clone(), name.clone(), pins_changed.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            pins::unpin(&registry, &name);
+                            pins_changed.set(*pins_changed + 1);
+                        })
+                    };
+                    Some(html! {
+                        <li key={name.clone()} data-testid="pinned-item" data-repo={name.clone()}>
+                            { link(to, "", html! { <>{ name.clone() }</> }) }
+                            if *by_deployment {
+                                <span class="muted small">{ " · pinned by this deployment" }</span>
+                            } else {
+                                { " " }<button class="link" onclick={unpin} aria-label={format!("Unpin {name}")} data-testid="unpin">{ "Unpin" }</button>
+                            }
+                        </li>
+                    })
+                }) }
+            </ul>
+        </section>
     }
 }

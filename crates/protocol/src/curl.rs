@@ -11,7 +11,7 @@ const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorizati
 pub const REDACTED: &str = "‹redacted›";
 
 /// Request headers worth showing in the wire panel; the rest is noise.
-const KEY_RESPONSE_HEADERS: [&str; 11] = [
+const KEY_RESPONSE_HEADERS: [&str; 19] = [
     "content-type",
     "content-length",
     "docker-content-digest",
@@ -23,6 +23,15 @@ const KEY_RESPONSE_HEADERS: [&str; 11] = [
     "warning",
     "range",
     "docker-upload-uuid",
+    // Rate limits (crate::rate_limit), shown in the wire bar.
+    "ratelimit",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "oci-subject",
 ];
 
 /// One exchange as shown in the wire panel.

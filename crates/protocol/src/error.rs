@@ -357,6 +357,20 @@ pub fn needs_login(error: &Error) -> bool {
     ) || error.is_unauthorized()
 }
 
+/// Whether a catalog request was refused or is not served, rather than failed: 401, 403, 404 or
+/// 405, or a login the registry (or its token service) did not grant. Most hosted registries
+/// answer so (Docker Hub, GHCR): the way in is a repository's name.
+pub fn catalog_refused(error: &Error) -> bool {
+    matches!(error.status(), Some(401 | 403 | 404 | 405))
+        || matches!(
+            error,
+            Error::Transport {
+                error: TransportError::Auth(AuthFailure::LoginRequired { .. } | AuthFailure::InsufficientScope { .. }),
+                ..
+            }
+        )
+}
+
 /// The headers a registry must send for Wharf on another origin, in distribution's config form.
 pub fn cors_config_snippet(origin: &str) -> String {
     format!(
@@ -517,6 +531,17 @@ mod tests {
             assert!(advice.contains(needle), "{status}: {advice}");
         }
         let throttled = Error::from_response(Method::Get, "u", &HttpResponse::status(429).header("Retry-After", "17"));
+        assert!(!catalog_refused(&throttled), "a 429 is a pause, not a refusal");
+        for status in [401, 403, 404, 405] {
+            assert!(catalog_refused(&registry_error(status, "")), "{status}");
+        }
+        assert!(!catalog_refused(&registry_error(500, "")));
+        let denied = Error::Transport {
+            method: Method::Get,
+            url: "u".into(),
+            error: TransportError::Auth(AuthFailure::InsufficientScope { scopes: vec!["registry:catalog:*".into()] }),
+        };
+        assert!(catalog_refused(&denied));
         assert!(throttled.advice().contains("wait 17 seconds"));
         assert!(throttled.is_retryable());
     }

@@ -30,6 +30,7 @@ pub mod pace;
 pub mod paging;
 pub mod pretty;
 pub mod pull;
+pub mod rate_limit;
 pub mod referrers;
 pub mod requests;
 pub mod retag;

@@ -83,10 +83,15 @@ pub const NGINX_CORS_PROXY: &str = r#"location /v2/ {
     client_max_body_size 0;
 }"#;
 
-/// The CORS fixes, for distribution and for nginx, plus the same-origin alternative.
+/// What to do about a registry one does not run (Docker Hub, GHCR, Quay, a cloud registry): it
+/// sends no CORS headers and its token service is on another host, so only a gateway helps.
+pub const GATEWAY_FIX: &str = "A registry you do not run (Docker Hub, GHCR, Quay, GitLab, a cloud registry) cannot be given CORS headers, and its token service is on another host. Serve Wharf through the shipped gateway, deploy/nginx-gateway.conf: one origin that serves Wharf and proxies each registry under a path (/hub/v2/…), its token realm rewritten to a path of the same origin and its blob redirects followed by nginx. Then open the registry as /hub (config.json: \"url\": \"/hub\").";
+
+/// The CORS fixes, for distribution and for nginx, plus the same-origin alternative and the
+/// gateway for registries one does not run.
 fn cors_fixes(origin: &str) -> String {
     format!(
-        "distribution config.yml:\n{}\n\nOr nginx in front of the registry (deploy/nginx-cors-proxy.conf):\n{NGINX_CORS_PROXY}\n\nOr serve Wharf on the registry's own origin (deploy/nginx-same-origin.conf): no CORS at all.",
+        "{GATEWAY_FIX}\n\nA registry you run: distribution config.yml:\n{}\n\nOr nginx in front of the registry (deploy/nginx-cors-proxy.conf):\n{NGINX_CORS_PROXY}\n\nOr serve Wharf on the registry's own origin (deploy/nginx-same-origin.conf): no CORS at all.",
         cors_config_snippet(origin)
     )
 }
@@ -474,6 +479,10 @@ mod tests {
         assert!(
             fix.contains("Access-Control-Allow-Origin: ['http://ui']") && fix.contains("return 204"),
             "both fixes: {fix}"
+        );
+        assert!(
+            fix.starts_with(GATEWAY_FIX) && fix.contains("deploy/nginx-gateway.conf"),
+            "the gateway comes first: {fix}"
         );
         let down = interpret_reach(&Err(TransportError::Unreachable { detail: "x".into() }), "o");
         assert!(down.detail.contains("No answer"));
