@@ -77,7 +77,7 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
     };
     html! {
         <div class="registry-bar">
-            { el("span", "registry-name", "registry-name", owned(props.registry.display_name())) }
+            { el("span", "registry-name", "registry-name", owned(connection.label(&props.registry))) }
             { status }
             { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", fixed("Self-test")) }
             { link(route_for(&View::Journal { registry: props.registry.clone() }), "journal-link", fixed("Journal")) }

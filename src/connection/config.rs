@@ -139,6 +139,11 @@ impl RuntimeConfig {
         self.entry(registry).and_then(|r| r.public_name.as_deref())
     }
 
+    /// The name the deployment gives `registry`, if any.
+    pub fn name(&self, registry: &RegistryUrl) -> Option<&str> {
+        self.entry(registry).and_then(|r| r.name.as_deref())
+    }
+
     /// The repositories the deployment pins for `registry`.
     pub fn pinned(&self, registry: &RegistryUrl) -> &[String] {
         self.entry(registry).map_or(&[], |r| r.pinned.as_slice())

@@ -138,6 +138,16 @@ impl Connection {
         }
     }
 
+    /// The name to show for `registry`: the config's name (with a path registry's path), else
+    /// its address.
+    pub fn label(&self, registry: &RegistryUrl) -> String {
+        match self.config.config().name(registry) {
+            Some(name) if registry.path().is_empty() => name.to_string(),
+            Some(name) => format!("{name} ({})", registry.path()),
+            None => registry.display_name(),
+        }
+    }
+
     /// The repositories pinned for `registry`: the deployment's first (`true`), then this
     /// browser's (`false`), each once.
     pub fn pinned(&self, registry: &RegistryUrl) -> Vec<(String, bool)> {

@@ -382,11 +382,26 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             }
         }
     };
+    // Pinned here, the repository is one click away on the catalog page, even where the
+    // registry lists none.
+    let is_pinned = connection.pinned(&props.registry).iter().any(|(n, _)| *n == props.repository.to_string());
+    let pin = {
+        let (registry, repository, redraw) = (props.registry.clone(), props.repository.clone(), use_force_update());
+        Callback::from(move |_: MouseEvent| {
+            crate::connection::pins::pin(&registry, &repository);
+            redraw.force_update();
+        })
+    };
     html! {
         <section>
             <nav class="crumbs">
                 { link(route_for(&View::Catalog { registry: props.registry.clone() }), "", html! { <>{ "Repositories" }</> }) }
                 { " / " }<strong data-testid="repo-name">{ props.repository.to_string() }</strong>
+                if is_pinned {
+                    <span class="muted small" data-testid="repo-pinned">{ " · pinned" }</span>
+                } else {
+                    { " · " }<button class="link" onclick={pin} data-testid="pin-this-repo">{ "Pin this repository" }</button>
+                }
             </nav>
             <h1>{ props.repository.to_string() }</h1>
             { body }

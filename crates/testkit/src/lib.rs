@@ -3,11 +3,13 @@
 //! `docker-registry`), a seeder that pushes demo images through the registry API (signed ones
 //! too, with cosign-style and OCI 1.1 attachments), a static server for the built app, headless
 //! Chromium through chromedriver, skopeo as the independent client that checks digests, axe-core
-//! for the accessibility checks, and a proxy that answers some manifest HEADs 429 (a
-//! rate-limited registry).
+//! for the accessibility checks, a proxy that answers some manifest HEADs 429 (a rate-limited
+//! registry), and the path-prefix gateway (deploy/nginx-gateway.conf) in front of a
+//! Docker-Hub-like registry and a second one.
 
 pub mod axe;
 pub mod browser;
+pub mod gateway;
 pub mod native;
 pub mod nginx;
 pub mod oci;

@@ -1,4 +1,4 @@
-//! nginx running the project's own deployment file (`deploy/nginx-same-origin.conf`), with its
+//! nginx running the project's own deployment files (`deploy/nginx-*.conf`), with their
 //! example addresses replaced by the test's: so the tests exercise exactly what is shipped.
 
 use std::fs;
@@ -51,6 +51,37 @@ impl Nginx {
             ("proxy_pass http://127.0.0.1:5000;", format!("proxy_pass http://{registry_host};")),
         ];
         Self::start_shipped("nginx-cors-proxy.conf", port, &substitutions)
+    }
+
+    /// deploy/nginx-gateway.conf: serves `dist` on `port`, proxying `/hub/v2/` to the registry at
+    /// `hub_registry` (`http://host:port`), `/hub-auth/token` to the token realm `hub_realm` (a
+    /// full URL) and `/local/v2/` to the registry at `local_registry_host` (`host:port`). Its
+    /// resolver line stays as shipped: the tests' upstreams and storage are IP addresses, which
+    /// nginx never resolves.
+    pub fn start_gateway(
+        port: u16,
+        dist: &Path,
+        hub_registry: &str,
+        hub_realm: &str,
+        local_registry_host: &str,
+    ) -> Nginx {
+        let substitutions = [
+            ("root /srv/wharf/dist;", format!("root {};", dist.display())),
+            ("set $hub_registry https://registry-1.docker.io;", format!("set $hub_registry {hub_registry};")),
+            ("set $hub_realm https://auth.docker.io/token;", format!("set $hub_realm {hub_realm};")),
+            ("proxy_pass http://127.0.0.1:5000/v2/;", format!("proxy_pass http://{local_registry_host}/v2/;")),
+        ];
+        Self::start_shipped("nginx-gateway.conf", port, &substitutions)
+    }
+
+    /// nginx's access log (combined format), for checks of what reached it.
+    pub fn access_log(&self) -> String {
+        fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+
+    /// nginx's error log, for failure messages.
+    pub fn error_log(&self) -> String {
+        fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
     }
 
     /// Runs a server block from deploy/ with its example values replaced.

@@ -25,6 +25,14 @@ pub struct RegistryOptions {
     pub port: Option<u16>,
     /// A login: htpasswd users, or a token service.
     pub auth: RegistryAuth,
+    /// Serve blobs by redirect: distribution's `redirect` storage middleware with this
+    /// `baseurl`. A blob GET or HEAD then answers 307 to the base URL's scheme and host followed
+    /// by the blob's path in storage (2.8 drops the base URL's own path):
+    /// `/docker/registry/v2/blobs/sha256/<first 2 hex>/<hex>/data`, a file under
+    /// [`Registry::storage_root`].
+    pub blob_redirect: Option<String>,
+    /// Headers added to every answer (`http.headers`), such as Docker Hub's `RateLimit-*`.
+    pub extra_headers: Vec<(String, String)>,
 }
 
 /// How the registry authenticates.
@@ -57,6 +65,8 @@ impl Default for RegistryOptions {
             read_only: false,
             port: None,
             auth: RegistryAuth::None,
+            blob_redirect: None,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -101,7 +111,10 @@ impl Registry {
 
     /// Writes the config for `options` into `dir` and starts the process.
     fn spawn(dir: &std::path::Path, port: u16, options: &RegistryOptions) -> (Child, PathBuf) {
-        let headers = if options.cors { shipped_cors_headers(options.expose_headers) } else { String::new() };
+        let mut headers = if options.cors { shipped_cors_headers(options.expose_headers) } else { String::new() };
+        for (name, value) in &options.extra_headers {
+            headers.push_str(&format!("    {name}: ['{value}']\n"));
+        }
         let headers_block = if headers.is_empty() { String::new() } else { format!("  headers:\n{headers}") };
         let auth_block = match &options.auth {
             RegistryAuth::None => String::new(),
@@ -119,6 +132,12 @@ impl Registry {
                     "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
                     dir.join("token-signer.pem").display()
                 )
+            }
+        };
+        let middleware_block = match &options.blob_redirect {
+            None => String::new(),
+            Some(base) => {
+                format!("middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: {base}\n")
             }
         };
         let config = format!(
@@ -139,7 +158,7 @@ storage:
       enabled: {read_only}
 http:
   addr: 127.0.0.1:{port}
-{headers_block}{auth_block}",
+{headers_block}{auth_block}{middleware_block}",
             storage = dir.join("storage").display(),
             delete = options.delete,
             read_only = options.read_only,
@@ -173,6 +192,11 @@ http:
             self.host,
             fs::read_to_string(&self.log_path).unwrap_or_default()
         );
+    }
+
+    /// The storage driver's root directory (distribution's `filesystem.rootdirectory`).
+    pub fn storage_root(&self) -> PathBuf {
+        self.dir.join("storage")
     }
 
     /// `http://127.0.0.1:port`.

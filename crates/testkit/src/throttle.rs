@@ -41,11 +41,14 @@ pub struct ThrottleOptions {
     pub attempts: usize,
     /// The `Retry-After` value, in seconds.
     pub retry_after: u32,
+    /// The method of the manifest requests chosen: `HEAD` (the glance's), or `PUT` (a bulk run's
+    /// writes; its body is read before the 429 goes out).
+    pub method: &'static str,
 }
 
 impl Default for ThrottleOptions {
     fn default() -> Self {
-        ThrottleOptions { every_nth: 5, paths: Vec::new(), attempts: 1, retry_after: 1 }
+        ThrottleOptions { every_nth: 5, paths: Vec::new(), attempts: 1, retry_after: 1, method: "HEAD" }
     }
 }
 
@@ -168,9 +171,9 @@ impl Throttle {
             .into_iter()
             .filter(|path| {
                 let last_429 = log.iter().rposition(|s| s.throttled && &s.path == path).expect("throttled");
-                !log[last_429 + 1..]
-                    .iter()
-                    .any(|s| &s.path == path && !s.throttled && (s.method == "HEAD" || s.method == "GET"))
+                !log[last_429 + 1..].iter().any(|s| {
+                    &s.path == path && !s.throttled && [self.shared.options.method, "GET"].contains(&s.method.as_str())
+                })
             })
             .collect()
     }
@@ -179,7 +182,7 @@ impl Throttle {
 impl Shared {
     /// Decides whether this request gets a 429 (and counts the attempt).
     fn throttle(&self, method: &str, target: &str) -> bool {
-        if method != "HEAD" || !is_manifest_path(target) {
+        if method != self.options.method || !is_manifest_path(target) {
             return false;
         }
         let mut inner = self.inner.lock().expect("throttle state");
@@ -225,6 +228,20 @@ impl Shared {
         let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
 
         if self.throttle(&method, &target) {
+            // A body sent with the request is read first: closing on unread bytes would reset
+            // the connection before the client reads the 429.
+            let length: usize = lines
+                .clone()
+                .find_map(|l| l.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case("content-length")))
+                .and_then(|(_, v)| v.trim().parse().ok())
+                .unwrap_or(0);
+            let mut received = buffer.len() - end;
+            while received < length {
+                match client.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => received += n,
+                }
+            }
             let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"too many requests","detail":"wharf-testkit throttle"}]}"#;
             let mut response =
                 format!("HTTP/1.1 429 Too Many Requests\r\nRetry-After: {}\r\n", self.options.retry_after);

@@ -129,6 +129,7 @@ fn chosen_paths_and_repeated_429s() {
             paths: vec!["/v2/throttle/app/manifests/b".into()],
             attempts: 2,
             retry_after: 3,
+            method: "HEAD",
         },
     );
     let url = |tag: &str| format!("{}/v2/throttle/app/manifests/{tag}", throttle.url());
@@ -189,4 +190,29 @@ async fn a_page_of_another_origin_reads_the_429_and_its_retry() {
     assert_eq!(answer, serde_json::json!([[429, "1", null], [200, null, digest]]));
     let methods: Vec<(String, u16)> = throttle.log().iter().map(|s| (s.method.clone(), s.status)).collect();
     assert!(methods.contains(&("OPTIONS".to_string(), 200)), "the preflight went to the registry: {methods:?}");
+}
+
+#[test]
+fn a_throttled_put_is_read_whole_then_answered_429_and_its_retry_lands() {
+    let registry = Registry::start(RegistryOptions::default());
+    let image = app_image(Format::Oci, "amd64", None, "1.0");
+    Pusher::new(&registry.url()).tagged("throttle/put", &image, &["1.0"]);
+    let throttle = Throttle::start(
+        &registry.url(),
+        ThrottleOptions { every_nth: 1, retry_after: 2, method: "PUT", ..ThrottleOptions::default() },
+    );
+    let url = format!("{}/v2/throttle/put/manifests/copy", throttle.url());
+    let put = || match ureq::put(&url).set("Content-Type", &image.manifest.media_type).send_bytes(&image.manifest.bytes)
+    {
+        Ok(response) => (response.status(), response.header("Retry-After").map(str::to_string)),
+        Err(ureq::Error::Status(status, response)) => (status, response.header("Retry-After").map(str::to_string)),
+        Err(e) => panic!("PUT {url}: {e}"),
+    };
+    assert_eq!(put(), (429, Some("2".to_string())), "the first PUT is throttled, its body read");
+    assert_eq!(registry.digest_of("throttle/put", "copy"), Ok(None), "the 429 stored nothing");
+    assert_eq!(put().0, 201, "the retry passes to the registry");
+    assert_eq!(registry.digest_of("throttle/put", "copy"), Ok(Some(image.manifest.digest.clone())));
+    assert_eq!(throttle.unretried(), Vec::<String>::new());
+    // HEADs are not chosen when PUTs are.
+    assert_eq!(head(&url).0, 200);
 }
