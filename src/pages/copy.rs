@@ -51,6 +51,11 @@ fn start(flow: &CopyFlow, connection: &Connection, from: &RegistryUrl, target: R
 #[component]
 pub fn CopyPage(props: &SourceProps) -> Html {
     let connection = use_connection();
+    // The result names the destination as the deployment does.
+    let label_of = {
+        let connection = connection.clone();
+        move |registry: &RegistryUrl| connection.label(registry)
+    };
     let read_only = use_read_only();
     let source = use_source(&props.registry, &props.repository, &props.reference);
     let target_repository = use_state(String::new);
@@ -181,7 +186,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
             html! {
                 <div class={if report.stored.holds_source() { "result result-ok" } else { "result result-failed" }} data-testid="copy-result"
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
-                    <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", to.display_name()) }, plan.target_repository, plan.target_tag) }
+                    <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", label_of(to)) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
                     <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>

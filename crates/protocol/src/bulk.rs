@@ -473,7 +473,7 @@ impl Paced<'_> {
             None => "no Retry-After".to_string(),
         };
         let why = format!(
-            "the registry answered 429 Too Many Requests ({asked}); paused, it resumes by itself (attempt {} of {MAX_THROTTLED_ATTEMPTS})",
+            "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {} of {MAX_THROTTLED_ATTEMPTS} next)",
             self.attempts.get() + 1
         );
         (self.report)(self.item, ItemState::Paused(why), Vec::new());
