@@ -142,11 +142,18 @@ async fn through_the_gateway_the_hub_and_a_prefixed_registry_are_browsed_logged_
     b.wait_css("[data-testid=selftest-summary]").await;
     assert_eq!(attr_of(b, "[data-testid=finding][data-id=reach]", "data-status").await.as_deref(), Some("pass"));
     let statuses: Vec<String> = serde_json::from_value(
-        js(b, "[...document.querySelectorAll('[data-testid=finding]')].map(f => f.dataset.id + '=' + f.dataset.status)").await,
+        js(
+            b,
+            "[...document.querySelectorAll('[data-testid=finding]')].map(f => f.dataset.id + '=' + f.dataset.status)",
+        )
+        .await,
     )
     .expect("findings");
     assert!(
-        statuses.iter().filter(|s| s.starts_with("expose-") || s.starts_with("preflight")).all(|s| !s.ends_with("=fail")),
+        statuses
+            .iter()
+            .filter(|s| s.starts_with("expose-") || s.starts_with("preflight"))
+            .all(|s| !s.ends_with("=fail")),
         "{statuses:?}"
     );
     let report = b.text("[data-testid=selftest]").await;

@@ -190,6 +190,14 @@ pub fn interpret_method(
             finding(id, TITLE, Status::Fail, format!("{method} was blocked: add it to Access-Control-Allow-Methods."))
                 .with_fix(cors_fixes(origin))
         }
+        // The request reached the registry and was answered: the method is allowed, only this
+        // account's permission is not (on the probe repository).
+        Err(e @ TransportError::Auth(_)) => finding(
+            id,
+            TITLE,
+            Status::Skip,
+            format!("{method} reached the registry, which refused it for this account on the probe repository ({e}): the method is allowed, the permission could not be checked."),
+        ),
         Err(e) => finding(id, TITLE, Status::Fail, format!("{method} failed: {e}.")),
     }
 }
@@ -507,6 +515,12 @@ mod tests {
             .detail
             .contains("Access-Control-Allow-Methods"));
         assert_eq!(interpret_method("m", Method::Put, &Err(TransportError::ReadOnly), &ctx, "o").status, Status::Skip);
+        let denied = Err(TransportError::Auth(crate::auth_failure::AuthFailure::InsufficientScope {
+            scopes: vec!["repository:wharf-selftest:pull,push".into()],
+        }));
+        let verdict = interpret_method("m", Method::Post, &denied, &ctx, "o");
+        assert_eq!(verdict.status, Status::Skip, "a refused permission is not a missing method");
+        assert!(verdict.detail.contains("permission could not be checked"), "{}", verdict.detail);
         assert_eq!(interpret_delete(&ok(404)).status, Status::Pass);
         let off = interpret_delete(&ok(405));
         assert_eq!(off.status, Status::Fail);
