@@ -174,7 +174,8 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             let with = *with_attachments;
             flow.plan(async move {
                 let ends = Endpoints::new(&source, &target);
-                let mut plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit).await?;
+                let throttle = crate::pause::BrowserThrottle::default();
+                let mut plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit, &throttle).await?;
                 plan.with_attachments &= with;
                 if plan.with_attachments {
                     let known = crate::referrers::known(source.url());

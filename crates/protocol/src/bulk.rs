@@ -261,6 +261,7 @@ pub async fn plan<T: Transport>(
     target_repository: &Repository,
     pairs: Vec<(Tag, Tag)>,
     concurrency: usize,
+    throttle: &dyn Throttle,
 ) -> Result<BulkPlan, Error> {
     let copy = !(ends.same_registry() && source_repository == target_repository);
     let found: RefCell<Vec<Option<Lookup>>> = RefCell::new(vec![None; pairs.len()]);
@@ -270,14 +271,26 @@ pub async fn plan<T: Transport>(
         let found = &found;
         let failed = &failed;
         async move {
-            let lookup = async {
-                let source =
-                    ends.source.manifest_digest(source_repository, &Reference::Tag(source_tag.clone())).await?;
-                let target =
-                    ends.target.manifest_digest(target_repository, &Reference::Tag(target_tag.clone())).await?;
-                Ok((source, target))
-            }
-            .await;
+            let mut attempts = 0;
+            let lookup = loop {
+                throttle.ready().await;
+                let lookup: Lookup = async {
+                    let source =
+                        ends.source.manifest_digest(source_repository, &Reference::Tag(source_tag.clone())).await?;
+                    let target =
+                        ends.target.manifest_digest(target_repository, &Reference::Tag(target_tag.clone())).await?;
+                    Ok((source, target))
+                }
+                .await;
+                // A 429 during the dry run waits too: the plan is read again, not failed.
+                match &lookup {
+                    Err(e) if is_throttled(e) && attempts < MAX_THROTTLED_ATTEMPTS => {
+                        attempts += 1;
+                        throttle.throttled(e.retry_after()).await;
+                    }
+                    _ => break lookup,
+                }
+            };
             failed.set(failed.get() || lookup.is_err());
             found.borrow_mut()[i] = Some(lookup);
         }

@@ -634,3 +634,27 @@ fn a_registry_under_a_path_gets_its_upload_under_that_path() {
     source.assert_done();
     target.assert_done();
 }
+
+#[test]
+fn a_dry_run_answered_429_waits_and_reads_the_tag_again() {
+    let digest = sha256_of(b"image");
+    let script = Script::new(vec![
+        row(Method::Head, "http://s:5000/v2/app/manifests/1.0", HttpResponse::status(429).header("Retry-After", "3")),
+        row(
+            Method::Head,
+            "http://s:5000/v2/app/manifests/1.0",
+            HttpResponse::status(200).header("Docker-Content-Digest", digest.to_string()),
+        ),
+        row(Method::Head, "http://s:5000/v2/app/manifests/prod", HttpResponse::status(404)),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let throttle = CountingThrottle::default();
+    let app = Repository::parse("app").unwrap();
+    let pairs = vec![(Tag::parse("1.0").unwrap(), Tag::parse("prod").unwrap())];
+    let plan =
+        pollster::block_on(bulk::plan(&Endpoints::new(&registry, &registry), &app, &app, pairs, 4, &throttle)).unwrap();
+    script.assert_done();
+    assert_eq!(*throttle.waits.borrow(), [Some("3".to_string())]);
+    assert_eq!(plan.items[0].source.as_ref(), Some(&digest));
+    assert_eq!(plan.items[0].target_state, TargetState::New);
+}
