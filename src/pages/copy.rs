@@ -188,6 +188,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
                     <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", label_of(to)) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>
+                    { upload_flows(&report.blobs) }
                     <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>
                     if let (Some(carried), Some(planned)) = (&copied.attachments, &target.plan.attachments) { { carried_view(carried, planned) } }
@@ -287,4 +288,22 @@ fn carried_view(carried: &CarryReport, planned: &CarryPlan) -> Html {
             } }
         </div>
     }
+}
+
+/// The upload flows the streamed blobs took, each once ("POST + PUT", or "POST + 1 PATCH + PUT
+/// (the registry answered 500 to a single PUT)").
+fn upload_flows<D, S>(blobs: &[(D, S, BlobOutcome)]) -> Html {
+    let mut flows: Vec<String> = Vec::new();
+    for (_, _, outcome) in blobs {
+        if let BlobOutcome::Uploaded(mode) = outcome {
+            let flow = mode.describe();
+            if !flows.contains(&flow) {
+                flows.push(flow);
+            }
+        }
+    }
+    if flows.is_empty() {
+        return Html::default();
+    }
+    html! { <p class="small" data-testid="copy-upload-flows">{ format!("Uploaded as {}.", flows.join("; ")) }</p> }
 }

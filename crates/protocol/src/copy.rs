@@ -89,12 +89,19 @@ pub struct Endpoints<'a, T> {
     pub target: &'a Registry<T>,
     /// Blobs larger than this are streamed in chunks of this size.
     pub chunk_size: u64,
+    /// The target refused a one-request blob PUT: the rest go as POST + PATCH + PUT at once.
+    pub monolithic_refused: std::cell::Cell<bool>,
 }
 
 impl<'a, T: Transport> Endpoints<'a, T> {
     /// From `source` to `target`, with the default chunk size.
     pub fn new(source: &'a Registry<T>, target: &'a Registry<T>) -> Self {
-        Endpoints { source, target, chunk_size: upload::CHUNK_SIZE }
+        Endpoints::with_chunk_size(source, target, upload::CHUNK_SIZE)
+    }
+
+    /// From `source` to `target`, streaming blobs larger than `chunk_size` in chunks of it.
+    pub fn with_chunk_size(source: &'a Registry<T>, target: &'a Registry<T>, chunk_size: u64) -> Self {
+        Endpoints { source, target, chunk_size, monolithic_refused: std::cell::Cell::new(false) }
     }
 
     /// Within one registry blobs can be mounted; between two, their bytes must move.
@@ -331,7 +338,16 @@ async fn blob_into<T: Transport>(
         }
         upload::start(target, target_repository).await?
     };
-    let mode =
-        upload::stream(source, source_repository, target, session, digest, size, ends.chunk_size, on_bytes).await?;
+    let mode = upload::stream(
+        source,
+        source_repository,
+        (target, target_repository),
+        session,
+        digest,
+        size,
+        (ends.chunk_size, &ends.monolithic_refused),
+        on_bytes,
+    )
+    .await?;
     Ok(BlobOutcome::Uploaded(mode))
 }

@@ -30,6 +30,38 @@ pub enum UploadMode {
         /// How many chunks.
         chunks: usize,
     },
+    /// The registry refused the one-request PUT (with this status), so the blob went as
+    /// POST + PATCH + PUT, in this many chunks.
+    ChunkedAfterRefusal {
+        /// The status the single PUT got.
+        refused: u16,
+        /// How many chunks.
+        chunks: usize,
+    },
+}
+
+impl UploadMode {
+    /// Which requests carried the bytes, for the copy's result.
+    pub fn describe(&self) -> String {
+        match self {
+            UploadMode::Monolithic => "POST + PUT".to_string(),
+            UploadMode::Chunked { chunks } => format!("POST + {chunks} PATCH + PUT"),
+            UploadMode::ChunkedAfterRefusal { refused, chunks } => {
+                format!("POST + {chunks} PATCH + PUT (the registry answered {refused} to a single PUT)")
+            }
+        }
+    }
+}
+
+/// Whether a refused one-request PUT is worth sending again in chunks: the registry may not
+/// implement it (some answer 500, 501, 405, 411 or 400 to a PUT with a body). An auth refusal, a
+/// 429 and a digest the registry computed otherwise would meet the chunked upload too.
+pub fn refusal_worth_chunking(error: &Error) -> bool {
+    let digest_invalid = error.registry_errors().iter().any(|e| e.kind() == crate::error::ErrorCode::DigestInvalid);
+    match error.status() {
+        Some(401 | 403 | 404 | 429) | None => false,
+        Some(_) => !digest_invalid,
+    }
 }
 
 /// An open upload session.
@@ -85,17 +117,39 @@ pub fn session_location(
 pub async fn stream<T: Transport>(
     source: &Registry<T>,
     source_repository: &Repository,
-    target: &Registry<T>,
+    (target, target_repository): (&Registry<T>, &Repository),
     session: Session,
     digest: &Digest,
     size: u64,
-    chunk_size: u64,
+    (chunk_size, monolithic_refused): (u64, &std::cell::Cell<bool>),
     on_bytes: &dyn Fn(u64),
 ) -> Result<UploadMode, Error> {
     let chunk_size = chunk_size.max(session.min_chunk.unwrap_or(0)).max(1);
     let mut session = session.location;
-    let result = if size <= chunk_size {
-        monolithic(source, source_repository, target, &session, digest).await.map(|()| UploadMode::Monolithic)
+    let result = if size <= chunk_size && !monolithic_refused.get() {
+        match monolithic(source, source_repository, target, &session, digest).await {
+            Ok(()) => Ok(UploadMode::Monolithic),
+            Err(e) if refusal_worth_chunking(&e) => {
+                // The rest of this copy goes in chunks at once; this blob starts over in a
+                // session of its own (the refused one may be spent).
+                monolithic_refused.set(true);
+                let refused = e.status().unwrap_or_default();
+                let _ = target.send_checked(requests::upload_cancel(&session)).await;
+                match start(target, target_repository).await {
+                    Ok(fresh) => {
+                        session = fresh.location;
+                        chunked(source, source_repository, target, &mut session, digest, size, size.max(1), on_bytes)
+                            .await
+                            .map(|mode| match mode {
+                                UploadMode::Chunked { chunks } => UploadMode::ChunkedAfterRefusal { refused, chunks },
+                                other => other,
+                            })
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     } else {
         chunked(source, source_repository, target, &mut session, digest, size, chunk_size, on_bytes).await
     };

@@ -94,7 +94,7 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
             .collect(),
     );
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
+    let ends = Endpoints::with_chunk_size(&s, &t, 2);
     let bytes_seen = RefCell::new(Vec::new());
     let finished = pollster::block_on(copy::execute(&ends, &plan(digest.clone()), false, &|p| {
         bytes_seen.borrow_mut().push(p.bytes_done)
@@ -292,7 +292,7 @@ fn a_stream_that_does_not_hash_to_its_digest_is_cancelled_and_no_manifest_is_sen
         row(Method::Delete, "http://t:5000/v2/prod/app/blobs/uploads/u3", HttpResponse::status(204)),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let ends = Endpoints { source: &s, target: &t, chunk_size: 2 };
+    let ends = Endpoints::with_chunk_size(&s, &t, 2);
     let error = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {})).outcome.unwrap_err();
     assert!(error.headline().contains("hashes to"), "{error}");
     source.assert_done();
@@ -657,4 +657,53 @@ fn a_dry_run_answered_429_waits_and_reads_the_tag_again() {
     assert_eq!(*throttle.waits.borrow(), [Some("3".to_string())]);
     assert_eq!(plan.items[0].source.as_ref(), Some(&digest));
     assert_eq!(plan.items[0].target_state, TargetState::New);
+}
+
+#[test]
+fn a_refused_single_put_is_sent_again_as_post_patch_put_and_the_rest_go_so_at_once() {
+    let layer = sha256_of(b"abc");
+    let manifest = image_manifest(layer.as_str(), 3);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{CONFIG}"), HttpResponse::status(200).body("{}")),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{CONFIG}"), HttpResponse::status(206).body("{}")),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{layer}"), HttpResponse::status(206).body("abc")),
+    ]);
+    let opened = |n: u8| HttpResponse::status(202).header("location", format!("/v2/prod/app/blobs/uploads/u{n}"));
+    let at_session = |n: u8| format!("http://t:5000/v2/prod/app/blobs/uploads/u{n}");
+    let closing = |n: u8, blob: &str| format!("{}?digest={}", at_session(n), blob.replace(':', "%3A"));
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(404)),
+        row(Method::Post, "http://t:5000/v2/prod/app/blobs/uploads/", opened(1)),
+        // The container-registry crate's answer to a PUT with a body.
+        row(Method::Put, closing(1, CONFIG), HttpResponse::status(500).body("missing content length not implemented")),
+        row(Method::Delete, at_session(1), HttpResponse::status(204)),
+        row(Method::Post, "http://t:5000/v2/prod/app/blobs/uploads/", opened(2)),
+        row(Method::Patch, at_session(2), opened(3)),
+        row(Method::Put, closing(3, CONFIG), HttpResponse::status(201)),
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{layer}"), HttpResponse::status(404)),
+        row(Method::Post, "http://t:5000/v2/prod/app/blobs/uploads/", opened(4)),
+        row(Method::Patch, at_session(4), opened(5)),
+        row(Method::Put, closing(5, layer.as_str()), HttpResponse::status(201)),
+        row(Method::Head, "http://t:5000/v2/prod/app/manifests/v1", HttpResponse::status(404)),
+        row(
+            Method::Put,
+            "http://t:5000/v2/prod/app/manifests/v1",
+            HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
+        ),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let report =
+        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
+    source.assert_done();
+    target.assert_done();
+    assert_eq!(report.blobs[0].2, BlobOutcome::Uploaded(UploadMode::ChunkedAfterRefusal { refused: 500, chunks: 1 }));
+    assert_eq!(report.blobs[1].2, BlobOutcome::Uploaded(UploadMode::Chunked { chunks: 1 }));
+    assert_eq!(
+        UploadMode::ChunkedAfterRefusal { refused: 500, chunks: 1 }.describe(),
+        "POST + 1 PATCH + PUT (the registry answered 500 to a single PUT)"
+    );
+    let patch = &target.sent.borrow()[5];
+    assert_eq!((patch.body.as_slice(), patch.headers.get("Content-Range")), (&b"{}"[..], Some("0-1")));
 }
