@@ -24,6 +24,13 @@ pub enum AuthFailure {
         /// What the registry asked for.
         scopes: Vec<String>,
     },
+    /// The registry answered 401 without a challenge to a request that carried the user's
+    /// credentials: it refuses this account here (some registries and proxies name no scheme
+    /// outside `/v2/`).
+    Refused {
+        /// What was refused: `GET /v2/x/tags/list`.
+        request: String,
+    },
     /// The token service failed or answered something unusable.
     TokenService {
         /// The realm URL.
@@ -42,6 +49,9 @@ impl fmt::Display for AuthFailure {
                 write!(f, "insufficient scope: this account is denied {}", scopes.join(" "))
             }
             AuthFailure::TokenService { realm, detail } => write!(f, "the token service {realm} failed: {detail}"),
+            AuthFailure::Refused { request } => {
+                write!(f, "the registry refused {request} for the account you logged in with (401, no challenge)")
+            }
         }
     }
 }

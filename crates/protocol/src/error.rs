@@ -341,6 +341,7 @@ fn auth_guidance(failure: &AuthFailure) -> (String, Option<NextStep>) {
         AuthFailure::LoginRequired { .. } => ("Log in to this registry with a user name and password.", Some(NextStep::LogIn)),
         AuthFailure::WrongCredentials { .. } => ("Check the user name and password and log in again.", Some(NextStep::LogIn)),
         AuthFailure::InsufficientScope { .. } => ("Your account is not allowed to do this here. Ask the registry administrator for the permission, or log in as another user.", None),
+        AuthFailure::Refused { .. } => ("Your credentials were sent and the registry still refused: your account may not do this here, or the registry does not serve it for logged-in users. Ask the registry administrator, or log in as another user.", None),
         AuthFailure::TokenService { .. } => ("The registry's token service must be reachable from this browser (and send CORS headers when it is on another origin). Check the realm URL in the registry's auth configuration.", None),
     };
     (text.to_string(), step)

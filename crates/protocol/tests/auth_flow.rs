@@ -258,3 +258,48 @@ fn other_hosts_never_get_credentials() {
     assert_eq!(h.authorization_of(2), None);
     assert_eq!(h.authorization_of(3), None);
 }
+
+#[test]
+fn credentials_given_before_any_challenge_are_used_after_learning_the_scheme_from_v2() {
+    let bare_401 = || HttpResponse::status(401);
+    let basic = r#"Basic realm="ContainerRegistry""#;
+    let h = Harness::new(
+        vec![
+            // The route answers 401 without a challenge (the container-registry crate does so
+            // everywhere but /v2/): the scheme is learned from /v2/ and the request sent again.
+            row(Method::Get, "http://r:5000/v2/app/tags/list", bare_401()),
+            row(Method::Get, "http://r:5000/v2/", unauthorized(basic)),
+            row(Method::Get, "http://r:5000/v2/app/tags/list", tags()),
+            // From then on the credentials go up front.
+            row(Method::Get, "http://r:5000/v2/app/tags/list", tags()),
+            // Sent and still refused without a challenge: a refusal, not "log in".
+            row(Method::Get, "http://r:5000/v2/app/tags/list", bare_401()),
+        ],
+        Some(Credentials::new("alice", "pw")),
+    );
+    let registry = h.registry();
+    let repo = wharf_protocol::names::Repository::parse("app").unwrap();
+    assert_eq!(pollster::block_on(registry.tag_list(&repo)).unwrap().tags, ["v1"]);
+    assert_eq!(h.authorization_of(1), None, "the /v2/ probe carries nothing");
+    let basic_header = Credentials::new("alice", "pw").basic_header();
+    assert_eq!(h.authorization_of(2).as_deref(), Some(basic_header.as_str()));
+    assert_eq!(pollster::block_on(registry.tag_list(&repo)).unwrap().tags, ["v1"]);
+    assert_eq!(h.authorization_of(3).as_deref(), Some(basic_header.as_str()), "up front");
+    let refused = pollster::block_on(registry.tag_list(&repo)).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Transport { error: TransportError::Auth(AuthFailure::Refused { request }), .. } if request == "GET /v2/app/tags/list"),
+        "{refused:?}"
+    );
+    assert!(!wharf_protocol::error::needs_login(&refused), "a refusal does not ask to log in again");
+    h.script.assert_done();
+}
+
+#[test]
+fn anonymous_401_without_a_challenge_stays_the_registrys_answer() {
+    let h = Harness::new(vec![row(Method::Get, "http://r:5000/v2/app/tags/list", HttpResponse::status(401))], None);
+    let repo = wharf_protocol::names::Repository::parse("app").unwrap();
+    let error = pollster::block_on(h.registry().tag_list(&repo)).unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert!(wharf_protocol::error::needs_login(&error));
+    h.script.assert_done();
+}

@@ -181,6 +181,54 @@ impl<T: Transport, C: Fn() -> f64> AuthTransport<T, C> {
     }
 }
 
+impl<T: Transport, C: Fn() -> f64> AuthTransport<T, C> {
+    /// A 401 without a readable challenge. Anonymous: it goes back as it is (the page asks for a
+    /// login). With credentials not sent yet (the scheme was never learned, as after a reload
+    /// with remembered credentials): the scheme is learned from `/v2/`, which registries
+    /// challenge even where their other routes do not, and the request is sent again with the
+    /// credentials. With credentials sent: a refusal, not "log in".
+    async fn without_challenge(
+        &self,
+        request: &HttpRequest,
+        response: HttpResponse,
+        sent: &Sent,
+        needed: &[Scope],
+    ) -> Result<HttpResponse, TransportError> {
+        let refused = || {
+            let path = request.url.strip_prefix(self.home.as_str()).unwrap_or(&request.url);
+            TransportError::Auth(AuthFailure::Refused { request: format!("{} {path}", request.method) })
+        };
+        if self.state.borrow().credentials.is_none() {
+            return Ok(response);
+        }
+        if !matches!(sent, Sent::Nothing) {
+            return Err(refused());
+        }
+        let ping = self.inner.send(HttpRequest::new(crate::http::Method::Get, format!("{}/v2/", self.home))).await?;
+        match challenge_of(&ping) {
+            Some(c) if c.scheme == "basic" => self.state.borrow_mut().uses_basic = true,
+            Some(c) if c.scheme == "bearer" && c.param("realm").is_some() => {
+                let realm = Realm {
+                    url: c.param("realm").unwrap_or_default().to_string(),
+                    service: c.param("service").map(str::to_string),
+                };
+                self.state.borrow_mut().realm = Some(realm);
+            }
+            // Nothing to learn: the 401 stands as the registry sent it.
+            _ => return Ok(response),
+        }
+        let sent = self.preemptive_authorization(needed).await?;
+        let retried = self.inner.send(with_authorization(request, sent.header())).await?;
+        match retried.status {
+            401 if challenge_of(&retried).is_some_and(|c| c.scheme == "basic") => {
+                Err(TransportError::Auth(AuthFailure::WrongCredentials { by: "the registry".into() }))
+            }
+            401 => Err(refused()),
+            _ => Ok(retried),
+        }
+    }
+}
+
 /// What went out with a request.
 enum Sent {
     Nothing,
@@ -235,8 +283,9 @@ impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
         if response.status != 401 {
             return Ok(response);
         }
-        // A 401 without a readable challenge (hidden by CORS, or a proxy's) goes back as it is.
-        let Some(challenge) = challenge_of(&response) else { return Ok(response) };
+        let Some(challenge) = challenge_of(&response) else {
+            return self.without_challenge(&request, response, &sent, &needed).await;
+        };
         let has_credentials = self.state.borrow().credentials.is_some();
         match challenge.scheme.as_str() {
             "basic" => {
