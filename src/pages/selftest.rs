@@ -1,6 +1,7 @@
 //! The CORS and auth self-test page: every check with its verdict, what was seen, and the
 //! configuration that fixes a failure.
 
+use wharf_protocol::names::Repository;
 use wharf_protocol::selftest::{self, Finding, Status};
 use yew::prelude::*;
 
@@ -54,13 +55,50 @@ pub fn SelfTestPage(props: &RegistryProps) -> Html {
     // The probes that write are sent only when the deployment allows changes, which is known once
     // config.json has been read: until then nothing is probed.
     let settled = connection.config != ConfigState::Loading;
-    let (report, rerun) = use_load((props.registry.clone(), settled), move |(registry, settled)| async move {
+    // The repository whose tag list is checked (optional: else the catalog's first).
+    let typed = use_state(String::new);
+    let checked = use_state(|| None::<Repository>);
+    let problem = use_state(|| None::<String>);
+    let key = (props.registry.clone(), settled, (*checked).clone());
+    let (report, rerun) = use_load(key, move |(registry, settled, checked)| async move {
         if !settled {
             return Ok(Vec::new());
         }
         let client = connection.registry(&registry);
-        Ok(selftest::run(&registry, &connection.raw_transport(), client.transport(), &page_origin()).await)
+        Ok(selftest::run(&registry, &connection.raw_transport(), client.transport(), &page_origin(), checked.as_ref())
+            .await)
     });
+    let oninput = {
+        let typed = typed.clone();
+        Callback::from(move |e: InputEvent| typed.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    let onsubmit = {
+        let (typed, checked, problem) = (typed.clone(), checked.clone(), problem.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match typed.trim() {
+                "" => {
+                    problem.set(None);
+                    checked.set(None);
+                }
+                name => match Repository::parse(name) {
+                    Ok(repository) => {
+                        problem.set(None);
+                        checked.set(Some(repository));
+                    }
+                    Err(e) => problem.set(Some(format!("{e}. Nothing was sent."))),
+                },
+            }
+        })
+    };
+    let repository_form = html! {
+        <form class="open-by-name" {onsubmit} data-testid="selftest-repo-form">
+            <label for="selftest-repo">{ "Repository to check the tag list and digests on (optional)" }</label>
+            <input id="selftest-repo" type="text" placeholder="team/app" value={(*typed).clone()} {oninput} data-testid="selftest-repo" />
+            <button type="submit">{ "Check" }</button>
+            if let Some(p) = &*problem { <span class="field-error" data-testid="selftest-repo-error">{ p.clone() }</span> }
+        </form>
+    };
     let body = match &*report {
         _ if !settled => text("p", "muted", "loading", "Reading the runtime configuration…"),
         Load::Loading => text("p", "muted", "loading", "Probing the registry…"),
@@ -69,10 +107,8 @@ pub fn SelfTestPage(props: &RegistryProps) -> Html {
             let failed = findings.iter().filter(|f| f.status == Status::Fail).count();
             html! {
                 <>
-                    <p data-testid="selftest-summary" data-failed={failed.to_string()}>{
-                        if failed == 0 { "Everything Wharf needs works with this registry.".to_string() }
-                        else { format!("{failed} check(s) failed: each says what to set.") }
-                    }</p>
+                    <p data-testid="selftest-summary" data-failed={failed.to_string()}
+                        data-proven={findings.iter().all(|f| f.status == Status::Pass).to_string()}>{ selftest::summary(findings) }</p>
                     <table class="selftest" data-testid="selftest">{ for findings.iter().map(row) }</table>
                     { button("secondary", "", fixed("Run again"), false, rerun.reform(|_| ())) }
                 </>
@@ -83,6 +119,7 @@ pub fn SelfTestPage(props: &RegistryProps) -> Html {
         <section>
             { text("h1", "", "", "Self-test") }
             { el("p", "muted", "", owned(format!("Probes {} from this page ({}) the way Wharf uses it. The probes change nothing: the PUT sends an invalid manifest, the DELETE names a digest that does not exist, and the one upload session the POST opens is cancelled at once.", props.registry.display_name(), page_origin()))) }
+            { repository_form }
             { body }
         </section>
     }

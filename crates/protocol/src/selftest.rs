@@ -98,8 +98,28 @@ fn cors_fixes(origin: &str) -> String {
 
 const DELETE_FIX: &str = "storage:\n  delete:\n    enabled: true";
 
-/// The repository the probes name; nothing is ever stored in it.
-pub const PROBE_REPOSITORY: &str = "wharf-selftest";
+/// The repository the probes name; nothing is ever stored in it. Two components, because some
+/// registries route only `<namespace>/<name>` (a one-component name gets a bare 404 there).
+pub const PROBE_REPOSITORY: &str = "wharf-selftest/probe";
+/// The tag the manifest probes name.
+const PROBE_TAG: &str = "wharf-selftest";
+
+/// Whether an answer is a 404 without the spec's error envelope: the route is not served here
+/// (distribution's own 404s name what is unknown, `MANIFEST_UNKNOWN`, `NAME_UNKNOWN`, …).
+pub fn bare_404(response: &HttpResponse) -> bool {
+    response.status == 404
+        && !matches!(crate::error::classify_body(&response.body), crate::error::ErrorBody::Envelope(_))
+}
+
+/// The codes of an answer's error envelope, joined ("MANIFEST_UNKNOWN"), or "".
+fn codes(response: &HttpResponse) -> String {
+    match crate::error::classify_body(&response.body) {
+        crate::error::ErrorBody::Envelope(errors) => {
+            errors.iter().map(|e| e.code.clone()).collect::<Vec<_>>().join(", ")
+        }
+        _ => String::new(),
+    }
+}
 /// A digest no registry holds: the DELETE probe names it.
 const ZERO_DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -176,6 +196,13 @@ pub fn interpret_method(
 ) -> Finding {
     const TITLE: &str = "Method allowed (Access-Control-Allow-Methods)";
     match outcome {
+        // A HEAD's 404 has no body to say more; any other bare 404 means the route is missing.
+        Ok(r) if method != Method::Head && bare_404(r) => finding(
+            id,
+            TITLE,
+            Status::Warn,
+            format!("{method} reached the registry, which answered a bare 404 (no error envelope): it does not serve this route for {PROBE_REPOSITORY}, so what Wharf does with {method} here is not proven."),
+        ),
         Ok(r) => finding(id, TITLE, Status::Pass, format!("{method} went through (answered {}).", r.status)),
         Err(TransportError::ReadOnly) => {
             finding(id, TITLE, Status::Skip, format!("{method} not sent: this deployment of Wharf is read-only."))
@@ -206,11 +233,20 @@ pub fn interpret_method(
 pub fn interpret_delete(outcome: &Result<HttpResponse, TransportError>) -> Finding {
     const TITLE: &str = "Deletes enabled (storage.delete.enabled)";
     match outcome {
-        Ok(r) if r.status == 404 || r.status == 202 => finding(
+        Ok(r) if r.status == 202 => {
+            finding("delete", TITLE, Status::Pass, "DELETE of an unknown digest answered 202 (deletes are on).")
+        }
+        Ok(r) if bare_404(r) => finding(
+            "delete",
+            TITLE,
+            Status::Warn,
+            "DELETE answered a bare 404 (no error envelope): the registry does not serve manifest deletes here, so whether deletes work is not proven.",
+        ),
+        Ok(r) if r.status == 404 => finding(
             "delete",
             TITLE,
             Status::Pass,
-            format!("DELETE of an unknown digest answered {} (deletes are on).", r.status),
+            format!("DELETE of an unknown digest answered 404 {} (deletes are on: the registry looked for it).", codes(r)),
         ),
         Ok(r) if r.status == 405 => finding(
             "delete",
@@ -258,6 +294,12 @@ pub fn interpret_catalog(outcome: &Result<HttpResponse, TransportError>) -> Find
     const TITLE: &str = "Catalog (_catalog) allowed";
     match outcome {
         Ok(r) if r.is_success() => finding("catalog", TITLE, Status::Pass, "The repository list can be read."),
+        Ok(r) if bare_404(r) => finding(
+            "catalog",
+            TITLE,
+            Status::Warn,
+            "The catalog is not served (a bare 404, no error envelope): the registry does not list repositories; open them by name.",
+        ),
         Ok(r) => finding(
             "catalog",
             TITLE,
@@ -272,6 +314,77 @@ pub fn interpret_catalog(outcome: &Result<HttpResponse, TransportError>) -> Find
         ),
         Err(e) => finding("catalog", TITLE, Status::Skip, format!("Could not tell: {e}.")),
     }
+}
+
+/// Verdict on a repository's tag list.
+pub fn interpret_tag_list(repository: &str, outcome: &Result<HttpResponse, TransportError>) -> Finding {
+    const TITLE: &str = "Tag list (tags/list) served";
+    match outcome {
+        Ok(r) if r.is_success() => match crate::json::parse(&r.body).ok().and_then(|v| crate::json::strings(&v, "tags")) {
+            Some(tags) => finding("tags", TITLE, Status::Pass, format!("The tags of {repository} can be read ({} tag(s)).", tags.len())),
+            None => finding("tags", TITLE, Status::Warn, format!("The tag list of {repository} answered {} but is not a tag list.", r.status)),
+        },
+        Ok(r) if bare_404(r) => finding(
+            "tags",
+            TITLE,
+            Status::Warn,
+            format!("The tag list of {repository} is not served (a bare 404, no error envelope): open a tag or digest by name on the repository page."),
+        ),
+        Ok(r) if r.status == 404 => finding(
+            "tags",
+            TITLE,
+            Status::Warn,
+            format!("The registry does not know {repository} ({}): name another repository to check the tag list.", codes(r)),
+        ),
+        Ok(r) => finding("tags", TITLE, Status::Warn, format!("The tag list of {repository} answered {}.", r.status)),
+        Err(TransportError::Auth(e)) => finding("tags", TITLE, Status::Skip, format!("Could not tell: {e}.")),
+        Err(e) => finding("tags", TITLE, Status::Fail, format!("The tag list of {repository} failed: {e}.")),
+    }
+}
+
+/// Verdict on the upload flow's first step: `POST …/blobs/uploads/` must open a session
+/// (202 with `Location`). Copies between repositories and registries need it.
+pub fn interpret_upload(outcome: &Result<HttpResponse, TransportError>) -> Finding {
+    const TITLE: &str = "Blob uploads (POST opens an upload session)";
+    match outcome {
+        Ok(r) if r.status == 202 && r.headers.get("Location").is_some() => finding(
+            "upload",
+            TITLE,
+            Status::Pass,
+            "POST answered 202 with a Location: uploads open (a copy sends blobs in one PUT, or as PATCH chunks where the registry refuses that).",
+        ),
+        Ok(r) if r.status == 202 => {
+            finding("upload", TITLE, Status::Fail, "POST answered 202 without a visible Location: no upload can go on.")
+        }
+        Ok(r) if bare_404(r) => finding(
+            "upload",
+            TITLE,
+            Status::Warn,
+            format!("POST answered a bare 404 (no error envelope): uploads are not served for {PROBE_REPOSITORY}, so copies into this registry are not proven."),
+        ),
+        Ok(r) => finding("upload", TITLE, Status::Warn, format!("POST answered {} {}: uploads are not proven.", r.status, codes(r))),
+        Err(TransportError::ReadOnly) => {
+            finding("upload", TITLE, Status::Skip, "Not sent: this deployment of Wharf is read-only.")
+        }
+        Err(e) => finding("upload", TITLE, Status::Skip, format!("Could not tell: {e}.")),
+    }
+}
+
+/// The summary line: "everything works" only when every row proved it.
+pub fn summary(findings: &[Finding]) -> String {
+    let failed = findings.iter().filter(|f| f.status == Status::Fail).count();
+    if failed > 0 {
+        return format!("{failed} check(s) failed: each says what to set.");
+    }
+    let unproven: Vec<&str> = findings.iter().filter(|f| f.status != Status::Pass).map(|f| f.title).collect();
+    if unproven.is_empty() {
+        return "Everything Wharf needs works with this registry.".to_string();
+    }
+    format!(
+        "Nothing failed, but {} check(s) did not prove their part (each says what the registry answered): {}.",
+        unproven.len(),
+        unproven.join("; ")
+    )
 }
 
 /// The first name of the list under `key` of a list answer (catalog or tag list).
@@ -290,6 +403,7 @@ pub async fn run<R: Transport, C: Transport>(
     raw: &R,
     client: &C,
     origin: &str,
+    named: Option<&Repository>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut context = Context { same_origin: registry.is_same_origin(), ..Context::default() };
@@ -367,7 +481,7 @@ pub async fn run<R: Transport, C: Transport>(
     });
 
     // Each method, on harmless requests the registry refuses or that change nothing.
-    let probe_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{PROBE_REPOSITORY}"));
+    let probe_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{PROBE_TAG}"));
     let head = raw.send(HttpRequest::new(Method::Head, probe_manifest.clone()).header("Accept", MANIFEST_ACCEPT)).await;
     findings.push(interpret_method("method-head", Method::Head, &head, &context, origin));
     let put = raw
@@ -379,6 +493,7 @@ pub async fn run<R: Transport, C: Transport>(
     let upload_url = registry.api_url(&format!("{PROBE_REPOSITORY}/blobs/uploads/"));
     let post = client.send(HttpRequest::new(Method::Post, upload_url.clone())).await;
     findings.push(interpret_method("method-post", Method::Post, &post, &context, origin));
+    findings.push(interpret_upload(&post));
     let unknown_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{ZERO_DIGEST}"));
     let delete = raw.send(HttpRequest::new(Method::Delete, unknown_manifest.clone())).await;
     findings.push(interpret_method("method-delete", Method::Delete, &delete, &context, origin));
@@ -403,14 +518,26 @@ pub async fn run<R: Transport, C: Transport>(
         _ => finding("expose-link", link_title, Status::Skip, "No catalog page to look at."),
     });
 
-    // Docker-Content-Digest on a HEAD of a real manifest.
+    // The tag list of the repository the user named, else the catalog's first; and
+    // Docker-Content-Digest on a HEAD of one of its manifests.
     let digest_title = "Docker-Content-Digest visible";
     let mut tagged = None;
-    if let Some(repository) = first_repository.as_deref().and_then(|r| Repository::parse(r).ok()) {
-        if let Ok(r) = client.send(requests::tag_list(registry, &repository)).await {
-            let tag = first_name(&r.body, "tags").and_then(|t| Reference::parse(&t).ok());
-            tagged = tag.map(|t| (repository, t));
+    let checked = named.cloned().or_else(|| first_repository.as_deref().and_then(|r| Repository::parse(r).ok()));
+    match &checked {
+        Some(repository) => {
+            let answer = client.send(requests::tag_list(registry, repository)).await;
+            findings.push(interpret_tag_list(&repository.to_string(), &answer));
+            if let Some(r) = answer.as_ref().ok().filter(|r| r.is_success()) {
+                let tag = first_name(&r.body, "tags").and_then(|t| Reference::parse(&t).ok());
+                tagged = tag.map(|t| (repository.clone(), t));
+            }
         }
+        None => findings.push(finding(
+            "tags",
+            "Tag list (tags/list) served",
+            Status::Skip,
+            "No repository to look at: name one above (the catalog lists none).",
+        )),
     }
     findings.push(match tagged {
         Some((repository, reference)) => match client
@@ -473,6 +600,53 @@ mod tests {
         Ok(HttpResponse::status(status))
     }
 
+    /// distribution's 404: the spec's envelope naming what is unknown.
+    fn unknown(code: &str) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse::status(404).body(format!(r#"{{"errors":[{{"code":"{code}","message":"unknown"}}]}}"#)))
+    }
+
+    #[test]
+    fn a_bare_404_is_not_served_and_proves_nothing() {
+        let ctx = Context { reachable: true, same_origin: true, ..Context::default() };
+        for method in [Method::Put, Method::Post, Method::Delete] {
+            let verdict = interpret_method("m", method, &ok(404), &ctx, "o");
+            assert_eq!(verdict.status, Status::Warn, "{method}");
+            assert!(verdict.detail.contains("bare 404"), "{}", verdict.detail);
+        }
+        assert_eq!(interpret_method("m", Method::Head, &ok(404), &ctx, "o").status, Status::Pass, "a HEAD has no body");
+        assert_eq!(interpret_method("m", Method::Put, &unknown("MANIFEST_INVALID"), &ctx, "o").status, Status::Pass);
+        let catalog = interpret_catalog(&Ok(HttpResponse::status(404).body("404 page not found")));
+        assert_eq!(catalog.status, Status::Warn);
+        assert!(catalog.detail.contains("not served"), "{}", catalog.detail);
+        assert!(!catalog.detail.contains("check the repository name"), "{}", catalog.detail);
+        let tags = interpret_tag_list("a/b", &ok(404));
+        assert_eq!((tags.id, tags.status), ("tags", Status::Warn));
+        assert!(tags.detail.contains("not served") && tags.detail.contains("by name"), "{}", tags.detail);
+        let unknown_repo = interpret_tag_list("a/b", &unknown("NAME_UNKNOWN"));
+        assert!(unknown_repo.detail.contains("does not know a/b (NAME_UNKNOWN)"), "{}", unknown_repo.detail);
+        let listed = interpret_tag_list("a/b", &Ok(HttpResponse::status(200).body(r#"{"name":"a/b","tags":["1"]}"#)));
+        assert_eq!(listed.status, Status::Pass);
+        assert_eq!(interpret_upload(&ok(404)).status, Status::Warn);
+        assert_eq!(interpret_upload(&Ok(HttpResponse::status(202).header("Location", "/u"))).status, Status::Pass);
+        assert_eq!(interpret_upload(&ok(202)).status, Status::Fail, "a session without its Location is no use");
+    }
+
+    #[test]
+    fn the_summary_says_everything_works_only_when_every_row_proved_it() {
+        let pass = finding("a", "A", Status::Pass, "");
+        assert_eq!(summary(&[pass.clone()]), "Everything Wharf needs works with this registry.");
+        let unproven = summary(&[
+            pass.clone(),
+            finding("tags", "Tag list", Status::Warn, ""),
+            finding("b", "B", Status::Skip, ""),
+        ]);
+        assert!(
+            unproven.starts_with("Nothing failed, but 2 check(s) did not prove") && unproven.contains("Tag list; B"),
+            "{unproven}"
+        );
+        assert!(summary(&[pass, finding("c", "C", Status::Fail, "")]).starts_with("1 check(s) failed"));
+    }
+
     fn cors() -> Result<HttpResponse, TransportError> {
         Err(TransportError::CorsBlocked { origin: "http://ui".into() })
     }
@@ -521,7 +695,8 @@ mod tests {
         let verdict = interpret_method("m", Method::Post, &denied, &ctx, "o");
         assert_eq!(verdict.status, Status::Skip, "a refused permission is not a missing method");
         assert!(verdict.detail.contains("permission could not be checked"), "{}", verdict.detail);
-        assert_eq!(interpret_delete(&ok(404)).status, Status::Pass);
+        assert_eq!(interpret_delete(&unknown("MANIFEST_UNKNOWN")).status, Status::Pass);
+        assert_eq!(interpret_delete(&ok(404)).status, Status::Warn, "a bare 404 proves nothing about deletes");
         let off = interpret_delete(&ok(405));
         assert_eq!(off.status, Status::Fail);
         assert!(off.fix.unwrap().contains("enabled: true"));
