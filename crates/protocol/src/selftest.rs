@@ -634,7 +634,7 @@ mod tests {
     #[test]
     fn the_summary_says_everything_works_only_when_every_row_proved_it() {
         let pass = finding("a", "A", Status::Pass, "");
-        assert_eq!(summary(&[pass.clone()]), "Everything Wharf needs works with this registry.");
+        assert_eq!(summary(std::slice::from_ref(&pass)), "Everything Wharf needs works with this registry.");
         let unproven = summary(&[
             pass.clone(),
             finding("tags", "Tag list", Status::Warn, ""),
