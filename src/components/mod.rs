@@ -8,6 +8,7 @@ pub mod facts;
 pub mod load;
 pub mod login;
 pub mod markup;
+pub mod open_reference;
 pub mod pull;
 pub mod registry_bar;
 pub mod source;

@@ -22,6 +22,7 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, kind_html, now_seconds, platforms_text, size_html};
 use crate::components::load::{use_load, Load};
+use crate::components::open_reference::OpenReference;
 use crate::components::pull::{copy_to_clipboard, tool_select};
 use crate::connection::transport::performance_mark;
 use crate::connection::use_connection;
@@ -257,14 +258,22 @@ pub fn TagsPage(props: &TagsProps) -> Html {
 
     let body = match &*listing {
         Load::Loading => html! { <p class="muted" data-testid="loading">{ "Loading tags…" }</p> },
-        Load::Failed(error) => {
-            html! { <>{ error_box(error, Some("Loading the tags")) }<button onclick={reload.reform(|_| ())}>{ "Try again" }</button></> }
-        }
+        Load::Failed(error) => html! {
+            <>
+                { error_box(error, Some("Loading the tags")) }
+                <button onclick={reload.reform(|_| ())}>{ "Try again" }</button>
+                <OpenReference registry={props.registry.clone()} repository={props.repository.clone()} />
+            </>
+        },
         Load::Ready(l) if l.tags.is_empty() => html! {
-            <p class="empty" data-testid="no-tags">{
-                if l.not_found { "No tags: the registry does not know this repository (it never existed, or its last tag was deleted)." }
-                else { "No tags: the repository exists but has no tags left." }
-            }</p>
+            <>
+                <p class="empty" data-testid="no-tags" data-not-served={l.not_served.to_string()}>{
+                    if l.not_served { "This registry does not list tags (its tag list answered a bare 404, with no error envelope): the repository's images may well be there. Open one by tag or digest." }
+                    else if l.not_found { "No tags: the registry does not know this repository (it never existed, or its last tag was deleted). Images may still be there by digest." }
+                    else { "No tags: the repository exists but has no tags left." }
+                }</p>
+                <OpenReference registry={props.registry.clone()} repository={props.repository.clone()} />
+            </>
         },
         Load::Ready(l) => {
             let platforms = platforms_seen(&state.digests, &state.facts);

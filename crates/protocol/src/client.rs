@@ -53,6 +53,9 @@ pub struct TagListing {
     /// The registry answered 404 (distribution 3 does so for a repository whose last tag was
     /// deleted) rather than a list.
     pub not_found: bool,
+    /// The 404 carried no error envelope: the registry does not serve tag lists at all (the
+    /// container-registry crate), so the repository's manifests may well be there.
+    pub not_served: bool,
 }
 
 /// What a HEAD of a manifest told.
@@ -163,8 +166,11 @@ impl<T: Transport> Registry<T> {
             })
             .await
         {
-            Ok(pages) => Ok(TagListing { tags, pages, not_found: false }),
-            Err(e) if e.status() == Some(404) && tags.is_empty() => Ok(TagListing { tags, pages: 1, not_found: true }),
+            Ok(pages) => Ok(TagListing { tags, pages, not_found: false, not_served: false }),
+            Err(e) if e.status() == Some(404) && tags.is_empty() => {
+                let not_served = e.registry_errors().is_empty();
+                Ok(TagListing { tags, pages: 1, not_found: !not_served, not_served })
+            }
             Err(e) => Err(e),
         }
     }

@@ -110,7 +110,12 @@ fn tag_lists_null_404_and_paged() {
         ),
     )]);
     let listing = pollster::block_on(registry(&script).tag_list(&repo)).unwrap();
-    assert!(listing.tags.is_empty() && listing.not_found);
+    assert!(listing.tags.is_empty() && listing.not_found && !listing.not_served);
+
+    // A bare 404 (no envelope): the route is not served, which says nothing of the repository.
+    let script = Script::new(vec![row(Method::Get, "http://r:5000/v2/team/app/tags/list", HttpResponse::status(404))]);
+    let listing = pollster::block_on(registry(&script).tag_list(&repo)).unwrap();
+    assert!(listing.tags.is_empty() && !listing.not_found && listing.not_served);
 
     let script = Script::new(vec![
         row(
