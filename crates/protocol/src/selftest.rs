@@ -248,6 +248,17 @@ pub fn interpret_delete(outcome: &Result<HttpResponse, TransportError>) -> Findi
             Status::Pass,
             format!("DELETE of an unknown digest answered 404 {} (deletes are on: the registry looked for it).", codes(r)),
         ),
+        // distribution's 405 says UNSUPPORTED: its deletes are switched off, a setting. A 405
+        // without the envelope is a registry that has no manifest DELETE at all.
+        Ok(r) if r.status == 405 && codes(r).is_empty() => finding(
+            "delete",
+            TITLE,
+            Status::Warn,
+            format!(
+                "DELETE answered 405 without an error envelope{}: this registry does not implement manifest deletes, so Wharf cannot delete here.",
+                r.headers.get("Allow").map(|a| format!(" (Allow: {a})")).unwrap_or_default()
+            ),
+        ),
         Ok(r) if r.status == 405 => finding(
             "delete",
             TITLE,
@@ -697,7 +708,11 @@ mod tests {
         assert!(verdict.detail.contains("permission could not be checked"), "{}", verdict.detail);
         assert_eq!(interpret_delete(&unknown("MANIFEST_UNKNOWN")).status, Status::Pass);
         assert_eq!(interpret_delete(&ok(404)).status, Status::Warn, "a bare 404 proves nothing about deletes");
-        let off = interpret_delete(&ok(405));
+        let missing = interpret_delete(&Ok(HttpResponse::status(405).header("Allow", "PUT,GET,HEAD")));
+        assert_eq!(missing.status, Status::Warn);
+        assert!(missing.detail.contains("does not implement") && missing.fix.is_none(), "{}", missing.detail);
+        let off = interpret_delete(&Ok(HttpResponse::status(405)
+            .body(r#"{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}"#)));
         assert_eq!(off.status, Status::Fail);
         assert!(off.fix.unwrap().contains("enabled: true"));
         assert_eq!(interpret_delete(&ok(401)).status, Status::Skip);

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod native;
 pub mod nginx;
 pub mod oci;
+pub mod other_registry;
 pub mod registry;
 pub mod seed;
 pub mod seed_signed;
