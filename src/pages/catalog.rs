@@ -15,7 +15,7 @@ use std::rc::Rc;
 use wharf_protocol::glance::TagDigest;
 use wharf_protocol::units::thousands;
 
-use wharf_protocol::error::catalog_refused;
+use wharf_protocol::error::{catalog_refused, needs_login};
 
 use crate::browser_store::opened;
 use crate::components::error_box::error_box;
@@ -60,6 +60,7 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
     // Bumped by a pin or unpin: the pins live in localStorage, not in a state.
     let pins_changed = use_state(|| 0u32);
     let pinned = use_connection().pinned(&props.registry);
+    let logged_in_as = use_connection().user(&props.registry);
     let redraw = use_force_update();
     let oninput = {
         let filter = filter.clone();
@@ -128,6 +129,10 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         Load::Failed(error) if catalog_refused(error) => html! {
             <div class="notice" data-testid="catalog-refused">
                 <p>{ "This registry does not list its repositories: " }{ error.headline() }</p>
+                // Anonymous and asked to log in: the catalog may open with an account.
+                if needs_login(error) && logged_in_as.is_none() {
+                    <p data-testid="error-advice">{ "Log in (the form at the top of the page) if your account may list them." }</p>
+                }
                 <p class="muted">{ if pinned.is_empty() {
                     "Type a repository's name above to open it, and pin the ones you use."
                 } else {

@@ -488,7 +488,13 @@ pub async fn run<R: Transport, C: Transport>(
     findings.push(if context.login_required {
         interpret_exposed("expose-www-authenticate", www_title, "WWW-Authenticate", &ping, &context)
     } else {
-        finding("expose-www-authenticate", www_title, Status::Skip, "No login required, so no challenge to read.")
+        // Nothing to prove: without a login there is no challenge the page must read.
+        finding(
+            "expose-www-authenticate",
+            www_title,
+            Status::Pass,
+            "No login is required, so no challenge needs to be read.",
+        )
     });
 
     // Each method, on harmless requests the registry refuses or that change nothing.
