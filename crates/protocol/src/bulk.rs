@@ -454,8 +454,13 @@ pub async fn run<T: Transport>(
         let (manifests, apis) = (&manifests, &apis);
         async move {
             throttle.ready().await;
+            // Stopped while a pause held this item back: it never started.
+            if cancelled() {
+                report(i, ItemState::NotStarted, Vec::new());
+                return;
+            }
             report(i, ItemState::Running, Vec::new());
-            let paced = Paced { throttle, report, item: i, attempts: Cell::new(0) };
+            let paced = Paced { throttle, cancelled, report, item: i, attempts: Cell::new(0) };
             let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis, &paced).await;
             report(i, state, changes);
         }
@@ -469,6 +474,7 @@ pub async fn run<T: Transport>(
 /// One item's way through 429s: how often it was throttled, and whom to tell.
 struct Paced<'a> {
     throttle: &'a dyn Throttle,
+    cancelled: &'a dyn Fn() -> bool,
     report: &'a dyn Fn(usize, ItemState, Vec<Entry>),
     item: usize,
     attempts: Cell<usize>,
@@ -477,7 +483,7 @@ struct Paced<'a> {
 impl Paced<'_> {
     /// After a failed step: whether to try it again (a 429, attempts left), having waited.
     async fn wait_after(&self, error: &Error) -> bool {
-        if !is_throttled(error) || self.attempts.get() >= MAX_THROTTLED_ATTEMPTS {
+        if !is_throttled(error) || self.attempts.get() >= MAX_THROTTLED_ATTEMPTS || (self.cancelled)() {
             return false;
         }
         self.attempts.set(self.attempts.get() + 1);
@@ -486,11 +492,16 @@ impl Paced<'_> {
             None => "no Retry-After".to_string(),
         };
         let why = format!(
-            "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {} of {MAX_THROTTLED_ATTEMPTS} next)",
-            self.attempts.get() + 1
+            "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {} of {} next)",
+            self.attempts.get() + 1,
+            MAX_THROTTLED_ATTEMPTS + 1
         );
         (self.report)(self.item, ItemState::Paused(why), Vec::new());
         self.throttle.throttled(error.retry_after()).await;
+        // Stopped during the pause: the item ends with the 429 it met (a retry runs it again).
+        if (self.cancelled)() {
+            return false;
+        }
         (self.report)(self.item, ItemState::Running, Vec::new());
         true
     }

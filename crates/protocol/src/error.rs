@@ -366,7 +366,11 @@ pub fn catalog_refused(error: &Error) -> bool {
         || matches!(
             error,
             Error::Transport {
-                error: TransportError::Auth(AuthFailure::LoginRequired { .. } | AuthFailure::InsufficientScope { .. }),
+                error: TransportError::Auth(
+                    AuthFailure::LoginRequired { .. }
+                        | AuthFailure::InsufficientScope { .. }
+                        | AuthFailure::Refused { .. }
+                ),
                 ..
             }
         )
@@ -543,6 +547,12 @@ mod tests {
             error: TransportError::Auth(AuthFailure::InsufficientScope { scopes: vec!["registry:catalog:*".into()] }),
         };
         assert!(catalog_refused(&denied));
+        let refused = Error::Transport {
+            method: Method::Get,
+            url: "u".into(),
+            error: TransportError::Auth(AuthFailure::Refused { request: "GET /v2/_catalog".into() }),
+        };
+        assert!(catalog_refused(&refused));
         assert!(throttled.advice().contains("wait 17 seconds"));
         assert!(throttled.is_retryable());
     }

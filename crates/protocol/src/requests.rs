@@ -43,8 +43,12 @@ fn path_prefix(input: &str, path: &str) -> Result<String, RegistryUrlError> {
         if segment.is_empty() || segment == "." || segment == ".." {
             return Err(bad("its path has an empty or dot segment"));
         }
-        if !segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b)) {
-            return Err(bad("its path may hold letters, digits and - . _ ~ only"));
+        if !segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+".contains(&b)) {
+            return Err(bad("its path may hold letters, digits and - . _ ~ + only"));
+        }
+        // The API's own root: a prefix holding it would be cut at the wrong `/v2/`.
+        if segment == "v2" {
+            return Err(bad("its path may not hold a v2 segment before the API's own /v2/"));
         }
     }
     Ok(path.to_string())
@@ -402,6 +406,9 @@ mod tests {
             "http://host/../x",
             "/a b",
             "http://host/x?y",
+            "/v2/v2",
+            "https://gw/v2/mirror",
+            "/a%20b",
             "http://user@host",
             "ftp:x",
             "host:99999",

@@ -53,14 +53,16 @@ impl UploadMode {
     }
 }
 
-/// Whether a refused one-request PUT is worth sending again in chunks: the registry may not
-/// implement it (some answer 500, 501, 405, 411 or 400 to a PUT with a body). An auth refusal, a
-/// 429 and a digest the registry computed otherwise would meet the chunked upload too.
+/// Whether the target's refusal of a one-request PUT is worth sending again in chunks: the
+/// statuses of a registry that does not implement it (the container-registry crate answers 500
+/// "missing content length not implemented"; others 501, 405, 411, 415, or a 400 without the
+/// spec's envelope). A refusal the chunked upload would meet too (auth, 429, 413, a digest or
+/// name the registry rejects with its envelope) is not retried.
 pub fn refusal_worth_chunking(error: &Error) -> bool {
-    let digest_invalid = error.registry_errors().iter().any(|e| e.kind() == crate::error::ErrorCode::DigestInvalid);
     match error.status() {
-        Some(401 | 403 | 404 | 429) | None => false,
-        Some(_) => !digest_invalid,
+        Some(405 | 411 | 415 | 500 | 501) => true,
+        Some(400) => error.registry_errors().is_empty(),
+        _ => false,
     }
 }
 
@@ -129,7 +131,7 @@ pub async fn stream<T: Transport>(
     let result = if size <= chunk_size && !monolithic_refused.get() {
         match monolithic(source, source_repository, target, &session, digest).await {
             Ok(()) => Ok(UploadMode::Monolithic),
-            Err(e) if refusal_worth_chunking(&e) => {
+            Err(Refusal::Target(e)) if refusal_worth_chunking(&e) => {
                 // The rest of this copy goes in chunks at once; this blob starts over in a
                 // session of its own (the refused one may be spent).
                 monolithic_refused.set(true);
@@ -148,7 +150,7 @@ pub async fn stream<T: Transport>(
                     Err(e) => return Err(e),
                 }
             }
-            Err(e) => Err(e),
+            Err(Refusal::Source(e) | Refusal::Target(e)) => Err(e),
         }
     } else {
         chunked(source, source_repository, target, &mut session, digest, size, chunk_size, on_bytes).await
@@ -162,15 +164,21 @@ pub async fn stream<T: Transport>(
     result
 }
 
+/// Which end failed a one-request upload: only the target's refusal may call for chunks.
+enum Refusal {
+    Source(Error),
+    Target(Error),
+}
+
 async fn monolithic<T: Transport>(
     source: &Registry<T>,
     source_repository: &Repository,
     target: &Registry<T>,
     session: &str,
     digest: &Digest,
-) -> Result<(), Error> {
-    let bytes = source.blob_get(source_repository, digest).await?;
-    target.send_checked(requests::upload_monolithic(session, digest, bytes)).await.map(|_| ())
+) -> Result<(), Refusal> {
+    let bytes = source.blob_get(source_repository, digest).await.map_err(Refusal::Source)?;
+    target.send_checked(requests::upload_monolithic(session, digest, bytes)).await.map(|_| ()).map_err(Refusal::Target)
 }
 
 #[allow(clippy::too_many_arguments)]

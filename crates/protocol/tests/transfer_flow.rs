@@ -707,3 +707,69 @@ fn a_refused_single_put_is_sent_again_as_post_patch_put_and_the_rest_go_so_at_on
     let patch = &target.sent.borrow()[5];
     assert_eq!((patch.body.as_slice(), patch.headers.get("Content-Range")), (&b"{}"[..], Some("0-1")));
 }
+
+#[test]
+fn a_source_failure_during_a_single_put_upload_is_not_taken_for_the_targets_refusal() {
+    let manifest = image_manifest(CONFIG, 2);
+    let digest = sha256_of(manifest.as_bytes());
+    let source = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Get, format!("http://s:5000/v2/app/blobs/{CONFIG}"), HttpResponse::status(502)),
+    ]);
+    let target = Script::new(vec![
+        row(Method::Head, format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"), HttpResponse::status(404)),
+        row(
+            Method::Post,
+            "http://t:5000/v2/prod/app/blobs/uploads/",
+            HttpResponse::status(202).header("Location", "/v2/prod/app/blobs/uploads/u"),
+        ),
+        // The session is cancelled; no second session, no chunks: the source is what failed.
+        row(Method::Delete, "http://t:5000/v2/prod/app/blobs/uploads/u", HttpResponse::status(204)),
+    ]);
+    let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
+    let ends = Endpoints::new(&s, &t);
+    let copied = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {}));
+    assert_eq!(copied.outcome.unwrap_err().status(), Some(502));
+    assert!(!ends.monolithic_refused.get());
+    source.assert_done();
+    target.assert_done();
+}
+
+#[test]
+fn stop_during_a_pause_ends_the_item_with_its_429_and_sends_nothing_more() {
+    let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
+    let digest = sha256_of(manifest.as_bytes());
+    let script = Script::new(vec![
+        row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest)),
+        row(Method::Put, "http://s:5000/v2/app/manifests/a", HttpResponse::status(429).header("Retry-After", "5")),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let stopped = std::cell::Cell::new(false);
+    // The user presses Stop while the run waits.
+    struct StopDuringPause<'a>(&'a std::cell::Cell<bool>);
+    impl bulk::Throttle for StopDuringPause<'_> {
+        fn throttled<'b>(
+            &'b self,
+            _: Option<&'b str>,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'b>> {
+            self.0.set(true);
+            Box::pin(std::future::ready(()))
+        }
+        fn ready(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+            Box::pin(std::future::ready(()))
+        }
+    }
+    let last = RefCell::new(None);
+    let plan = bulk_retag_plan(&digest, &["a"]);
+    pollster::block_on(bulk::run(
+        &Endpoints::new(&registry, &registry),
+        &plan,
+        &[0],
+        4,
+        &|| stopped.get(),
+        &StopDuringPause(&stopped),
+        &|_, s, _| *last.borrow_mut() = Some(s),
+    ));
+    script.assert_done();
+    assert!(matches!(last.into_inner(), Some(ItemState::Failed(e)) if e.status() == Some(429)));
+}
