@@ -128,7 +128,11 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         // Hosted registries often do not list repositories: not an error, the name is the way in.
         Load::Failed(error) if catalog_refused(error) => html! {
             <div class="notice" data-testid="catalog-refused">
-                <p>{ "This registry does not list its repositories: " }{ error.headline() }</p>
+                <p>{ if error.status() == Some(404) && error.registry_errors().is_empty() {
+                    "This registry does not list its repositories: its catalog answered a bare 404 (no error envelope), so the route is not served here.".to_string()
+                } else {
+                    format!("This registry does not list its repositories: {}", error.headline())
+                } }</p>
                 // Anonymous and asked to log in: the catalog may open with an account.
                 if needs_login(error) && logged_in_as.is_none() {
                     <p data-testid="error-advice">{ "Log in (the form at the top of the page) if your account may list them." }</p>
