@@ -44,6 +44,11 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     stack.goto("/demo/hello").await;
     b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length > 0").await;
     b.click("[data-testid=wire-toggle]").await;
+    // The log takes exchanges in batches (every 250 ms): the rows may trail the page a moment.
+    b.wait_js(
+        "[...document.querySelectorAll('[data-testid=wire-row] .url')].some(u => u.textContent.endsWith('/v2/demo/hello/tags/list'))",
+    )
+    .await;
     let first = wire_rows(b).await;
     assert!(first.iter().any(|r| r.ends_with("/v2/demo/hello/tags/list")), "the tag list is on the wire: {first:?}");
     let mut seen = first.len();
