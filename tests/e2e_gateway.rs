@@ -98,6 +98,10 @@ async fn through_the_gateway_the_hub_and_a_prefixed_registry_are_browsed_logged_
     .expect("digests");
     assert_eq!(shown, vec![private.manifest.digest.clone()], "the private repository's tag, read with the login");
     assert_eq!(b.text("[data-testid=repo-pinned]").await.trim(), "· pinned");
+    // Pull commands use the config's public name, not the gateway's path.
+    let pull = attr_of(b, "[data-testid=tag-pull]", "title").await.unwrap_or_default();
+    assert_eq!(pull, "docker pull docker.io/hubuser/private:1.0");
+    assert_eq!(js(b, "document.querySelectorAll('[data-testid=pull-guessed]').length").await, 0);
 
     // A deep link straight into the copy form (a full navigation through the gateway): copy
     // from the hub to the registry under /local. Blobs stream from the hub through the gateway,

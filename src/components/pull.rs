@@ -89,6 +89,7 @@ pub fn PullBox(props: &PullProps) -> Html {
             }
             <code data-testid="pull-command">{ command }</code>
             <button class="secondary" onclick={oncopy} data-testid="pull-copy">{ if *copied { "Copied" } else { "Copy" } }</button>
+            if props.public.guessed { <p class="muted small" data-testid="pull-guessed">{ wharf_protocol::pull::GUESSED_NOTE }</p> }
         </div>
     }
 }

@@ -123,7 +123,9 @@ impl Connection {
             return PublicName::parse(name);
         }
         match registry {
-            RegistryUrl::Origin(origin) => PublicName::parse(origin),
+            RegistryUrl::Origin(origin) => {
+                PublicName { guessed: !registry.path().is_empty(), ..PublicName::parse(origin) }
+            }
             // The page's host, with the gateway's path: a guess the config's public_name corrects.
             RegistryUrl::SameOrigin | RegistryUrl::Path(_) => {
                 let location = web_sys::window().map(|w| w.location());
@@ -133,6 +135,7 @@ impl Connection {
                 PublicName {
                     host: format!("{}{}", part(web_sys::Location::host), registry.path()),
                     plain_http: part(web_sys::Location::protocol) == "http:",
+                    guessed: !registry.path().is_empty(),
                 }
             }
         }

@@ -325,6 +325,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                         { tool_select(None, *pull_tool, choose_tool, "pull-tool") }
                         <label class="small"><input type="checkbox" checked={*pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
                         <span class="muted small" aria-live="polite" data-testid="pull-copied">{ copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
+                        if public.guessed { <span class="muted small" data-testid="pull-guessed">{ wharf_protocol::pull::GUESSED_NOTE }</span> }
                     </div>
                     if !read_only && !chosen.is_empty() {
                         <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />

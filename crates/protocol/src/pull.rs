@@ -54,7 +54,13 @@ pub struct PublicName {
     pub host: String,
     /// The registry is plain HTTP: every tool needs its "insecure" switch.
     pub plain_http: bool,
+    /// Only a guess: the browser reaches the registry under a path (a gateway's `/hub`) and no
+    /// `public_name` says what `docker pull` should use, so the commands may not work.
+    pub guessed: bool,
 }
+
+/// What the page says beside a guessed pull name.
+pub const GUESSED_NOTE: &str = "This registry is reached under a path and config.json gives it no public_name: these commands guess its name and may not work through a gateway. Set public_name (for Docker Hub, docker.io).";
 
 impl PublicName {
     /// Reads `https://host`, `http://host:port` or a bare `host[:port]` (HTTPS).
@@ -62,9 +68,9 @@ impl PublicName {
         let name = name.trim().trim_end_matches('/');
         match name.split_once("://") {
             Some((scheme, host)) => {
-                PublicName { host: host.to_string(), plain_http: scheme.eq_ignore_ascii_case("http") }
+                PublicName { host: host.to_string(), plain_http: scheme.eq_ignore_ascii_case("http"), guessed: false }
             }
-            None => PublicName { host: name.to_string(), plain_http: false },
+            None => PublicName { host: name.to_string(), plain_http: false, guessed: false },
         }
     }
 }
@@ -134,7 +140,7 @@ mod tests {
     #[test]
     fn plain_http_registries_get_each_tools_switch() {
         let local = PublicName::parse("http://localhost:5000/");
-        assert_eq!(local, PublicName { host: "localhost:5000".into(), plain_http: true });
+        assert_eq!(local, PublicName { host: "localhost:5000".into(), plain_http: true, guessed: false });
         assert_eq!(pull_command(Tool::Podman, &local, "a", "1"), "podman pull --tls-verify=false localhost:5000/a:1");
         assert_eq!(
             pull_command(Tool::Skopeo, &local, "a", "1"),
@@ -146,7 +152,10 @@ mod tests {
             pull_command(Tool::Helm, &local, "a", "1"),
             "helm pull oci://localhost:5000/a --version 1 --plain-http"
         );
-        assert_eq!(PublicName::parse("https://r.example"), PublicName { host: "r.example".into(), plain_http: false });
+        assert_eq!(
+            PublicName::parse("https://r.example"),
+            PublicName { host: "r.example".into(), plain_http: false, guessed: false }
+        );
     }
 
     #[test]
