@@ -106,6 +106,8 @@ async fn a_registry_that_is_not_distribution_is_used_for_what_it_serves_and_repo
     let shown = b.wait_css("[data-testid=manifest-digest]").await.text().await.expect("digest");
     assert_eq!(shown, source_digest);
     assert_eq!(attr_of(b, "[data-testid=digest-check]", "data-check").await.as_deref(), Some("absent"));
+    let check = b.text("[data-testid=digest-check]").await;
+    assert!(check.contains("sent no Docker-Content-Digest") && !check.contains("CORS"), "same origin: {check}");
     screenshot_both_widths(b, "other-manifest").await;
 
     // Retag, opened by a full navigation (the login comes from this tab's storage and is sent
