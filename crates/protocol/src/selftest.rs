@@ -447,12 +447,8 @@ pub async fn run<R: Transport, C: Transport>(
         ),
         (true, Some(header)) => {
             let parsed = parse_challenges(header).unwrap_or_default();
-            match parsed
-                .iter()
-                .find(|c| c.scheme == "bearer")
-                .and_then(|c| c.param("realm").map(|r| (r.to_string(), c.param("service").map(str::to_string))))
-            {
-                Some((realm, service)) => {
+            match parsed.iter().find(|c| c.scheme == "bearer").and_then(crate::auth::token::Realm::of) {
+                Some(crate::auth::token::Realm { url: realm, service }) => {
                     let realm_url = match &service {
                         Some(s) => format!(
                             "{realm}{}service={}",

@@ -205,15 +205,10 @@ impl<T: Transport, C: Fn() -> f64> AuthTransport<T, C> {
             return Err(refused());
         }
         let ping = self.inner.send(HttpRequest::new(crate::http::Method::Get, format!("{}/v2/", self.home))).await?;
-        match challenge_of(&ping) {
-            Some(c) if c.scheme == "basic" => self.state.borrow_mut().uses_basic = true,
-            Some(c) if c.scheme == "bearer" && c.param("realm").is_some() => {
-                let realm = Realm {
-                    url: c.param("realm").unwrap_or_default().to_string(),
-                    service: c.param("service").map(str::to_string),
-                };
-                self.state.borrow_mut().realm = Some(realm);
-            }
+        let learned = challenge_of(&ping);
+        match (&learned, learned.as_ref().and_then(Realm::of)) {
+            (Some(c), _) if c.scheme == "basic" => self.state.borrow_mut().uses_basic = true,
+            (_, Some(realm)) => self.state.borrow_mut().realm = Some(realm),
             // Nothing to learn: the 401 stands as the registry sent it.
             _ => return Ok(response),
         }
@@ -304,8 +299,7 @@ impl<T: Transport, C: Fn() -> f64> Transport for AuthTransport<T, C> {
                 Ok(retried)
             }
             "bearer" => {
-                let Some(realm_url) = challenge.param("realm").map(str::to_string) else { return Ok(response) };
-                let realm = Realm { url: realm_url, service: challenge.param("service").map(str::to_string) };
+                let Some(realm) = Realm::of(&challenge) else { return Ok(response) };
                 let challenged = union(&[&challenge.param("scope").map(parse_scopes).unwrap_or_default(), &needed]);
                 if let Sent::Bearer { scopes, header } = &sent {
                     if challenge.param("error") == Some("invalid_token") {

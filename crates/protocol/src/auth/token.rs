@@ -22,6 +22,19 @@ pub struct Realm {
     pub service: Option<String>,
 }
 
+impl Realm {
+    /// The realm a Bearer challenge names (`None` for another scheme, or one without a realm).
+    pub fn of(challenge: &super::challenge::Challenge) -> Option<Realm> {
+        if challenge.scheme != "bearer" {
+            return None;
+        }
+        Some(Realm {
+            url: challenge.param("realm")?.to_string(),
+            service: challenge.param("service").map(str::to_string),
+        })
+    }
+}
+
 /// `GET <realm>?service=…&scope=…&scope=…`, keeping the realm's own query, with Basic credentials
 /// when there are any (anonymous otherwise).
 pub fn token_request(realm: &Realm, scopes: &[Scope], credentials: Option<&Credentials>) -> HttpRequest {
