@@ -27,7 +27,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// The most the form allows: browsers open 6 connections per HTTP/1.1 host.
 pub const MAX_CONCURRENCY: usize = 6;
 
-/// Throttled attempts one item makes before it fails with the registry's 429.
+/// How often one step (an item's write, its attachments, a dry-run lookup) waits out a 429 before it fails with it.
 pub const MAX_THROTTLED_ATTEMPTS: usize = 8;
 
 /// What a run does when the registry answers 429 Too Many Requests. The core has no clock: the
@@ -54,6 +54,24 @@ impl Throttle for NoWait {
 /// Whether an error is the registry asking to slow down.
 fn is_throttled(error: &Error) -> bool {
     error.status() == Some(429)
+}
+
+/// After a failed step: a 429 with waits left (counted in `waits`) is waited out and the step is
+/// tried again (`true`); anything else ends it (`false`). `before_wait` is told the error and the
+/// number of the attempt that follows, before the wait.
+async fn wait_out_429(
+    throttle: &dyn Throttle,
+    waits: &Cell<usize>,
+    error: &Error,
+    before_wait: impl FnOnce(usize),
+) -> bool {
+    if !is_throttled(error) || waits.get() >= MAX_THROTTLED_ATTEMPTS {
+        return false;
+    }
+    waits.set(waits.get() + 1);
+    before_wait(waits.get() + 1);
+    throttle.throttled(error.retry_after()).await;
+    true
 }
 
 /// How a selected tag's target tag is named.
@@ -271,7 +289,7 @@ pub async fn plan<T: Transport>(
         let found = &found;
         let failed = &failed;
         async move {
-            let mut attempts = 0;
+            let waits = Cell::new(0);
             let lookup = loop {
                 throttle.ready().await;
                 let lookup: Lookup = async {
@@ -284,10 +302,7 @@ pub async fn plan<T: Transport>(
                 .await;
                 // A 429 during the dry run waits too: the plan is read again, not failed.
                 match &lookup {
-                    Err(e) if is_throttled(e) && attempts < MAX_THROTTLED_ATTEMPTS => {
-                        attempts += 1;
-                        throttle.throttled(e.retry_after()).await;
-                    }
+                    Err(e) if wait_out_429(throttle, &waits, e, |_| {}).await => {}
                     _ => break lookup,
                 }
             };
@@ -460,7 +475,7 @@ pub async fn run<T: Transport>(
                 return;
             }
             report(i, ItemState::Running, Vec::new());
-            let paced = Paced { throttle, cancelled, report, item: i, attempts: Cell::new(0) };
+            let paced = Paced { throttle, cancelled, report, item: i, waits: Cell::new(0) };
             let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis, &paced).await;
             report(i, state, changes);
         }
@@ -477,27 +492,29 @@ struct Paced<'a> {
     cancelled: &'a dyn Fn() -> bool,
     report: &'a dyn Fn(usize, ItemState, Vec<Entry>),
     item: usize,
-    attempts: Cell<usize>,
+    waits: Cell<usize>,
 }
 
 impl Paced<'_> {
     /// After a failed step: whether to try it again (a 429, attempts left), having waited.
     async fn wait_after(&self, error: &Error) -> bool {
-        if !is_throttled(error) || self.attempts.get() >= MAX_THROTTLED_ATTEMPTS || (self.cancelled)() {
+        if (self.cancelled)() {
             return false;
         }
-        self.attempts.set(self.attempts.get() + 1);
-        let asked = match error.retry_after() {
-            Some(after) => format!("Retry-After: {after}"),
-            None => "no Retry-After".to_string(),
+        let tell = |next: usize| {
+            let asked = match error.retry_after() {
+                Some(after) => format!("Retry-After: {after}"),
+                None => "no Retry-After".to_string(),
+            };
+            let why = format!(
+                "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {next} of {} next)",
+                MAX_THROTTLED_ATTEMPTS + 1
+            );
+            (self.report)(self.item, ItemState::Paused(why), Vec::new());
         };
-        let why = format!(
-            "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {} of {} next)",
-            self.attempts.get() + 1,
-            MAX_THROTTLED_ATTEMPTS + 1
-        );
-        (self.report)(self.item, ItemState::Paused(why), Vec::new());
-        self.throttle.throttled(error.retry_after()).await;
+        if !wait_out_429(self.throttle, &self.waits, error, tell).await {
+            return false;
+        }
         // Stopped during the pause: the item ends with the 429 it met (a retry runs it again).
         if (self.cancelled)() {
             return false;
@@ -608,13 +625,7 @@ async fn carry_attachments<T: Transport>(
         return Err(throttled.clone());
     }
     let missing = report.items.iter().filter(|i| i.outcome.is_err()).count();
-    let first = report
-        .items
-        .iter()
-        .find_map(|i| i.outcome.as_ref().err())
-        .or(report.index.as_ref().and_then(|i| i.as_ref().err()))
-        .map(Error::headline)
-        .unwrap_or_default();
+    let first = failures().next().map(Error::headline).unwrap_or_default();
     Err(Error::Unsupported(format!(
         "The image was copied, but {missing} of its {} attachments (or their fallback index) were not: {first}. Retry \
          to copy what is missing.",
