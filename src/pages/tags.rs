@@ -394,12 +394,22 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     };
     // Pinned here, the repository is one click away on the catalog page, even where the
     // registry lists none.
-    let is_pinned = connection.pinned(&props.registry).iter().any(|(n, _)| *n == props.repository.to_string());
+    // Read from localStorage once per repository and pin, not on every redraw of a long list.
+    let pins_changed = use_state(|| 0u32);
+    // The config's pins arrive with config.json, so its state is part of the key.
+    let key = (props.registry.clone(), props.repository.clone(), *pins_changed, connection.config.clone());
+    let is_pinned = *use_memo(key, {
+        let connection = connection.clone();
+        move |(registry, repository, _, _)| {
+            connection.pinned(registry).iter().any(|(n, _)| *n == repository.to_string())
+        }
+    });
     let pin = {
-        let (registry, repository, redraw) = (props.registry.clone(), props.repository.clone(), use_force_update());
+        let (registry, repository, pins_changed) =
+            (props.registry.clone(), props.repository.clone(), pins_changed.clone());
         Callback::from(move |_: MouseEvent| {
             crate::connection::pins::pin(&registry, &repository);
-            redraw.force_update();
+            pins_changed.set(*pins_changed + 1);
         })
     };
     html! {
