@@ -4,9 +4,11 @@
 //! core decides what succeeded and what to journal (`wharf_protocol::flow::Finished`); this hook
 //! only moves the state along and hands the report's journal entries to the journal store, so no
 //! page decides either. Answers from an older plan (the user typed on, or cancelled) are dropped:
-//! every plan has a generation, and the reducer ignores actions of another one.
+//! every plan has a generation, and the reducer ignores actions of another one. A run can be
+//! stopped ([`FlowHandle::stop`]): the work reads [`Reporter::stopped`] (a many-item run starts no
+//! new item), and the state says it is stopping until the run ends.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -40,6 +42,8 @@ pub enum FlowState<P, G, R> {
 pub struct Flow<P, G, R> {
     /// Where it stands.
     pub state: FlowState<P, G, R>,
+    /// Stop was asked for while it runs.
+    pub stopping: bool,
     generation: u64,
 }
 
@@ -59,14 +63,16 @@ pub enum FlowAction<P, G, R> {
     Finished(u64, Result<R, Error>),
     /// Back to nothing planned (a new generation).
     Reset(u64),
+    /// The user asked the run to stop.
+    Stop(u64),
 }
 
-impl<P, G, R> Reducible for Flow<P, G, R> {
+impl<P, G: Clone, R> Reducible for Flow<P, G, R> {
     type Action = FlowAction<P, G, R>;
 
     fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
         let current = self.generation;
-        let next = |generation, state| Rc::new(Flow { state, generation });
+        let next = |generation, state| Rc::new(Flow { state, stopping: false, generation });
         match action {
             FlowAction::Planning(n) => next(n, FlowState::Planning),
             FlowAction::Reset(n) => next(n, FlowState::Idle),
@@ -84,7 +90,19 @@ impl<P, G, R> Reducible for Flow<P, G, R> {
             },
             FlowAction::Start(n, plan, progress) => next(n, FlowState::Running(plan, progress)),
             FlowAction::Progress(n, progress) if n == current => match &self.state {
-                FlowState::Running(plan, _) => next(n, FlowState::Running(plan.clone(), progress)),
+                FlowState::Running(plan, _) => Rc::new(Flow {
+                    state: FlowState::Running(plan.clone(), progress),
+                    stopping: self.stopping,
+                    generation: n,
+                }),
+                _ => self,
+            },
+            FlowAction::Stop(n) if n == current => match &self.state {
+                FlowState::Running(plan, progress) => Rc::new(Flow {
+                    state: FlowState::Running(plan.clone(), progress.clone()),
+                    stopping: true,
+                    generation: n,
+                }),
                 _ => self,
             },
             FlowAction::Finished(n, result) if n == current => match (&self.state, result) {
@@ -103,12 +121,23 @@ impl<P, G, R> Reducible for Flow<P, G, R> {
 pub struct Reporter<G> {
     progress: Callback<G>,
     journal: JournalStore,
+    stop: Rc<Cell<bool>>,
 }
 
 impl<G> Reporter<G> {
     /// Shows progress.
     pub fn progress(&self, progress: G) {
         self.progress.emit(progress);
+    }
+
+    /// Whether the user asked the run to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop.get()
+    }
+
+    /// The stop flag itself, for work that hands it on (a runner reads it before each item).
+    pub fn stop_flag(&self) -> Rc<Cell<bool>> {
+        self.stop.clone()
     }
 
     /// Records entries now.
@@ -118,22 +147,40 @@ impl<G> Reporter<G> {
 }
 
 /// A flow and the intents a page has for it.
-pub struct FlowHandle<P: 'static, G: 'static, R: 'static> {
+pub struct FlowHandle<P: 'static, G: Clone + 'static, R: 'static> {
     flow: UseReducerHandle<Flow<P, G, R>>,
     generations: Rc<Cell<u64>>,
     journal: JournalStore,
+    /// The stop flag of the run under way (a new one per run).
+    stop: Rc<RefCell<Rc<Cell<bool>>>>,
 }
 
-impl<P, G, R> Clone for FlowHandle<P, G, R> {
+impl<P, G: Clone, R> Clone for FlowHandle<P, G, R> {
     fn clone(&self) -> Self {
-        FlowHandle { flow: self.flow.clone(), generations: self.generations.clone(), journal: self.journal.clone() }
+        FlowHandle {
+            flow: self.flow.clone(),
+            generations: self.generations.clone(),
+            journal: self.journal.clone(),
+            stop: self.stop.clone(),
+        }
     }
 }
 
-impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
+impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
     /// Where the flow stands.
     pub fn state(&self) -> &FlowState<P, G, R> {
         &self.flow.state
+    }
+
+    /// Whether the user asked the run under way to stop.
+    pub fn stopping(&self) -> bool {
+        self.flow.stopping
+    }
+
+    /// Asks the run under way to stop: its work sees [`Reporter::stopped`].
+    pub fn stop(&self) {
+        self.stop.borrow().set(true);
+        self.flow.dispatch(FlowAction::Stop(self.generations.get()));
     }
 
     /// Whether a lookup or a run is under way.
@@ -206,7 +253,9 @@ impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
             Callback::from(move |g| dispatcher.dispatch(FlowAction::Progress(generation, g)))
         };
         let journal = self.journal.clone();
-        let running = work(plan, Reporter { progress, journal: journal.clone() });
+        let stop = Rc::new(Cell::new(false));
+        *self.stop.borrow_mut() = stop.clone();
+        let running = work(plan, Reporter { progress, journal: journal.clone(), stop });
         wasm_bindgen_futures::spawn_local(async move {
             let finished = running.await;
             journal.record(finished.journal);
@@ -228,8 +277,8 @@ impl<P: 'static, G: 'static, R: 'static> FlowHandle<P, G, R> {
 
 /// A flow for one page (or one row).
 #[hook]
-pub fn use_flow<P: 'static, G: 'static, R: 'static>() -> FlowHandle<P, G, R> {
-    let flow = use_reducer(|| Flow { state: FlowState::Idle, generation: 0 });
-    let generations = (*use_memo((), |_| Rc::new(Cell::new(0u64)))).clone();
-    FlowHandle { flow, generations, journal: use_journal() }
+pub fn use_flow<P: 'static, G: Clone + 'static, R: 'static>() -> FlowHandle<P, G, R> {
+    let flow = use_reducer(|| Flow { state: FlowState::Idle, stopping: false, generation: 0 });
+    let shared = use_memo((), |_| (Rc::new(Cell::new(0u64)), Rc::new(RefCell::new(Rc::new(Cell::new(false))))));
+    FlowHandle { flow, generations: shared.0.clone(), journal: use_journal(), stop: shared.1.clone() }
 }

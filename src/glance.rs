@@ -13,13 +13,13 @@ use wharf_protocol::digest::sha256_of;
 use wharf_protocol::glance::{ConfigFacts, Facts, ManifestFacts, Need, TagDigest};
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::{Digest, Reference, Repository};
-use wharf_protocol::pace::Pace;
 use wharf_protocol::requests::RegistryUrl;
 use yew::prelude::*;
 
 use crate::browser_store::{opened, BrowserStore};
 use crate::connection::transport::{connection_is_multiplexed, performance_mark};
 use crate::connection::{use_connection, Client};
+use crate::pause::BrowserThrottle;
 
 /// The fastest the tag list re-renders while answers arrive; a long list waits a little longer
 /// between renders (a render re-sorts every tag, and time spent rendering is time the answers
@@ -47,8 +47,6 @@ pub struct GlanceState {
     pub complete: bool,
     /// Stopped by the user.
     pub stopped: bool,
-    /// The concurrency controller.
-    pub pace: Pace,
     /// Why the run is waiting, when the registry asked it to.
     pub waiting: Option<String>,
 }
@@ -82,6 +80,8 @@ pub struct GlanceRun {
     wanted: RefCell<HashSet<Need>>,
     heads_in_flight: RefCell<HashSet<String>>,
     in_flight: Cell<usize>,
+    /// How many requests may be in flight, and when to hold off: the pacing bulk runs use too.
+    throttle: BrowserThrottle,
     wake_pending: Cell<bool>,
     /// Whether the first answer's protocol was looked at (HTTP/2 allows more in flight).
     protocol_checked: Cell<bool>,
@@ -111,7 +111,7 @@ impl GlanceRun {
 
     /// Requests in flight now (the bench's floor uses the same number).
     pub fn concurrency(&self) -> usize {
-        self.state.borrow().pace.limit()
+        self.throttle.limit()
     }
 
     /// Stops sending (what is in flight still lands).
@@ -206,7 +206,7 @@ impl GlanceRun {
             if !self.alive.get() || self.state.borrow().stopped || !self.state.borrow().cache_read {
                 return;
             }
-            let resume_at = self.state.borrow().pace.paused_until_ms();
+            let resume_at = self.throttle.paused_until_ms();
             let now = js_sys::Date::now();
             if resume_at > now {
                 if !self.wake_pending.replace(true) {
@@ -220,7 +220,7 @@ impl GlanceRun {
                 }
                 return;
             }
-            if self.in_flight.get() >= self.state.borrow().pace.limit() {
+            if self.in_flight.get() >= self.throttle.limit() {
                 return;
             }
             let Some(job) = self.next_job() else {
@@ -243,12 +243,12 @@ impl GlanceRun {
 
     /// A 429: wait as long as the registry asks, with fewer requests in flight after.
     fn throttled(&self, retry_after: Option<&str>) {
+        let until = self.throttle.throttled_now(retry_after);
         let mut state = self.state.borrow_mut();
-        let until = state.pace.throttled(js_sys::Date::now(), retry_after);
         let seconds = ((until - js_sys::Date::now()) / 1000.0).ceil().max(1.0) as u32;
         state.waiting = Some(format!(
             "The registry asked Wharf to slow down (429 Too Many Requests): waiting {seconds} s, then going on with {} requests at a time.",
-            state.pace.limit()
+            self.throttle.limit()
         ));
     }
 
@@ -261,7 +261,7 @@ impl GlanceRun {
         let answer = self.client.manifest_head(&self.repository, &reference).await;
         self.heads_in_flight.borrow_mut().remove(&tag);
         let settled = match answer {
-            Err(e) if e.status() == Some(429) => {
+            Err(e) if e.is_throttled() => {
                 self.throttled(e.retry_after());
                 self.heads.borrow_mut().push_front(tag);
                 return;
@@ -282,9 +282,9 @@ impl GlanceRun {
             Err(e) => TagDigest::Failed(e.headline()),
         };
         if !self.protocol_checked.replace(true) && connection_is_multiplexed() {
-            self.state.borrow_mut().pace.multiplexed();
+            self.throttle.multiplexed();
         }
-        self.state.borrow_mut().pace.passed();
+        self.throttle.passed();
         let needs = match &settled {
             TagDigest::Fresh(d) => self.state.borrow().facts.needs(d),
             _ => Vec::new(),
@@ -337,7 +337,7 @@ impl GlanceRun {
                         self.remember(digest.as_str(), &manifest.bytes);
                         Ok(())
                     }
-                    Err(e) if e.status() == Some(429) => {
+                    Err(e) if e.is_throttled() => {
                         self.throttled(e.retry_after());
                         Err(None)
                     }
@@ -351,7 +351,7 @@ impl GlanceRun {
                     self.remember(digest.as_str(), &bytes);
                     Ok(())
                 }
-                Err(e) if e.status() == Some(429) => {
+                Err(e) if e.is_throttled() => {
                     self.throttled(e.retry_after());
                     Err(None)
                 }
@@ -483,6 +483,7 @@ pub fn use_glance(registry: &RegistryUrl, repository: &Repository, tags: Option<
                 wanted: RefCell::default(),
                 heads_in_flight: RefCell::default(),
                 in_flight: Cell::new(0),
+                throttle: BrowserThrottle::default(),
                 wake_pending: Cell::new(false),
                 protocol_checked: Cell::new(false),
                 redraw_pending: Cell::new(false),

@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use js_sys::Array;
 use wasm_bindgen::JsCast;
-use wharf_protocol::journal::{Entry, Journal, MAX_ENTRIES};
+use wharf_protocol::journal::{Entry, Journal};
 use yew::prelude::*;
 
 use crate::browser_store::{describe, put_entries, request, settle, BrowserStore, Js, JOURNAL, OLD_JOURNAL};
@@ -74,38 +74,13 @@ impl PartialEq for JournalStore {
     }
 }
 
-/// Numbers `batch` after the highest of `stored` (the ids stored, ascending) and returns the
-/// oldest stored ids to drop, so that at most `MAX_ENTRIES` remain. More new entries than the
-/// journal holds lose their oldest at once.
-fn number(stored: &[u64], batch: &mut Vec<Entry>) -> Vec<u64> {
-    let excess = (stored.len() + batch.len()).saturating_sub(MAX_ENTRIES);
-    batch.drain(..excess.saturating_sub(stored.len()));
-    let first = stored.iter().max().map_or(1, |id| id + 1);
-    for (i, entry) in batch.iter_mut().enumerate() {
-        entry.id = first + i as u64;
-    }
-    stored[..excess.min(stored.len())].to_vec()
-}
-
-/// Adds a numbered `batch` to `journal` and drops the ids in `trim`. Then marks every entry an
-/// undo reverted: records are never rewritten (an undo's own record says what it undid, so the
-/// undo and its mark are stored in one record, at once), and this is how a read or a write knows.
-fn join(journal: &mut Journal, mut batch: Vec<Entry>, trim: &[u64]) {
-    journal.entries.retain(|e| !trim.contains(&e.id));
-    journal.entries.append(&mut batch);
-    let undos: Vec<(u64, u64)> = journal.entries.iter().filter_map(|e| Some((e.undoes?, e.id))).collect();
-    for (id, by) in undos {
-        journal.mark_undone(id, by);
-    }
-}
-
 /// Writes `batch` in one transaction, numbered after the highest stored id, and drops the
 /// oldest beyond `MAX_ENTRIES` in the same transaction; returns the ids dropped, once committed.
 async fn write(store: &BrowserStore, batch: &mut Vec<Entry>) -> Js<Vec<u64>> {
     let (journal, done) = store.txn(JOURNAL, true)?;
     let keys = settle(request(&journal.get_all_keys()?)).await?;
     let stored: Vec<u64> = keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect();
-    let trim = number(&stored, batch);
+    let trim = Journal::number_batch(&stored, batch);
     put_entries(&journal, batch)?;
     for id in &trim {
         journal.delete(&(*id as f64).into())?;
@@ -127,7 +102,7 @@ async fn read(store: &BrowserStore) -> Js<(Journal, usize)> {
             None => unreadable += 1,
         }
     }
-    join(&mut journal, Vec::new(), &[]);
+    journal.join(Vec::new(), &[]);
     Ok((journal, unreadable))
 }
 
@@ -196,8 +171,8 @@ impl JournalStore {
         {
             let mut journal = self.0.journal.borrow_mut();
             let stored: Vec<u64> = journal.entries.iter().map(|e| e.id).collect();
-            let trim = number(&stored, &mut batch);
-            join(&mut journal, batch, &trim);
+            let trim = Journal::number_batch(&stored, &mut batch);
+            journal.join(batch, &trim);
         }
         self.changed();
     }
@@ -216,7 +191,7 @@ impl JournalStore {
                 }
                 match write(&store, &mut batch).await {
                     Ok(trim) => {
-                        join(&mut this.0.journal.borrow_mut(), batch, &trim);
+                        this.0.journal.borrow_mut().join(batch, &trim);
                         this.changed();
                     }
                     Err(why) => {
@@ -329,78 +304,4 @@ pub fn use_journal_page() -> JournalStore {
         store.read_all();
     });
     store
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn change(undoes: Option<u64>) -> Entry {
-        Entry {
-            id: 0,
-            time: "2026-12-01T10:00:00.000Z".into(),
-            action: if undoes.is_some() { "undo" } else { "retag" }.into(),
-            registry: "http://r:5000".into(),
-            repository: "app".into(),
-            tag: Some("v1".into()),
-            before: None,
-            after: Some("sha256:aa".into()),
-            ok: true,
-            result: "stored".into(),
-            saved: None,
-            undone_by: None,
-            undoes,
-        }
-    }
-
-    #[test]
-    fn a_batch_is_numbered_after_the_highest_stored_id() {
-        let mut batch = vec![change(None), change(Some(4))];
-        assert!(number(&[3, 4, 9], &mut batch).is_empty());
-        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [10, 11]);
-        let mut first = vec![change(None)];
-        number(&[], &mut first);
-        assert_eq!(first[0].id, 1);
-    }
-
-    #[test]
-    fn the_oldest_beyond_the_cap_are_dropped() {
-        let stored: Vec<u64> = (1..=MAX_ENTRIES as u64).collect();
-        let mut batch = vec![change(None), change(None)];
-        assert_eq!(number(&stored, &mut batch), [1, 2]);
-        assert_eq!(batch[1].id, MAX_ENTRIES as u64 + 2);
-        // More new entries than the journal holds: only the newest are written.
-        let mut batch = vec![change(None); MAX_ENTRIES + 1];
-        assert_eq!(number(&[1, 2], &mut batch), [1, 2]);
-        assert_eq!((batch.len(), batch[0].id), (MAX_ENTRIES, 3));
-    }
-
-    #[test]
-    fn a_batch_joins_the_copy_in_memory_and_undos_mark_what_they_undid() {
-        let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 5, ..change(None) }] };
-        // Another tab wrote 6; this one's batch is numbered after it, and undoes 2.
-        let mut batch = vec![change(None), change(Some(2)), Entry { ok: false, ..change(None) }];
-        let trim = number(&[2, 5, 6], &mut batch);
-        join(&mut journal, batch, &[2]);
-        assert!(trim.is_empty());
-        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 7, 8, 9]);
-        assert_eq!(journal.get(8).unwrap().undoes, Some(2));
-        let mut journal =
-            Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
-        join(&mut journal, Vec::new(), &[]);
-        assert_eq!(journal.get(2).unwrap().undone_by, Some(3), "marked when read");
-        assert_eq!(journal.get(3).unwrap().undone_by, None);
-    }
-
-    #[test]
-    fn a_record_is_read_strictly() {
-        // A record is an entry's JSON, as `put_entries` writes it. (JsValue strings need a
-        // browser, so this checks the parse `read` relies on.)
-        let read = |json: &str| wharf_protocol::json::parse(json.as_bytes()).ok().and_then(|v| Entry::from_json(&v));
-        let json = Entry { id: 3, ..change(Some(2)) }.to_json();
-        assert_eq!(read(&json), Some(Entry { id: 3, ..change(Some(2)) }));
-        assert_eq!(read(&json.replace("\"ok\":true", "\"ok\":\"yes\"")), None, "a field of another type");
-        assert!(json.contains("\"ok\":true"), "{json}");
-        assert_eq!(read("{}"), None);
-    }
 }

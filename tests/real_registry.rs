@@ -2,9 +2,10 @@
 //! deleting one tag leaves its siblings, and a registry that refuses deletes loses nothing.
 //! Checked with skopeo.
 
-use wharf_protocol::delete::{tag_delete, tags_pointing_at, TagDeleteMethod};
+use wharf_protocol::delete::tags_pointing_at;
 use wharf_protocol::names::{Digest, Repository, Tag};
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::tag_delete::TagDeleteMethod;
 use wharf_protocol::Registry;
 use wharf_testkit::native::NativeTransport;
 use wharf_testkit::registry::{Registry as RegistryProcess, RegistryOptions};
@@ -28,7 +29,7 @@ fn deleting_one_tag_leaves_its_siblings() {
     sharing.sort();
     assert_eq!(sharing, ["v1.10", "v1.2", "v1.9"]);
 
-    let report = pollster::block_on(tag_delete(&registry, &repo, &Tag::parse("v1.9").unwrap(), "test-1")).unwrap();
+    let report = pollster::block_on(registry.tag_delete(&repo, &Tag::parse("v1.9").unwrap(), "test-1")).unwrap();
     assert!(
         matches!(report.method, TagDeleteMethod::Throwaway { .. }),
         "distribution 2.8 has no delete-by-tag: {report:?}"
@@ -52,8 +53,7 @@ fn a_registry_that_refuses_deletes_keeps_the_tag() {
     let seeded = seed_demo(&process.url());
     process.restart_with(RegistryOptions { delete: false, ..RegistryOptions::default() });
     let registry = client(&process);
-    let err = pollster::block_on(tag_delete(
-        &registry,
+    let err = pollster::block_on(registry.tag_delete(
         &Repository::parse("demo/hello").unwrap(),
         &Tag::parse("1.0").unwrap(),
         "t",

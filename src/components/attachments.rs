@@ -3,7 +3,7 @@
 //! to its own manifest. Wharf does not verify signatures, and says so.
 
 use wharf_protocol::address::View;
-use wharf_protocol::glance::Kind;
+use wharf_protocol::kind::Kind;
 use wharf_protocol::names::{Digest, Reference, Repository};
 use wharf_protocol::referrers::Attachment;
 use wharf_protocol::requests::RegistryUrl;
@@ -35,7 +35,8 @@ pub fn AttachmentsSection(props: &AttachmentsProps) -> Html {
     let (found, _) = use_load(
         (props.registry.clone(), props.repository.clone(), props.digest.clone()),
         move |(registry, repository, digest)| async move {
-            crate::referrers::describe_all(&connection.registry(&registry), &repository, &digest).await
+            let client = connection.registry(&registry);
+            crate::referrers::describe_all(&connection, &client, &repository, &digest).await
         },
     );
     let body = match &*found {

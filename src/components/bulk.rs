@@ -2,17 +2,20 @@
 //! (and every tag that would move) before anything is sent, then a run a few items at a time with
 //! a progress bar, a result per item, stop, and retry of what did not finish.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wharf_protocol::bulk::{self, BulkPlan, ItemState, NamingRule, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
-use wharf_protocol::copy::Endpoints;
-use wharf_protocol::flow::{Finished, Stored, TargetState};
+use wharf_protocol::bulk::{self, BulkPlan};
+use wharf_protocol::flow::Finished;
 use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::runner::{ItemState, MAX_CONCURRENCY};
+use wharf_protocol::state::{Stored, TargetState};
+use wharf_protocol::transfer::Endpoints;
 use yew::prelude::*;
 
+use crate::components::bulk_form::{BulkForm, FormAction, Operation, PlanRequest, RuleKind};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
@@ -50,9 +53,9 @@ const REDRAW_MS: u32 = 250;
 /// What a run is given: the plan, every item's state to start from, the items to run.
 type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
 
-/// Runs the items at `indices` of `target`'s plan, starting from `states`; `stop` is read before
-/// each item starts. Each item's journal entry is recorded as the item ends.
-fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job, limit: usize, stop: Rc<Cell<bool>>) {
+/// Runs the items at `indices` of `target`'s plan, starting from `states`; the flow's stop is
+/// read before each item starts. Each item's journal entry is recorded as the item ends.
+fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job, limit: usize) {
     let (target, mut states, indices) = job;
     let (source, destination) = (connection.registry(from), connection.registry(&target.to));
     for &i in &indices {
@@ -62,6 +65,7 @@ fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job,
     flow.run(target, initial, move |target, reporter| async move {
         let ends = Endpoints::new(&source, &destination);
         let states = Rc::new(RefCell::new(states));
+        let stop = reporter.stop_flag();
         let reporter = Rc::new(reporter);
         let redraw_pending: Rc<RefCell<Option<gloo_timers::callback::Timeout>>> = Rc::default();
         performance_mark("wharf:bulk-start");
@@ -98,117 +102,71 @@ fn value_of(e: &Event) -> String {
     }
 }
 
-fn field(state: &UseStateHandle<String>) -> Callback<Event> {
-    let state = state.clone();
-    Callback::from(move |e: Event| state.set(value_of(&e)))
+/// Dispatches the field's value, as `action` makes it, whenever the field changes.
+fn on_change(form: &UseReducerHandle<BulkForm>, action: fn(String) -> FormAction) -> Callback<Event> {
+    let form = form.clone();
+    Callback::from(move |e: Event| form.dispatch(action(value_of(&e))))
 }
 
-fn typed(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| state.set(value_of(&e)))
+/// Dispatches the field's value as it is typed.
+fn on_input(form: &UseReducerHandle<BulkForm>, action: fn(String) -> FormAction) -> Callback<InputEvent> {
+    let form = form.clone();
+    Callback::from(move |e: InputEvent| form.dispatch(action(value_of(&e))))
 }
 
-/// The bulk form, plan and run, shown under the tag list while tags are selected.
+/// The bulk form, plan and run, shown under the tag list while tags are selected. The form is
+/// one reducer ([`BulkForm`]); the plan and the run are one flow.
 #[component]
 pub fn BulkPanel(props: &BulkProps) -> Html {
     let connection = use_connection();
-    let operation = use_state(|| "retag".to_string());
-    let rule_kind = use_state(|| "prefix".to_string());
-    let rule_text = use_state(String::new);
-    let target_repository = use_state(|| props.repository.to_string());
-    let target_registry = use_state(String::new);
-    let concurrency = use_state(|| DEFAULT_CONCURRENCY.to_string());
-    let with_attachments = use_state(|| true);
+    let form = use_reducer({
+        let repository = props.repository.clone();
+        move || BulkForm::new(&repository)
+    });
     let flow: BulkFlow = use_flow();
-    let problems = use_state(Vec::<String>::new);
-    // Set by Stop: no new item starts. One per run.
-    let stop = use_state(|| Rc::new(Cell::new(false)));
-    let stopping = use_state(|| false);
-
-    let limit = concurrency.trim().parse::<usize>().unwrap_or(DEFAULT_CONCURRENCY).clamp(1, MAX_CONCURRENCY);
+    let limit = form.limit();
     let on_plan = {
-        let (flow, problems, connection) = (flow.clone(), problems.clone(), connection.clone());
-        let (operation, rule_kind, rule_text) = (operation.clone(), rule_kind.clone(), rule_text.clone());
-        let (target_repository, target_registry) = (target_repository.clone(), target_registry.clone());
-        let with_attachments = with_attachments.clone();
+        let (flow, form, connection) = (flow.clone(), form.clone(), connection.clone());
         let (registry, repository, selected) =
             (props.registry.clone(), props.repository.clone(), props.selected.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let text = rule_text.trim().to_string();
-            let rule = match rule_kind.as_str() {
-                "keep" => NamingRule::Keep,
-                "suffix" => NamingRule::Suffix(text),
-                "fixed" => NamingRule::Fixed(text),
-                _ => NamingRule::Prefix(text),
+            let request = match form.request(&registry, &repository, &selected) {
+                Ok(request) => request,
+                Err(problems) => return form.dispatch(FormAction::Problems(problems)),
             };
-            let copying = *operation == "copy";
-            let to = match target_registry.trim() {
-                "" => Ok(registry.clone()),
-                other if copying => RegistryUrl::parse(other).map_err(|e| e.0),
-                _ => Ok(registry.clone()),
-            };
-            let target_repo = if copying {
-                Repository::parse(target_repository.trim()).map_err(|e| e.to_string())
-            } else {
-                Ok(repository.clone())
-            };
-            let (to, target_repo) = match (to, target_repo) {
-                (Ok(to), Ok(repo)) => (to, repo),
-                (to, repo) => {
-                    problems.set([to.err(), repo.err()].into_iter().flatten().collect());
-                    return;
-                }
-            };
-            let same_place = to == registry && target_repo == repository;
-            let pairs = match bulk::name_targets(&selected, &rule, same_place) {
-                Ok(pairs) => pairs,
-                Err(found) => {
-                    problems.set(found);
-                    return;
-                }
-            };
-            problems.set(Vec::new());
+            form.dispatch(FormAction::Problems(Vec::new()));
+            let PlanRequest { to, target_repository, pairs, limit, with_attachments } = request;
             let (source, target) = (connection.registry(&registry), connection.registry(&to));
-            let repository = repository.clone();
-            let with = *with_attachments;
+            let (repository, learning) = (repository.clone(), connection.clone());
             flow.plan(async move {
-                let ends = Endpoints::new(&source, &target);
+                let known = learning.referrers_api(source.url());
+                let ends = Endpoints::new(&source, &target).knowing(known, learning.referrers_api(target.url()));
                 let throttle = crate::pause::BrowserThrottle::default();
-                let mut plan = bulk::plan(&ends, &repository, &target_repo, pairs, limit, &throttle).await?;
-                plan.with_attachments &= with;
+                let mut plan = bulk::plan(&ends, &repository, &target_repository, pairs, limit, &throttle).await?;
+                plan.with_attachments &= with_attachments;
                 if plan.with_attachments {
-                    let known = crate::referrers::known(source.url());
-                    let learned = bulk::find_attachments(&ends, &mut plan, limit, known).await?;
-                    crate::referrers::learned(source.url(), learned);
+                    bulk::find_attachments(&ends, &mut plan, limit).await?;
+                    learning.learned_referrers_api(source.url(), ends.referrers_api.get().0);
                 }
                 Ok(BulkTarget { plan, to })
             });
         })
     };
     let begin = {
-        let (flow, connection, registry, stop, stopping) =
-            (flow.clone(), connection.clone(), props.registry.clone(), stop.clone(), stopping.clone());
-        Callback::from(move |job: Job| {
-            let cell = Rc::new(Cell::new(false));
-            stop.set(cell.clone());
-            stopping.set(false);
-            start(&flow, &connection, &registry, job, limit, cell);
-        })
+        let (flow, connection, registry) = (flow.clone(), connection.clone(), props.registry.clone());
+        Callback::from(move |job: Job| start(&flow, &connection, &registry, job, limit))
     };
     let on_stop = {
-        let (stop, stopping) = (stop.clone(), stopping.clone());
-        Callback::from(move |_| {
-            (**stop).set(true);
-            stopping.set(true);
-        })
+        let flow = flow.clone();
+        Callback::from(move |_| flow.stop())
     };
 
     let form_disabled = !matches!(flow.state(), FlowState::Idle | FlowState::Failed(_) | FlowState::Cancelled(_));
-    let copying = *operation == "copy";
+    let copying = form.operation == Operation::Copy;
     let view = |target: &Rc<BulkTarget>, states: &[ItemState], run: Option<bool>| {
         let controls =
-            Controls { begin: begin.clone(), stop: on_stop.clone(), stopping: *stopping, flow: flow.clone() };
+            Controls { begin: begin.clone(), stop: on_stop.clone(), stopping: flow.stopping(), flow: flow.clone() };
         plan_view(target, states, run, limit, &controls)
     };
     let body = match flow.state() {
@@ -229,43 +187,40 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             { el("h2", "", "", owned(format!("Promote {} selected tag(s)", props.selected.len()))) }
             <form class="bulk-form" onsubmit={on_plan} data-testid="bulk-form">
                 <div class="row">
-                    <select onchange={field(&operation)} disabled={form_disabled} data-testid="bulk-operation" aria-label="Operation">
+                    <select onchange={on_change(&form, |v| FormAction::Operation(if v == "copy" { Operation::Copy } else { Operation::Retag }))} disabled={form_disabled} data-testid="bulk-operation" aria-label="Operation">
                         <option value="retag" selected={!copying}>{ "Retag in this repository" }</option>
                         <option value="copy" selected={copying}>{ "Copy to a repository / registry" }</option>
                     </select>
                     if copying {
                         <label>{ "to registry " }
-                            <input type="text" placeholder="this registry" value={(*target_registry).clone()}
-                                oninput={typed(&target_registry)} disabled={form_disabled} data-testid="bulk-registry" /></label>
+                            <input type="text" placeholder="this registry" value={form.target_registry.clone()}
+                                oninput={on_input(&form, FormAction::TargetRegistry)} disabled={form_disabled} data-testid="bulk-registry" /></label>
                         <label>{ "repository " }
-                            <input type="text" value={(*target_repository).clone()}
-                                oninput={typed(&target_repository)} disabled={form_disabled} data-testid="bulk-repository" /></label>
-                        <label><input type="checkbox" checked={*with_attachments} disabled={form_disabled} data-testid="bulk-with-attachments"
-                            onclick={{ let w = with_attachments.clone(); Callback::from(move |_: MouseEvent| w.set(!*w)) }} />
+                            <input type="text" value={form.target_repository.clone()}
+                                oninput={on_input(&form, FormAction::TargetRepository)} disabled={form_disabled} data-testid="bulk-repository" /></label>
+                        <label><input type="checkbox" checked={form.with_attachments} disabled={form_disabled} data-testid="bulk-with-attachments"
+                            onclick={{ let form = form.clone(); Callback::from(move |_: MouseEvent| form.dispatch(FormAction::ToggleAttachments)) }} />
                             { " with signatures and attachments" }</label>
                     }
                 </div>
                 <div class="row">
                     <label>{ "Target tag " }
-                        <select onchange={field(&rule_kind)} disabled={form_disabled} data-testid="bulk-rule">
-                            <option value="prefix" selected={*rule_kind == "prefix"}>{ "prefix + tag" }</option>
-                            <option value="suffix" selected={*rule_kind == "suffix"}>{ "tag + suffix" }</option>
-                            <option value="keep" selected={*rule_kind == "keep"}>{ "same name" }</option>
-                            <option value="fixed" selected={*rule_kind == "fixed"}>{ "one fixed tag" }</option>
+                        <select onchange={on_change(&form, |v| FormAction::Rule(RuleKind::from_key(&v)))} disabled={form_disabled} data-testid="bulk-rule">
+                            { for RuleKind::ALL.iter().map(|(rule, key, label)| html! { <option value={*key} selected={form.rule == *rule}>{ *label }</option> }) }
                         </select>
                     </label>
-                    if *rule_kind != "keep" {
-                        <input type="text" placeholder={if *rule_kind == "fixed" { "stable" } else { "prod-" }} aria-label="Prefix, suffix or tag"
-                            value={(*rule_text).clone()} oninput={typed(&rule_text)} disabled={form_disabled} data-testid="bulk-rule-text" />
+                    if form.rule != RuleKind::Keep {
+                        <input type="text" placeholder={if form.rule == RuleKind::Fixed { "stable" } else { "prod-" }} aria-label="Prefix, suffix or tag"
+                            value={form.rule_text.clone()} oninput={on_input(&form, FormAction::RuleText)} disabled={form_disabled} data-testid="bulk-rule-text" />
                     }
                     <label>{ "At once " }
-                        <input type="number" min="1" max={MAX_CONCURRENCY.to_string()} value={(*concurrency).clone()} class="narrow"
-                            oninput={typed(&concurrency)} disabled={form_disabled} data-testid="bulk-concurrency" />
+                        <input type="number" min="1" max={MAX_CONCURRENCY.to_string()} value={form.concurrency.clone()} class="narrow"
+                            oninput={on_input(&form, FormAction::Concurrency)} disabled={form_disabled} data-testid="bulk-concurrency" />
                     </label>
                     <button type="submit" disabled={form_disabled} data-testid="bulk-plan">{ "Plan (dry run)" }</button>
                 </div>
-                if !problems.is_empty() {
-                    <ul class="field-error" data-testid="bulk-problems">{ for problems.iter().map(|p| el("li", "", "", owned(p.clone()))) }</ul>
+                if !form.problems.is_empty() {
+                    <ul class="field-error" data-testid="bulk-problems">{ for form.problems.iter().map(|p| el("li", "", "", owned(p.clone()))) }</ul>
                 }
             </form>
             { body }

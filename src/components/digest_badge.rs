@@ -1,6 +1,6 @@
 //! A digest shown short, with a colour derived from it so equal digests look alike.
 
-use wharf_protocol::flow::Stored;
+use wharf_protocol::state::Stored;
 use wharf_protocol::tags::digest_hue;
 use wharf_protocol::units::first_chars;
 use yew::prelude::*;

@@ -1,6 +1,7 @@
 //! How a glance's facts read: ages with the exact time on hover, sizes, kinds, platforms.
 
-use wharf_protocol::glance::{Kind, Summary};
+use wharf_protocol::glance::Summary;
+use wharf_protocol::kind::Kind;
 use wharf_protocol::time::{age, parse_rfc3339};
 use wharf_protocol::units::human_size;
 use yew::prelude::*;

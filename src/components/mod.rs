@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod bulk;
+pub mod bulk_form;
 pub mod digest_badge;
 pub mod error_box;
 pub mod facts;

@@ -1,6 +1,6 @@
 //! Pull commands: a chooser of tool and pinning, and one-click copy to the clipboard.
 
-use wharf_protocol::glance::Kind;
+use wharf_protocol::kind::Kind;
 use wharf_protocol::pull::{pull_command, tools_for, PublicName, Tool};
 use yew::prelude::*;
 

@@ -1,9 +1,9 @@
 //! The registry in use, whether `/v2/` answers, and a field to switch to another one.
 
 use wharf_protocol::address::View;
-use wharf_protocol::client::Ping;
 use wharf_protocol::error::needs_login;
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::responses::Ping;
 use yew::prelude::*;
 
 use crate::components::load::{use_load, Load};

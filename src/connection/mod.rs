@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use wharf_protocol::auth::{AuthState, AuthTransport, Credentials, SharedAuth};
 use wharf_protocol::curl::Exchange;
+use wharf_protocol::referrers::ApiSupport;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::Registry;
 use yew::prelude::*;
@@ -75,6 +76,11 @@ pub struct Connection {
     record: Callback<Exchange>,
     ids: Rc<Cell<u64>>,
     logins: Rc<RefCell<HashMap<RegistryUrl, SharedAuth>>>,
+    /// What each registry has shown of its referrers API, for the page's life. A registry
+    /// without the route (distribution) answers with a 404 that, cross-origin, arrives as a
+    /// blocked request: asking again on every manifest would cost a request and a console error
+    /// each time.
+    referrers: Rc<RefCell<HashMap<RegistryUrl, ApiSupport>>>,
     /// Bumped by every login and logout.
     pub epoch: u32,
     /// The runtime configuration.
@@ -164,6 +170,19 @@ impl Connection {
         pinned
     }
 
+    /// What is known of `registry`'s referrers API.
+    pub fn referrers_api(&self, registry: &RegistryUrl) -> ApiSupport {
+        self.referrers.borrow().get(registry).copied().unwrap_or(ApiSupport::Unknown)
+    }
+
+    /// Keeps what a discovery learned of `registry`'s referrers API (an unknown answer changes
+    /// nothing).
+    pub fn learned_referrers_api(&self, registry: &RegistryUrl, api: ApiSupport) {
+        if api != ApiSupport::Unknown {
+            self.referrers.borrow_mut().insert(registry.clone(), api);
+        }
+    }
+
     /// Whether the deployment is read-only (no mutating action shown or sent).
     pub fn read_only(&self) -> bool {
         self.config.read_only()
@@ -200,11 +219,14 @@ impl Connection {
 #[hook]
 pub fn use_connection_root(record: Callback<Exchange>, config: ConfigState) -> Connection {
     let epoch = use_state(|| 0u32);
-    let stable = use_memo((), |_| (Rc::new(Cell::new(0)), Rc::new(RefCell::new(HashMap::new()))));
+    let stable = use_memo((), |_| {
+        (Rc::new(Cell::new(0)), Rc::new(RefCell::new(HashMap::new())), Rc::new(RefCell::new(HashMap::new())))
+    });
     Connection {
         record,
         ids: stable.0.clone(),
         logins: stable.1.clone(),
+        referrers: stable.2.clone(),
         epoch: *epoch,
         config,
         bump_epoch: Callback::from(move |_| epoch.set(*epoch + 1)),

@@ -6,11 +6,14 @@
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::attachments::{self, CarryPlan, CarryReport, CopiedWith, CopyWith};
-use wharf_protocol::copy::{BlobOutcome, CopyProgress, Endpoints};
-use wharf_protocol::flow::TargetState;
+use wharf_protocol::attachments::{CarryPlan, CarryReport};
+use wharf_protocol::copy::{self, CopyPlan, CopyReport};
+use wharf_protocol::flow::Confirmed;
 use wharf_protocol::names::{Reference, Repository, Tag};
+use wharf_protocol::pace::Retry;
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::state::TargetState;
+use wharf_protocol::transfer::{BlobOutcome, CopyProgress, Endpoints};
 use wharf_protocol::units::human_size;
 use yew::prelude::*;
 
@@ -26,24 +29,26 @@ use crate::router::{link, route_for};
 /// A copy plan (with the attachments it carries) and the registry it writes to.
 #[derive(Debug)]
 pub struct Target {
-    plan: CopyWith,
+    plan: CopyPlan,
     to: RegistryUrl,
 }
 
-type CopyFlow = FlowHandle<Target, CopyProgress, CopiedWith>;
+type CopyFlow = FlowHandle<Target, CopyProgress, CopyReport>;
 
 fn input_handler(state: &UseStateHandle<String>) -> Callback<InputEvent> {
     let state = state.clone();
     Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
 }
 
-/// Sends a plan (`confirmed`: the user agreed to move the target tag); progress is shown as it
-/// comes, and the flow records the report's journal entry.
+/// Sends a plan (`confirmed`: the user agreed to move the tags it shows moving); progress is
+/// shown as it comes, and the flow records the report's journal entries.
 fn start(flow: &CopyFlow, connection: &Connection, from: &RegistryUrl, target: Rc<Target>, confirmed: bool) {
     let (source, destination) = (connection.registry(from), connection.registry(&target.to));
     flow.run(target, CopyProgress::default(), move |target, reporter| async move {
         let progress = |p: &CopyProgress| reporter.progress(p.clone());
-        attachments::copy_with(&Endpoints::new(&source, &destination), &target.plan, confirmed, &progress).await
+        let confirmed = if confirmed { Confirmed::tags(target.plan.moves()) } else { Confirmed::nothing() };
+        let ends = Endpoints::new(&source, &destination);
+        copy::execute(&ends, &target.plan, &confirmed, &progress, &Retry::never()).await
     });
 }
 
@@ -103,24 +108,23 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 (connection.registry(&registry), connection.registry(&to), repository.clone(), manifest.digest.clone());
             let (connection, registry) = (connection.clone(), registry.clone());
             let with = *with_attachments;
-            let apis = (crate::referrers::known(&registry), crate::referrers::known(&to));
+            let learning = connection.clone();
             // A copy that moves no tag and carries nothing goes straight on; otherwise the plan
             // is shown first: what moves, and every attachment that goes with the image.
             flow.plan_or_send(
                 async move {
-                    let ends = Endpoints::new(&source_client, &client);
-                    let plan =
-                        attachments::plan_copy(&ends, (repository, source_digest), (target_repo, tag), with, apis)
-                            .await?;
-                    crate::referrers::learned(source_client.url(), plan.source_api);
-                    if let Some(carry) = &plan.attachments {
-                        crate::referrers::learned(client.url(), carry.target_api);
-                    }
-                    Ok(Target { plan, to })
+                    let (source_url, target_url) = (source_client.url(), client.url());
+                    let ends = Endpoints::new(&source_client, &client)
+                        .knowing(learning.referrers_api(source_url), learning.referrers_api(target_url));
+                    let plan = copy::plan(&ends, (repository, source_digest), (target_repo, tag), with).await;
+                    let (source_api, target_api) = ends.referrers_api.get();
+                    learning.learned_referrers_api(source_url, source_api);
+                    learning.learned_referrers_api(target_url, target_api);
+                    Ok(Target { plan: plan?, to })
                 },
                 |target| {
                     target.plan.needs_confirmation()
-                        || target.plan.attachments.as_ref().is_some_and(|a| !a.items.is_empty())
+                        || target.plan.planned_attachments().is_some_and(|a| !a.items.is_empty())
                 },
                 move |flow, target| start(flow, &connection, &registry, target, false),
             );
@@ -146,10 +150,10 @@ pub fn CopyPage(props: &SourceProps) -> Html {
         FlowState::Failed(e) => error_box(e, Some("Copy")),
         FlowState::Cancelled(target) => html! {
             <div class="notice" data-testid="copy-cancelled">{ text("strong", "", "", "Cancelled: nothing was sent. ") }
-                { format!("{}:{} is unchanged.", target.plan.image.target_repository, target.plan.image.target_tag) }</div>
+                { format!("{}:{} is unchanged.", target.plan.target_repository, target.plan.target_tag) }</div>
         },
         FlowState::Planned(target) => {
-            let plan = &target.plan.image;
+            let plan = &target.plan;
             let proceed = {
                 let (flow, connection, registry, target) =
                     (flow.clone(), connection.clone(), props.registry.clone(), target.clone());
@@ -168,14 +172,14 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     } else {
                         <p>{ format!("Copy to {}:{}, then its attachments:", plan.target_repository, plan.target_tag) }</p>
                     }
-                    if let Some(carry) = &target.plan.attachments { { carry_plan_view(carry) } }
+                    if let Some(carry) = target.plan.planned_attachments() { { carry_plan_view(carry) } }
                     { button("", "confirm-copy", fixed(if moves { "Move and copy" } else { "Copy" }), false, proceed) }
                     { button("secondary", "cancel-copy", fixed("Cancel"), false, cancel) }
                 </div>
             }
         }
-        FlowState::Done(target, copied) => {
-            let (plan, to, report) = (&target.plan.image, &target.to, &copied.image);
+        FlowState::Done(target, report) => {
+            let (plan, to) = (&target.plan, &target.to);
             let count = |f: fn(&BlobOutcome) -> bool| report.blobs.iter().filter(|(_, _, o)| f(o)).count();
             let (mounted, present) = (count(|o| *o == BlobOutcome::Mounted), count(|o| *o == BlobOutcome::Present));
             let target_view = View::Manifest {
@@ -191,7 +195,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     { upload_flows(&report.blobs) }
                     <p>{ "Registry answered " }{ code("", report.registry_digest.clone().unwrap_or_else(|| "no digest (header hidden)".into())) }
                         { stored_badge(&report.stored) }</p>
-                    if let (Some(carried), Some(planned)) = (&copied.attachments, &target.plan.attachments) { { carried_view(carried, planned) } }
+                    if let (Some(carried), Some(planned)) = (&report.attachments, plan.planned_attachments()) { { carried_view(carried, planned) } }
                     { link(route_for(&target_view), "button", fixed("Open the copy")) }
                 </div>
             }

@@ -5,9 +5,11 @@
 
 use std::rc::Rc;
 
-use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, TagDeleteMethod, GC_REMINDER};
+use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, GC_REMINDER};
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::Reference;
+use wharf_protocol::pace::Retry;
+use wharf_protocol::tag_delete::TagDeleteMethod;
 use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
@@ -48,11 +50,12 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (client, repository, manifest) =
                 (connection.registry(&registry), repository.clone(), manifest.as_ref().clone());
+            let learning = connection.clone();
             flow.plan(async move {
-                let known = crate::referrers::known(client.url());
+                let known = learning.referrers_api(client.url());
                 let plan = delete::plan_manifest_delete(&client, &repository, manifest, known).await?;
                 if let DeletePlan::Manifest { attachments, .. } = &plan {
-                    crate::referrers::learned(client.url(), attachments.api);
+                    learning.learned_referrers_api(client.url(), attachments.api);
                 }
                 Ok(plan)
             });
@@ -64,7 +67,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let client = connection.registry(&registry);
             flow.run(plan.clone(), (), move |plan, _| async move {
-                delete::execute(&client, &plan, &unique_value(), with_attachments).await
+                delete::execute(&client, &plan, &unique_value(), with_attachments, &Retry::never()).await
             });
         })
     };

@@ -3,8 +3,10 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
-use wharf_protocol::journal::{self, undo_step, Entry, UndoReport};
+use wharf_protocol::journal::Entry;
+use wharf_protocol::refusal::{Refusal, UndoRefusal};
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::undo::{self, undo_step, UndoReport};
 use wharf_protocol::units::first_chars;
 use wharf_protocol::Error;
 use yew::prelude::*;
@@ -60,7 +62,7 @@ fn undo_cell(
             html! { <button class="secondary" {onclick} disabled={flow.busy()} data-testid="undo">{ "Undo" }</button> }
         }
         Ok(_) => html! {},
-        Err(why) => html! { <span class="muted small">{ why }</span> },
+        Err(why) => html! { <span class="muted small">{ why.to_string() }</span> },
     }
 }
 
@@ -87,13 +89,12 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
                 Ok(registry) => {
                     let client = connection.registry(&registry);
                     flow.run(Rc::new(entry), (), move |entry, _| async move {
-                        journal::undo(&client, &entry, &unique_value()).await
+                        undo::undo(&client, &entry, &unique_value()).await
                     });
                 }
                 Err(e) => {
-                    let why =
-                        format!("Cannot undo: the entry's registry “{}” is not an address ({}).", entry.registry, e.0);
-                    flow.plan(async move { Err(Error::Unsupported(why)) });
+                    let why = format!("the entry's registry “{}” is not an address ({})", entry.registry, e.0);
+                    flow.plan(async move { Err(Error::Refused(Refusal::Undo(UndoRefusal::Unreadable(why)))) });
                 }
             }
         })
@@ -110,10 +111,10 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
             (None, None) => format!("{}:(no tag)", entry.repository),
         };
         html! {
-            <tr key={entry.id} data-testid="journal-entry" data-id={entry.id.to_string()} data-action={entry.action.clone()}
+            <tr key={entry.id} data-testid="journal-entry" data-id={entry.id.to_string()} data-action={entry.action.to_string()}
                 data-place={place.clone()} data-ok={entry.ok.to_string()} data-before={entry.before.clone().unwrap_or_default()}>
                 <td class="nowrap small">{ entry.time.clone() }</td>
-                <td>{ entry.action.clone() }</td>
+                <td>{ entry.action.to_string() }</td>
                 <td><code class={(place.len() > 40).then_some("long")}>{ place }</code><div class="muted small">{ entry.registry.clone() }</div></td>
                 <td>{ digest_or(&entry.before, "none") }{ " → " }{ digest_or(&entry.after, "deleted") }</td>
                 <td class={if entry.ok { "ok" } else { "bad" }}>{ entry.result.clone() }</td>

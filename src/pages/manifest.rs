@@ -7,9 +7,9 @@ use wharf_protocol::digest::HeaderCheck;
 use wharf_protocol::glance::{read_all, ManifestFacts, PlatformRow, Summary};
 use wharf_protocol::manifest::{
     Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, REFERENCE_DIGEST_ANNOTATION,
-    SCHEMA1_EXPLANATION,
 };
 use wharf_protocol::names::{Digest, Reference, Repository};
+use wharf_protocol::refusal::SCHEMA1_EXPLANATION;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
 use yew::prelude::*;

@@ -8,4 +8,5 @@ pub mod journal;
 pub mod manifest;
 pub mod retag;
 pub mod selftest;
+pub mod tag_view;
 pub mod tags;

@@ -8,11 +8,13 @@ use std::rc::Rc;
 
 use crate::router::link;
 use wharf_protocol::address::View;
-use wharf_protocol::flow::{target_state, TargetState};
-use wharf_protocol::manifest::SCHEMA1_EXPLANATION;
+use wharf_protocol::flow::Confirmed;
 use wharf_protocol::names::{Digest, Reference, Repository, Tag};
+use wharf_protocol::pace::Retry;
+use wharf_protocol::refusal::SCHEMA1_EXPLANATION;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::retag::{self, lookup_targets, parse_targets, RetagPlan, RetagReport, TargetOutcome};
+use wharf_protocol::state::{target_state, TargetState};
 use yew::prelude::*;
 
 use crate::components::digest_badge::{digest_badge, stored_badge};
@@ -30,7 +32,8 @@ type RetagFlow = FlowHandle<RetagPlan, (), RetagReport>;
 /// Sends a confirmed plan; the flow records the report's journal entries.
 fn start(flow: &RetagFlow, connection: &Connection, registry: &RegistryUrl, plan: Rc<RetagPlan>, confirmed: Vec<Tag>) {
     let client = connection.registry(registry);
-    flow.run(plan, (), move |plan, _| async move { retag::execute(&client, &plan, &confirmed).await });
+    let confirmed = Confirmed::tags(&confirmed);
+    flow.run(plan, (), move |plan, _| async move { retag::execute(&client, &plan, &confirmed, &Retry::never()).await });
 }
 
 /// The retag form.
@@ -226,7 +229,7 @@ fn confirm_view(
     proceed: Callback<MouseEvent>,
     flow: RetagFlow,
 ) -> Html {
-    let blocked = !plan.blocked_by(confirmed).is_empty();
+    let blocked = plan.moves().iter().any(|tag| !confirmed.contains(tag));
     let toggle = |tag: Tag| {
         let confirmed = confirmed.clone();
         Callback::from(move |_| {

@@ -2,15 +2,14 @@
 //! size, platforms and kind read in the background (`crate::glance`), sorted and filtered over
 //! every tag, paged on the client.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use wharf_protocol::address::View;
-use wharf_protocol::glance::{
-    arrange, attached, natural_ranks, platforms_seen, Filter, Kind, Order, TagDigest, KIND_KEYS, ORDERS,
-};
+use wharf_protocol::glance::{arrange, attached, natural_ranks, platforms_seen, Order, TagDigest, ORDERS};
+use wharf_protocol::kind::{Kind, KIND_KEYS};
 use wharf_protocol::names::{Reference, Repository};
-use wharf_protocol::pull::{pull_command, tools_for, Tool};
+use wharf_protocol::pull::{pull_command, tools_for};
 use wharf_protocol::referrers::attachment_subject;
 use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::time::age;
@@ -28,10 +27,8 @@ use crate::connection::transport::performance_mark;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
 use crate::glance::use_glance;
+use crate::pages::tag_view::{TagAction, TagView, PAGE_SIZE};
 use crate::router::{link, route_for};
-
-/// Tags shown per page: enough to scan, few enough to render at once.
-const PAGE_SIZE: usize = 100;
 
 /// A query parameter of the page's URL (`?sort=newest`).
 fn query_param(name: &str) -> Option<String> {
@@ -60,15 +57,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             connection.registry(&registry).tag_list(&repository).await
         })
     };
-    let filter = use_state(Filter::default);
-    let order = use_state(|| query_param("sort").map_or(Order::Version, |key| Order::from_key(&key)));
-    let page = use_state(|| 0usize);
-    let pull_tool = use_state(|| Tool::Docker);
-    let pull_pinned = use_state(|| false);
-    let copied = use_state(|| None::<String>);
-    // The tags chosen for a bulk promotion, and the last one clicked (for shift-click ranges).
-    let selected = use_state(|| Rc::new(BTreeSet::new()));
-    let last_clicked = use_mut_ref(|| None::<String>);
+    // Filter, order, page, selection and pull choices: one reducer (see `tag_view`).
+    let view = use_reducer(|| TagView::new(query_param("sort").map_or(Order::Version, |key| Order::from_key(&key))));
+    let filter = &view.filter;
 
     // The tag list, copied once per load (not per render: 10,000 tags re-render twice a second
     // while the glance runs).
@@ -81,12 +72,13 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let listed: Rc<Vec<String>> = (*all_tags).clone().unwrap_or_default();
     // Natural version order, worked out once per tag list (every re-sort then compares numbers).
     let ranks = use_memo((*all_tags).clone(), |tags| tags.as_deref().map(|t| natural_ranks(t)).unwrap_or_default());
-    let shown = Rc::new(arrange(&listed, &ranks, &state.digests, &state.facts, &filter, *order));
+    // Arranged once per render: the page, the count and the selection's order all come from it.
+    let shown = Rc::new(arrange(&listed, &ranks, &state.digests, &state.facts, filter, view.order));
     let attachment_tags = listed.iter().filter(|t| attachment_subject(t).is_some()).count();
     let attached = attached(&listed, &state.digests, &state.facts);
-    let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
-    let current_page = (*page).min(pages - 1);
-    let visible: Vec<String> = shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect();
+    let (current_page, pages) = view.page_of(shown.len());
+    let visible: Rc<Vec<String>> =
+        Rc::new(shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect());
     let done = listed.iter().filter(|t| state.is_done(t)).count();
     let now = now_seconds();
 
@@ -110,31 +102,23 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         });
     }
 
-    let set_filter = |change: fn(&mut Filter, String)| {
-        let (filter, page) = (filter.clone(), page.clone());
+    let on_change = |action: fn(String) -> TagAction| {
+        let view = view.clone();
         Callback::from(move |e: Event| {
-            let value = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-            let mut next = (*filter).clone();
-            change(&mut next, value);
-            filter.set(next);
-            page.set(0);
+            view.dispatch(action(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
         })
     };
     let oninput = {
-        let (filter, page) = (filter.clone(), page.clone());
+        let view = view.clone();
         Callback::from(move |e: InputEvent| {
-            let mut next = (*filter).clone();
-            next.text = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-            filter.set(next);
-            page.set(0);
+            view.dispatch(TagAction::FilterText(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
         })
     };
     let onsort = {
-        let (order, page) = (order.clone(), page.clone());
+        let view = view.clone();
         Callback::from(move |e: Event| {
             let next = Order::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value());
-            order.set(next);
-            page.set(0);
+            view.dispatch(TagAction::Sort(next));
             // The order is part of the address, so a link or a reload keeps it.
             if let Some(w) = web_sys::window() {
                 let path = w.location().pathname().unwrap_or_default();
@@ -148,17 +132,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             }
         })
     };
-    let show_attachments = {
-        let (filter, page) = (filter.clone(), page.clone());
-        Callback::from(move |_: MouseEvent| {
-            filter.set(Filter { show_attachments: !filter.show_attachments, ..(*filter).clone() });
-            page.set(0);
-        })
+    let dispatch = |action: TagAction| {
+        let view = view.clone();
+        Callback::from(move |_: MouseEvent| view.dispatch(action.clone()))
     };
-    let go_page = |delta: isize| {
-        let page = page.clone();
-        Callback::from(move |_| page.set(current_page.saturating_add_signed(delta).min(pages - 1)))
-    };
+    let go_page = |delta: isize| dispatch(TagAction::Page { delta, pages });
 
     let digest_counts: HashMap<&str, usize> =
         state.digests.values().filter_map(TagDigest::digest).fold(HashMap::new(), |mut acc, d| {
@@ -176,46 +154,15 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     };
 
     let toggle = |tag: &String| {
-        let (selected, last_clicked, visible, tag) =
-            (selected.clone(), last_clicked.clone(), visible.clone(), tag.clone());
+        let (view, visible, tag) = (view.clone(), visible.clone(), tag.clone());
         Callback::from(move |e: MouseEvent| {
-            let mut next = (**selected).clone();
-            let on = !next.contains(&tag);
-            let anchor = last_clicked.borrow().clone().and_then(|a| visible.iter().position(|t| *t == a));
-            let here = visible.iter().position(|t| *t == tag);
-            let range = match (e.shift_key(), anchor, here) {
-                (true, Some(a), Some(h)) => &visible[a.min(h)..=a.max(h)],
-                _ => std::slice::from_ref(&tag),
-            };
-            for t in range {
-                if on {
-                    next.insert(t.clone());
-                } else {
-                    next.remove(t);
-                }
-            }
-            *last_clicked.borrow_mut() = Some(tag.clone());
-            selected.set(Rc::new(next));
+            view.dispatch(TagAction::Toggle { tag: tag.clone(), shift: e.shift_key(), visible: visible.clone() })
         })
     };
-    let select_all = {
-        let (selected, shown) = (selected.clone(), shown.clone());
-        Callback::from(move |_| selected.set(Rc::new(shown.iter().cloned().collect())))
-    };
-    let clear = {
-        let selected = selected.clone();
-        Callback::from(move |_| selected.set(Rc::new(BTreeSet::new())))
-    };
+    let select_all = dispatch(TagAction::SelectAll(shown.clone()));
+    let clear = dispatch(TagAction::ClearSelection);
     // In the order shown, and only tags still listed.
-    let chosen: Rc<Vec<String>> = Rc::new(if selected.is_empty() {
-        Vec::new()
-    } else {
-        let every = Filter { show_attachments: true, ..Filter::default() };
-        arrange(&listed, &ranks, &state.digests, &state.facts, &every, *order)
-            .into_iter()
-            .filter(|t| selected.contains(t))
-            .collect()
-    });
+    let chosen: Rc<Vec<String>> = Rc::new(view.chosen(&shown, &listed));
     let public = connection.public_name(&props.registry);
     let repository_text = props.repository.to_string();
 
@@ -277,32 +224,30 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         },
         Load::Ready(l) => {
             let platforms = platforms_seen(&state.digests, &state.facts);
-            let onpin = {
-                let pinned = pull_pinned.clone();
-                Callback::from(move |_| pinned.set(!*pinned))
-            };
+            let onpin = dispatch(TagAction::TogglePinned);
             let choose_tool = {
-                let tool = pull_tool.clone();
-                Callback::from(move |t| tool.set(t))
+                let view = view.clone();
+                Callback::from(move |t| view.dispatch(TagAction::PullTool(t)))
             };
+            let show_attachments = dispatch(TagAction::ToggleAttachmentTags);
             html! {
                 <>
                     { progress }
                     <div class="toolbar">
-                        <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={set_filter(|f, v| f.text = v)} data-testid="tag-filter" />
+                        <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={on_change(TagAction::FilterText)} data-testid="tag-filter" />
                         <label>{ "Sort " }
                             <select onchange={onsort} data-testid="tag-sort">
-                                { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={*order == *o}>{ *label }</option> }) }
+                                { for ORDERS.iter().map(|(o, key, label)| html! { <option value={*key} selected={view.order == *o}>{ *label }</option> }) }
                             </select>
                         </label>
                         <label>{ "Kind " }
-                            <select onchange={set_filter(|f, v| f.kind = v)} data-testid="kind-filter">
+                            <select onchange={on_change(TagAction::FilterKind)} data-testid="kind-filter">
                                 <option value="" selected={filter.kind.is_empty()}>{ "all" }</option>
                                 { for KIND_KEYS.iter().map(|k| html! { <option value={*k} selected={filter.kind == *k}>{ Kind::key_label(k) }</option> }) }
                             </select>
                         </label>
                         <label>{ "Platform " }
-                            <select onchange={set_filter(|f, v| f.platform = v)} data-testid="platform-filter">
+                            <select onchange={on_change(TagAction::FilterPlatform)} data-testid="platform-filter">
                                 <option value="" selected={filter.platform.is_empty()}>{ "all" }</option>
                                 { for platforms.iter().map(|p| html! { <option value={p.clone()} selected={filter.platform == *p}>{ p.clone() }</option> }) }
                             </select>
@@ -322,9 +267,9 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     </div>
                     <div class="toolbar pull-choice">
                         <span class="muted">{ "Pull commands for " }</span>
-                        { tool_select(None, *pull_tool, choose_tool, "pull-tool") }
-                        <label class="small"><input type="checkbox" checked={*pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
-                        <span class="muted small" aria-live="polite" data-testid="pull-copied">{ copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
+                        { tool_select(None, view.pull_tool, choose_tool, "pull-tool") }
+                        <label class="small"><input type="checkbox" checked={view.pull_pinned} onclick={onpin} data-testid="pull-pinned" />{ " pinned by digest" }</label>
+                        <span class="muted small" aria-live="polite" data-testid="pull-copied">{ view.copied.as_ref().map(|c| format!("Copied: {c}")).unwrap_or_default() }</span>
                         if public.guessed { <span class="muted small" data-testid="pull-guessed">{ wharf_protocol::pull::GUESSED_NOTE }</span> }
                     </div>
                     if !read_only && !chosen.is_empty() {
@@ -350,14 +295,14 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                     Some(TagDigest::Missing) => html! { <span class="muted">{ "gone (deleted since the list was read)" }</span> },
                                     Some(TagDigest::Failed(e)) => html! { <span class="field-error" title={e.clone()}>{ "could not read" }</span> },
                                 };
-                                let reference = if *pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
+                                let reference = if view.pull_pinned { digest.map(str::to_string) } else { Some(tag.clone()) };
                                 // The tool chosen, unless it cannot pull this kind (a chart goes to helm).
                                 let tools = tools_for(summary.kind.as_ref());
-                                let tool = if tools.contains(&*pull_tool) { *pull_tool } else { tools[0] };
+                                let tool = if tools.contains(&view.pull_tool) { view.pull_tool } else { tools[0] };
                                 let pull = reference.map(|r| pull_command(tool, &public, &repository_text, &r));
                                 let copy = pull.clone().map(|command| {
-                                    let copied = copied.clone();
-                                    Callback::from(move |_| { copy_to_clipboard(&command); copied.set(Some(command.clone())); })
+                                    let view = view.clone();
+                                    Callback::from(move |_| { copy_to_clipboard(&command); view.dispatch(TagAction::Copied(command.clone())); })
                                 });
                                 let kind = summary.kind.as_ref();
                                 let badges = digest.and_then(|d| attached.get(d)).cloned().unwrap_or_default();
@@ -366,7 +311,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                         data-created={summary.created.clone().unwrap_or_default()} data-size={summary.size.map(|s| s.to_string()).unwrap_or_default()}
                                         data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
                                         data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")} data-attached={badges.join(",")}>
-                                        <td>if !read_only { <input type="checkbox" checked={selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
+                                        <td>if !read_only { <input type="checkbox" checked={view.selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
                                         <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
                                         <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
                                         <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>

@@ -7,15 +7,17 @@
 //! referrers live there too.
 
 use crate::client::Registry;
-use crate::copy::{self, CopyProgress, Endpoints};
 use crate::error::Error;
-use crate::flow::{target_state, Finished, Stored, TargetState};
+use crate::flow::Finished;
 use crate::http::Transport;
-use crate::journal::{action, Entry, SavedManifest};
+use crate::journal::{Action, Entry, SavedManifest};
 use crate::json::{text, Value};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, Reference, Repository, Tag};
 use crate::referrers::{self, ApiSupport, Discovered, Referrer};
+use crate::refusal::{Refusal, Stage};
+use crate::state::{target_state, Stored, TargetState};
+use crate::transfer::{self, CopyProgress, Endpoints};
 
 /// One attachment a copy will carry, with what the target holds in its place now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub struct CarryPlan {
     pub items: Vec<CarryItem>,
     /// Whether the target indexes referrers itself (then no fallback index is written).
     pub target_api: ApiSupport,
+    /// What the source showed of its referrers API when they were discovered.
+    pub source_api: ApiSupport,
     /// The source's fallback index (written as it is when the target has none, so its digest
     /// stays the same).
     pub source_index: Option<FetchedManifest>,
@@ -52,6 +56,17 @@ impl CarryPlan {
     /// The cosign tags that will move off something else the target holds.
     pub fn moves(&self) -> Vec<&Tag> {
         self.items.iter().filter(|i| i.state.moves()).filter_map(|i| i.referrer.tag()).collect()
+    }
+
+    /// What was discovered at the source, again: for planning once more from what the target
+    /// holds by then (after a pause, a retry).
+    pub fn discovered(&self) -> Discovered {
+        Discovered {
+            subject: self.subject.clone(),
+            referrers: self.items.iter().map(|i| i.referrer.clone()).collect(),
+            api: self.source_api,
+            fallback: self.source_index.clone(),
+        }
     }
 
     /// The listed referrers' descriptors: what the target's fallback index must list.
@@ -76,14 +91,14 @@ async fn held<T: Transport>(
 
 /// Plans carrying what `found` discovered at the source (every manifest read) into
 /// `target_repository`: one HEAD per attachment; where the target is another registry whose
-/// support is not known (`target_api`), one referrers request; where it does not index
-/// referrers, one GET of its fallback tag.
+/// support is not known yet ([`Endpoints::referrers_api`], which learns it), one referrers
+/// request; where it does not index referrers, one GET of its fallback tag.
 pub async fn plan_carry<T: Transport>(
     ends: &Endpoints<'_, T>,
     (source_repository, target_repository): (&Repository, &Repository),
     mut found: Discovered,
-    target_api: ApiSupport,
 ) -> Result<CarryPlan, Error> {
+    let target_api = ends.referrers_api.get().1;
     found.read_all(ends.source, source_repository).await?;
     let mut items = Vec::with_capacity(found.referrers.len());
     for referrer in found.referrers {
@@ -112,7 +127,15 @@ pub async fn plan_carry<T: Transport>(
             }
         }
     };
-    Ok(CarryPlan { subject: found.subject, items, target_api, source_index: found.fallback, target_index })
+    ends.referrers_api.set((found.api, target_api));
+    Ok(CarryPlan {
+        subject: found.subject,
+        items,
+        target_api,
+        source_api: found.api,
+        source_index: found.fallback,
+        target_index,
+    })
 }
 
 /// How one attachment ended.
@@ -139,7 +162,29 @@ pub struct CarryReport {
 impl CarryReport {
     /// Whether every attachment is in place.
     pub fn complete(&self) -> bool {
-        self.items.iter().all(|i| i.outcome.is_ok()) && !matches!(self.index, Some(Err(_)))
+        self.failures().next().is_none()
+    }
+
+    /// Every failure: the attachments', then the fallback index's.
+    pub fn failures(&self) -> impl Iterator<Item = &Error> {
+        self.items
+            .iter()
+            .filter_map(|i| i.outcome.as_ref().err())
+            .chain(self.index.as_ref().and_then(|i| i.as_ref().err()))
+    }
+
+    /// What an incomplete carry means for its image: a 429 stays itself (a run waits and carries
+    /// the rest), anything else is a [`Refusal::Partial`] with counts and the first failure.
+    pub fn problem(&self) -> Option<Error> {
+        if let Some(throttled) = self.failures().find(|e| e.is_throttled()) {
+            return Some(throttled.clone());
+        }
+        let first = self.failures().next()?;
+        Some(Error::Refused(Refusal::Partial {
+            failed: self.items.iter().filter(|i| i.outcome.is_err()).count(),
+            total: self.items.len(),
+            first: first.headline(),
+        }))
     }
 }
 
@@ -170,7 +215,7 @@ pub async fn carry<T: Transport>(
             let summary = format!("attachment of {subject} copied from {source_repository}");
             journal.push(match referrer.tag() {
                 Some(tag) => Entry::tag_write(
-                    action::COPY_ATTACHMENT,
+                    Action::CopyAttachment,
                     target.url(),
                     target_repository,
                     tag,
@@ -180,7 +225,7 @@ pub async fn carry<T: Transport>(
                     summary,
                 ),
                 None => Entry::new(
-                    action::COPY_ATTACHMENT,
+                    Action::CopyAttachment,
                     target.url(),
                     target_repository,
                     None,
@@ -209,16 +254,16 @@ async fn carry_one<T: Transport>(
     ends: &Endpoints<'_, T>,
     repositories: (&Repository, &Repository),
     item: &CarryItem,
-) -> Result<crate::client::PutOutcome, Error> {
+) -> Result<crate::responses::PutOutcome, Error> {
     let referrer = &item.referrer;
     let manifest = match &referrer.manifest {
         Some(m) => m.clone(),
         None => ends.source.manifest_get(repositories.0, &Reference::Digest(referrer.digest.clone())).await?,
     };
-    let moved = copy::transfer(ends, repositories, manifest, &|_: &CopyProgress| {}).await?;
+    let moved = transfer::transfer(ends, repositories, manifest, &|_: &CopyProgress| {}).await?;
     let reference = match referrer.tag() {
         Some(tag) => {
-            copy::still_as_planned(ends.target, repositories.1, tag, &item.state, &referrer.digest).await?;
+            transfer::still_as_planned(ends.target, repositories.1, tag, &item.state, &referrer.digest).await?;
             Reference::Tag(tag.clone())
         }
         None => Reference::Digest(referrer.digest.clone()),
@@ -269,10 +314,8 @@ async fn write_index<T: Transport>(
         // Someone else may have added a referrer meanwhile: merge with theirs, not over it.
         let now = target.manifest_digest(repository, &reference).await?;
         if now != before {
-            return Err(Error::Unsupported(format!(
-                "Not written: {repository}:{tag} changed while the attachments were copied; copy again to merge \
-                 with it."
-            )));
+            let place = format!("{repository}:{tag}");
+            return Err(Error::Refused(Refusal::MovedSincePlan { place, now, stage: Stage::CarryingAttachments }));
         }
         target.manifest_put(repository, &reference, &index).await
     }
@@ -280,7 +323,7 @@ async fn write_index<T: Transport>(
     let stored = written.map(|put| Stored::from_answer(&index.digest, put.digest.as_deref()));
     let count = referrers::index_entries(&index.bytes).map_or(0, |e| e.len());
     journal.push(Entry::tag_write(
-        action::COPY_ATTACHMENT,
+        Action::CopyAttachment,
         target.url(),
         repository,
         &tag,
@@ -290,103 +333,6 @@ async fn write_index<T: Transport>(
         format!("fallback index of {}: {count} referrers", plan.subject.short()),
     ));
     Some(stored.map(|_| index.digest))
-}
-
-/// A copy and, when the user keeps them together, the attachments that go with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopyWith {
-    /// The image's copy.
-    pub image: copy::CopyPlan,
-    /// Its attachments (`None`: copied without them).
-    pub attachments: Option<CarryPlan>,
-    /// What was learned of the source registry's referrers API.
-    pub source_api: ApiSupport,
-}
-
-impl CopyWith {
-    /// Whether sending needs the user's confirmation: the target tag or a cosign tag would move.
-    pub fn needs_confirmation(&self) -> bool {
-        self.image.needs_confirmation() || self.attachments.as_ref().is_some_and(|a| !a.moves().is_empty())
-    }
-}
-
-/// Plans a copy ([`copy::plan`]) and, `with_attachments`, what carrying the image's attachments
-/// will do ([`plan_carry`]). `apis` is what is known of the source's and the target's referrers
-/// API.
-pub async fn plan_copy<T: Transport>(
-    ends: &Endpoints<'_, T>,
-    source: (Repository, Digest),
-    target: (Repository, Tag),
-    with_attachments: bool,
-    (source_api, target_api): (ApiSupport, ApiSupport),
-) -> Result<CopyWith, Error> {
-    let (source_repository, subject) = source;
-    let target_repository = target.0.clone();
-    let image = copy::plan(ends.target, source_repository.clone(), subject.clone(), target.0, target.1).await?;
-    if !with_attachments {
-        return Ok(CopyWith { image, attachments: None, source_api });
-    }
-    let found = referrers::discover(ends.source, &source_repository, &subject, source_api).await?;
-    let source_api = found.api;
-    let attachments = plan_carry(ends, (&source_repository, &target_repository), found, target_api).await?;
-    Ok(CopyWith { image, attachments: Some(attachments), source_api })
-}
-
-/// What a copy with its attachments did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopiedWith {
-    /// The image's copy.
-    pub image: copy::CopyReport,
-    /// Its attachments' (`None`: not carried, or the image's copy did not hold the source).
-    pub attachments: Option<CarryReport>,
-}
-
-/// Runs a copy ([`copy::execute`]), then carries the attachments once the target tag holds the
-/// image. The journal has the image's entry, then one per attachment written.
-pub async fn copy_with<T: Transport>(
-    ends: &Endpoints<'_, T>,
-    plan: &CopyWith,
-    confirmed: bool,
-    progress: &dyn Fn(&CopyProgress),
-) -> Finished<CopiedWith> {
-    let copied = copy::execute(ends, &plan.image, confirmed, progress).await;
-    let mut journal = copied.journal;
-    let image = match copied.outcome {
-        Ok(image) => image,
-        Err(e) => return Finished { outcome: Err(e), journal },
-    };
-    let attachments = match &plan.attachments {
-        Some(carry_plan) if image.stored.holds_source() => {
-            let repositories = (&plan.image.source_repository, &plan.image.target_repository);
-            let total = carry_plan.items.len();
-            let base = progress_snapshot(&image);
-            let on_item = |done: usize| {
-                let mut shown = base.clone();
-                shown.attachments_done = done;
-                shown.attachments_total = total;
-                progress(&shown);
-            };
-            let carried = carry(ends, repositories, carry_plan, &on_item).await;
-            journal.extend(carried.journal);
-            carried.outcome.ok()
-        }
-        _ => None,
-    };
-    Finished { outcome: Ok(CopiedWith { image, attachments }), journal }
-}
-
-/// The progress of a finished image copy, for the attachments' turn.
-fn progress_snapshot(report: &copy::CopyReport) -> CopyProgress {
-    let bytes: u64 = report.blobs.iter().map(|(_, size, _)| size).sum();
-    CopyProgress {
-        blobs_total: report.blobs.len(),
-        blobs_done: report.blobs.len(),
-        bytes_total: bytes,
-        bytes_done: bytes,
-        manifests_done: report.children.len() + 1,
-        manifests_total: report.children.len() + 1,
-        ..CopyProgress::default()
-    }
 }
 
 /// Deletes every attachment `found` lists, by digest, then the fallback index when it lists
@@ -432,7 +378,7 @@ async fn drop_one<T: Transport>(
 ) -> (Result<(), Error>, Entry) {
     let result = registry.manifest_delete(repository, digest).await;
     let mut entry = Entry::new(
-        action::DELETE_ATTACHMENT,
+        Action::DeleteAttachment,
         registry.url(),
         repository,
         tag,

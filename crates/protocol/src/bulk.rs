@@ -1,78 +1,28 @@
 //! Promote many tags at once: a naming rule turns each selected tag into a target, a dry-run plan
-//! says what every operation will do before anything is sent, and a runner works through the
-//! items a few at a time, can be stopped between items, and reports each item's end.
+//! says what every operation will do before anything is sent, and the one runner
+//! ([`crate::runner`]) works through the items a few at a time.
 //!
-//! Within one repository an item is a retag (GET by digest, PUT by tag; the GET is shared by items
-//! of the same image). Into another repository or registry it is a [`crate::copy`].
+//! An item *is* a single-item flow: within one repository a retag ([`RetagPlan::item`]; each
+//! image is read once, before its tags are written), into another repository or registry a copy
+//! with its attachments ([`CopyPlan::item`]). Confirming the dry run confirms every move it
+//! lists.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use crate::attachments;
-use crate::copy::{self, CopyPlan, Endpoints};
+use crate::copy::{self, CopyPlan};
 use crate::error::Error;
-use crate::flow::{target_state, Stored, TargetState};
+use crate::flow::{Confirmed, Finished};
 use crate::http::Transport;
-use crate::journal::{action, Entry};
 use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
-use crate::referrers::{self, ApiSupport, Discovered};
-
-/// Items in flight at once unless the user picks another number.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most the form allows: browsers open 6 connections per HTTP/1.1 host.
-pub const MAX_CONCURRENCY: usize = 6;
-
-/// How often one step (an item's write, its attachments, a dry-run lookup) waits out a 429 before it fails with it.
-pub const MAX_THROTTLED_ATTEMPTS: usize = 8;
-
-/// What a run does when the registry answers 429 Too Many Requests. The core has no clock: the
-/// app waits (and shows why), and the item is tried again when the future ends.
-pub trait Throttle {
-    /// A 429 arrived, with its `Retry-After` if any: the future ends when the run may go on.
-    fn throttled<'a>(&'a self, retry_after: Option<&'a str>) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
-    /// Before an item starts: ends at once unless a pause is on.
-    fn ready(&self) -> Pin<Box<dyn Future<Output = ()> + '_>>;
-}
-
-/// No waiting at all: for runs whose registry never throttles, and for scripted tests.
-pub struct NoWait;
-
-impl Throttle for NoWait {
-    fn throttled<'a>(&'a self, _: Option<&'a str>) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
-        Box::pin(std::future::ready(()))
-    }
-    fn ready(&self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
-        Box::pin(std::future::ready(()))
-    }
-}
-
-/// Whether an error is the registry asking to slow down.
-fn is_throttled(error: &Error) -> bool {
-    error.status() == Some(429)
-}
-
-/// After a failed step: a 429 with waits left (counted in `waits`) is waited out and the step is
-/// tried again (`true`); anything else ends it (`false`). `before_wait` is told the error and the
-/// number of the attempt that follows, before the wait.
-async fn wait_out_429(
-    throttle: &dyn Throttle,
-    waits: &Cell<usize>,
-    error: &Error,
-    before_wait: impl FnOnce(usize),
-) -> bool {
-    if !is_throttled(error) || waits.get() >= MAX_THROTTLED_ATTEMPTS {
-        return false;
-    }
-    waits.set(waits.get() + 1);
-    before_wait(waits.get() + 1);
-    throttle.throttled(error.retry_after()).await;
-    true
-}
+use crate::pace::{Retry, Throttle};
+use crate::referrers::{self, Discovered};
+use crate::retag::{self, RetagPlan};
+use crate::runner::{self, for_each_bounded, ItemFlow, ItemState};
+use crate::state::{target_state, TargetState};
+use crate::transfer::Endpoints;
 
 /// How a selected tag's target tag is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,73 +152,6 @@ impl BulkPlan {
     }
 }
 
-/// Runs `work(i)` for `i` in `0..count`, at most `concurrency` at a time, in order of `i`; stops
-/// starting new ones once `stop()` says so. Returns how many were started.
-pub async fn for_each_bounded<F, Fut>(count: usize, concurrency: usize, stop: &dyn Fn() -> bool, work: F) -> usize
-where
-    F: Fn(usize) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    bounded(count, concurrency, stop, &|i| Box::pin(work(i))).await
-}
-
-/// A future of a type only its maker knows.
-type Boxed<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
-
-/// [`for_each_bounded`] with the work boxed: the workers and their join exist once in the
-/// bundle, whatever the work.
-async fn bounded<'a>(
-    count: usize,
-    concurrency: usize,
-    stop: &'a dyn Fn() -> bool,
-    work: &'a dyn Fn(usize) -> Boxed<'a>,
-) -> usize {
-    let next = &Cell::new(0usize);
-    let workers = (0..concurrency.clamp(1, count.max(1)))
-        .map(|_| {
-            Some(Box::pin(async move {
-                loop {
-                    let i = next.get();
-                    if i >= count || stop() {
-                        return;
-                    }
-                    next.set(i + 1);
-                    work(i).await;
-                }
-            }) as Boxed<'_>)
-        })
-        .collect();
-    JoinAll(workers).await;
-    next.get()
-}
-
-/// Runs every future to its end. Each time the task wakes, every future still running is polled
-/// in order: a handful of workers, so that is cheap, and it is the order `futures`' `join_all`
-/// polls a short list in.
-struct JoinAll<'a>(Vec<Option<Boxed<'a>>>);
-
-impl Future for JoinAll<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut running = false;
-        for slot in self.0.iter_mut() {
-            if let Some(future) = slot {
-                if future.as_mut().poll(cx).is_ready() {
-                    *slot = None;
-                } else {
-                    running = true;
-                }
-            }
-        }
-        if running {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    }
-}
-
 /// What a source tag and its target point at (`None`: the tag does not exist).
 type Lookup = Result<(Option<Digest>, Option<Digest>), Error>;
 
@@ -289,23 +172,18 @@ pub async fn plan<T: Transport>(
         let found = &found;
         let failed = &failed;
         async move {
-            let waits = Cell::new(0);
-            let lookup = loop {
-                throttle.ready().await;
-                let lookup: Lookup = async {
+            // A 429 during the dry run waits too: the lookup is sent again, not failed.
+            let retry = Retry::quietly(throttle, &|| false);
+            retry.ready().await;
+            let lookup: Lookup = retry
+                .step(|| async {
                     let source =
                         ends.source.manifest_digest(source_repository, &Reference::Tag(source_tag.clone())).await?;
                     let target =
                         ends.target.manifest_digest(target_repository, &Reference::Tag(target_tag.clone())).await?;
                     Ok((source, target))
-                }
+                })
                 .await;
-                // A 429 during the dry run waits too: the plan is read again, not failed.
-                match &lookup {
-                    Err(e) if wait_out_429(throttle, &waits, e, |_| {}).await => {}
-                    _ => break lookup,
-                }
-            };
             failed.set(failed.get() || lookup.is_err());
             found.borrow_mut()[i] = Some(lookup);
         }
@@ -328,14 +206,14 @@ pub async fn plan<T: Transport>(
 }
 
 /// Finds the attachments of every distinct image the plan copies, `concurrency` at a time, so
-/// the dry run can list them (a few requests per image, not per tag). `api` is what is known of
-/// the source's referrers API; returns what was learned.
+/// the dry run can list them (a few requests per image, not per tag). What is learned of the
+/// source's referrers API stays in `ends`.
 pub async fn find_attachments<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &mut BulkPlan,
     concurrency: usize,
-    api: ApiSupport,
-) -> Result<ApiSupport, Error> {
+) -> Result<(), Error> {
+    let (api, target_api) = ends.referrers_api.get();
     let mut distinct: Vec<Digest> = Vec::new();
     for digest in plan.items.iter().filter(|i| i.is_needed()).filter_map(|i| i.source.as_ref()) {
         if !distinct.contains(digest) {
@@ -359,42 +237,15 @@ pub async fn find_attachments<T: Transport>(
         }
     })
     .await;
+    ends.referrers_api.set((learned.get(), target_api));
     plan.attachments = found.into_inner().into_iter().flatten().collect::<Result<_, _>>()?;
-    Ok(learned.get())
+    Ok(())
 }
 
 impl BulkPlan {
     /// What was found attached to `digest` ([`find_attachments`]).
     pub fn attachments_of(&self, digest: &Digest) -> Option<&Discovered> {
         self.attachments.iter().find(|d| &d.subject == digest)
-    }
-}
-
-/// How an item ended, or where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemState {
-    /// Waiting for a free slot.
-    Waiting,
-    /// Being sent.
-    Running,
-    /// Stored: verified against the source digest, or unverifiable (header hidden). A registry
-    /// that answers another digest makes the item [`ItemState::Failed`].
-    Done(Stored),
-    /// Nothing to do: the target already holds the image, or the source tag vanished.
-    Skipped(String),
-    /// It failed; the target is as it was or, for a copy, holds only blobs (no manifest).
-    Failed(Error),
-    /// Never started: the run was cancelled or stopped first.
-    NotStarted,
-    /// Waiting because the registry answered 429; it goes on by itself. Says what the registry
-    /// asked for.
-    Paused(String),
-}
-
-impl ItemState {
-    /// Whether a retry should run it again.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, ItemState::Failed(_) | ItemState::NotStarted | ItemState::Waiting | ItemState::Paused(_))
     }
 }
 
@@ -422,249 +273,108 @@ impl Manifests {
     }
 }
 
-/// Runs the plan's items at `indices`, `concurrency` at a time. `cancelled()` is read before each
-/// item starts; `report(i, state, entries)` is told every change, with the journal entries of an
-/// item that ended having sent something (handed over at once, so a run that is stopped or left
-/// keeps what it did): its tag write, then one per attachment it carried. Items not started end
-/// `NotStarted`. An item the registry answers 429 is reported [`ItemState::Paused`], waits for
-/// `throttle`, and goes on from the step that was refused (at most [`MAX_THROTTLED_ATTEMPTS`]
-/// times); no item starts while a pause is on.
-#[allow(clippy::too_many_arguments)] // The plan, its scope, and what the app provides: each distinct.
+/// Runs the plan's items at `indices`, `concurrency` at a time, through the one runner
+/// ([`runner::run`]: stop, pauses on 429, per-item states and journal entries). The plan was
+/// confirmed as a whole, moves included. Within one repository each distinct image is read once,
+/// before its tags are written: concurrent items of one image would otherwise all miss the cache
+/// and read it together.
 pub async fn run<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     indices: &[usize],
     concurrency: usize,
-    cancelled: &dyn Fn() -> bool,
+    stopped: &dyn Fn() -> bool,
     throttle: &dyn Throttle,
-    report: &dyn Fn(usize, ItemState, Vec<Entry>),
+    report: &dyn Fn(usize, ItemState, Vec<crate::journal::Entry>),
 ) {
     let manifests = Manifests::default();
-    // What each end has shown of its referrers API, learned by the first item that asks.
-    let apis = Cell::new((ApiSupport::Unknown, ApiSupport::Unknown));
     if !plan.copy {
-        // Each image is read once, before its tags are written: concurrent items of one image
-        // would otherwise all miss the cache and read it together.
         let mut distinct: Vec<&Digest> = Vec::new();
         for item in indices.iter().map(|&i| &plan.items[i]).filter(|item| item.is_needed()) {
             if let Some(d) = item.source.as_ref().filter(|d| !distinct.contains(d)) {
                 distinct.push(d);
             }
         }
-        for_each_bounded(distinct.len(), concurrency, cancelled, |k| {
-            let manifests = &manifests;
-            let digest = distinct[k];
+        for_each_bounded(distinct.len(), concurrency, stopped, |k| {
+            let (manifests, digest) = (&manifests, distinct[k]);
             async move {
                 throttle.ready().await;
                 // A failure here is met again, and reported, by the items of this image.
-                if let Ok(m) = source_manifest(ends, plan, digest).await {
+                if let Ok(m) = retag::read_source(ends.source, &plan.source_repository, digest).await {
                     manifests.insert(digest, Rc::new(m));
                 }
             }
         })
         .await;
     }
-    let started = for_each_bounded(indices.len(), concurrency, cancelled, |n| {
-        let i = indices[n];
-        let (manifests, apis) = (&manifests, &apis);
-        async move {
-            throttle.ready().await;
-            // Stopped while a pause held this item back: it never started.
-            if cancelled() {
-                report(i, ItemState::NotStarted, Vec::new());
-                return;
-            }
-            report(i, ItemState::Running, Vec::new());
-            let paced = Paced { throttle, cancelled, report, item: i, waits: Cell::new(0) };
-            let (state, changes) = run_item(ends, plan, &plan.items[i], manifests, apis, &paced).await;
-            report(i, state, changes);
-        }
-    })
-    .await;
-    for &i in &indices[started..] {
-        report(i, ItemState::NotStarted, Vec::new());
-    }
+    runner::run(indices, concurrency, stopped, throttle, report, &items(ends, plan, &manifests)).await;
 }
 
-/// One item's way through 429s: how often it was throttled, and whom to tell.
-struct Paced<'a> {
-    throttle: &'a dyn Throttle,
-    cancelled: &'a dyn Fn() -> bool,
-    report: &'a dyn Fn(usize, ItemState, Vec<Entry>),
-    item: usize,
-    waits: Cell<usize>,
+/// Each item's flow, for the runner.
+fn items<'r, T: Transport>(
+    ends: &'r Endpoints<'r, T>,
+    plan: &'r BulkPlan,
+    manifests: &'r Manifests,
+) -> impl Fn(usize, Retry<'r>) -> ItemFlow<'r> + 'r {
+    move |i, retry| Box::pin(async move { run_item(ends, plan, &plan.items[i], manifests, &retry).await })
 }
 
-impl Paced<'_> {
-    /// After a failed step: whether to try it again (a 429, attempts left), having waited.
-    async fn wait_after(&self, error: &Error) -> bool {
-        if (self.cancelled)() {
-            return false;
-        }
-        let tell = |next: usize| {
-            let asked = match error.retry_after() {
-                Some(after) => format!("Retry-After: {after}"),
-                None => "no Retry-After".to_string(),
-            };
-            let why = format!(
-                "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {next} of {} next)",
-                MAX_THROTTLED_ATTEMPTS + 1
-            );
-            (self.report)(self.item, ItemState::Paused(why), Vec::new());
-        };
-        if !wait_out_429(self.throttle, &self.waits, error, tell).await {
-            return false;
-        }
-        // Stopped during the pause: the item ends with the 429 it met (a retry runs it again).
-        if (self.cancelled)() {
-            return false;
-        }
-        (self.report)(self.item, ItemState::Running, Vec::new());
-        true
-    }
-}
-
+/// One item: skipped when there is nothing to do, otherwise its retag or copy flow, its ending
+/// read as the item's state.
 async fn run_item<T: Transport>(
     ends: &Endpoints<'_, T>,
     plan: &BulkPlan,
     item: &BulkItem,
     manifests: &Manifests,
-    apis: &Cell<(ApiSupport, ApiSupport)>,
-    paced: &Paced<'_>,
-) -> (ItemState, Vec<Entry>) {
+    retry: &Retry<'_>,
+) -> Finished<ItemState> {
+    let skipped = |why: String| Finished { outcome: Ok(ItemState::Skipped(why)), journal: Vec::new() };
     let Some(source) = &item.source else {
-        return (ItemState::Skipped(format!("{} no longer exists", item.source_tag)), Vec::new());
+        return skipped(format!("{} no longer exists", item.source_tag));
     };
     if item.target_state == TargetState::AlreadySource {
-        return (ItemState::Skipped(format!("{} already points at this image", item.target_tag)), Vec::new());
+        return skipped(format!("{} already points at this image", item.target_tag));
     }
-    let stored = loop {
-        let stored = if plan.copy {
-            let copy_plan = CopyPlan {
-                source_repository: plan.source_repository.clone(),
-                source: source.clone(),
-                target_repository: plan.target_repository.clone(),
-                target_tag: item.target_tag.clone(),
-                target_state: item.target_state.clone(),
-            };
-            // The user confirmed the whole plan, moves included.
-            copy::copy_image(ends, &copy_plan, &|_| {}).await.map(|r| r.stored)
-        } else {
-            retag_one(ends, plan, item, source, manifests).await
-        };
-        // A refused step changed no tag: it is tried again, and only the last attempt is journaled.
-        match &stored {
-            Err(e) if paced.wait_after(e).await => continue,
-            _ => break stored,
-        }
-    };
-    let change = Entry::tag_write(
-        if plan.copy { action::BULK_COPY } else { action::BULK_RETAG },
-        ends.target.url(),
-        &plan.target_repository,
-        &item.target_tag,
-        item.target_state.current(source),
-        source,
-        stored.as_ref(),
-        format!("{}:{} → {}", plan.source_repository, item.source_tag, item.target_tag),
-    );
-    let mut changes = vec![change];
-    let state = match stored {
-        Ok(stored) => match stored.mismatch(format!("{}:{}", plan.target_repository, item.target_tag), source) {
-            Some(mismatch) => ItemState::Failed(mismatch),
-            None if plan.copy && plan.with_attachments => loop {
-                // What was carried before a 429 stays journaled; the next attempt plans again
-                // from what the target holds.
-                match carry_attachments(ends, plan, source, apis, &mut changes).await {
-                    Ok(()) => break ItemState::Done(stored),
-                    Err(e) if paced.wait_after(&e).await => continue,
-                    Err(e) => break ItemState::Failed(e),
-                }
-            },
-            None => ItemState::Done(stored),
-        },
-        Err(e) => ItemState::Failed(e),
-    };
-    (state, changes)
-}
-
-/// After an item's image is in place: finds its attachments and carries them, adding their
-/// journal entries. An attachment that did not get there fails the item (a retry copies what is
-/// missing: the image is in place, and what is there already is not written again).
-async fn carry_attachments<T: Transport>(
-    ends: &Endpoints<'_, T>,
-    plan: &BulkPlan,
-    source: &Digest,
-    apis: &Cell<(ApiSupport, ApiSupport)>,
-    changes: &mut Vec<Entry>,
-) -> Result<(), Error> {
-    let (source_api, target_api) = apis.get();
-    let found = match plan.attachments_of(source) {
-        Some(found) => found.clone(),
-        None => referrers::discover(ends.source, &plan.source_repository, source, source_api).await?,
-    };
-    let repositories = (&plan.source_repository, &plan.target_repository);
-    let learned = found.api;
-    let carry_plan = attachments::plan_carry(ends, repositories, found, target_api).await?;
-    apis.set((learned, carry_plan.target_api));
-    let carried = attachments::carry(ends, repositories, &carry_plan, &|_| {}).await;
-    changes.extend(carried.journal);
-    let report = carried.outcome?;
-    if report.complete() {
-        return Ok(());
+    if plan.copy {
+        let attachments = plan.with_attachments.then(|| plan.attachments_of(source).cloned());
+        let copy_plan = CopyPlan::item(
+            (&plan.source_repository, &item.source_tag, source),
+            (&plan.target_repository, &item.target_tag, &item.target_state),
+            attachments,
+        );
+        let confirmed = Confirmed::tags(copy_plan.moves());
+        let copied = copy::execute(ends, &copy_plan, &confirmed, &|_| {}, retry).await;
+        let outcome = copied.outcome.map(|report| match report.problem(&copy_plan) {
+            Some(problem) => ItemState::Failed(problem),
+            None => ItemState::Done(report.stored),
+        });
+        return Finished { outcome, journal: copied.journal };
     }
-    let failures = || {
-        report
-            .items
-            .iter()
-            .filter_map(|i| i.outcome.as_ref().err())
-            .chain(report.index.as_ref().and_then(|i| i.as_ref().err()))
-    };
-    // A 429 stays itself, so the run waits and carries the rest.
-    if let Some(throttled) = failures().find(|e| is_throttled(e)) {
-        return Err(throttled.clone());
-    }
-    let missing = report.items.iter().filter(|i| i.outcome.is_err()).count();
-    let first = failures().next().map(Error::headline).unwrap_or_default();
-    Err(Error::Unsupported(format!(
-        "The image was copied, but {missing} of its {} attachments (or their fallback index) were not: {first}. Retry \
-         to copy what is missing.",
-        report.items.len()
-    )))
-}
-
-/// The source image by digest, refused when it is schema 1 (its signature names the tag).
-async fn source_manifest<T: Transport>(
-    ends: &Endpoints<'_, T>,
-    plan: &BulkPlan,
-    digest: &Digest,
-) -> Result<FetchedManifest, Error> {
-    let fetched = ends.source.manifest_get(&plan.source_repository, &Reference::Digest(digest.clone())).await?;
-    if fetched.media_type.is_schema1() {
-        return Err(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()));
-    }
-    Ok(fetched)
-}
-
-async fn retag_one<T: Transport>(
-    ends: &Endpoints<'_, T>,
-    plan: &BulkPlan,
-    item: &BulkItem,
-    source: &Digest,
-    manifests: &Manifests,
-) -> Result<Stored, Error> {
-    let cached = manifests.get(source);
-    let manifest = match cached {
+    let retag_plan =
+        RetagPlan::item(&plan.target_repository, (&item.source_tag, source), (&item.target_tag, &item.target_state));
+    let manifest = match manifests.get(source) {
         Some(m) => m,
-        None => {
-            let fetched = Rc::new(source_manifest(ends, plan, source).await?);
-            manifests.insert(source, fetched.clone());
-            fetched
-        }
+        None => match retry.step(|| retag::read_source(ends.source, &plan.source_repository, source)).await {
+            Ok(m) => {
+                let m = Rc::new(m);
+                manifests.insert(source, m.clone());
+                m
+            }
+            Err(e) => return Finished::refused(e),
+        },
     };
-    let put =
-        ends.target.manifest_put(&plan.target_repository, &Reference::Tag(item.target_tag.clone()), &manifest).await?;
-    Ok(Stored::from_answer(source, put.digest.as_deref()))
+    let written = retag::write(ends.target, &retag_plan, &manifest, retry).await;
+    let outcome = written.outcome.map(|report| match report.outcomes.into_iter().next() {
+        Some((tag, retag::TargetOutcome::Stored { stored, .. })) => {
+            match stored.mismatch(format!("{}:{tag}", plan.target_repository), source) {
+                Some(mismatch) => ItemState::Failed(mismatch),
+                None => ItemState::Done(stored),
+            }
+        }
+        Some((_, retag::TargetOutcome::Failed(e))) => ItemState::Failed(e),
+        None => ItemState::NotStarted,
+    });
+    Finished { outcome, journal: written.journal }
 }
 
 #[cfg(test)]
@@ -688,52 +398,5 @@ mod tests {
         let bad = name_targets(&tags(&["a"]), &NamingRule::Prefix("/".into()), true).unwrap_err();
         assert!(bad[0].starts_with("a → "), "{bad:?}");
         assert!(name_targets(&[], &NamingRule::Keep, false).unwrap_err()[0].contains("at least one"));
-    }
-
-    #[test]
-    fn bounded_runs_keep_to_the_limit_and_stop_when_told() {
-        let in_flight = Cell::new(0usize);
-        let most = Cell::new(0usize);
-        let done = RefCell::new(Vec::new());
-        let stop_after = Cell::new(usize::MAX);
-        let started = pollster::block_on(for_each_bounded(10, 3, &|| done.borrow().len() >= stop_after.get(), |i| {
-            let (in_flight, most, done) = (&in_flight, &most, &done);
-            async move {
-                in_flight.set(in_flight.get() + 1);
-                most.set(most.get().max(in_flight.get()));
-                YieldOnce(false).await;
-                in_flight.set(in_flight.get() - 1);
-                done.borrow_mut().push(i);
-            }
-        }));
-        assert_eq!(started, 10);
-        assert_eq!(most.get(), 3, "three workers overlapped, never more");
-        assert_eq!(done.borrow().len(), 10);
-
-        done.borrow_mut().clear();
-        stop_after.set(4);
-        let started = pollster::block_on(for_each_bounded(10, 2, &|| done.borrow().len() >= stop_after.get(), |i| {
-            let done = &done;
-            async move {
-                YieldOnce(false).await;
-                done.borrow_mut().push(i);
-            }
-        }));
-        assert!((4..=5).contains(&started), "stopped starting new items: {started}");
-    }
-
-    /// Pending once, then ready: lets the other workers run.
-    struct YieldOnce(bool);
-    impl Future for YieldOnce {
-        type Output = ();
-        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-            if self.0 {
-                std::task::Poll::Ready(())
-            } else {
-                self.0 = true;
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-        }
     }
 }

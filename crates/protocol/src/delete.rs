@@ -4,28 +4,24 @@
 //! who meant to delete one tag lose its siblings. So:
 //! - [`tags_pointing_at`] lists every tag of the whole repository that a delete by digest would
 //!   remove (all pages, not the ones on screen), for the confirmation;
-//! - [`tag_delete`] deletes one tag and leaves its siblings: the OCI 1.1 delete-by-tag where the
-//!   registry supports it, otherwise (distribution 2.8) it moves the tag to a unique throwaway
-//!   manifest and deletes that by digest. If the registry refuses the delete, the tag is put back
-//!   on its image, so nothing is lost.
+//! - a tag delete ([`DeletePlan::Tag`]) goes through [`Registry::tag_delete`], which leaves the
+//!   siblings, and only while the tag still holds the image the plan showed;
+//! - a delete by digest ([`DeletePlan::Manifest`]) says which tags go with it, saves the
+//!   manifest's bytes in the journal (undo can push them back), and, when asked, deletes the
+//!   image's attachments too.
 
 use crate::attachments;
 use crate::client::Registry;
-use crate::digest::sha256_of;
 use crate::error::Error;
 use crate::flow::Finished;
 use crate::http::Transport;
-use crate::journal::{action, Entry, SavedManifest};
+use crate::journal::{Action, Entry, SavedManifest};
 use crate::manifest::FetchedManifest;
-use crate::media::OCI_MANIFEST;
 use crate::names::{Digest, Reference, Repository, Tag};
+use crate::pace::Retry;
 use crate::referrers::{self, ApiSupport, Discovered};
-use crate::requests;
-
-/// The OCI empty descriptor's content, `{}`: the config of the throwaway manifest.
-pub const EMPTY_JSON: &[u8] = b"{}";
-/// Its media type.
-pub const EMPTY_JSON_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
+use crate::refusal::Refusal;
+use crate::tag_delete::TagDeleteReport;
 
 /// Said after every delete: the registry frees the space only when its garbage collector runs.
 pub const GC_REMINDER: &str = "Space comes back only after the registry's garbage collection runs \
@@ -45,27 +41,6 @@ pub fn refusal_advice(error: &Error) -> Option<String> {
     })
 }
 
-/// How a tag was deleted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagDeleteMethod {
-    /// `DELETE /v2/<name>/manifests/<tag>` (OCI distribution 1.1).
-    DeleteByTag,
-    /// The tag was moved to a throwaway manifest, which was deleted by digest.
-    Throwaway {
-        /// The throwaway manifest's digest.
-        digest: Digest,
-    },
-}
-
-/// The result of a tag delete.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagDeleteReport {
-    /// What the tag pointed at (for undo: PUT these bytes back while the registry still has them).
-    pub previous: Digest,
-    /// How it was deleted.
-    pub method: TagDeleteMethod,
-}
-
 /// Every tag of `repository` that points at `digest`: all of them disappear with a delete by
 /// digest. Reads the whole tag list and the digest of each tag.
 pub async fn tags_pointing_at<T: Transport>(
@@ -82,95 +57,6 @@ pub async fn tags_pointing_at<T: Transport>(
         }
     }
     Ok(matching)
-}
-
-/// A manifest that exists only to be deleted: an OCI image manifest with the empty config and an
-/// annotation that makes its digest unique to this delete.
-pub fn throwaway_manifest(unique: &str) -> Vec<u8> {
-    let empty = sha256_of(EMPTY_JSON);
-    let unique = serde_json::to_string(unique).unwrap_or_else(|_| "\"wharf\"".into());
-    format!(
-        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{EMPTY_JSON_MEDIA_TYPE}","digest":"{empty}","size":2}},"layers":[],"annotations":{{"org.wharf.delete-placeholder":{unique}}}}}"#
-    )
-    .into_bytes()
-}
-
-/// Deletes `tag` and only `tag`. `unique` (a timestamp, a random value) makes the throwaway
-/// manifest's digest unique, so deleting it cannot take another tag with it.
-pub async fn tag_delete<T: Transport>(
-    registry: &Registry<T>,
-    repository: &Repository,
-    tag: &Tag,
-    unique: &str,
-) -> Result<TagDeleteReport, Error> {
-    let reference = Reference::Tag(tag.clone());
-    let previous = registry.manifest_get(repository, &reference).await?;
-    match registry.send_checked(requests::tag_delete(registry.url(), repository, tag)).await {
-        // Some registries answer 202 without deleting (distribution 3.0–3.1.0 with deletes
-        // off): believe it only when the tag is gone.
-        Ok(_) if registry.manifest_digest(repository, &reference).await?.is_none() => {
-            return Ok(TagDeleteReport { previous: previous.digest, method: TagDeleteMethod::DeleteByTag });
-        }
-        Ok(_) => {}
-        // No delete-by-tag here (distribution 2.8 answers 400 DIGEST_INVALID): fall back.
-        Err(e) if lacks_delete_by_tag(&e) => {}
-        // 401, 403, 5xx, a blocked request: not an answer about delete-by-tag, so stop with it.
-        Err(e) => return Err(e),
-    }
-    let throwaway_bytes = throwaway_manifest(unique);
-    let throwaway = FetchedManifest::from_bytes("throwaway manifest", throwaway_bytes, Some(OCI_MANIFEST), None, None)?;
-    // Before the tag is touched: will this registry delete by digest at all? The throwaway does
-    // not exist yet, so a registry with deletes on answers 404, and one with deletes off 405.
-    match registry.manifest_delete(repository, &throwaway.digest).await {
-        Err(e) if e.status() == Some(404) => {}
-        Err(e) => return Err(e),
-        Ok(_) => {}
-    }
-    ensure_empty_config(registry, repository).await?;
-    registry.manifest_put(repository, &reference, &throwaway).await?;
-    match registry.manifest_delete(repository, &throwaway.digest).await {
-        Ok(_) => Ok(TagDeleteReport {
-            previous: previous.digest,
-            method: TagDeleteMethod::Throwaway { digest: throwaway.digest },
-        }),
-        Err(refused) => {
-            // Put the tag back where it was; say so plainly if even that fails.
-            match registry.manifest_put(repository, &reference, &previous).await {
-                Ok(_) => Err(refused),
-                Err(restore) => Err(Error::Unsupported(format!(
-                    "The registry refused to delete the placeholder ({}), and putting {repository}:{tag} back on {} \
-                     failed too ({}). {repository}:{tag} now points at the placeholder {}: retag {} to {tag} to \
-                     restore it.",
-                    refused.headline(),
-                    previous.digest,
-                    restore.headline(),
-                    throwaway.digest,
-                    previous.digest
-                ))),
-            }
-        }
-    }
-}
-
-/// Whether a refused `DELETE …/manifests/<tag>` means "this registry has no delete-by-tag":
-/// 400, 404, 405 or 501, or an `UNSUPPORTED` code.
-fn lacks_delete_by_tag(error: &Error) -> bool {
-    matches!(error.status(), Some(400 | 404 | 405 | 501))
-        || error.registry_errors().iter().any(|e| e.kind() == crate::error::ErrorCode::Unsupported)
-}
-
-/// Makes sure the repository holds the `{}` blob the throwaway manifest names. A HEAD that fails
-/// other than with 404 stops the delete before the tag is touched.
-async fn ensure_empty_config<T: Transport>(registry: &Registry<T>, repository: &Repository) -> Result<(), Error> {
-    let digest = sha256_of(EMPTY_JSON);
-    if registry.blob_exists(repository, &digest).await? {
-        return Ok(());
-    }
-    let session = crate::upload::start(registry, repository).await?;
-    registry
-        .send_checked(requests::upload_monolithic(&session.location, &digest, EMPTY_JSON.to_vec()))
-        .await
-        .map(|_| ())
 }
 
 /// What a delete will remove, decided (and shown) before anything is sent.
@@ -233,18 +119,25 @@ pub enum DeleteReport {
 /// went with it (one without a tag when none did), each holding the manifest's bytes for undo.
 /// With `with_attachments`, the manifest's attachments go too, once it is gone, each journaled
 /// with its bytes.
-/// Failures are journaled too: a failed tag delete with where a HEAD finds the tag afterwards (it
-/// may be on the placeholder, if the registry refused both the delete and the put-back).
+/// A tag that no longer holds the plan's image is refused ([`crate::refusal::Stage::Deleting`]),
+/// nothing sent but the read that found it. Failures are journaled too: a failed tag delete with
+/// where a HEAD finds the tag afterwards (it may be on the placeholder, if the registry refused
+/// both the delete and the put-back). `retry` waits out 429s (a run of many deletes).
 pub async fn execute<T: Transport>(
     registry: &Registry<T>,
     plan: &DeletePlan,
     unique: &str,
     with_attachments: bool,
+    retry: &Retry<'_>,
 ) -> Finished<DeleteReport> {
     let url = registry.url();
     match plan {
         DeletePlan::Tag { repository, tag, digest } => {
-            let result = tag_delete(registry, repository, tag, unique).await;
+            let result = match retry.step(|| registry.tag_delete_if(repository, tag, Some(digest), unique)).await {
+                // Found holding another image: nothing was written, so nothing to journal.
+                Err(Error::Refused(moved @ Refusal::MovedSincePlan { .. })) => return Finished::refused(moved.into()),
+                result => result,
+            };
             let before = result.as_ref().map(|r| &r.previous).unwrap_or(digest);
             // A failure may come after the tag was moved to the placeholder (and not put back):
             // the entry says where a HEAD finds the tag now, or, if even that fails, where it was.
@@ -256,7 +149,7 @@ pub async fn execute<T: Transport>(
                 },
             };
             let change = Entry::new(
-                action::DELETE_TAG,
+                Action::DeleteTag,
                 url,
                 repository,
                 Some(tag),
@@ -277,7 +170,7 @@ pub async fn execute<T: Transport>(
                 .into_iter()
                 .map(|tag| {
                     let mut change = Entry::new(
-                        action::DELETE_MANIFEST,
+                        Action::DeleteManifest,
                         url,
                         repository,
                         tag,

@@ -12,6 +12,7 @@ use std::fmt;
 use crate::auth_failure::AuthFailure;
 use crate::http::{HttpResponse, Method, TransportError};
 use crate::names::NameError;
+use crate::refusal::Refusal;
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -157,8 +158,9 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
-    /// The operation cannot be done on this content (e.g. retagging schema 1).
-    Unsupported(String),
+    /// Wharf refused to go on: not confirmed, moved since the plan, schema 1, an undo that must not
+    /// happen, a partial failure. Nothing was sent, or the variant says what was.
+    Refused(Refusal),
 }
 
 impl Error {
@@ -195,6 +197,20 @@ impl Error {
             || self.registry_errors().iter().any(|e| {
                 matches!(e.kind(), ErrorCode::ManifestUnknown | ErrorCode::NameUnknown | ErrorCode::BlobUnknown)
             })
+    }
+
+    /// The refusal of Wharf's own, if this is one.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Error::Refused(refusal) => Some(refusal),
+            _ => None,
+        }
+    }
+
+    /// Whether the registry asked to slow down (429 Too Many Requests): wait for its
+    /// `Retry-After` and send again.
+    pub fn is_throttled(&self) -> bool {
+        self.status() == Some(429)
     }
 
     /// 401: a login is needed.
@@ -264,7 +280,7 @@ impl Error {
                 format!("The content of {url} hashes to {actual}, not {expected}.")
             }
             Error::Parse { url, detail } => format!("Could not read the answer of {url}: {detail}"),
-            Error::Unsupported(why) => why.clone(),
+            Error::Refused(refusal) => refusal.sentence(),
         }
     }
 
@@ -320,7 +336,7 @@ impl Error {
             }
             Error::DigestMismatch { .. } => text("The content was changed in transit or by a proxy; do not use it. Try again, without any proxy that rewrites bodies."),
             Error::Parse { .. } => text("The address may not be a registry (for instance a web page), or a proxy changed the answer."),
-            Error::Unsupported(_) => text(""),
+            Error::Refused(_) => text(""),
         }
     }
 }
@@ -476,6 +492,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        Error::Refused(refusal)
+    }
+}
+
 impl From<NameError> for Error {
     fn from(e: NameError) -> Self {
         Error::InvalidName(e)
@@ -613,7 +635,7 @@ mod tests {
             (registry_error(503, ""), None),
             (registry_error(418, r#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"m"}]}"#), None),
             (Error::Parse { url: "u".into(), detail: "d".into() }, None),
-            (Error::Unsupported("no".into()), None),
+            (Error::Refused(Refusal::Schema1), None),
         ];
         for (error, step) in table {
             assert_eq!(error.next_step(), step, "{error}");

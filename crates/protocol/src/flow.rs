@@ -1,104 +1,15 @@
 //! What every change to a registry shares: plan (pure) → execute → report.
 //!
-//! A flow's plan is decided before anything is sent, from lookups ([`target_state`] turns what a
-//! target tag holds into new / already in place / would move). Executing it yields
-//! [`Finished`]: how it ended and the journal entries it produced, so no caller decides what
-//! succeeded or what to record. A tag write ends [`Stored`]: verified against the source digest,
-//! unverifiable (the registry's digest header is hidden), or stored with other bytes.
+//! A flow's plan is decided before anything is sent, from lookups (what each target tag holds:
+//! [`crate::state::TargetState`]). A plan that would move a tag off another image runs only once
+//! the user has [`Confirmed`] moving it. Executing it yields [`Finished`]: how it ended and the
+//! journal entries it produced, so no caller decides what succeeded or what to record. A
+//! many-item run ([`crate::runner`]) is a list of these same flows.
 
 use crate::error::Error;
 use crate::journal::Entry;
-use crate::names::Digest;
-
-/// What a target tag holds before a change writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetState {
-    /// The tag does not exist: it will be created.
-    New,
-    /// The tag already points at the source digest: writing it changes nothing.
-    AlreadySource,
-    /// The tag points at another image: writing moves it. Needs confirmation.
-    Moves {
-        /// The digest it holds now.
-        from: Digest,
-    },
-}
-
-impl TargetState {
-    /// What the target holds now, given the source digest (`None`: nothing).
-    pub fn current<'a>(&'a self, source: &'a Digest) -> Option<&'a Digest> {
-        match self {
-            TargetState::New => None,
-            TargetState::AlreadySource => Some(source),
-            TargetState::Moves { from } => Some(from),
-        }
-    }
-
-    /// Whether writing the target moves an existing tag.
-    pub fn moves(&self) -> bool {
-        matches!(self, TargetState::Moves { .. })
-    }
-}
-
-/// The one rule for a target: what it holds (`current`, from a lookup; `None`: it does not exist)
-/// compared with the source (`None`: the source tag vanished, so nothing is "in place").
-pub fn target_state(source: Option<&Digest>, current: Option<Digest>) -> TargetState {
-    match current {
-        None => TargetState::New,
-        Some(d) if Some(&d) == source => TargetState::AlreadySource,
-        Some(from) => TargetState::Moves { from },
-    }
-}
-
-/// How a written tag compares with its source: the one "stored and verified" type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stored {
-    /// The registry answered the source's digest.
-    Verified,
-    /// Stored, but the registry's `Docker-Content-Digest` is hidden (CORS), so it cannot be
-    /// compared.
-    Unverifiable,
-    /// The registry answered another digest: it stored other bytes under the tag.
-    Differs {
-        /// The digest it answered.
-        answered: String,
-    },
-}
-
-impl Stored {
-    /// Compares the digest a PUT answered (`None`: hidden) with the source's.
-    pub fn from_answer(source: &Digest, answered: Option<&str>) -> Stored {
-        match answered {
-            None => Stored::Unverifiable,
-            Some(d) if d == source.as_str() => Stored::Verified,
-            Some(d) => Stored::Differs { answered: d.to_string() },
-        }
-    }
-
-    /// Whether the tag now holds the source (verified, or as far as can be seen).
-    pub fn holds_source(&self) -> bool {
-        !matches!(self, Stored::Differs { .. })
-    }
-
-    /// `Some(true)` verified, `Some(false)` differs, `None` not verifiable.
-    pub fn matches_source(&self) -> Option<bool> {
-        match self {
-            Stored::Verified => Some(true),
-            Stored::Unverifiable => None,
-            Stored::Differs { .. } => Some(false),
-        }
-    }
-
-    /// The error a tag that holds other bytes is reported as.
-    pub fn mismatch(&self, place: String, source: &Digest) -> Option<Error> {
-        match self {
-            Stored::Differs { answered } => {
-                Some(Error::DigestMismatch { url: place, expected: source.to_string(), actual: answered.clone() })
-            }
-            _ => None,
-        }
-    }
-}
+use crate::names::{Repository, Tag};
+use crate::refusal::Refusal;
 
 /// How a flow ended, and the journal entries it produced (recorded whether it succeeded or not:
 /// a failed change is worth remembering too).
@@ -117,27 +28,53 @@ impl<R> Finished<R> {
     }
 }
 
+/// The tags the user agreed to move off another image: the one shape of confirmation every flow
+/// takes. A plan lists the tags it would move; while any of them is not confirmed, nothing is
+/// sent ([`Refusal::NotConfirmed`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Confirmed(Vec<Tag>);
+
+impl Confirmed {
+    /// Nothing confirmed: a plan that moves a tag is refused.
+    pub fn nothing() -> Self {
+        Confirmed(Vec::new())
+    }
+
+    /// These tags may move.
+    pub fn tags<'a>(tags: impl IntoIterator<Item = &'a Tag>) -> Self {
+        Confirmed(tags.into_iter().cloned().collect())
+    }
+
+    /// Whether `tag` may move.
+    pub fn covers(&self, tag: &Tag) -> bool {
+        self.0.contains(tag)
+    }
+
+    /// Refuses, naming them, when any of `moves` (tags of `repository`) is not confirmed.
+    pub fn check<'a>(&self, repository: &Repository, moves: impl IntoIterator<Item = &'a Tag>) -> Result<(), Error> {
+        let places: Vec<String> =
+            moves.into_iter().filter(|tag| !self.covers(tag)).map(|tag| format!("{repository}:{tag}")).collect();
+        if places.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Refused(Refusal::NotConfirmed { places }))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::sha256_of;
 
     #[test]
-    fn target_states_and_stored() {
-        let (a, b) = (sha256_of(b"a"), sha256_of(b"b"));
-        assert_eq!(target_state(Some(&a), None), TargetState::New);
-        assert_eq!(target_state(Some(&a), Some(a.clone())), TargetState::AlreadySource);
-        assert_eq!(target_state(Some(&a), Some(b.clone())), TargetState::Moves { from: b.clone() });
+    fn only_unconfirmed_moves_refuse() {
+        let (a, b) = (Tag::parse("a").unwrap(), Tag::parse("b").unwrap());
+        let repository = Repository::parse("team/app").unwrap();
+        assert_eq!(Confirmed::nothing().check(&repository, []), Ok(()));
+        assert_eq!(Confirmed::tags([&a]).check(&repository, [&a]), Ok(()));
         assert_eq!(
-            target_state(None, Some(a.clone())),
-            TargetState::Moves { from: a.clone() },
-            "a vanished source is never in place"
+            Confirmed::tags([&a]).check(&repository, [&a, &b]),
+            Err(Error::Refused(Refusal::NotConfirmed { places: vec!["team/app:b".into()] }))
         );
-        assert_eq!(Stored::from_answer(&a, Some(a.as_str())), Stored::Verified);
-        assert_eq!(Stored::from_answer(&a, None), Stored::Unverifiable);
-        let differs = Stored::from_answer(&a, Some(b.as_str()));
-        assert!(!differs.holds_source());
-        assert!(matches!(differs.mismatch("r:t".into(), &a), Some(Error::DigestMismatch { .. })));
-        assert_eq!(Stored::Verified.mismatch("r:t".into(), &a), None);
     }
 }

@@ -1,42 +1,78 @@
-//! The journal: every change Wharf made to a registry, kept in the browser, and how to undo one.
+//! The journal's records: every change Wharf made to a registry, as the browser keeps it.
 //!
 //! An entry records where (registry, repository, tag), what the tag held before and after, and
-//! how it ended. Undo puts the tag back on its previous image (a PUT of that manifest, fetched by
-//! digest) or, for a tag the change created, deletes it again. Undo first checks that the tag
-//! still holds what the change left there: if someone moved it since, undo would destroy their
-//! change, so it refuses. A manifest deleted by digest is gone from the registry, so its bytes are
-//! saved in the entry; undo can then push them back while the registry still holds the blobs.
+//! how it ended. A manifest deleted by digest is gone from the registry, so its bytes are saved
+//! in the entry ([`SavedManifest`]); undo ([`crate::undo`]) can push them back while the registry
+//! still holds the blobs. The [`Journal`] numbers entries, keeps the newest [`MAX_ENTRIES`] and
+//! marks each entry an undo reverted; the app's store only persists what it hands over.
+//!
+//! A leaf: records, their JSON and their numbering, with no registry in sight.
 
-use crate::client::Registry;
-use crate::delete;
 use crate::error::Error;
-use crate::flow::{Finished, Stored};
-use crate::http::Transport;
 use crate::json::{text, Value};
-use crate::manifest::FetchedManifest;
-use crate::names::{Digest, Reference, Repository, Tag};
+use crate::names::{Digest, Repository, Tag};
 use crate::requests::RegistryUrl;
+use crate::state::Stored;
 
-/// The actions a journal records (the words stored in [`Entry::action`]).
-pub mod action {
+/// What a journal entry records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
     /// A retag within a repository.
-    pub const RETAG: &str = "retag";
+    Retag,
     /// A copy to another repository or registry.
-    pub const COPY: &str = "copy";
+    Copy,
     /// One item of a bulk retag.
-    pub const BULK_RETAG: &str = "bulk retag";
+    BulkRetag,
     /// One item of a bulk copy.
-    pub const BULK_COPY: &str = "bulk copy";
+    BulkCopy,
     /// One tag deleted, its siblings kept.
-    pub const DELETE_TAG: &str = "delete tag";
+    DeleteTag,
     /// A manifest deleted by digest, with every tag on it.
-    pub const DELETE_MANIFEST: &str = "delete manifest";
+    DeleteManifest,
     /// A signature, SBOM or attestation copied with its image.
-    pub const COPY_ATTACHMENT: &str = "copy attachment";
+    CopyAttachment,
     /// A signature, SBOM or attestation deleted with its image.
-    pub const DELETE_ATTACHMENT: &str = "delete attachment";
+    DeleteAttachment,
     /// An undo of another entry.
-    pub const UNDO: &str = "undo";
+    Undo,
+    /// A word this version does not know (a newer Wharf's journal): kept as it is.
+    Other(String),
+}
+
+impl Action {
+    const WORDS: [(Action, &'static str); 9] = [
+        (Action::Retag, "retag"),
+        (Action::Copy, "copy"),
+        (Action::BulkRetag, "bulk retag"),
+        (Action::BulkCopy, "bulk copy"),
+        (Action::DeleteTag, "delete tag"),
+        (Action::DeleteManifest, "delete manifest"),
+        (Action::CopyAttachment, "copy attachment"),
+        (Action::DeleteAttachment, "delete attachment"),
+        (Action::Undo, "undo"),
+    ];
+
+    /// The word stored in the journal (and shown).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Action::Other(word) => word,
+            known => Action::WORDS.iter().find(|(a, _)| a == known).map_or("", |(_, word)| word),
+        }
+    }
+
+    /// The action a stored word names.
+    pub fn parse(word: &str) -> Action {
+        Action::WORDS
+            .iter()
+            .find(|(_, w)| *w == word)
+            .map_or_else(|| Action::Other(word.to_string()), |(a, _)| a.clone())
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Entries kept; the oldest go first. A few hundred bytes each, well inside localStorage's 5 MB.
@@ -59,8 +95,8 @@ pub struct Entry {
     pub id: u64,
     /// When (ISO 8601, UTC).
     pub time: String,
-    /// What: "retag", "copy", "bulk retag", "bulk copy", "delete tag", "delete manifest", "undo".
-    pub action: String,
+    /// What.
+    pub action: Action,
     /// The registry's address as Wharf names it (`same-origin` or an origin).
     pub registry: String,
     /// The repository changed.
@@ -86,7 +122,7 @@ pub struct Entry {
 impl Entry {
     /// A change of `tag` in `repository` of `registry` from `before` to `after`.
     pub fn new(
-        action: &'static str,
+        action: Action,
         registry: &RegistryUrl,
         repository: &Repository,
         tag: Option<&Tag>,
@@ -101,7 +137,7 @@ impl Entry {
         Entry {
             id: 0,
             time: String::new(),
-            action: action.to_string(),
+            action,
             registry: registry.to_string(),
             repository: repository.to_string(),
             tag: tag.map(Tag::to_string),
@@ -120,7 +156,7 @@ impl Entry {
     /// holds what the registry answered, and the entry is a failure; failed → as it was.
     #[allow(clippy::too_many_arguments)] // Where, what before and after, how it ended: all differ.
     pub fn tag_write(
-        action: &'static str,
+        action: Action,
         registry: &RegistryUrl,
         repository: &Repository,
         tag: &Tag,
@@ -189,7 +225,7 @@ impl Entry {
         let mut members = Members { out, first: true };
         members.number("id", self.id);
         members.text("time", Some(&self.time));
-        members.text("action", Some(&self.action));
+        members.text("action", Some(self.action.as_str()));
         members.text("registry", Some(&self.registry));
         members.text("repository", Some(&self.repository));
         members.text("tag", self.tag.as_deref());
@@ -224,7 +260,7 @@ impl Entry {
         Some(Entry {
             id: optional_number(json, "id")?.unwrap_or(0),
             time: text(json, "time")?,
-            action: text(json, "action")?,
+            action: Action::parse(&text(json, "action")?),
             registry: text(json, "registry")?,
             repository: text(json, "repository")?,
             tag: optional_text(json, "tag")?,
@@ -299,28 +335,42 @@ impl Journal {
         crate::pretty::pretty_json(&compact).unwrap_or(compact)
     }
 
-    /// Adds an entry a flow reported, dated `time` (ISO 8601) and numbered; an undo marks the
-    /// entry it undid. Returns its id.
-    pub fn record(&mut self, mut entry: Entry, time: String) -> u64 {
-        entry.time = time;
-        let undoes = entry.undoes;
-        let id = self.push(entry);
-        if let Some(undone) = undoes {
-            self.mark_undone(undone, id);
-        }
-        id
+    /// Adds the entries flows reported, dated `time` (ISO 8601): numbered after the highest id
+    /// held, the oldest beyond [`MAX_ENTRIES`] dropped, and each entry an undo reverted marked.
+    /// Returns the new entries' ids. (The app's store does the same through
+    /// [`Journal::number_batch`] and [`Journal::join`], with the ids another tab stored.)
+    pub fn record(&mut self, batch: Vec<Entry>, time: &str) -> Vec<u64> {
+        let mut batch: Vec<Entry> = batch.into_iter().map(|e| Entry { time: time.to_string(), ..e }).collect();
+        let held: Vec<u64> = self.entries.iter().map(|e| e.id).collect();
+        let trim = Journal::number_batch(&held, &mut batch);
+        let ids = batch.iter().map(|e| e.id).collect();
+        self.join(batch, &trim);
+        ids
     }
 
-    /// Adds an entry, numbering it; drops the oldest beyond [`MAX_ENTRIES`]. Returns its id.
-    pub fn push(&mut self, mut entry: Entry) -> u64 {
-        entry.id = self.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
-        let id = entry.id;
-        self.entries.push(entry);
-        if self.entries.len() > MAX_ENTRIES {
-            let excess = self.entries.len() - MAX_ENTRIES;
-            self.entries.drain(..excess);
+    /// Numbers `batch` after the highest of `stored` (the ids stored, oldest first) and returns
+    /// the oldest stored ids to drop, so that at most [`MAX_ENTRIES`] remain. More new entries
+    /// than the journal holds lose their oldest at once.
+    pub fn number_batch(stored: &[u64], batch: &mut Vec<Entry>) -> Vec<u64> {
+        let excess = (stored.len() + batch.len()).saturating_sub(MAX_ENTRIES);
+        batch.drain(..excess.saturating_sub(stored.len()));
+        let first = stored.iter().max().map_or(1, |id| id + 1);
+        for (i, entry) in batch.iter_mut().enumerate() {
+            entry.id = first + i as u64;
         }
-        id
+        stored[..excess.min(stored.len())].to_vec()
+    }
+
+    /// Adds a numbered `batch` and drops the ids in `trim`, then marks every entry an undo
+    /// reverted. Records are never rewritten: an undo's own record says what it undid (so the
+    /// undo and its mark are stored in one record, at once), and this is how a reader knows.
+    pub fn join(&mut self, mut batch: Vec<Entry>, trim: &[u64]) {
+        self.entries.retain(|e| !trim.contains(&e.id));
+        self.entries.append(&mut batch);
+        let undos: Vec<(u64, u64)> = self.entries.iter().filter_map(|e| Some((e.undoes?, e.id))).collect();
+        for (id, by) in undos {
+            self.mark_undone(id, by);
+        }
     }
 
     /// The entry with this id.
@@ -336,201 +386,6 @@ impl Journal {
     }
 }
 
-/// What undoing an entry means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UndoStep {
-    /// Point the tag at its previous image again (for an entry without a tag: put the manifest
-    /// back by digest).
-    PutBack {
-        /// The previous image.
-        digest: Digest,
-    },
-    /// The change created the tag: delete it (its siblings stay). For an entry without a tag: the
-    /// change added the manifest, so delete it by digest.
-    RemoveTag,
-}
-
-/// What undoing `entry` would do, or why it cannot be undone.
-pub fn undo_step(entry: &Entry) -> Result<UndoStep, String> {
-    if let Some(by) = entry.undone_by {
-        return Err(format!("already undone (entry {by})"));
-    }
-    if !entry.ok {
-        return Err("it failed, so there is nothing to undo".into());
-    }
-    if entry.tag.is_none() {
-        // A manifest written or deleted by digest (an attachment): undo deletes it again, or
-        // puts its saved bytes back.
-        return match (&entry.before, &entry.after, &entry.saved) {
-            (None, Some(after), _) => Digest::parse(after).map(|_| UndoStep::RemoveTag).map_err(|e| e.to_string()),
-            (Some(before), None, Some(_)) => {
-                Digest::parse(before).map(|digest| UndoStep::PutBack { digest }).map_err(|e| e.to_string())
-            }
-            _ => Err("no tag was recorded".into()),
-        };
-    }
-    match (&entry.before, &entry.after) {
-        (Some(before), after) if after.as_ref() == Some(before) => Err("it changed nothing".into()),
-        (Some(before), _) => {
-            Digest::parse(before).map(|digest| UndoStep::PutBack { digest }).map_err(|e| e.to_string())
-        }
-        (None, Some(_)) => Ok(UndoStep::RemoveTag),
-        (None, None) => Err("the tag did not exist before or after".into()),
-    }
-}
-
-/// What an undo did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoReport {
-    /// What the tag holds now (`None`: deleted).
-    pub now: Option<Digest>,
-    /// In words.
-    pub summary: String,
-}
-
-/// Undoes `entry` on `registry` (the one the entry names). `unique` makes a throwaway manifest
-/// unique when a created tag is deleted again. A successful undo yields one journal entry that
-/// marks `entry` undone. A refusal (the tag changed since, nothing to undo) yields none: nothing
-/// was sent. An undo that fails after it began writing yields a failed entry saying where the
-/// tag is now, when a HEAD finds it elsewhere than where the undo found it.
-pub async fn undo<T: Transport>(registry: &Registry<T>, entry: &Entry, unique: &str) -> Finished<UndoReport> {
-    let checked = match undo_check(registry, entry).await {
-        Ok(checked) => checked,
-        Err(e) => return Finished::refused(e),
-    };
-    match undo_apply(registry, &checked, unique).await {
-        Ok(report) => {
-            let journal = undo_change(
-                registry.url(),
-                entry,
-                &checked,
-                report.now.as_ref(),
-                Ok(format!("undid entry {}", entry.id)),
-            );
-            Finished { outcome: Ok(report), journal: vec![journal] }
-        }
-        Err(e) => {
-            let journal = match registry.manifest_digest(&checked.repository, &checked.place).await {
-                Ok(now) if now != checked.left => {
-                    vec![undo_change(registry.url(), entry, &checked, now.as_ref(), Err(e.headline()))]
-                }
-                _ => Vec::new(),
-            };
-            Finished { outcome: Err(e), journal }
-        }
-    }
-}
-
-/// What an undo read and checked before writing anything.
-struct UndoChecked {
-    repository: Repository,
-    /// The tag, or for an entry without one, the manifest's digest.
-    place: Reference,
-    /// What the tag holds now: what the entry left there.
-    left: Option<Digest>,
-    /// The manifest to put back (`None`: the tag is to be deleted again).
-    put_back: Option<FetchedManifest>,
-}
-
-/// The entry an undo adds: the tag went from what `entry` left to `now`.
-fn undo_change(
-    registry: &RegistryUrl,
-    entry: &Entry,
-    checked: &UndoChecked,
-    now: Option<&Digest>,
-    outcome: Result<String, String>,
-) -> Entry {
-    let ok = outcome.is_ok();
-    let tag = match &checked.place {
-        Reference::Tag(tag) => Some(tag),
-        Reference::Digest(_) => None,
-    };
-    let mut change = Entry::new(action::UNDO, registry, &checked.repository, tag, checked.left.as_ref(), now, outcome);
-    change.undoes = ok.then_some(entry.id);
-    change
-}
-
-/// Refuses an undo that cannot or must not happen, before anything is written: nothing to undo,
-/// the tag changed since the entry, or the image to put back is gone. Reads that image.
-async fn undo_check<T: Transport>(registry: &Registry<T>, entry: &Entry) -> Result<UndoChecked, Error> {
-    let step = undo_step(entry).map_err(|why| Error::Unsupported(format!("Cannot undo: {why}.")))?;
-    let repository = Repository::parse(&entry.repository)?;
-    let place = match (&entry.tag, &step) {
-        (Some(tag), _) => Reference::Tag(Tag::parse(tag)?),
-        (None, UndoStep::PutBack { digest }) => Reference::Digest(digest.clone()),
-        (None, UndoStep::RemoveTag) => Reference::Digest(Digest::parse(entry.after.as_deref().unwrap_or_default())?),
-    };
-    let shown = place_text(&repository, &place);
-    let now = registry.manifest_digest(&repository, &place).await?;
-    let left = entry.after.as_deref().map(Digest::parse).transpose()?;
-    if now != left {
-        let now_text = now.as_ref().map_or("nothing (the tag is gone)".to_string(), |d| d.to_string());
-        return Err(Error::Unsupported(format!(
-            "Not undone: {shown} has changed since — it now points at {now_text}. Undo would overwrite \
-             that change, so nothing was sent."
-        )));
-    }
-    let put_back = match step {
-        UndoStep::RemoveTag => None,
-        UndoStep::PutBack { digest } => {
-            Some(match registry.manifest_get(&repository, &Reference::Digest(digest.clone())).await {
-                Ok(m) => m,
-                Err(e) if e.is_not_found() => match &entry.saved {
-                    Some(saved) => FetchedManifest::from_bytes(
-                        "the journal's saved copy",
-                        saved.body.clone().into_bytes(),
-                        Some(&saved.media_type),
-                        None,
-                        Some(&digest),
-                    )?,
-                    None => {
-                        return Err(Error::Unsupported(format!(
-                            "Cannot undo: the registry no longer holds {digest} (it was deleted, and perhaps \
-                         garbage-collected), so {shown} cannot be put back."
-                        )))
-                    }
-                },
-                Err(e) => return Err(e),
-            })
-        }
-    };
-    Ok(UndoChecked { repository, place, left, put_back })
-}
-
-/// The undo's one write: the tag deleted again, or its manifest put back.
-async fn undo_apply<T: Transport>(
-    registry: &Registry<T>,
-    checked: &UndoChecked,
-    unique: &str,
-) -> Result<UndoReport, Error> {
-    let (repository, place) = (&checked.repository, &checked.place);
-    let shown = place_text(repository, place);
-    let Some(manifest) = &checked.put_back else {
-        let previous = match place {
-            Reference::Tag(tag) => delete::tag_delete(registry, repository, tag, unique).await?.previous,
-            Reference::Digest(digest) => {
-                registry.manifest_delete(repository, digest).await?;
-                digest.clone()
-            }
-        };
-        return Ok(UndoReport { now: None, summary: format!("Deleted {shown} again (it held {}).", previous.short()) });
-    };
-    let put = registry.manifest_put(repository, place, manifest).await?;
-    let digest = &manifest.digest;
-    if let Some(answered) = put.digest.as_deref().filter(|d| *d != digest.as_str()) {
-        return Err(Error::DigestMismatch { url: shown, expected: digest.to_string(), actual: answered.to_string() });
-    }
-    Ok(UndoReport { summary: format!("{shown} points at {} again.", digest.short()), now: Some(digest.clone()) })
-}
-
-/// `repository:tag`, or `repository@digest` for a manifest kept by digest alone.
-fn place_text(repository: &Repository, place: &Reference) -> String {
-    match place {
-        Reference::Tag(tag) => format!("{repository}:{tag}"),
-        Reference::Digest(digest) => format!("{repository}@{}", digest.short()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,7 +394,7 @@ mod tests {
         Entry {
             id: 0,
             time: "2026-11-23T10:00:00Z".into(),
-            action: "retag".into(),
+            action: Action::Retag,
             registry: "http://r:5000".into(),
             repository: "app".into(),
             tag: Some("latest".into()),
@@ -554,22 +409,6 @@ mod tests {
     }
 
     #[test]
-    fn undo_steps_follow_before_and_after() {
-        let a = crate::digest::sha256_of(b"a").to_string();
-        let b = crate::digest::sha256_of(b"b").to_string();
-        assert_eq!(undo_step(&entry(Some(&a), Some(&b))), Ok(UndoStep::PutBack { digest: Digest::parse(&a).unwrap() }));
-        assert_eq!(undo_step(&entry(None, Some(&b))), Ok(UndoStep::RemoveTag));
-        assert!(matches!(undo_step(&entry(Some(&a), None)), Ok(UndoStep::PutBack { .. })), "a deleted tag comes back");
-        assert!(undo_step(&entry(Some(&a), Some(&a))).unwrap_err().contains("nothing"));
-        let mut failed = entry(Some(&a), Some(&b));
-        failed.ok = false;
-        assert!(undo_step(&failed).unwrap_err().contains("failed"));
-        failed.ok = true;
-        failed.undone_by = Some(7);
-        assert!(undo_step(&failed).unwrap_err().contains("already undone"));
-    }
-
-    #[test]
     fn written_as_a_derived_serializer_would() {
         let mut journal = Journal::default();
         assert_eq!(journal.to_json(), r#"{"entries":[]}"#);
@@ -579,7 +418,7 @@ mod tests {
         e.ok = false;
         e.saved = Some(SavedManifest { media_type: "m".into(), body: "{}".into() });
         e.undoes = Some(4);
-        journal.push(e);
+        journal.record(vec![e], "2026-11-23T10:00:00Z");
         let compact = concat!(
             r#"{"entries":[{"id":1,"time":"2026-11-23T10:00:00Z","action":"retag","registry":"http://r:5000","#,
             r#""repository":"app","tag":null,"before":"a\"b\\c\n\u0001é/","after":null,"ok":false,"#,
@@ -600,7 +439,7 @@ mod tests {
     fn journal_numbers_caps_and_round_trips() {
         let mut journal = Journal::default();
         for _ in 0..MAX_ENTRIES + 2 {
-            journal.push(entry(None, Some("x")));
+            journal.record(vec![entry(None, Some("x"))], "2026-11-23T10:00:00Z");
         }
         assert_eq!(journal.entries.len(), MAX_ENTRIES);
         assert_eq!(journal.entries[0].id, 3, "the two oldest were dropped");
@@ -617,5 +456,72 @@ mod tests {
         stored["entries"][0]["before"] = Value::Null;
         stored["entries"][0]["undone_by"] = Value::from("x");
         assert!(Journal::parse(&stored.to_string()).is_err());
+    }
+
+    fn change(undoes: Option<u64>) -> Entry {
+        Entry {
+            action: if undoes.is_some() { Action::Undo } else { Action::Retag },
+            undoes,
+            ..entry(None, Some("sha256:aa"))
+        }
+    }
+
+    #[test]
+    fn a_batch_is_numbered_after_the_highest_stored_id() {
+        let mut batch = vec![change(None), change(Some(4))];
+        assert!(Journal::number_batch(&[3, 4, 9], &mut batch).is_empty());
+        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [10, 11]);
+        let mut first = vec![change(None)];
+        Journal::number_batch(&[], &mut first);
+        assert_eq!(first[0].id, 1);
+    }
+
+    #[test]
+    fn the_oldest_beyond_the_cap_are_dropped() {
+        let stored: Vec<u64> = (1..=MAX_ENTRIES as u64).collect();
+        let mut batch = vec![change(None), change(None)];
+        assert_eq!(Journal::number_batch(&stored, &mut batch), [1, 2]);
+        assert_eq!(batch[1].id, MAX_ENTRIES as u64 + 2);
+        // More new entries than the journal holds: only the newest are written.
+        let mut batch = vec![change(None); MAX_ENTRIES + 1];
+        assert_eq!(Journal::number_batch(&[1, 2], &mut batch), [1, 2]);
+        assert_eq!((batch.len(), batch[0].id), (MAX_ENTRIES, 3));
+    }
+
+    #[test]
+    fn a_batch_joins_and_undos_mark_what_they_undid() {
+        let mut journal = Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 5, ..change(None) }] };
+        // Another tab wrote 6; this one's batch is numbered after it, and undoes 2.
+        let mut batch = vec![change(None), change(Some(2)), Entry { ok: false, ..change(None) }];
+        let trim = Journal::number_batch(&[2, 5, 6], &mut batch);
+        journal.join(batch, &[2]);
+        assert!(trim.is_empty());
+        assert_eq!(journal.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [5, 7, 8, 9]);
+        assert_eq!(journal.get(8).unwrap().undoes, Some(2));
+        let mut journal =
+            Journal { entries: vec![Entry { id: 2, ..change(None) }, Entry { id: 3, ..change(Some(2)) }] };
+        journal.join(Vec::new(), &[]);
+        assert_eq!(journal.get(2).unwrap().undone_by, Some(3), "marked when read");
+        assert_eq!(journal.get(3).unwrap().undone_by, None);
+        // Recording an undo marks the entry it undid at once, and dates the batch.
+        let ids = journal.record(vec![change(Some(3))], "2026-12-04T10:00:00Z");
+        assert_eq!(journal.get(3).unwrap().undone_by, Some(ids[0]));
+        assert_eq!(journal.get(ids[0]).unwrap().time, "2026-12-04T10:00:00Z");
+    }
+
+    #[test]
+    fn a_record_is_read_strictly_and_actions_round_trip() {
+        let read = |json: &str| crate::json::parse(json.as_bytes()).ok().and_then(|v| Entry::from_json(&v));
+        let json = Entry { id: 3, ..change(Some(2)) }.to_json();
+        assert_eq!(read(&json), Some(Entry { id: 3, ..change(Some(2)) }));
+        assert_eq!(read(&json.replace("\"ok\":true", "\"ok\":\"yes\"")), None, "a field of another type");
+        assert_eq!(read("{}"), None);
+        for word in ["retag", "copy", "bulk retag", "bulk copy", "delete tag", "delete manifest", "undo"] {
+            assert_eq!(Action::parse(word).as_str(), word);
+            assert!(!matches!(Action::parse(word), Action::Other(_)), "{word}");
+        }
+        let newer = read(&json.replace("\"undo\"", "\"prune\"")).unwrap();
+        assert_eq!(newer.action, Action::Other("prune".into()), "a newer action is kept, not refused");
+        assert!(newer.to_json().contains("\"action\":\"prune\""));
     }
 }

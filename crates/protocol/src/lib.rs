@@ -1,10 +1,21 @@
 //! The registry protocol behind Wharf, with no browser in it.
 //!
 //! Everything that decides something lives here as plain Rust: reference grammar, media types and
-//! the Accept list, request building, `Link` paging, error envelopes and what to tell the user
-//! about them, digest checks, manifest parsing for display, and the sequencing of operations such
-//! as retag. The only I/O is [`http::Transport`]: "send this request, give me status, headers and
-//! bytes back". The browser supplies a fetch-based transport; tests supply scripted ones.
+//! the Accept list, request building and the reading of each answer, `Link` paging, error
+//! envelopes and what to tell the user about them, digest checks, manifest parsing for display,
+//! and every change to a registry as a flow. The only I/O is [`http::Transport`]: "send this
+//! request, give me status, headers and bytes back". The browser supplies a fetch-based
+//! transport; tests supply scripted ones.
+//!
+//! Read it in layers, bottom up; imports only run downwards:
+//! - **records and types**: [`names`], [`media`], [`digest`], [`json`], [`kind`], [`manifest`],
+//!   [`state`], [`refusal`], [`error`], [`journal`], [`http`], [`requests`], [`responses`],
+//!   [`paging`], [`pace`], and the tag list's [`glance`] with [`time`], [`pull`], [`units`];
+//! - **operations** on a [`Registry`]: [`client`], [`tag_delete`], [`upload`], [`transfer`],
+//!   [`referrers`], [`auth`], and the [`selftest`] built on the same requests;
+//! - **flows**, each plan → execute → [`flow::Finished`]: [`retag`], [`copy`] (with
+//!   [`attachments`]), [`delete`], [`undo`];
+//! - **the runner** of many flows: [`runner`], and [`bulk`], whose items are retags and copies.
 #![deny(missing_docs)]
 
 pub mod address;
@@ -23,6 +34,7 @@ pub mod glance;
 pub mod http;
 pub mod journal;
 pub mod json;
+pub mod kind;
 pub mod manifest;
 pub mod media;
 pub mod names;
@@ -32,11 +44,18 @@ pub mod pretty;
 pub mod pull;
 pub mod rate_limit;
 pub mod referrers;
+pub mod refusal;
 pub mod requests;
+pub mod responses;
 pub mod retag;
+pub mod runner;
 pub mod selftest;
+pub mod state;
+pub mod tag_delete;
 pub mod tags;
 pub mod time;
+pub mod transfer;
+pub mod undo;
 pub mod units;
 pub mod upload;
 

@@ -117,9 +117,6 @@ pub struct Schema1 {
     pub architecture: String,
 }
 
-/// Explanation shown with schema 1 manifests.
-pub const SCHEMA1_EXPLANATION: &str = "This image uses Docker's deprecated signed manifest format (schema 1). Its signature binds it to its original repository name and tag, and the registry's digest is computed over the payload without the signatures, so it cannot be retagged or copied here. Pull and push it again with a current Docker (which converts it to schema 2), or rebuild it.";
-
 /// A manifest's parsed form, for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedManifest {
@@ -227,6 +224,15 @@ impl FetchedManifest {
     /// The Content-Type to PUT these bytes with: the manifest's own type.
     pub fn put_content_type(&self) -> &str {
         self.media_type.as_str()
+    }
+
+    /// The manifest, unless it is schema 1: such an image cannot be written anywhere else (its
+    /// signature names its source), so every write refuses it here, once.
+    pub fn writable(self) -> Result<Self, Error> {
+        if self.media_type.is_schema1() {
+            return Err(Error::Refused(crate::refusal::Refusal::Schema1));
+        }
+        Ok(self)
     }
 
     /// The body as text (manifests are UTF-8 JSON).

@@ -1,8 +1,17 @@
-//! How many requests to keep in flight, and when to hold off.
+//! How many requests to keep in flight, and when to hold off: the one pacing of every run (the
+//! tag list's glance, bulk runs, their dry runs).
 //!
 //! Browsers allow six connections per HTTP/1.1 host, so more in flight only queues; over HTTP/2
 //! one connection carries many streams, and more in flight hides round trips. A 429 halves the
 //! concurrency and pauses everything until its `Retry-After`; answers that pass grow it back.
+//! [`Pace`] decides; the app's clock waits ([`Throttle`]); a step of a flow that met a 429 asks
+//! its [`Retry`] whether to send again.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::error::Error;
 
 /// Requests in flight over HTTP/1.1 (the browser's per-host connection limit).
 pub const HTTP1_IN_FLIGHT: usize = 6;
@@ -95,6 +104,117 @@ pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     }
     let at = crate::time::parse_rfc3339(&format!("{year}-{month:02}-{day}T{clock}Z"))?;
     Some((at as f64 * 1000.0 - now_ms).max(0.0))
+}
+
+/// How often one step (an item's write, its attachments, a dry-run lookup) waits out a 429 before
+/// it fails with it.
+pub const MAX_THROTTLED_ATTEMPTS: usize = 8;
+
+/// A future of a type only its maker knows.
+pub type Wait<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// What a run does when the registry answers 429 Too Many Requests. The core has no clock: the
+/// app waits (and shows why), and the step is sent again when the future ends.
+pub trait Throttle {
+    /// A 429 arrived, with its `Retry-After` if any: the future ends when the run may go on.
+    fn throttled<'a>(&'a self, retry_after: Option<&'a str>) -> Wait<'a>;
+    /// Before a step starts: ends at once unless a pause is on.
+    fn ready(&self) -> Wait<'_>;
+}
+
+/// No waiting at all: for runs whose registry never throttles, and for scripted tests.
+pub struct NoWait;
+
+impl Throttle for NoWait {
+    fn throttled<'a>(&'a self, _: Option<&'a str>) -> Wait<'a> {
+        Box::pin(std::future::ready(()))
+    }
+    fn ready(&self) -> Wait<'_> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+fn never_stopped() -> bool {
+    false
+}
+
+/// One item's way through 429s: the run's [`Throttle`], whether the run was stopped, whom to
+/// tell about a pause (`Some(why)` as it begins, `None` as the item goes on), and how often this
+/// item has waited.
+pub struct Retry<'a> {
+    throttle: &'a dyn Throttle,
+    stopped: &'a dyn Fn() -> bool,
+    tell: Box<dyn Fn(Option<String>) + 'a>,
+    waits: Cell<usize>,
+}
+
+impl<'a> Retry<'a> {
+    /// Retries through `throttle` until `stopped()`, telling `tell` of each pause.
+    pub fn new(
+        throttle: &'a dyn Throttle,
+        stopped: &'a dyn Fn() -> bool,
+        tell: Box<dyn Fn(Option<String>) + 'a>,
+    ) -> Self {
+        Retry { throttle, stopped, tell, waits: Cell::new(0) }
+    }
+
+    /// Retries through `throttle` until `stopped()`, telling no one (a dry run's lookups).
+    pub fn quietly(throttle: &'a dyn Throttle, stopped: &'a dyn Fn() -> bool) -> Self {
+        Retry::new(throttle, stopped, Box::new(|_| {}))
+    }
+
+    /// Never waits: a 429 fails the step with its advice (a change made from a page, where the
+    /// user sees the error and tries again).
+    pub fn never() -> Retry<'static> {
+        Retry::quietly(&NoWait, &never_stopped)
+    }
+
+    /// Whether the run was stopped.
+    pub fn stopped(&self) -> bool {
+        (self.stopped)()
+    }
+
+    /// Waits until no pause is on (before a step starts).
+    pub async fn ready(&self) {
+        self.throttle.ready().await;
+    }
+
+    /// After a failed step: `true` when it was a 429 with attempts left, once its wait is over
+    /// (send the step again); `false` for anything else, or when the run was stopped.
+    pub async fn again(&self, error: &Error) -> bool {
+        if !error.is_throttled() || self.waits.get() >= MAX_THROTTLED_ATTEMPTS || self.stopped() {
+            return false;
+        }
+        self.waits.set(self.waits.get() + 1);
+        let asked = match error.retry_after() {
+            Some(after) => format!("Retry-After: {after}"),
+            None => "no Retry-After".to_string(),
+        };
+        (self.tell)(Some(format!(
+            "the registry answered 429 Too Many Requests ({asked}); the run waits and resumes by itself (attempt {} of \
+             {} next)",
+            self.waits.get() + 1,
+            MAX_THROTTLED_ATTEMPTS + 1
+        )));
+        self.throttle.throttled(error.retry_after()).await;
+        // Stopped during the pause: the step ends with the 429 it met (a retry runs it again).
+        if self.stopped() {
+            return false;
+        }
+        (self.tell)(None);
+        true
+    }
+
+    /// Runs `step` until it succeeds, fails with anything but a 429, or runs out of waits. A
+    /// refused step changed nothing, so sending it again is safe.
+    pub async fn step<R, F: Future<Output = Result<R, Error>>>(&self, mut step: impl FnMut() -> F) -> Result<R, Error> {
+        loop {
+            match step().await {
+                Err(e) if self.again(&e).await => continue,
+                done => return done,
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! The host in a command is the registry's public name (what `docker pull` resolves), which is not
 //! always the URL the browser uses (`same-origin`, or a proxy in front of the registry).
 
-use crate::glance::Kind;
+use crate::kind::Kind;
 
 /// A command-line tool that can pull from a registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

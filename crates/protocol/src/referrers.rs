@@ -14,9 +14,9 @@
 
 use crate::client::Registry;
 use crate::error::Error;
-use crate::glance::Kind;
 use crate::http::{HttpRequest, Method, Transport};
 use crate::json::{text, Value};
+use crate::kind::Kind;
 use crate::manifest::{FetchedManifest, ParsedManifest};
 use crate::media::OCI_INDEX;
 use crate::names::{Digest, Reference, Repository, Tag};

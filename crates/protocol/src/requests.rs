@@ -247,7 +247,7 @@ pub fn manifest_delete(registry: &RegistryUrl, repository: &Repository, digest: 
 }
 
 /// `DELETE /v2/<name>/manifests/<tag>`: the OCI 1.1 delete of one tag, leaving its image and
-/// siblings. Registries without it answer 400, 404 or 405 (see [`crate::delete::tag_delete`]).
+/// siblings. Registries without it answer 400, 404 or 405 (see [`crate::client::Registry::tag_delete`]).
 pub fn tag_delete(registry: &RegistryUrl, repository: &Repository, tag: &Tag) -> HttpRequest {
     HttpRequest::new(Method::Delete, registry.api_url(&format!("{repository}/manifests/{tag}")))
 }

@@ -3,16 +3,20 @@
 //!
 //! There is no conditional PUT in the API, so a PUT silently moves an existing tag. The plan
 //! records what every target holds before anything is sent ([`lookup_targets`] HEADs them, as
-//! the user types), and [`RetagPlan::blocked_by`] refuses to go on until each move has been
-//! confirmed.
+//! the user types), and [`execute`] refuses to go on until each move has been confirmed. A bulk
+//! retag's items are this same flow ([`RetagPlan::item`]), each image read once for all of its
+//! items ([`read_source`], then [`write()`]).
 
 use crate::client::Registry;
 use crate::digest::HeaderCheck;
 use crate::error::Error;
-use crate::flow::{target_state, Finished, Stored, TargetState};
+use crate::flow::{Confirmed, Finished};
 use crate::http::Transport;
-use crate::journal::{action, Entry};
+use crate::journal::{Action, Entry};
+use crate::manifest::FetchedManifest;
 use crate::names::{Digest, NameError, Reference, Repository, Tag};
+use crate::pace::Retry;
+use crate::state::{target_state, Stored, TargetState};
 
 /// Parses the target tags the user typed (separated by spaces or commas). Every invalid name is
 /// reported; duplicates are dropped.
@@ -51,8 +55,12 @@ pub struct RetagPlan {
     pub repository: Repository,
     /// The image being tagged.
     pub source: Digest,
+    /// The tag the image was chosen by, when it was (named in the journal).
+    pub source_tag: Option<Tag>,
     /// Each target.
     pub targets: Vec<PlannedTarget>,
+    /// How the journal names it: a retag, or one item of a bulk retag.
+    pub action: Action,
 }
 
 impl RetagPlan {
@@ -62,22 +70,35 @@ impl RetagPlan {
             .into_iter()
             .map(|(tag, digest)| PlannedTarget { state: target_state(Some(&source), digest), tag })
             .collect();
-        RetagPlan { repository, source, targets }
+        RetagPlan { repository, source, source_tag: None, targets, action: Action::Retag }
     }
 
-    /// Targets that would move from another image.
-    pub fn moves(&self) -> impl Iterator<Item = &PlannedTarget> {
-        self.targets.iter().filter(|t| t.state.moves())
+    /// One item of a bulk retag: `source_tag`'s image to `target`, whose state the dry run read.
+    pub fn item(repository: &Repository, (source_tag, source): (&Tag, &Digest), target: (&Tag, &TargetState)) -> Self {
+        RetagPlan {
+            repository: repository.clone(),
+            source: source.clone(),
+            source_tag: Some(source_tag.clone()),
+            targets: vec![PlannedTarget { tag: target.0.clone(), state: target.1.clone() }],
+            action: Action::BulkRetag,
+        }
+    }
+
+    /// The target tags that would move off another image.
+    pub fn moves(&self) -> Vec<&Tag> {
+        self.targets.iter().filter(|t| t.state.moves()).map(|t| &t.tag).collect()
     }
 
     /// Whether sending needs the user's confirmation (a target tag would move).
     pub fn needs_confirmation(&self) -> bool {
-        self.moves().next().is_some()
+        !self.moves().is_empty()
     }
 
-    /// The moving targets not confirmed in `confirmed`: while any remain, nothing may be sent.
-    pub fn blocked_by<'a>(&'a self, confirmed: &'a [Tag]) -> Vec<&'a Tag> {
-        self.moves().map(|t| &t.tag).filter(|tag| !confirmed.contains(tag)).collect()
+    fn summary(&self, target: &Tag) -> String {
+        match &self.source_tag {
+            Some(source_tag) => format!("{}:{source_tag} → {target}", self.repository),
+            None => format!("{target} → {}", self.source.short()),
+        }
     }
 }
 
@@ -128,34 +149,49 @@ impl RetagReport {
     }
 }
 
-/// Runs a confirmed plan: one GET of the source by digest, one PUT per target, and one journal
-/// entry per target. Refuses (sending nothing) when a moving target is not in `confirmed`, and
-/// refuses schema 1 content.
+/// Runs a confirmed plan: one GET of the source by digest ([`read_source`]), one PUT per target
+/// ([`write()`]), and one journal entry per target. Refuses (sending nothing) while a moving target
+/// is not in `confirmed`, and refuses schema 1 content.
 pub async fn execute<T: Transport>(
     registry: &Registry<T>,
     plan: &RetagPlan,
-    confirmed: &[Tag],
+    confirmed: &Confirmed,
+    retry: &Retry<'_>,
 ) -> Finished<RetagReport> {
-    let blocked = plan.blocked_by(confirmed);
-    if !blocked.is_empty() {
-        let names: Vec<&str> = blocked.iter().map(|t| t.as_str()).collect();
-        return Finished::refused(Error::Unsupported(format!(
-            "Not sent: {} already point at another image; confirm moving them first.",
-            names.join(", ")
-        )));
+    if let Err(refused) = confirmed.check(&plan.repository, plan.moves()) {
+        return Finished::refused(refused);
     }
-    let manifest = match registry.manifest_get(&plan.repository, &Reference::Digest(plan.source.clone())).await {
-        Ok(m) if m.media_type.is_schema1() => {
-            return Finished::refused(Error::Unsupported(crate::manifest::SCHEMA1_EXPLANATION.to_string()))
-        }
-        Ok(m) => m,
-        Err(e) => return Finished::refused(e),
-    };
+    match retry.step(|| read_source(registry, &plan.repository, &plan.source)).await {
+        Ok(manifest) => write(registry, plan, &manifest, retry).await,
+        Err(e) => Finished::refused(e),
+    }
+}
+
+/// The image to tag, by digest, with its exact bytes; refused when it is schema 1 (its
+/// signature names its source).
+pub async fn read_source<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    digest: &Digest,
+) -> Result<FetchedManifest, Error> {
+    registry.manifest_get(repository, &Reference::Digest(digest.clone())).await?.writable()
+}
+
+/// Writes `manifest` (the plan's source, as [`read_source`] read it) under each target, one PUT
+/// each, comparing the digest the registry answers with the source's; one journal entry per
+/// target. The plan must have been confirmed ([`execute`] checks; a bulk run's dry run was).
+pub async fn write<T: Transport>(
+    registry: &Registry<T>,
+    plan: &RetagPlan,
+    manifest: &FetchedManifest,
+    retry: &Retry<'_>,
+) -> Finished<RetagReport> {
     let mut outcomes = Vec::with_capacity(plan.targets.len());
     let mut journal = Vec::with_capacity(plan.targets.len());
     for target in &plan.targets {
         let reference = Reference::Tag(target.tag.clone());
-        let outcome = match registry.manifest_put(&plan.repository, &reference, &manifest).await {
+        // A refused PUT changed no tag: it is sent again, and only the last attempt is journaled.
+        let outcome = match retry.step(|| registry.manifest_put(&plan.repository, &reference, manifest)).await {
             Ok(put) => TargetOutcome::Stored {
                 stored: Stored::from_answer(&manifest.digest, put.digest.as_deref()),
                 registry_digest: put.digest,
@@ -163,7 +199,7 @@ pub async fn execute<T: Transport>(
             Err(e) => TargetOutcome::Failed(e),
         };
         journal.push(Entry::tag_write(
-            action::RETAG,
+            plan.action.clone(),
             registry.url(),
             &plan.repository,
             &target.tag,
@@ -173,12 +209,16 @@ pub async fn execute<T: Transport>(
                 TargetOutcome::Stored { stored, .. } => Ok(stored),
                 TargetOutcome::Failed(e) => Err(e),
             },
-            format!("{} → {}", target.tag, manifest.digest.short()),
+            plan.summary(&target.tag),
         ));
         outcomes.push((target.tag.clone(), outcome));
     }
     Finished {
-        outcome: Ok(RetagReport { source: manifest.digest, source_header: manifest.header_check, outcomes }),
+        outcome: Ok(RetagReport {
+            source: manifest.digest.clone(),
+            source_header: manifest.header_check.clone(),
+            outcomes,
+        }),
         journal,
     }
 }
@@ -211,7 +251,7 @@ mod tests {
         );
         let states: Vec<&TargetState> = plan.targets.iter().map(|t| &t.state).collect();
         assert_eq!(states, [&TargetState::New, &TargetState::AlreadySource, &TargetState::Moves { from: other }]);
-        assert_eq!(plan.blocked_by(&[]), [&tag("moved")]);
-        assert!(plan.blocked_by(&[tag("moved")]).is_empty());
+        assert_eq!(plan.moves(), [&tag("moved")]);
+        assert!(plan.needs_confirmation());
     }
 }

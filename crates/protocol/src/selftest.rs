@@ -8,9 +8,9 @@
 
 use crate::auth::challenge::parse_challenges;
 use crate::error::cors_config_snippet;
-use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::http::{HttpResponse, Method, Transport, TransportError};
 use crate::media::{MANIFEST_ACCEPT, OCI_MANIFEST};
-use crate::names::{Reference, Repository};
+use crate::names::{Digest, Reference, Repository, Tag};
 use crate::requests::{self, RegistryUrl};
 
 /// How a check came out.
@@ -403,10 +403,6 @@ fn first_name(body: &[u8], key: &str) -> Option<String> {
     crate::json::strings(&crate::json::parse(body).ok()?, key)?.into_iter().next()
 }
 
-fn get(url: String) -> HttpRequest {
-    HttpRequest::new(Method::Get, url)
-}
-
 /// Runs every check. `raw` sends without logging in (to see the registry's own answers); `client`
 /// logs in as the page does, for checks that need access. `origin` is the page's origin.
 pub async fn run<R: Transport, C: Transport>(
@@ -418,15 +414,14 @@ pub async fn run<R: Transport, C: Transport>(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut context = Context { same_origin: registry.is_same_origin(), ..Context::default() };
-    let root = registry.api_url("");
-
-    let reach = raw.send(get(root.clone())).await;
+    let reach = raw.send(requests::ping(registry)).await;
     findings.push(interpret_reach(&reach, origin));
     let Ok(ping) = reach else { return findings };
     context.reachable = true;
     context.login_required = ping.status == 401;
 
-    let preflighted = raw.send(get(root.clone()).header("Accept", MANIFEST_ACCEPT)).await;
+    // The same GET with a header that is not CORS-safelisted: the browser must preflight it.
+    let preflighted = raw.send(requests::ping(registry).header("Accept", MANIFEST_ACCEPT)).await;
     context.preflight_ok = preflighted.is_ok();
     findings.push(interpret_preflight(&preflighted, &context, origin));
     findings.push(interpret_method("method-get", Method::Get, &preflighted, &context, origin));
@@ -448,16 +443,10 @@ pub async fn run<R: Transport, C: Transport>(
         (true, Some(header)) => {
             let parsed = parse_challenges(header).unwrap_or_default();
             match parsed.iter().find(|c| c.scheme == "bearer").and_then(crate::auth::token::Realm::of) {
-                Some(crate::auth::token::Realm { url: realm, service }) => {
-                    let realm_url = match &service {
-                        Some(s) => format!(
-                            "{realm}{}service={}",
-                            if realm.contains('?') { '&' } else { '?' },
-                            crate::requests::encode_query_value(s)
-                        ),
-                        None => realm.clone(),
-                    };
-                    let answer = raw.send(get(realm_url)).await;
+                Some(found) => {
+                    // An anonymous token request for no scope, built as the login builds its own.
+                    let answer = raw.send(crate::auth::token::token_request(&found, &[], None)).await;
+                    let realm = found.url;
                     findings.push(match answer {
                         Ok(r) => finding("auth", auth_title, Status::Pass, format!("Bearer tokens from {realm}: reachable from this page (answered {}).", r.status)),
                         Err(TransportError::CorsBlocked { .. }) => finding("auth", auth_title, Status::Fail, format!("The token service {realm} sends no CORS headers for this page."))
@@ -494,25 +483,25 @@ pub async fn run<R: Transport, C: Transport>(
     });
 
     // Each method, on harmless requests the registry refuses or that change nothing.
-    let probe_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{PROBE_TAG}"));
-    let head = raw.send(HttpRequest::new(Method::Head, probe_manifest.clone()).header("Accept", MANIFEST_ACCEPT)).await;
+    let probe = Repository::parse(PROBE_REPOSITORY).expect("the probe repository is a valid name");
+    let probe_tag = Reference::Tag(Tag::parse(PROBE_TAG).expect("the probe tag is a valid tag"));
+    let head = raw.send(requests::manifest_head(registry, &probe, &probe_tag)).await;
     findings.push(interpret_method("method-head", Method::Head, &head, &context, origin));
-    let put = raw
-        .send(HttpRequest::new(Method::Put, probe_manifest).header("Content-Type", OCI_MANIFEST).body(b"{}".to_vec()))
-        .await;
+    let put = raw.send(requests::manifest_put(registry, &probe, &probe_tag, OCI_MANIFEST, b"{}".to_vec())).await;
     findings.push(interpret_method("method-put", Method::Put, &put, &context, origin));
     // POST starts an upload session (distribution 2.8 opens one even when given a digest): the
     // same answer tells whether Location is exposed, and the session is cancelled right away.
-    let upload_url = registry.api_url(&format!("{PROBE_REPOSITORY}/blobs/uploads/"));
-    let post = client.send(HttpRequest::new(Method::Post, upload_url.clone())).await;
+    let start_upload = requests::upload_start(registry, &probe);
+    let upload_url = start_upload.url.clone();
+    let post = client.send(start_upload).await;
     findings.push(interpret_method("method-post", Method::Post, &post, &context, origin));
     findings.push(interpret_upload(&post));
-    let unknown_manifest = registry.api_url(&format!("{PROBE_REPOSITORY}/manifests/{ZERO_DIGEST}"));
-    let delete = raw.send(HttpRequest::new(Method::Delete, unknown_manifest.clone())).await;
+    let zero = Digest::parse(ZERO_DIGEST).expect("the zero digest is a valid digest");
+    let delete = raw.send(requests::manifest_delete(registry, &probe, &zero)).await;
     findings.push(interpret_method("method-delete", Method::Delete, &delete, &context, origin));
     // Whether deletes are on needs access: ask again logged in when the registry wants a login.
     let delete = if context.login_required {
-        client.send(HttpRequest::new(Method::Delete, unknown_manifest)).await
+        client.send(requests::manifest_delete(registry, &probe, &zero)).await
     } else {
         delete
     };

@@ -5,22 +5,18 @@
 
 mod common;
 
-use common::{row, Script};
-use wharf_protocol::delete::{
-    self, tag_delete, tags_pointing_at, throwaway_manifest, DeletePlan, DeleteReport, TagDeleteMethod,
-};
+use common::{registry, row, Script};
+use wharf_protocol::delete::{self, tags_pointing_at, DeletePlan, DeleteReport};
 use wharf_protocol::digest::sha256_of;
 use wharf_protocol::http::{HttpResponse, Method};
+use wharf_protocol::journal::Action;
 use wharf_protocol::names::{Repository, Tag};
+use wharf_protocol::pace::Retry;
 use wharf_protocol::referrers::{ApiSupport, Discovered};
-use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::Registry;
+use wharf_protocol::refusal::{Refusal, Stage};
+use wharf_protocol::tag_delete::{throwaway_manifest, TagDeleteMethod, TagDeleteReport};
 
 const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
-
-fn registry(script: &Script) -> Registry<&Script> {
-    Registry::new(RegistryUrl::Origin("http://r:5000".into()), script)
-}
 
 fn manifest() -> HttpResponse {
     HttpResponse::status(200)
@@ -30,9 +26,8 @@ fn manifest() -> HttpResponse {
 }
 
 /// Deletes `app:old` (throwaway made unique by "u1").
-fn delete_old(script: &Script) -> Result<wharf_protocol::delete::TagDeleteReport, wharf_protocol::Error> {
-    pollster::block_on(tag_delete(
-        &registry(script),
+fn delete_old(script: &Script) -> Result<TagDeleteReport, wharf_protocol::Error> {
+    pollster::block_on(registry(script).tag_delete(
         &Repository::parse("app").unwrap(),
         &Tag::parse("old").unwrap(),
         "u1",
@@ -72,7 +67,9 @@ fn throwaway_manifest_where_delete_by_tag_is_missing() {
             envelope(404, "MANIFEST_UNKNOWN"),
         ),
         row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
-        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201))
+            .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            .body(&throwaway),
         row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
     ]);
     let report = delete_old(&script).unwrap();
@@ -170,7 +167,7 @@ fn moved_then_refused(restore: HttpResponse) -> (Script, wharf_protocol::Error) 
         row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
         row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)),
         row(Method::Delete, by_digest, envelope(403, "DENIED")),
-        row(Method::Put, "http://r:5000/v2/app/manifests/old", restore),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", restore).body(MANIFEST.as_bytes()),
     ]);
     let err = delete_old(&script).unwrap_err();
     script.assert_done();
@@ -187,6 +184,9 @@ fn a_refusal_after_the_move_puts_the_tag_back() {
 #[test]
 fn a_failed_restore_says_where_the_tag_is_and_how_to_fix_it() {
     let (_, err) = moved_then_refused(envelope(500, "UNKNOWN"));
+    let Some(Refusal::PlaceholderStuck { place, previous, placeholder, .. }) = err.refusal() else { panic!("{err:?}") };
+    assert_eq!((place.as_str(), previous), ("app:old", &sha256_of(MANIFEST.as_bytes())));
+    assert_eq!(placeholder, &sha256_of(&throwaway_manifest("u1")));
     let text = err.headline();
     assert!(text.contains("now points at the placeholder") && text.contains("retag"), "{text}");
 }
@@ -236,11 +236,30 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     ]);
     let plan =
         DeletePlan::Tag { repository: repository.clone(), tag: Tag::parse("old").unwrap(), digest: digest.clone() };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
     assert!(matches!(finished.outcome, Ok(DeleteReport::Tag(_))));
     let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
-    assert_eq!((change.action.as_str(), change.tag.as_deref(), change.ok), ("delete tag", Some("old"), true));
+    assert_eq!((&change.action, change.tag.as_deref(), change.ok), (&Action::DeleteTag, Some("old"), true));
     assert_eq!((change.before.as_deref(), change.after.as_deref()), (Some(digest.as_str()), None));
+
+    // The tag moved to another image since the plan: refused after the read, nothing journaled.
+    let other = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[],"annotations":{"x":"y"}}"#;
+    let script = Script::new(vec![row(
+        Method::Get,
+        "http://r:5000/v2/app/manifests/old",
+        HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(other),
+    )]);
+    let moved = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
+    script.assert_done();
+    assert!(moved.journal.is_empty());
+    assert_eq!(
+        moved.outcome.unwrap_err().refusal(),
+        Some(&Refusal::MovedSincePlan {
+            place: "app:old".into(),
+            now: Some(sha256_of(other.as_bytes())),
+            stage: Stage::Deleting
+        })
+    );
 
     // A delete by digest: one entry per tag that went with it, each with the manifest's bytes.
     let fetched = wharf_protocol::manifest::FetchedManifest::from_bytes(
@@ -264,7 +283,7 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
         tags: vec!["a".into(), "b".into()],
         attachments: Box::new(attachments),
     };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
+    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
     let tags: Vec<_> = finished.journal.iter().map(|c| c.tag.as_deref()).collect();
     assert_eq!(tags, [Some("a"), Some("b")]);
     assert!(finished.journal.iter().all(|c| c.ok && c.after.is_none()));
@@ -274,7 +293,7 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     );
 
     // Refused (deletes off): journaled as failures that left every tag where it was, no bytes kept.
-    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true));
+    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
     assert_eq!(refused.outcome.unwrap_err().status(), Some(405));
     assert!(refused.journal.iter().all(|c| !c.ok && c.after.as_deref() == Some(digest.as_str()) && c.saved.is_none()));
     script.assert_done();

@@ -5,27 +5,22 @@
 
 mod common;
 
-use common::{row, Row, Script};
+use common::{registry, row, row_failing, Row, Script};
 use wharf_protocol::attachments::{self, CarryItem, CarryPlan};
-use wharf_protocol::copy::Endpoints;
 use wharf_protocol::digest::sha256_of;
-use wharf_protocol::flow::TargetState;
-use wharf_protocol::glance::Kind;
 use wharf_protocol::http::{HttpResponse, Method, TransportError};
-use wharf_protocol::journal::{self, undo_step, UndoStep};
+use wharf_protocol::journal::Action;
+use wharf_protocol::kind::Kind;
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::{Digest, Repository};
 use wharf_protocol::referrers::{self, ApiSupport, Found};
-use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::Registry;
+use wharf_protocol::state::TargetState;
+use wharf_protocol::transfer::Endpoints;
+use wharf_protocol::undo::{self, undo_step, UndoStep};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const EMPTY: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
-
-fn registry(script: &Script) -> Registry<&Script> {
-    Registry::new(RegistryUrl::Origin("http://r:5000".into()), script)
-}
 
 fn app() -> Repository {
     Repository::parse("app").unwrap()
@@ -203,8 +198,11 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
         Ok(HttpResponse::status(405)),
         Err(TransportError::CorsBlocked { origin: "http://wharf".into() }),
     ] {
-        let mut rows =
-            vec![Row { method: Method::Get, url: format!("{}/referrers/{subject}", base()), response: missing }];
+        let url = format!("{}/referrers/{subject}", base());
+        let mut rows = vec![match missing {
+            Ok(answer) => row(Method::Get, url, answer),
+            Err(blocked) => row_failing(Method::Get, url, blocked),
+        }];
         rows.push(row(
             Method::Get,
             format!("{}/manifests/sha256-{hex}", base()),
@@ -335,6 +333,7 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
         subject: subject.clone(),
         items,
         target_api: ApiSupport::NotServed,
+        source_api: ApiSupport::NotServed,
         source_index: None,
         target_index: Some(target_index.clone()),
     };
@@ -353,6 +352,8 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
             format!("{prod_url}/manifests/{reference}"),
             HttpResponse::status(201).header("Docker-Content-Digest", sha256_of(body.as_bytes()).to_string()),
         )
+        .header("Content-Type", OCI_MANIFEST)
+        .body(body.as_bytes())
     };
     let sbom_digest = sha256_of(sbom_body.as_bytes());
     let sig_digest = sha256_of(sig_body.as_bytes());
@@ -399,7 +400,7 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
     assert_eq!(actions[0], (None, None, Some(sbom_digest.to_string()), true));
     assert_eq!(actions[1], (Some(sig_tag.to_string()), None, Some(sig_digest.to_string()), true));
     assert_eq!(actions[2].1.as_deref(), Some(target_index.digest.as_str()));
-    assert!(done.journal.iter().all(|e| e.action == "copy attachment"));
+    assert!(done.journal.iter().all(|e| e.action == Action::CopyAttachment));
     assert_eq!(undo_step(&done.journal[0]), Ok(UndoStep::RemoveTag), "undo deletes the added SBOM by digest");
     assert_eq!(
         undo_step(&done.journal[2]),
@@ -419,6 +420,7 @@ fn a_target_that_indexes_referrers_itself_gets_no_fallback_index() {
             state: TargetState::New,
         }],
         target_api: ApiSupport::Unknown,
+        source_api: ApiSupport::Served,
         source_index: None,
         target_index: None,
     };
@@ -487,7 +489,7 @@ fn dropping_deletes_each_attachment_then_the_index_and_undo_puts_them_back() {
         row(Method::Get, by_digest.clone(), HttpResponse::status(404)),
         row(Method::Put, by_digest, HttpResponse::status(201).header("Docker-Content-Digest", sbom_digest.to_string())),
     ]);
-    let undone = pollster::block_on(journal::undo(&registry(&script), &entry, "u"));
+    let undone = pollster::block_on(undo::undo(&registry(&script), &entry, "u"));
     script.assert_done();
     assert_eq!(undone.outcome.unwrap().now, Some(sbom_digest.clone()));
     assert_eq!(script.sent.borrow()[2].body, sbom_body.as_bytes());

@@ -4,20 +4,17 @@
 
 mod common;
 
-use common::{by_digest_url, row, Row, Script};
+use common::{by_digest_url, registry, row, row_failing, Script};
 use wharf_protocol::digest::sha256_of;
-use wharf_protocol::flow::Stored;
+use wharf_protocol::flow::Confirmed;
 use wharf_protocol::http::{HttpResponse, Method, TransportError};
+use wharf_protocol::media::MANIFEST_ACCEPT;
 use wharf_protocol::names::{Reference, Repository, Tag};
-use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::pace::Retry;
+use wharf_protocol::refusal::Refusal;
 use wharf_protocol::retag::{self, RetagPlan, TargetOutcome};
-use wharf_protocol::{Error, Registry};
-
-const BASE: &str = "http://r:5000";
-
-fn registry(script: &Script) -> Registry<&Script> {
-    Registry::new(RegistryUrl::Origin(BASE.into()), script)
-}
+use wharf_protocol::state::Stored;
+use wharf_protocol::Error;
 
 fn json(status: u16, body: &str) -> HttpResponse {
     HttpResponse::status(status).header("Content-Type", "application/json").body(body)
@@ -149,18 +146,21 @@ fn retag_is_one_get_by_digest_and_one_put_per_target_with_exact_bytes() {
     let digest = sha256_of(MANIFEST.as_bytes());
     let get_url = by_digest_url(&digest);
     let script = Script::new(vec![
-        row(Method::Get, get_url, manifest_response()),
+        row(Method::Get, get_url, manifest_response()).header("Accept", MANIFEST_ACCEPT),
         row(
             Method::Put,
             "http://r:5000/v2/app/manifests/v2",
             HttpResponse::status(201)
                 .header("Docker-Content-Digest", digest.to_string())
                 .header("Location", "/v2/app/manifests/x"),
-        ),
+        )
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        .body(MANIFEST.as_bytes()),
     ]);
     let repo = Repository::parse("app").unwrap();
     let plan = RetagPlan::new(repo, digest.clone(), vec![(Tag::parse("v2").unwrap(), None)]);
-    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    let finished =
+        pollster::block_on(retag::execute(&registry(&script), &plan, &Confirmed::nothing(), &Retry::never()));
     let report = finished.outcome.unwrap();
     script.assert_done();
     let sent = script.sent.borrow();
@@ -193,7 +193,8 @@ fn retag_failure_carries_code_message_detail() {
         ),
     ]);
     let plan = RetagPlan::new(Repository::parse("app").unwrap(), digest, vec![(Tag::parse("v2").unwrap(), None)]);
-    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    let finished =
+        pollster::block_on(retag::execute(&registry(&script), &plan, &Confirmed::nothing(), &Retry::never()));
     let report = finished.outcome.unwrap();
     let TargetOutcome::Failed(err) = &report.outcomes[0].1 else { panic!("{report:?}") };
     // A failed PUT is journaled as a failure that left the tag as it was.
@@ -217,10 +218,11 @@ fn unconfirmed_move_sends_nothing() {
         vec![(Tag::parse("latest").unwrap(), Some(sha256_of(b"older")))],
     );
     let script = Script::new(vec![]);
-    let finished = pollster::block_on(retag::execute(&registry(&script), &plan, &[]));
+    let finished =
+        pollster::block_on(retag::execute(&registry(&script), &plan, &Confirmed::nothing(), &Retry::never()));
     assert!(finished.journal.is_empty(), "nothing sent, nothing journaled");
     let err = finished.outcome.unwrap_err();
-    assert!(err.headline().contains("latest"), "{err}");
+    assert_eq!(err, Error::Refused(Refusal::NotConfirmed { places: vec!["app:latest".into()] }));
     assert!(script.sent.borrow().is_empty());
 }
 
@@ -234,7 +236,9 @@ fn retag_refuses_a_manifest_whose_bytes_do_not_match_the_digest() {
         HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(MANIFEST),
     )]);
     let plan = RetagPlan::new(Repository::parse("app").unwrap(), claimed, vec![(Tag::parse("v2").unwrap(), None)]);
-    let err = pollster::block_on(retag::execute(&registry(&script), &plan, &[])).outcome.unwrap_err();
+    let err = pollster::block_on(retag::execute(&registry(&script), &plan, &Confirmed::nothing(), &Retry::never()))
+        .outcome
+        .unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }));
     assert_eq!(script.sent.borrow().len(), 1, "no PUT after a mismatch");
 }
@@ -267,7 +271,7 @@ fn digest_lookup_falls_back_to_get_when_the_header_is_hidden() {
 
 #[test]
 fn ping_outcomes() {
-    use wharf_protocol::client::Ping;
+    use wharf_protocol::responses::Ping;
     let script = Script::new(vec![
         row(
             Method::Get,
@@ -279,11 +283,7 @@ fn ping_outcomes() {
             "http://r:5000/v2/",
             HttpResponse::status(401).header("WWW-Authenticate", r#"Basic realm="r""#),
         ),
-        Row {
-            method: Method::Get,
-            url: "http://r:5000/v2/".into(),
-            response: Err(TransportError::CorsBlocked { origin: "http://ui".into() }),
-        },
+        row_failing(Method::Get, "http://r:5000/v2/", TransportError::CorsBlocked { origin: "http://ui".into() }),
     ]);
     let reg = registry(&script);
     assert_eq!(pollster::block_on(reg.ping()).unwrap(), Ping::Open { api_version: Some("registry/2.0".into()) });
@@ -294,7 +294,8 @@ fn ping_outcomes() {
 
 mod copy_flow {
     use super::*;
-    use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
+    use wharf_protocol::copy::{self, CopyPlan};
+    use wharf_protocol::transfer::{BlobOutcome, Endpoints};
     use wharf_protocol::upload::UploadMode;
 
     const CONFIG: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
@@ -333,13 +334,17 @@ mod copy_flow {
                 Method::Put,
                 format!("http://r:5000/v2/dst/blobs/uploads/u1?_state=s&digest={}", layer.as_str().replace(':', "%3A")),
                 HttpResponse::status(201),
-            ),
+            )
+            .header("Content-Type", "application/octet-stream")
+            .body(b"abc"),
             row(Method::Head, "http://r:5000/v2/dst/manifests/copied", HttpResponse::status(404)),
             row(
                 Method::Put,
                 "http://r:5000/v2/dst/manifests/copied",
                 HttpResponse::status(201).header("Docker-Content-Digest", digest.to_string()),
-            ),
+            )
+            .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            .body(manifest.as_bytes()),
         ]);
         let plan = CopyPlan::new(
             Repository::parse("src").unwrap(),
@@ -352,8 +357,9 @@ mod copy_flow {
         let report = pollster::block_on(copy::execute(
             &Endpoints::new(&registry(&script), &registry(&script)),
             &plan,
-            false,
+            &Confirmed::nothing(),
             &|p| steps.borrow_mut().push(p.clone()),
+            &Retry::never(),
         ))
         .outcome
         .unwrap();
@@ -420,8 +426,9 @@ mod copy_flow {
         let report = pollster::block_on(copy::execute(
             &Endpoints::new(&registry(&script), &registry(&script)),
             &plan,
-            false,
+            &Confirmed::nothing(),
             &|_| {},
+            &Retry::never(),
         ))
         .outcome
         .unwrap();
@@ -440,15 +447,33 @@ mod copy_flow {
             Tag::parse("latest").unwrap(),
             Some(sha256_of(b"b")),
         );
-        assert!(pollster::block_on(copy::execute(
+        let refused = pollster::block_on(copy::execute(
             &Endpoints::new(&registry(&script), &registry(&script)),
             &plan,
-            false,
-            &|_| {}
-        ))
-        .outcome
-        .is_err());
-        assert!(script.sent.borrow().is_empty());
+            &Confirmed::nothing(),
+            &|_| {},
+            &Retry::never(),
+        ));
+        assert_eq!(
+            refused.outcome.unwrap_err().refusal(),
+            Some(&Refusal::NotConfirmed { places: vec!["dst:latest".into()] })
+        );
+        assert!(refused.journal.is_empty() && script.sent.borrow().is_empty());
+        // Confirmed, the same plan goes: its first request is the source's read.
+        let script = Script::new(vec![row(
+            Method::Get,
+            format!("http://r:5000/v2/src/manifests/{}", sha256_of(b"a")),
+            HttpResponse::status(404),
+        )]);
+        let failed = pollster::block_on(copy::execute(
+            &Endpoints::new(&registry(&script), &registry(&script)),
+            &plan,
+            &Confirmed::tags([&plan.target_tag]),
+            &|_| {},
+            &Retry::never(),
+        ));
+        assert_eq!(failed.outcome.unwrap_err().status(), Some(404));
+        script.assert_done();
     }
 }
 

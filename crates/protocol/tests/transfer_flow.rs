@@ -6,24 +6,24 @@ mod common;
 
 use std::cell::RefCell;
 
-use common::{row, Row, Script};
-use wharf_protocol::bulk::{self, BulkItem, BulkPlan, ItemState};
-use wharf_protocol::copy::{self, BlobOutcome, CopyPlan, Endpoints};
+use common::{registry_at as at, row, row_failing, Script};
+use wharf_protocol::bulk::{self, BulkItem, BulkPlan};
+use wharf_protocol::copy::{self, CopyPlan};
 use wharf_protocol::digest::sha256_of;
-use wharf_protocol::flow::{Stored, TargetState};
+use wharf_protocol::flow::Confirmed;
 use wharf_protocol::http::{HttpResponse, Method, TransportError};
-use wharf_protocol::journal::{self, Entry, Journal};
+use wharf_protocol::journal::{Action, Entry, Journal};
 use wharf_protocol::names::{Repository, Tag};
-use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::pace::{self, NoWait, Retry, Throttle, Wait};
+use wharf_protocol::refusal::{Refusal, Stage, UndoRefusal};
+use wharf_protocol::runner::ItemState;
+use wharf_protocol::state::{Stored, TargetState};
+use wharf_protocol::transfer::{BlobOutcome, Endpoints};
+use wharf_protocol::undo::{self, undo_step};
 use wharf_protocol::upload::UploadMode;
-use wharf_protocol::Registry;
 
 const CONFIG: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-fn at<'a>(origin: &str, script: &'a Script) -> Registry<&'a Script> {
-    Registry::new(RegistryUrl::Origin(origin.into()), script)
-}
 
 fn image_manifest(layer: &str, layer_size: usize) -> String {
     format!(
@@ -96,9 +96,13 @@ fn between_registries_present_blobs_are_skipped_and_large_ones_stream_in_chunks(
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints::with_chunk_size(&s, &t, 2);
     let bytes_seen = RefCell::new(Vec::new());
-    let finished = pollster::block_on(copy::execute(&ends, &plan(digest.clone()), false, &|p| {
-        bytes_seen.borrow_mut().push(p.bytes_done)
-    }));
+    let finished = pollster::block_on(copy::execute(
+        &ends,
+        &plan(digest.clone()),
+        &Confirmed::nothing(),
+        &|p| bytes_seen.borrow_mut().push(p.bytes_done),
+        &Retry::never(),
+    ));
     let report = finished.outcome.unwrap();
     source.assert_done();
     target.assert_done();
@@ -139,7 +143,7 @@ fn blob_exists_is_false_only_on_404() {
         row(Method::Head, url.clone(), HttpResponse::status(401)),
         row(Method::Head, url.clone(), HttpResponse::status(403)),
         row(Method::Head, url.clone(), HttpResponse::status(500)),
-        Row { method: Method::Head, url, response: Err(TransportError::CorsBlocked { origin: "http://ui".into() }) },
+        row_failing(Method::Head, url, TransportError::CorsBlocked { origin: "http://ui".into() }),
     ]);
     let registry = at("http://t:5000", &script);
     let (repo, digest) =
@@ -164,14 +168,21 @@ fn copy_with_blob_head(head: Result<HttpResponse, TransportError>) -> (Script, S
     let digest = sha256_of(manifest.as_bytes());
     let source =
         Script::new(vec![row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest))]);
-    let target = Script::new(vec![Row {
-        method: Method::Head,
-        url: format!("http://t:5000/v2/prod/app/blobs/{CONFIG}"),
-        response: head,
+    let url = format!("http://t:5000/v2/prod/app/blobs/{CONFIG}");
+    let target = Script::new(vec![match head {
+        Ok(answer) => row(Method::Head, url, answer),
+        Err(error) => row_failing(Method::Head, url, error),
     }]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let error =
-        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap_err();
+    let error = pollster::block_on(copy::execute(
+        &Endpoints::new(&s, &t),
+        &plan(digest),
+        &Confirmed::nothing(),
+        &|_| {},
+        &Retry::never(),
+    ))
+    .outcome
+    .unwrap_err();
     (source, target, error)
 }
 
@@ -222,8 +233,15 @@ fn a_blob_head_404_means_absent_and_the_blob_is_uploaded() {
         ),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let report =
-        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
+    let report = pollster::block_on(copy::execute(
+        &Endpoints::new(&s, &t),
+        &plan(digest),
+        &Confirmed::nothing(),
+        &|_| {},
+        &Retry::never(),
+    ))
+    .outcome
+    .unwrap();
     source.assert_done();
     target.assert_done();
     assert_eq!(report.blobs[0].2, BlobOutcome::Uploaded(UploadMode::Monolithic));
@@ -251,9 +269,18 @@ fn a_target_tag_moved_during_the_copy_is_not_overwritten() {
         ),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let finished = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {}));
+    let finished = pollster::block_on(copy::execute(
+        &Endpoints::new(&s, &t),
+        &plan(digest),
+        &Confirmed::nothing(),
+        &|_| {},
+        &Retry::never(),
+    ));
     let error = finished.outcome.unwrap_err();
-    assert!(error.headline().contains("changed while the image was copied"), "{error}");
+    assert_eq!(
+        error.refusal(),
+        Some(&Refusal::MovedSincePlan { place: "prod/app:v1".into(), now: Some(someone_elses), stage: Stage::Copying })
+    );
     // Journaled as a failure that left the tag where the plan saw it (nowhere).
     assert_eq!(finished.journal.len(), 1);
     assert!(!finished.journal[0].ok && finished.journal[0].after.is_none(), "{:?}", finished.journal);
@@ -293,7 +320,10 @@ fn a_stream_that_does_not_hash_to_its_digest_is_cancelled_and_no_manifest_is_sen
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints::with_chunk_size(&s, &t, 2);
-    let error = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {})).outcome.unwrap_err();
+    let error =
+        pollster::block_on(copy::execute(&ends, &plan(digest), &Confirmed::nothing(), &|_| {}, &Retry::never()))
+            .outcome
+            .unwrap_err();
     assert!(error.headline().contains("hashes to"), "{error}");
     source.assert_done();
     target.assert_done();
@@ -341,7 +371,7 @@ fn bulk_retag_fetches_each_image_once_and_cancel_leaves_the_rest_not_started() {
     let changes = RefCell::new(Vec::new());
     let done = || states.borrow().iter().filter(|s| matches!(s, ItemState::Done(_))).count();
     // The user cancels once two items are done.
-    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &bulk::NoWait, &|i, s, change| {
+    pollster::block_on(bulk::run(&ends, &plan, &[0, 1, 2, 3], 1, &|| done() >= 2, &NoWait, &|i, s, change| {
         states.borrow_mut()[i] = s;
         changes.borrow_mut().extend(change);
     }));
@@ -386,7 +416,7 @@ fn a_bulk_item_whose_registry_answers_another_digest_fails() {
         &[0],
         4,
         &|| false,
-        &bulk::NoWait,
+        &NoWait,
         &|i, s, change| {
             states.borrow_mut()[i] = s;
             changes.borrow_mut().extend(change);
@@ -405,7 +435,7 @@ fn journal_entry(before: &str, after: &str) -> Entry {
     Entry {
         id: 4,
         time: "2026-11-23T10:00:00Z".into(),
-        action: "retag".into(),
+        action: Action::Retag,
         registry: "http://s:5000".into(),
         repository: "app".into(),
         tag: Some("latest".into()),
@@ -441,8 +471,8 @@ fn undo_puts_the_previous_image_back_but_not_over_a_later_change() {
     let registry = at("http://s:5000", &script);
     let mut kept = Journal::default();
     let mut entry = journal_entry(old_digest.as_str(), new_digest.as_str());
-    entry.id = kept.push(entry.clone());
-    let finished = pollster::block_on(journal::undo(&registry, &entry, "u"));
+    entry.id = kept.record(vec![entry.clone()], "2026-11-30T00:00:00Z")[0];
+    let finished = pollster::block_on(undo::undo(&registry, &entry, "u"));
     let report = finished.outcome.unwrap();
     assert_eq!(report.now, Some(old_digest.clone()));
     assert_eq!(script.sent.borrow()[2].body, old.as_bytes(), "the old manifest's exact bytes");
@@ -453,13 +483,21 @@ fn undo_puts_the_previous_image_back_but_not_over_a_later_change() {
         (Some(new_digest.as_str()), Some(old_digest.as_str()))
     );
     assert_eq!(change.undoes, Some(entry.id));
-    let undo_id = kept.record(change.clone(), "2026-12-01T00:00:00Z".into());
+    let undo_id = kept.record(vec![change.clone()], "2026-12-01T00:00:00Z")[0];
     assert_eq!(kept.get(undo_id).unwrap().time, "2026-12-01T00:00:00Z", "recorded entries are dated");
     assert_eq!(kept.get(entry.id).unwrap().undone_by, Some(undo_id));
-    assert!(journal::undo_step(kept.get(entry.id).unwrap()).unwrap_err().contains("already undone"));
-    let refused = pollster::block_on(journal::undo(&registry, &entry, "u"));
+    assert_eq!(undo_step(kept.get(entry.id).unwrap()), Err(UndoRefusal::AlreadyUndone { by: undo_id }));
+    let refused = pollster::block_on(undo::undo(&registry, &entry, "u"));
     assert!(refused.journal.is_empty(), "a refused undo changes nothing, so it records nothing");
     let refused = refused.outcome.unwrap_err();
+    assert_eq!(
+        refused.refusal(),
+        Some(&Refusal::MovedSincePlan {
+            place: "app:latest".into(),
+            now: Some(sha256_of(b"third")),
+            stage: Stage::Undoing
+        })
+    );
     assert!(refused.headline().contains("has changed since"), "{refused}");
     script.assert_done();
 }
@@ -473,9 +511,12 @@ fn undo_says_so_when_the_registry_no_longer_holds_the_image() {
     ]);
     let mut entry = journal_entry(gone.as_str(), "x");
     entry.after = None;
-    entry.action = "delete tag".into();
-    let error = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u")).outcome.unwrap_err();
-    assert!(error.headline().contains("no longer holds"), "{error}");
+    entry.action = Action::DeleteTag;
+    let error = pollster::block_on(undo::undo(&at("http://s:5000", &script), &entry, "u")).outcome.unwrap_err();
+    assert_eq!(
+        error.refusal(),
+        Some(&Refusal::Undo(UndoRefusal::ImageGone { place: "app:latest".into(), digest: gone }))
+    );
     script.assert_done();
 }
 
@@ -499,7 +540,7 @@ fn an_undo_that_fails_after_writing_journals_where_the_tag_went() {
         row(Method::Head, "http://s:5000/v2/app/manifests/latest", head(&other)),
     ]);
     let entry = journal_entry(old_digest.as_str(), new_digest.as_str());
-    let finished = pollster::block_on(journal::undo(&at("http://s:5000", &script), &entry, "u"));
+    let finished = pollster::block_on(undo::undo(&at("http://s:5000", &script), &entry, "u"));
     script.assert_done();
     assert!(matches!(finished.outcome, Err(wharf_protocol::Error::DigestMismatch { .. })));
     let [change] = &finished.journal[..] else { panic!("one entry: {:?}", finished.journal) };
@@ -514,15 +555,12 @@ struct CountingThrottle {
     waits: RefCell<Vec<Option<String>>>,
 }
 
-impl bulk::Throttle for CountingThrottle {
-    fn throttled<'a>(
-        &'a self,
-        retry_after: Option<&'a str>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
+impl Throttle for CountingThrottle {
+    fn throttled<'a>(&'a self, retry_after: Option<&'a str>) -> Wait<'a> {
         self.waits.borrow_mut().push(retry_after.map(str::to_string));
         Box::pin(std::future::ready(()))
     }
-    fn ready(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+    fn ready(&self) -> Wait<'_> {
         Box::pin(std::future::ready(()))
     }
 }
@@ -576,7 +614,7 @@ fn a_bulk_item_throttled_past_its_attempts_fails_with_the_429() {
     let manifest = image_manifest(sha256_of(b"x").as_str(), 1);
     let digest = sha256_of(manifest.as_bytes());
     let mut rows = vec![row(Method::Get, format!("http://s:5000/v2/app/manifests/{digest}"), served(&manifest))];
-    for _ in 0..=bulk::MAX_THROTTLED_ATTEMPTS {
+    for _ in 0..=pace::MAX_THROTTLED_ATTEMPTS {
         rows.push(row(Method::Put, "http://s:5000/v2/app/manifests/a", HttpResponse::status(429)));
     }
     let script = Script::new(rows);
@@ -596,7 +634,7 @@ fn a_bulk_item_throttled_past_its_attempts_fails_with_the_429() {
         },
     ));
     script.assert_done();
-    assert_eq!(throttle.waits.borrow().len(), bulk::MAX_THROTTLED_ATTEMPTS);
+    assert_eq!(throttle.waits.borrow().len(), pace::MAX_THROTTLED_ATTEMPTS);
     assert!(matches!(last.into_inner(), Some(ItemState::Failed(e)) if e.status() == Some(429)));
 }
 
@@ -629,7 +667,13 @@ fn a_registry_under_a_path_gets_its_upload_under_that_path() {
         ),
     ]);
     let (s, t) = (at("http://gw/hub", &source), at("http://gw/local", &target));
-    let copied = pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {}));
+    let copied = pollster::block_on(copy::execute(
+        &Endpoints::new(&s, &t),
+        &plan(digest),
+        &Confirmed::nothing(),
+        &|_| {},
+        &Retry::never(),
+    ));
     copied.outcome.unwrap();
     source.assert_done();
     target.assert_done();
@@ -694,8 +738,15 @@ fn a_refused_single_put_is_sent_again_as_post_patch_put_and_the_rest_go_so_at_on
         ),
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
-    let report =
-        pollster::block_on(copy::execute(&Endpoints::new(&s, &t), &plan(digest), false, &|_| {})).outcome.unwrap();
+    let report = pollster::block_on(copy::execute(
+        &Endpoints::new(&s, &t),
+        &plan(digest),
+        &Confirmed::nothing(),
+        &|_| {},
+        &Retry::never(),
+    ))
+    .outcome
+    .unwrap();
     source.assert_done();
     target.assert_done();
     assert_eq!(report.blobs[0].2, BlobOutcome::Uploaded(UploadMode::ChunkedAfterRefusal { refused: 500, chunks: 1 }));
@@ -728,7 +779,8 @@ fn a_source_failure_during_a_single_put_upload_is_not_taken_for_the_targets_refu
     ]);
     let (s, t) = (at("http://s:5000", &source), at("http://t:5000", &target));
     let ends = Endpoints::new(&s, &t);
-    let copied = pollster::block_on(copy::execute(&ends, &plan(digest), false, &|_| {}));
+    let copied =
+        pollster::block_on(copy::execute(&ends, &plan(digest), &Confirmed::nothing(), &|_| {}, &Retry::never()));
     assert_eq!(copied.outcome.unwrap_err().status(), Some(502));
     assert!(!ends.monolithic_refused.get());
     source.assert_done();
@@ -747,15 +799,12 @@ fn stop_during_a_pause_ends_the_item_with_its_429_and_sends_nothing_more() {
     let stopped = std::cell::Cell::new(false);
     // The user presses Stop while the run waits.
     struct StopDuringPause<'a>(&'a std::cell::Cell<bool>);
-    impl bulk::Throttle for StopDuringPause<'_> {
-        fn throttled<'b>(
-            &'b self,
-            _: Option<&'b str>,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'b>> {
+    impl Throttle for StopDuringPause<'_> {
+        fn throttled<'b>(&'b self, _: Option<&'b str>) -> Wait<'b> {
             self.0.set(true);
             Box::pin(std::future::ready(()))
         }
-        fn ready(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+        fn ready(&self) -> Wait<'_> {
             Box::pin(std::future::ready(()))
         }
     }
