@@ -17,6 +17,7 @@ use wharf_protocol::journal::Entry;
 use wharf_protocol::Error;
 use yew::prelude::*;
 
+use crate::connection::transport::performance_mark;
 use crate::journal_store::{use_journal, JournalStore};
 
 /// Where a flow stands. `P` is its plan, `G` its progress, `R` its report.
@@ -215,9 +216,14 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
     }
 
     /// [`FlowHandle::plan_or_send`] for a plan that needed no lookup (or was looked up already).
+    /// A plan that needs no confirmation is sent at once, with no state in between.
     pub fn show_or_send(&self, plan: P, ask: fn(&P) -> bool, send: impl FnOnce(&Self, Rc<P>)) {
-        let generation = self.begin_planning();
-        self.decide(generation, Ok(plan), ask, send);
+        if ask(&plan) {
+            let generation = self.begin_planning();
+            self.flow.dispatch(FlowAction::Planned(generation, Ok(plan)));
+        } else {
+            send(self, Rc::new(plan));
+        }
     }
 
     /// Shows `plan` without a lookup (a plan that needed none).
@@ -245,8 +251,8 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
     where
         F: Future<Output = Finished<R>> + 'static,
     {
+        performance_mark("wharf:flow-run");
         let generation = self.next_generation();
-        self.flow.dispatch(FlowAction::Start(generation, plan.clone(), initial));
         let dispatcher = self.flow.dispatcher();
         let progress = {
             let dispatcher = dispatcher.clone();
@@ -255,12 +261,16 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
         let journal = self.journal.clone();
         let stop = Rc::new(Cell::new(false));
         *self.stop.borrow_mut() = stop.clone();
-        let running = work(plan, Reporter { progress, journal: journal.clone(), stop });
+        let running = work(plan.clone(), Reporter { progress, journal: journal.clone(), stop });
+        // The work is queued before the state changes: yew renders on the same microtask queue,
+        // so the first request goes out before the page re-renders, not after.
         wasm_bindgen_futures::spawn_local(async move {
             let finished = running.await;
+            performance_mark("wharf:flow-finished");
             journal.record(finished.journal);
             dispatcher.dispatch(FlowAction::Finished(generation, finished.outcome));
         });
+        self.flow.dispatch(FlowAction::Start(generation, plan, initial));
     }
 
     /// The user declined the plan shown.

@@ -3,14 +3,17 @@
 //! a progress bar, a result per item, stop, and retry of what did not finish.
 
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wharf_protocol::bulk::{self, BulkPlan};
+use wharf_protocol::bulk::{self, BulkPlan, Known};
 use wharf_protocol::flow::Finished;
+use wharf_protocol::glance::TagDigest;
 use wharf_protocol::names::Repository;
+use wharf_protocol::names::{Digest, Tag};
 use wharf_protocol::requests::RegistryUrl;
-use wharf_protocol::runner::{ItemState, MAX_CONCURRENCY};
+use wharf_protocol::runner::{ItemState, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use wharf_protocol::state::{Stored, TargetState};
 use wharf_protocol::transfer::Endpoints;
 use yew::prelude::*;
@@ -19,9 +22,10 @@ use crate::components::bulk_form::{BulkForm, FormAction, Operation, PlanRequest,
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
-use crate::connection::transport::performance_mark;
+use crate::connection::transport::{connection_is_multiplexed, performance_mark};
 use crate::connection::{use_connection, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
+use crate::glance::GlanceRun;
 
 /// Props of [`BulkPanel`].
 #[derive(Properties, PartialEq)]
@@ -32,6 +36,44 @@ pub struct BulkProps {
     pub repository: Repository,
     /// The selected tags, in list order.
     pub selected: Rc<Vec<String>>,
+    /// What the tag list already knows of the repository's tags.
+    pub known: KnownTags,
+}
+
+/// The tag list as read in this visit and its glance: which tags exist and which digests a HEAD
+/// answered. Compared by identity (the page passes the same list and run each render).
+#[derive(Clone)]
+pub struct KnownTags {
+    /// Every tag listed.
+    pub listed: Rc<Vec<String>>,
+    /// The glance over them.
+    pub glance: Rc<GlanceRun>,
+}
+
+impl PartialEq for KnownTags {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.listed, &other.listed) && Rc::ptr_eq(&self.glance, &other.glance)
+    }
+}
+
+impl KnownTags {
+    /// What is known of each of `tags` now: a digest a HEAD answered in this visit, absent (not
+    /// listed, or a HEAD said 404), or unknown (not read yet, or only cached from an earlier
+    /// visit).
+    fn snapshot<'a>(&self, tags: impl Iterator<Item = &'a Tag>) -> HashMap<String, Known> {
+        let listed: HashSet<&str> = self.listed.iter().map(String::as_str).collect();
+        let state = self.glance.state();
+        tags.map(|tag| {
+            let known = match state.digests.get(tag.as_str()) {
+                Some(TagDigest::Fresh(d)) => Digest::parse(d).map_or(Known::Unknown, Known::Digest),
+                Some(TagDigest::Missing) => Known::Absent,
+                None if !listed.contains(tag.as_str()) => Known::Absent,
+                _ => Known::Unknown,
+            };
+            (tag.to_string(), known)
+        })
+        .collect()
+    }
 }
 
 /// A plan and the registry it writes to.
@@ -121,14 +163,16 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     let connection = use_connection();
     let form = use_reducer({
         let repository = props.repository.clone();
-        move || BulkForm::new(&repository)
+        // As many at once as the connection carries well: 6 over HTTP/1.1, more multiplexed.
+        let concurrency = if connection_is_multiplexed() { MAX_CONCURRENCY } else { DEFAULT_CONCURRENCY };
+        move || BulkForm::new(&repository, concurrency)
     });
     let flow: BulkFlow = use_flow();
     let limit = form.limit();
     let on_plan = {
         let (flow, form, connection) = (flow.clone(), form.clone(), connection.clone());
-        let (registry, repository, selected) =
-            (props.registry.clone(), props.repository.clone(), props.selected.clone());
+        let (registry, repository, selected, known) =
+            (props.registry.clone(), props.repository.clone(), props.selected.clone(), props.known.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let request = match form.request(&registry, &repository, &selected) {
@@ -137,13 +181,17 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             };
             form.dispatch(FormAction::Problems(Vec::new()));
             let PlanRequest { to, target_repository, pairs, limit, with_attachments } = request;
+            // The dry run asks the registry only about what the tag list does not know yet.
+            let listed = known.snapshot(pairs.iter().flat_map(|(source, target)| [source, target]));
             let (source, target) = (connection.registry(&registry), connection.registry(&to));
             let (repository, learning) = (repository.clone(), connection.clone());
             flow.plan(async move {
                 let known = learning.referrers_api(source.url());
                 let ends = Endpoints::new(&source, &target).knowing(known, learning.referrers_api(target.url()));
                 let throttle = crate::pause::BrowserThrottle::default();
-                let mut plan = bulk::plan(&ends, &repository, &target_repository, pairs, limit, &throttle).await?;
+                let lookup = |tag: &Tag| listed.get(tag.as_str()).cloned().unwrap_or(Known::Unknown);
+                let repositories = (&repository, &target_repository);
+                let mut plan = bulk::plan(&ends, repositories, pairs, limit, &throttle, &lookup).await?;
                 plan.with_attachments &= with_attachments;
                 if plan.with_attachments {
                     bulk::find_attachments(&ends, &mut plan, limit).await?;
@@ -225,6 +273,19 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             </form>
             { body }
         </section>
+    }
+}
+
+/// How the dry run learned what each tag holds: asked, or known from this visit's tag list.
+fn looked_up_note(plan: &BulkPlan) -> String {
+    // Two tags an item: its source and its target.
+    let known = (plan.items.len() * 2).saturating_sub(plan.looked_up);
+    match known {
+        0 => format!("Every tag was looked up at the registry ({}).", plan.looked_up),
+        _ => format!(
+            "{known} tag(s) were known from the tag list read in this visit (digests a HEAD answered, or not listed); {} were looked up at the registry.",
+            plan.looked_up
+        ),
     }
 }
 
@@ -343,6 +404,7 @@ fn plan_view(
             <div class="confirm" data-testid="bulk-dry-run" data-operations={needed.len().to_string()} data-moves={moves.to_string()}>
                 <p>{ format!("Dry run: {} operation(s) to send, {} of them moving an existing tag; {} already in place. Nothing has been sent.",
                     needed.len(), moves, plan.items.len() - needed.len()) }</p>
+                { el("p", "muted small", "bulk-looked-up", owned(looked_up_note(plan))) }
                 if plan.with_attachments {
                     { el("p", "muted small", "bulk-attachments-note", owned(attachments_note(plan))) }
                 }

@@ -70,15 +70,16 @@ pub struct BulkForm {
 }
 
 impl BulkForm {
-    /// A form for the tags of `repository`: retag, prefix rule, copies to the same repository.
-    pub fn new(repository: &Repository) -> Self {
+    /// A form for the tags of `repository`: retag, prefix rule, copies to the same repository,
+    /// `concurrency` items at once (what the page's connection carries well).
+    pub fn new(repository: &Repository, concurrency: usize) -> Self {
         BulkForm {
             operation: Operation::Retag,
             rule: RuleKind::Prefix,
             rule_text: String::new(),
             target_repository: repository.to_string(),
             target_registry: String::new(),
-            concurrency: DEFAULT_CONCURRENCY.to_string(),
+            concurrency: concurrency.to_string(),
             with_attachments: true,
             problems: Vec::new(),
         }
@@ -188,7 +189,7 @@ mod tests {
     use super::*;
 
     fn form() -> Rc<BulkForm> {
-        Rc::new(BulkForm::new(&Repository::parse("team/app").unwrap()))
+        Rc::new(BulkForm::new(&Repository::parse("team/app").unwrap(), DEFAULT_CONCURRENCY))
     }
 
     fn tags(names: &[&str]) -> Vec<String> {

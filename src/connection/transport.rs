@@ -167,6 +167,8 @@ impl Transport for BrowserTransport {
         self.record.emit(Exchange::new(id, &request, absolute(&request.url), shown, elapsed));
         match outcome {
             Ok(response) => Ok(response),
+            // A probe's failure is its answer: no second request to tell a block from an outage.
+            Err(detail) if request.failure_answers => Err(TransportError::Other(detail)),
             Err(detail) => Err(self.diagnose(&request, detail).await),
         }
     }

@@ -104,8 +104,8 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 }
             };
             problem.set(None);
-            let (source_client, client, repository, source_digest) =
-                (connection.registry(&registry), connection.registry(&to), repository.clone(), manifest.digest.clone());
+            let (source_client, client, repository, held) =
+                (connection.registry(&registry), connection.registry(&to), repository.clone(), manifest.clone());
             let (connection, registry) = (connection.clone(), registry.clone());
             let with = *with_attachments;
             let learning = connection.clone();
@@ -116,7 +116,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     let (source_url, target_url) = (source_client.url(), client.url());
                     let ends = Endpoints::new(&source_client, &client)
                         .knowing(learning.referrers_api(source_url), learning.referrers_api(target_url));
-                    let plan = copy::plan(&ends, (repository, source_digest), (target_repo, tag), with).await;
+                    let plan = copy::plan(&ends, (repository, held), (target_repo, tag), with).await;
                     let (source_api, target_api) = ends.referrers_api.get();
                     learning.learned_referrers_api(source_url, source_api);
                     learning.learned_referrers_api(target_url, target_api);

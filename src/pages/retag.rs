@@ -22,6 +22,7 @@ use crate::components::error_box::error_box;
 use crate::components::load::Load;
 use crate::components::markup::{button, code, crumbs, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
+use crate::connection::transport::performance_mark;
 use crate::connection::use_read_only;
 use crate::connection::{use_connection, Connection};
 use crate::flow::{use_flow, FlowHandle, FlowState};
@@ -94,6 +95,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             (connection.clone(), props.registry.clone(), props.repository.clone(), flow.clone(), confirmed.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            performance_mark("wharf:retag-click");
             // A lookup still waiting for typing to pause is not needed any more.
             *typing.borrow_mut() += 1;
             let Load::Ready(manifest) = &*source else {
@@ -107,22 +109,31 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                     return;
                 }
             };
-            name_errors.set(Vec::new());
-            confirmed.set(Vec::new());
             let source_digest = manifest.digest.clone();
             // Looked up while typing: decide at once. Otherwise look now. Either way the lookup is
             // spent: the retag changes what the targets hold, so the next one looks again.
             let looked_up = checked.as_ref().filter(|c| c.text == *targets_text).cloned();
-            checked.set(None);
             let send = {
                 let (connection, registry) = (connection.clone(), registry.clone());
                 move |flow: &RetagFlow, plan| start(flow, &connection, &registry, plan, Vec::new())
             };
+            // The flow starts first: what changes on the page renders while the request is out.
+            let forget = || {
+                checked.set(None);
+                if !name_errors.is_empty() {
+                    name_errors.set(Vec::new());
+                }
+                if !confirmed.is_empty() {
+                    confirmed.set(Vec::new());
+                }
+            };
             if let Some(c) = looked_up {
                 let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone());
                 flow.show_or_send(plan, RetagPlan::needs_confirmation, send);
+                forget();
                 return;
             }
+            forget();
             let (client, repository) = (connection.registry(&registry), repository.clone());
             flow.plan_or_send(
                 async move {

@@ -16,7 +16,7 @@ use wharf_protocol::time::age;
 use wharf_protocol::units::thousands;
 use yew::prelude::*;
 
-use crate::components::bulk::BulkPanel;
+use crate::components::bulk::{BulkPanel, KnownTags};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, kind_html, now_seconds, platforms_text, size_html};
@@ -273,7 +273,8 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                         if public.guessed { <span class="muted small" data-testid="pull-guessed">{ wharf_protocol::pull::GUESSED_NOTE }</span> }
                     </div>
                     if !read_only && !chosen.is_empty() {
-                        <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()} />
+                        <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()}
+                            known={KnownTags { listed: listed.clone(), glance: glance.clone() }} />
                     }
                     <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>
                         <thead><tr><th></th><th>{ "Tag" }</th><th>{ "Created" }</th><th>{ "Size" }</th><th>{ "Kind" }</th><th class="wide">{ "Platforms" }</th><th class="wide">{ "Digest" }</th><th></th></tr></thead>

@@ -45,6 +45,10 @@ pub struct CarryPlan {
     pub source_index: Option<FetchedManifest>,
     /// The target's fallback index now (`None`: it has none, or indexes referrers itself).
     pub target_index: Option<FetchedManifest>,
+    /// The attachment tags the target had, from its tag list (`None`: the list could not say):
+    /// just before writing, one more such page shows whether a tag planned as new is still
+    /// missing, instead of a HEAD per tag.
+    pub target_tags: Option<Vec<Tag>>,
 }
 
 impl CarryPlan {
@@ -76,23 +80,31 @@ impl CarryPlan {
 }
 
 /// What the target has at `referrer`'s place: the digest by digest (present or not), or what
-/// its cosign tag holds.
+/// its cosign tag holds. `tags` is what the target's tag list said of the attachment tags (see
+/// [`referrers::attachment_tags`]): a cosign tag it lacks is not asked about, nor a listed
+/// referrer that the target's own fallback index (`listed`) does not name (writing it by digest
+/// again would store the same bytes).
 async fn held<T: Transport>(
     target: &Registry<T>,
     repository: &Repository,
     referrer: &Referrer,
+    (tags, listed): (Option<&[Tag]>, Option<&[String]>),
 ) -> Result<Option<Digest>, Error> {
     let reference = match referrer.tag() {
+        Some(tag) if tags.is_some_and(|tags| !tags.contains(tag)) => return Ok(None),
         Some(tag) => Reference::Tag(tag.clone()),
+        None if listed.is_some_and(|listed| !listed.iter().any(|d| d == referrer.digest.as_str())) => return Ok(None),
         None => Reference::Digest(referrer.digest.clone()),
     };
     target.manifest_digest(repository, &reference).await
 }
 
 /// Plans carrying what `found` discovered at the source (every manifest read) into
-/// `target_repository`: one HEAD per attachment; where the target is another registry whose
-/// support is not known yet ([`Endpoints::referrers_api`], which learns it), one referrers
-/// request; where it does not index referrers, one GET of its fallback tag.
+/// `target_repository`. At the target: one short page of its tag list for the attachment tags
+/// ([`referrers::attachment_tags`]); a HEAD per cosign tag it has; its fallback index when it has
+/// one (and does not index referrers itself); a HEAD per listed referrer that index names. Where
+/// the target is another registry whose support is not known yet ([`Endpoints::referrers_api`],
+/// which learns it), one referrers request.
 pub async fn plan_carry<T: Transport>(
     ends: &Endpoints<'_, T>,
     (source_repository, target_repository): (&Repository, &Repository),
@@ -100,14 +112,10 @@ pub async fn plan_carry<T: Transport>(
 ) -> Result<CarryPlan, Error> {
     let target_api = ends.referrers_api.get().1;
     found.read_all(ends.source, source_repository).await?;
-    let mut items = Vec::with_capacity(found.referrers.len());
-    for referrer in found.referrers {
-        let now = held(ends.target, target_repository, &referrer).await?;
-        items.push(CarryItem { state: target_state(Some(&referrer.digest), now), referrer });
-    }
+    let tags = referrers::attachment_tags(ends.target, target_repository, &found.subject).await;
     let target_api = match (ends.same_registry(), target_api) {
         (true, _) => found.api,
-        (false, ApiSupport::Unknown) if items.iter().any(|i| i.referrer.descriptor.is_some()) => {
+        (false, ApiSupport::Unknown) if found.referrers.iter().any(|r| r.descriptor.is_some()) => {
             match referrers::api_list(ends.target, target_repository, &found.subject, None).await? {
                 Some(_) => ApiSupport::Served,
                 None => ApiSupport::NotServed,
@@ -115,18 +123,28 @@ pub async fn plan_carry<T: Transport>(
         }
         (false, known) => known,
     };
+    let fallback = referrers::fallback_tag(&found.subject);
     let target_index = match target_api {
         ApiSupport::Served => None,
-        _ if items.iter().all(|i| i.referrer.descriptor.is_none()) => None,
-        _ => {
-            let tag = Reference::Tag(referrers::fallback_tag(&found.subject));
-            match ends.target.manifest_get(target_repository, &tag).await {
-                Ok(index) => Some(index),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => return Err(e),
-            }
-        }
+        _ if found.referrers.iter().all(|r| r.descriptor.is_none()) => None,
+        _ if tags.as_ref().is_some_and(|tags| !tags.contains(&fallback)) => None,
+        _ => match ends.target.manifest_get(target_repository, &Reference::Tag(fallback)).await {
+            Ok(index) => Some(index),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        },
     };
+    // What the target's own index lists, where that is the whole truth: it does not index
+    // referrers itself, and its index was read (or it has none).
+    let listed: Option<Vec<String>> = (target_api != ApiSupport::Served).then(|| {
+        let entries = target_index.as_ref().and_then(|index| referrers::index_entries(&index.bytes));
+        entries.unwrap_or_default().iter().filter_map(|e| text(e, "digest")).collect()
+    });
+    let mut items = Vec::with_capacity(found.referrers.len());
+    for referrer in found.referrers {
+        let now = held(ends.target, target_repository, &referrer, (tags.as_deref(), listed.as_deref())).await?;
+        items.push(CarryItem { state: target_state(Some(&referrer.digest), now), referrer });
+    }
     ends.referrers_api.set((found.api, target_api));
     Ok(CarryPlan {
         subject: found.subject,
@@ -135,6 +153,7 @@ pub async fn plan_carry<T: Transport>(
         source_api: found.api,
         source_index: found.fallback,
         target_index,
+        target_tags: tags,
     })
 }
 
@@ -188,7 +207,8 @@ impl CarryReport {
     }
 }
 
-/// Carries every attachment of `plan` after its image was copied. Each written one yields a
+/// Carries every attachment of `plan` after its image was copied: every blob and child first,
+/// then one look at the target's attachment tags, then the manifests. Each written one yields a
 /// journal entry: a referrer added by digest (undo deletes it again), a cosign tag or the fallback
 /// index as a tag write (undo puts the tag back). A failure does not stop the others.
 pub async fn carry<T: Transport>(
@@ -197,17 +217,37 @@ pub async fn carry<T: Transport>(
     plan: &CarryPlan,
     progress: &dyn Fn(usize),
 ) -> Finished<CarryReport> {
+    let repositories = (source_repository, target_repository);
+    let to_write: Vec<&CarryItem> = plan.items.iter().filter(|i| i.state != TargetState::AlreadySource).collect();
+    let mut moved = Vec::with_capacity(to_write.len());
+    for item in &to_write {
+        moved.push(content_of(ends, repositories, item).await);
+    }
+    // The tags the plan saw missing may have been created since: one page of the tag list says
+    // whether they still are missing (a HEAD per tag when it cannot say, or a tag was there).
+    let new_tag = to_write.iter().any(|i| i.referrer.tag().is_some() && i.state == TargetState::New);
+    let new_index = plan.target_index.is_none() && plan.target_api != ApiSupport::Served && !plan.listed().is_empty();
+    let planned_new = new_tag || new_index;
+    let tags_now = match &plan.target_tags {
+        Some(_) if planned_new => referrers::attachment_tags(ends.target, target_repository, &plan.subject).await,
+        _ => None,
+    };
     let target = ends.target;
     let subject = plan.subject.short();
     let mut journal = Vec::new();
     let mut items = Vec::with_capacity(plan.items.len());
     let mut indexed_by_target = plan.target_api == ApiSupport::Served;
+    let mut moved = moved.into_iter();
     for (done, item) in plan.items.iter().enumerate() {
         let referrer = &item.referrer;
         let outcome = if item.state == TargetState::AlreadySource {
             Ok(None)
         } else {
-            let written = carry_one(ends, (source_repository, target_repository), item).await;
+            let content = moved.next().expect("one content per attachment written");
+            let written = match content {
+                Ok(manifest) => put_one(target, target_repository, item, &manifest, tags_now.as_deref()).await,
+                Err(e) => Err(e),
+            };
             if let Ok(put) = &written {
                 indexed_by_target |= put.subject.is_some();
             }
@@ -244,31 +284,52 @@ pub async fn carry<T: Transport>(
         items.push(Carried { digest: referrer.digest.clone(), tag: referrer.tag().cloned(), outcome });
         progress(done + 1);
     }
-    let index = if indexed_by_target { None } else { write_index(target, target_repository, plan, &mut journal).await };
+    let index = if indexed_by_target {
+        None
+    } else {
+        write_index(target, target_repository, plan, tags_now.as_deref(), &mut journal).await
+    };
     Finished { outcome: Ok(CarryReport { items, index }), journal }
 }
 
-/// Copies one attachment's blobs and children, then its manifest: by digest, or under its cosign
-/// tag once a HEAD shows the tag still holds what the plan saw.
-async fn carry_one<T: Transport>(
+/// Gets everything one attachment names into the target (its blobs and children); returns its
+/// manifest, to be written once the tags have been looked at.
+async fn content_of<T: Transport>(
     ends: &Endpoints<'_, T>,
     repositories: (&Repository, &Repository),
     item: &CarryItem,
-) -> Result<crate::responses::PutOutcome, Error> {
+) -> Result<FetchedManifest, Error> {
     let referrer = &item.referrer;
     let manifest = match &referrer.manifest {
         Some(m) => m.clone(),
         None => ends.source.manifest_get(repositories.0, &Reference::Digest(referrer.digest.clone())).await?,
     };
     let moved = transfer::transfer(ends, repositories, manifest, &|_: &CopyProgress| {}).await?;
+    Ok(moved.manifests.into_iter().next().expect("the top manifest"))
+}
+
+/// Writes one attachment's manifest: by digest, or under its cosign tag while the tag still holds
+/// what the plan saw. A tag the plan saw missing and `tags_now` (the target's attachment tags,
+/// read just before) still lacks needs no HEAD.
+async fn put_one<T: Transport>(
+    target: &Registry<T>,
+    repository: &Repository,
+    item: &CarryItem,
+    manifest: &FetchedManifest,
+    tags_now: Option<&[Tag]>,
+) -> Result<crate::responses::PutOutcome, Error> {
+    let referrer = &item.referrer;
     let reference = match referrer.tag() {
         Some(tag) => {
-            transfer::still_as_planned(ends.target, repositories.1, tag, &item.state, &referrer.digest).await?;
+            let still_missing = item.state == TargetState::New && tags_now.is_some_and(|tags| !tags.contains(tag));
+            if !still_missing {
+                transfer::still_as_planned(target, repository, tag, &item.state, &referrer.digest).await?;
+            }
             Reference::Tag(tag.clone())
         }
         None => Reference::Digest(referrer.digest.clone()),
     };
-    ends.target.manifest_put(repositories.1, &reference, &moved.manifests[0]).await
+    target.manifest_put(repository, &reference, manifest).await
 }
 
 /// Brings the target's fallback index up to date: the source's own bytes when the target has
@@ -278,6 +339,7 @@ async fn write_index<T: Transport>(
     target: &Registry<T>,
     repository: &Repository,
     plan: &CarryPlan,
+    tags_now: Option<&[Tag]>,
     journal: &mut Vec<Entry>,
 ) -> Option<Result<Digest, Error>> {
     let listed = plan.listed();
@@ -310,9 +372,11 @@ async fn write_index<T: Transport>(
         Err(e) => return Some(Err(e)),
     };
     let reference = Reference::Tag(tag.clone());
+    // Seen missing by the plan and still missing just now: nobody added one meanwhile.
+    let still_missing = before.is_none() && tags_now.is_some_and(|tags| !tags.contains(&tag));
     let written = async {
         // Someone else may have added a referrer meanwhile: merge with theirs, not over it.
-        let now = target.manifest_digest(repository, &reference).await?;
+        let now = if still_missing { None } else { target.manifest_digest(repository, &reference).await? };
         if now != before {
             let place = format!("{repository}:{tag}");
             return Err(Error::Refused(Refusal::MovedSincePlan { place, now, stage: Stage::CarryingAttachments }));

@@ -128,6 +128,9 @@ pub struct BulkPlan {
     pub attachments: Vec<Discovered>,
     /// The operations, in selection order.
     pub items: Vec<BulkItem>,
+    /// How many tags the dry run asked the registry about; the others were known from the tag
+    /// list read in this visit.
+    pub looked_up: usize,
 }
 
 impl BulkPlan {
@@ -155,35 +158,56 @@ impl BulkPlan {
 /// What a source tag and its target point at (`None`: the tag does not exist).
 type Lookup = Result<(Option<Digest>, Option<Digest>), Error>;
 
-/// Reads what each source and target tag points at now, `concurrency` lookups at a time.
+/// What the page already knows of a tag of the repository it lists, read in this visit: a HEAD
+/// answered its digest, or the tag list (and a HEAD's 404) says it is not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// A HEAD in this visit answered this digest.
+    Digest(Digest),
+    /// Not in the tag list read in this visit, or a HEAD answered 404.
+    Absent,
+    /// Not read yet, or only from an earlier visit: the dry run HEADs it.
+    Unknown,
+}
+
+/// Nothing is known: every tag is looked up.
+pub fn nothing_known(_: &Tag) -> Known {
+    Known::Unknown
+}
+
+/// Reads what each source and target tag points at now, `concurrency` lookups at a time. `known`
+/// says what the page already knows of the tags of the source repository (the tag list's
+/// glance): those are not asked again, so a dry run within a listed repository sends a HEAD only
+/// for what is not fresh. Tags of another repository or registry are always asked.
 pub async fn plan<T: Transport>(
     ends: &Endpoints<'_, T>,
-    source_repository: &Repository,
-    target_repository: &Repository,
+    (source_repository, target_repository): (&Repository, &Repository),
     pairs: Vec<(Tag, Tag)>,
     concurrency: usize,
     throttle: &dyn Throttle,
+    known: &dyn Fn(&Tag) -> Known,
 ) -> Result<BulkPlan, Error> {
     let copy = !(ends.same_registry() && source_repository == target_repository);
     let found: RefCell<Vec<Option<Lookup>>> = RefCell::new(vec![None; pairs.len()]);
     let failed = Cell::new(false);
+    let looked_up = Cell::new(0);
     for_each_bounded(pairs.len(), concurrency, &|| failed.get(), |i| {
         let (source_tag, target_tag) = &pairs[i];
-        let found = &found;
-        let failed = &failed;
+        let (found, failed, looked_up) = (&found, &failed, &looked_up);
         async move {
             // A 429 during the dry run waits too: the lookup is sent again, not failed.
             let retry = Retry::quietly(throttle, &|| false);
             retry.ready().await;
-            let lookup: Lookup = retry
-                .step(|| async {
-                    let source =
-                        ends.source.manifest_digest(source_repository, &Reference::Tag(source_tag.clone())).await?;
-                    let target =
-                        ends.target.manifest_digest(target_repository, &Reference::Tag(target_tag.clone())).await?;
-                    Ok((source, target))
-                })
-                .await;
+            let (source_known, target_known) =
+                (known(source_tag), if copy { Known::Unknown } else { known(target_tag) });
+            let asked = [&source_known, &target_known].iter().filter(|k| ***k == Known::Unknown).count();
+            looked_up.set(looked_up.get() + asked);
+            let lookup: Lookup = async {
+                let source = look(&retry, (ends.source, source_repository), source_tag, source_known).await?;
+                let target = look(&retry, (ends.target, target_repository), target_tag, target_known).await?;
+                Ok((source, target))
+            }
+            .await;
             failed.set(failed.get() || lookup.is_err());
             found.borrow_mut()[i] = Some(lookup);
         }
@@ -202,7 +226,26 @@ pub async fn plan<T: Transport>(
         with_attachments: copy,
         attachments: Vec::new(),
         items,
+        looked_up: looked_up.get(),
     })
+}
+
+/// One tag's digest: what the page knows, or a HEAD (a GET where the header is hidden), its 429s
+/// waited out; `None`: it does not exist.
+async fn look<T: Transport>(
+    retry: &Retry<'_>,
+    (registry, repository): (&crate::client::Registry<T>, &Repository),
+    tag: &Tag,
+    known: Known,
+) -> Result<Option<Digest>, Error> {
+    match known {
+        Known::Digest(digest) => Ok(Some(digest)),
+        Known::Absent => Ok(None),
+        Known::Unknown => {
+            let reference = Reference::Tag(tag.clone());
+            retry.step(|| registry.manifest_digest(repository, &reference)).await
+        }
+    }
 }
 
 /// Finds the attachments of every distinct image the plan copies, `concurrency` at a time, so

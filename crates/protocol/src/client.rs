@@ -106,6 +106,19 @@ impl<T: Transport> Registry<T> {
         }
     }
 
+    /// The tags of `repository` that start with `prefix`, from one page of at most `n` tags after
+    /// `last` (a string just before the prefix); `None` when that page cannot say for sure
+    /// ([`responses::tags_after_response`]).
+    pub async fn tags_after(
+        &self,
+        repository: &Repository,
+        (last, n): (&str, usize),
+        prefix: &str,
+    ) -> Result<Option<Vec<String>>> {
+        let (url, response) = self.send(requests::tag_list_after(&self.url, repository, last, n)).await?;
+        responses::tags_after_response(&url, response, (last, n), prefix)
+    }
+
     /// GET a manifest with the full Accept list; the bytes are kept exactly and verified against
     /// the digest it was fetched by and the registry's digest header.
     pub async fn manifest_get(&self, repository: &Repository, reference: &Reference) -> Result<FetchedManifest> {

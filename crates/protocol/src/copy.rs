@@ -10,11 +10,14 @@
 //! ([`CopyPlan::item`]): their attachments, listed by the dry run, are planned at the target
 //! once the image is in place.
 
+use std::rc::Rc;
+
 use crate::attachments::{self, CarryPlan, CarryReport};
 use crate::error::Error;
 use crate::flow::{Confirmed, Finished};
 use crate::http::Transport;
 use crate::journal::{Action, Entry};
+use crate::manifest::FetchedManifest;
 use crate::names::{Digest, Reference, Repository, Tag};
 use crate::pace::Retry;
 use crate::referrers::{self, Discovered};
@@ -50,6 +53,9 @@ pub struct CopyPlan {
     pub attachments: Option<Carry>,
     /// How the journal names it: a copy, or one item of a bulk copy.
     pub action: Action,
+    /// The source manifest as the page already holds it (its exact bytes, by the plan's digest):
+    /// the copy does not read it again.
+    pub held: Option<Rc<FetchedManifest>>,
 }
 
 impl CopyPlan {
@@ -72,6 +78,7 @@ impl CopyPlan {
             target_state,
             attachments: None,
             action: Action::Copy,
+            held: None,
         }
     }
 
@@ -92,6 +99,7 @@ impl CopyPlan {
             target_state: target_state.clone(),
             attachments: attachments.map(|found| Carry::Later(found.map(Box::new))),
             action: Action::BulkCopy,
+            held: None,
         }
     }
 
@@ -127,17 +135,20 @@ impl CopyPlan {
     }
 }
 
-/// Plans a copy: what the target tag holds now (one HEAD) and, `with_attachments`, what carrying
-/// the image's attachments will do ([`attachments::plan_carry`]). What is learned of each end's
-/// referrers API stays in `ends`.
+/// Plans a copy of `held` (the source manifest as the page read it: its digest is the image's)
+/// from `source_repository`: what the target tag holds now (one HEAD) and, `with_attachments`,
+/// what carrying the image's attachments will do ([`attachments::plan_carry`]). What is learned
+/// of each end's referrers API stays in `ends`.
 pub async fn plan<T: Transport>(
     ends: &Endpoints<'_, T>,
-    (source_repository, source): (Repository, Digest),
+    (source_repository, held): (Repository, Rc<FetchedManifest>),
     (target_repository, target_tag): (Repository, Tag),
     with_attachments: bool,
 ) -> Result<CopyPlan, Error> {
     let current = ends.target.manifest_digest(&target_repository, &Reference::Tag(target_tag.clone())).await?;
+    let source = held.digest.clone();
     let mut plan = CopyPlan::new(source_repository, source, target_repository, target_tag, current);
+    plan.held = Some(held);
     if with_attachments {
         let source_api = ends.referrers_api.get().0;
         let found = referrers::discover(ends.source, &plan.source_repository, &plan.source, source_api).await?;
@@ -286,7 +297,10 @@ async fn copy_image<T: Transport>(
     plan: &CopyPlan,
     progress: &dyn Fn(&CopyProgress),
 ) -> Result<CopyReport, Error> {
-    let top = ends.source.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?;
+    let top = match plan.held.as_deref().filter(|held| held.digest == plan.source) {
+        Some(held) => held.clone(),
+        None => ends.source.manifest_get(&plan.source_repository, &Reference::Digest(plan.source.clone())).await?,
+    };
     let repositories = (&plan.source_repository, &plan.target_repository);
     let moved = transfer::transfer(ends, repositories, top, progress).await?;
     let top = &moved.manifests[0];

@@ -111,12 +111,21 @@ pub struct HttpRequest {
     pub headers: Headers,
     /// Body bytes, sent exactly as given.
     pub body: Vec<u8>,
+    /// A failure to get any answer is itself the answer (a probe of a route the registry may not
+    /// serve): the transport need not find out why with a second request.
+    pub failure_answers: bool,
 }
 
 impl HttpRequest {
     /// A request without headers or body.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
-        HttpRequest { method, url: url.into(), headers: Headers::new(), body: Vec::new() }
+        HttpRequest { method, url: url.into(), headers: Headers::new(), body: Vec::new(), failure_answers: false }
+    }
+
+    /// Marks a probe whose failure needs no diagnosis ([`HttpRequest::failure_answers`]).
+    pub fn probe(mut self) -> Self {
+        self.failure_answers = true;
+        self
     }
 
     /// Adds a header.

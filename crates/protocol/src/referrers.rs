@@ -149,7 +149,9 @@ pub fn api_request(
         url.push_str("?artifactType=");
         url.push_str(&crate::requests::encode_query_value(filter));
     }
-    HttpRequest::new(Method::Get, url).header("Accept", OCI_INDEX)
+    // Distribution answers the unknown route with a 404 without CORS headers: blocked, that is
+    // the answer ("not served"), and no second request is needed to tell why.
+    HttpRequest::new(Method::Get, url).header("Accept", OCI_INDEX).probe()
 }
 
 /// Whether a failed referrers request means "this registry does not serve the route": 404, 405
@@ -215,6 +217,36 @@ pub async fn api_list<T: Transport>(
     }
 }
 
+/// Tags asked for at once when looking for an image's attachment tags: its fallback tag and
+/// cosign's three, with room to spare.
+const ATTACHMENT_TAGS_PAGE: usize = 8;
+
+/// Which of `subject`'s attachment tags (its fallback tag, cosign's `.sig`, `.att`, `.sbom`)
+/// `repository` has, from one short page of its tag list: one request instead of one per tag.
+/// `None` when the registry's answer cannot say (tag lists not served, a page that may stop
+/// short, any failure): then each tag is asked about itself.
+pub async fn attachment_tags<T: Transport>(
+    registry: &Registry<T>,
+    repository: &Repository,
+    subject: &Digest,
+) -> Option<Vec<Tag>> {
+    let fallback = fallback_tag(subject);
+    let prefix = fallback.as_str();
+    // Just before the fallback tag: it and cosign's tags (`<fallback>.sig`) sort right after.
+    let last = &prefix[..prefix.len() - 1];
+    let names = registry.tags_after(repository, (last, ATTACHMENT_TAGS_PAGE), prefix).await.ok()??;
+    let ours = |name: &String| {
+        name == prefix || COSIGN_SUFFIXES.iter().any(|s| name.strip_prefix(prefix) == Some(&format!(".{s}")))
+    };
+    Some(names.iter().filter(|name| ours(name)).filter_map(|name| Tag::parse(name).ok()).collect())
+}
+
+/// Whether `tag` is there, as far as `tags` (from [`attachment_tags`]) says: `Some(false)` only
+/// when the window is known and lacks it.
+fn listed_there(tags: Option<&[Tag]>, tag: &Tag) -> Option<bool> {
+    tags.map(|tags| tags.contains(tag))
+}
+
 /// A manifest by reference, `None` when the registry says 404.
 async fn get_if_there<T: Transport>(
     registry: &Registry<T>,
@@ -230,8 +262,9 @@ async fn get_if_there<T: Transport>(
 
 /// Finds everything attached to `subject` in `repository`: the referrers API where the registry
 /// serves it (`api` says what is known already; a registry found not to serve it is not asked
-/// again), otherwise the fallback tag's index; and cosign's three tags, read with a GET each
-/// (their manifests are kept). One request for the API, or one for the fallback tag, plus three.
+/// again), otherwise the fallback tag's index; and cosign's three tags. Which tags exist is read
+/// from one short page of the tag list ([`attachment_tags`]), and only those are read (their
+/// manifests are kept); where the tag list cannot say, each is asked with a GET.
 pub async fn discover<T: Transport>(
     registry: &Registry<T>,
     repository: &Repository,
@@ -243,6 +276,7 @@ pub async fn discover<T: Transport>(
         ApiSupport::NotServed => None,
         _ => api_list(registry, repository, subject, None).await?,
     };
+    let tags = attachment_tags(registry, repository, subject).await;
     let (entries, how) = match listed {
         Some(entries) => {
             found.api = ApiSupport::Served;
@@ -250,7 +284,11 @@ pub async fn discover<T: Transport>(
         }
         None => {
             found.api = ApiSupport::NotServed;
-            found.fallback = get_if_there(registry, repository, Reference::Tag(fallback_tag(subject))).await?;
+            let tag = fallback_tag(subject);
+            found.fallback = match listed_there(tags.as_deref(), &tag) {
+                Some(false) => None,
+                _ => get_if_there(registry, repository, Reference::Tag(tag)).await?,
+            };
             let entries = found.fallback.as_ref().and_then(|index| index_entries(&index.bytes)).unwrap_or_default();
             (entries, Found::FallbackIndex)
         }
@@ -261,6 +299,9 @@ pub async fn discover<T: Transport>(
     }
     for suffix in COSIGN_SUFFIXES {
         let tag = cosign_tag(subject, suffix);
+        if listed_there(tags.as_deref(), &tag) == Some(false) {
+            continue;
+        }
         if let Some(manifest) = get_if_there(registry, repository, Reference::Tag(tag.clone())).await? {
             let digest = manifest.digest.clone();
             found.add(Referrer { digest, found: Found::Tag(tag), descriptor: None, manifest: Some(manifest) });

@@ -211,6 +211,13 @@ pub fn tag_list(registry: &RegistryUrl, repository: &Repository) -> HttpRequest 
     HttpRequest::new(Method::Get, registry.api_url(&format!("{repository}/tags/list")))
 }
 
+/// `GET /v2/<name>/tags/list?n=<n>&last=<last>`: at most `n` tags lexically after `last`, where
+/// the registry pages tag lists (distribution 2.8 ignores both and answers every tag).
+pub fn tag_list_after(registry: &RegistryUrl, repository: &Repository, last: &str, n: usize) -> HttpRequest {
+    let last = encode_query_value(last);
+    HttpRequest::new(Method::Get, registry.api_url(&format!("{repository}/tags/list?n={n}&last={last}")))
+}
+
 /// A GET of a page URL given by a `Link` header.
 pub fn next_page(url: &str) -> HttpRequest {
     HttpRequest::new(Method::Get, url)

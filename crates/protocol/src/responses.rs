@@ -125,6 +125,39 @@ pub fn tag_list_missing(error: Error) -> Result<TagListing> {
     Err(error)
 }
 
+/// One page of a tag list asked for tags after `last` ([`crate::requests::tag_list_after`]):
+/// every tag starting with `prefix` that the repository has, or `None` when the answer cannot
+/// say so for sure (a next page, or a full page that may stop short of the prefix's last tag).
+/// A registry that ignored `last` and answered its whole list without a next page said it all.
+/// A 404 with an envelope (the repository is unknown) means none; a bare 404 (tag lists not
+/// served) cannot say.
+pub fn tags_after_response(
+    url: &str,
+    response: HttpResponse,
+    (last, n): (&str, usize),
+    prefix: &str,
+) -> Result<Option<Vec<String>>> {
+    let (names, next) = match list_page_response(url, response, "tags") {
+        Ok(page) => page,
+        Err(e) => {
+            return match tag_list_missing(e) {
+                Ok(listing) if listing.not_found => Ok(Some(Vec::new())),
+                Ok(_) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    if next.is_some() {
+        return Ok(None);
+    }
+    let ignored_last = names.iter().any(|name| name.as_str() <= last);
+    let may_go_on = names.len() >= n && names.iter().max().is_some_and(|name| name.starts_with(prefix));
+    if !ignored_last && may_go_on {
+        return Ok(None);
+    }
+    Ok(Some(names.into_iter().filter(|name| name.starts_with(prefix)).collect()))
+}
+
 /// A manifest GET: the exact bytes, verified against the digest it was fetched by (`reference`)
 /// and against the registry's `Docker-Content-Digest`.
 pub fn manifest_get_response(url: &str, reference: &Reference, response: HttpResponse) -> Result<FetchedManifest> {
@@ -231,6 +264,26 @@ mod tests {
             Ping::NeedsLogin { challenge: Some("Basic realm=r".into()) }
         );
         assert_eq!(ping_response(URL, HttpResponse::status(503)).unwrap_err().status(), Some(503));
+    }
+
+    #[test]
+    fn a_window_of_the_tag_list_says_what_it_can() {
+        let page = |tags: &str| HttpResponse::status(200).body(format!(r#"{{"tags":[{tags}]}}"#));
+        let window = ("sha256-abc", 8);
+        let read = |response| tags_after_response(URL, response, window, "sha256-abcd").unwrap();
+        // A window that honours last: what starts with the prefix, the rest left out.
+        assert_eq!(read(page(r#""sha256-abcd","sha256-abcd.sig","v1""#)).unwrap(), ["sha256-abcd", "sha256-abcd.sig"]);
+        // distribution 2.8 answers every tag, in its own order: the whole list says it all.
+        assert_eq!(read(page(r#""latest","1.0","sha256-abcd.sig""#)).unwrap(), ["sha256-abcd.sig"]);
+        // A full page that may stop short of the prefix's tags, or a next page: cannot say.
+        let full = (0..8).map(|i| format!(r#""sha256-abcd.x{i}""#)).collect::<Vec<_>>().join(",");
+        assert_eq!(read(page(&full)), None);
+        assert_eq!(read(page(r#""sha256-abcd""#).header("Link", r#"</v2/x/tags/list?last=a>; rel="next""#)), None);
+        // Unknown repository: nothing there. Tag lists not served: cannot say. Refused: an error.
+        let unknown = HttpResponse::status(404).body(r#"{"errors":[{"code":"NAME_UNKNOWN","message":"m"}]}"#);
+        assert_eq!(read(unknown), Some(Vec::<String>::new()));
+        assert_eq!(read(HttpResponse::status(404)), None);
+        assert_eq!(tags_after_response(URL, HttpResponse::status(401), window, "s").unwrap_err().status(), Some(401));
     }
 
     #[test]

@@ -17,10 +17,11 @@ use crate::journal::Entry;
 use crate::pace::{Retry, Throttle};
 use crate::state::Stored;
 
-/// Items in flight at once unless the user picks another number.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most the form allows: browsers open 6 connections per HTTP/1.1 host.
-pub const MAX_CONCURRENCY: usize = 6;
+/// Items in flight at once unless the user picks another number: what a browser runs at once to
+/// one HTTP/1.1 origin (six connections; more would only queue).
+pub const DEFAULT_CONCURRENCY: usize = crate::pace::HTTP1_IN_FLIGHT;
+/// The most the form allows: what one multiplexed (HTTP/2 or 3) connection carries well.
+pub const MAX_CONCURRENCY: usize = crate::pace::MULTIPLEXED_IN_FLIGHT;
 
 /// How an item ended, or where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

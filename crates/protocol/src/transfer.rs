@@ -12,7 +12,7 @@
 //! already holds (only its 404 counts as "not there": any other failure stops the copy), and the
 //! others are streamed.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use crate::client::Registry;
@@ -31,7 +31,8 @@ use crate::upload::{self, UploadMode};
 pub enum BlobOutcome {
     /// Mounted from the source repository (or already there): no bytes moved.
     Mounted,
-    /// Another registry: a HEAD found it already in the target, so nothing was sent.
+    /// Already in the target: a HEAD found it there (another registry), or this copy put it there
+    /// for an earlier manifest. Nothing was sent for it.
     Present,
     /// Its bytes were streamed from the source into the target.
     Uploaded(UploadMode),
@@ -51,6 +52,9 @@ pub struct Endpoints<'a, T> {
     /// What each end has shown of its referrers API (source, target), learned by the first
     /// discovery that asks and kept for the others.
     pub referrers_api: Cell<(ApiSupport, ApiSupport)>,
+    /// Blobs this copy has put in place already, by target repository: an artifact's empty
+    /// config, shared by an SBOM and a signature, is mounted once.
+    placed: RefCell<Vec<(Repository, Digest)>>,
 }
 
 impl<'a, T: Transport> Endpoints<'a, T> {
@@ -67,6 +71,7 @@ impl<'a, T: Transport> Endpoints<'a, T> {
             chunk_size,
             monolithic_refused: Cell::new(false),
             referrers_api: Cell::new((ApiSupport::Unknown, ApiSupport::Unknown)),
+            placed: RefCell::default(),
         }
     }
 
@@ -205,10 +210,27 @@ pub async fn transfer<T: Transport>(
     Ok(Transferred { manifests, blobs: report_blobs, children, progress: state })
 }
 
-/// Gets one blob into the target: mounted within a registry (streamed through the session a
+/// Gets one blob into the target, unless this copy placed it there already: mounted within a registry (streamed through the session a
 /// refused mount opened), or, between registries, skipped when a HEAD finds it and streamed
 /// otherwise.
 async fn blob_into<T: Transport>(
+    ends: &Endpoints<'_, T>,
+    (source_repository, target_repository): (&Repository, &Repository),
+    digest: &Digest,
+    size: u64,
+    on_bytes: &dyn Fn(u64),
+) -> Result<BlobOutcome, Error> {
+    let place = (target_repository.clone(), digest.clone());
+    if ends.placed.borrow().contains(&place) {
+        return Ok(BlobOutcome::Present);
+    }
+    let outcome = blob_moved(ends, (source_repository, target_repository), digest, size, on_bytes).await?;
+    ends.placed.borrow_mut().push(place);
+    Ok(outcome)
+}
+
+/// [`blob_into`] for a blob this copy has not placed yet.
+async fn blob_moved<T: Transport>(
     ends: &Endpoints<'_, T>,
     (source_repository, target_repository): (&Repository, &Repository),
     digest: &Digest,

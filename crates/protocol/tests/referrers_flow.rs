@@ -102,6 +102,20 @@ fn base() -> String {
     "http://r:5000/v2/app".into()
 }
 
+/// The page of the tag list after the fallback tag's first 63 characters, answered with `answer`.
+fn tags_window(base: &str, answer: HttpResponse) -> Row {
+    let hex = subject().encoded().to_string();
+    row(Method::Get, format!("{base}/tags/list?n=8&last=sha256-{}", &hex[..63]), answer)
+}
+
+/// A tag list (distribution 2.8 answers every tag, whatever `n` and `last` say).
+fn tag_list(tags: &[String]) -> HttpResponse {
+    let quoted: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+    HttpResponse::status(200)
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"name":"app","tags":[{}]}}"#, quoted.join(",")))
+}
+
 fn cosign_misses(base: &str) -> Vec<Row> {
     let hex = subject().encoded().to_string();
     ["sig", "att", "sbom"]
@@ -170,9 +184,11 @@ fn the_api_is_paged_and_an_unapplied_filter_is_applied_here() {
 fn a_registry_that_serves_the_api_is_not_asked_for_the_fallback_tag() {
     let subject = subject();
     let listed = index(&[descriptor(&sbom(), "application/spdx+json")]);
-    let mut rows =
-        vec![row(Method::Get, format!("{}/referrers/{subject}", base()), manifest_answer(&listed, OCI_INDEX))];
-    rows.extend(cosign_misses(&base()));
+    // The tag list shows no cosign tag: none is asked for.
+    let rows = vec![
+        row(Method::Get, format!("{}/referrers/{subject}", base()), manifest_answer(&listed, OCI_INDEX)),
+        tags_window(&base(), tag_list(&["v1".to_string()])),
+    ];
     let script = Script::new(rows);
     let found =
         pollster::block_on(referrers::discover(&registry(&script), &app(), &subject, ApiSupport::Unknown)).unwrap();
@@ -203,6 +219,9 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
             Ok(answer) => row(Method::Get, url, answer),
             Err(blocked) => row_failing(Method::Get, url, blocked),
         }];
+        // The tag list names the fallback tag and one cosign tag: only those two are read.
+        let tags = ["v1".to_string(), format!("sha256-{hex}"), format!("sha256-{hex}.sig")];
+        rows.push(tags_window(&base(), tag_list(&tags)));
         rows.push(row(
             Method::Get,
             format!("{}/manifests/sha256-{hex}", base()),
@@ -213,7 +232,6 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
             format!("{}/manifests/sha256-{hex}.sig", base()),
             manifest_answer(&cosign_signature(), OCI_MANIFEST),
         ));
-        rows.extend(cosign_misses(&base()).into_iter().skip(1));
         let script = Script::new(rows);
         let found =
             pollster::block_on(referrers::discover(&registry(&script), &app(), &subject, ApiSupport::Unknown)).unwrap();
@@ -225,8 +243,12 @@ fn a_missing_or_blocked_route_falls_back_to_the_tag_and_is_remembered() {
         assert_eq!(kinds[2], Found::Tag(referrers::cosign_tag(&subject, "sig")));
         assert!(found.referrers[2].manifest.is_some(), "a cosign tag's manifest is read with its GET");
     }
-    // Known not to be served: straight to the tag; no fallback tag means nothing listed.
-    let mut rows = vec![row(Method::Get, format!("{}/manifests/sha256-{hex}", base()), HttpResponse::status(404))];
+    // Known not to be served: straight to the tag; no fallback tag means nothing listed. A
+    // registry that serves no tag lists (a bare 404) is asked about each tag.
+    let mut rows = vec![
+        tags_window(&base(), HttpResponse::status(404)),
+        row(Method::Get, format!("{}/manifests/sha256-{hex}", base()), HttpResponse::status(404)),
+    ];
     rows.extend(cosign_misses(&base()));
     let script = Script::new(rows);
     let found =
@@ -336,6 +358,7 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
         source_api: ApiSupport::NotServed,
         source_index: None,
         target_index: Some(target_index.clone()),
+        target_tags: None,
     };
     assert_eq!(plan.to_write(), 2);
     let prod_url = "http://r:5000/v2/prod";
@@ -357,12 +380,13 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
     };
     let sbom_digest = sha256_of(sbom_body.as_bytes());
     let sig_digest = sha256_of(sig_body.as_bytes());
+    // Every blob first, then the manifests: each tag checked just before it is written.
     let script = Script::new(vec![
         mount(EMPTY),
         mount(&sha256_of(b"application/spdx+json").to_string()),
-        put(sbom_digest.to_string(), &sbom_body),
         mount(&sha256_of(b"cfg").to_string()),
         mount(&sha256_of(payload().as_bytes()).to_string()),
+        put(sbom_digest.to_string(), &sbom_body),
         row(Method::Head, format!("{prod_url}/manifests/{sig_tag}"), HttpResponse::status(404)),
         put(sig_tag.to_string(), &sig_body),
         // The fallback index: unchanged since the plan read it, then merged.
@@ -380,7 +404,7 @@ fn carrying_copies_exact_bytes_and_merges_the_target_index() {
     let report = done.outcome.unwrap();
     assert!(report.complete(), "{report:?}");
     let sent = script.sent.borrow();
-    assert_eq!(sent[2].body, sbom_body.as_bytes(), "the SBOM's exact bytes");
+    assert_eq!(sent[4].body, sbom_body.as_bytes(), "the SBOM's exact bytes");
     assert_eq!(sent[6].body, sig_body.as_bytes(), "the signature's exact bytes");
     let merged = referrers::index_entries(&sent[8].body).unwrap();
     let digests: Vec<_> = merged.iter().map(|d| d["digest"].as_str().unwrap().to_string()).collect();
@@ -423,6 +447,7 @@ fn a_target_that_indexes_referrers_itself_gets_no_fallback_index() {
         source_api: ApiSupport::Served,
         source_index: None,
         target_index: None,
+        target_tags: None,
     };
     let prod_url = "http://r:5000/v2/prod";
     let script = Script::new(vec![

@@ -333,6 +333,7 @@ fn bulk_retag_plan(digest: &wharf_protocol::names::Digest, targets: &[&str]) -> 
     BulkPlan {
         with_attachments: false,
         attachments: Vec::new(),
+        looked_up: 0,
         source_repository: Repository::parse("app").unwrap(),
         target_repository: Repository::parse("app").unwrap(),
         copy: false,
@@ -695,12 +696,59 @@ fn a_dry_run_answered_429_waits_and_reads_the_tag_again() {
     let throttle = CountingThrottle::default();
     let app = Repository::parse("app").unwrap();
     let pairs = vec![(Tag::parse("1.0").unwrap(), Tag::parse("prod").unwrap())];
-    let plan =
-        pollster::block_on(bulk::plan(&Endpoints::new(&registry, &registry), &app, &app, pairs, 4, &throttle)).unwrap();
+    let plan = pollster::block_on(bulk::plan(
+        &Endpoints::new(&registry, &registry),
+        (&app, &app),
+        pairs,
+        4,
+        &throttle,
+        &bulk::nothing_known,
+    ))
+    .unwrap();
     script.assert_done();
     assert_eq!(*throttle.waits.borrow(), [Some("3".to_string())]);
     assert_eq!(plan.items[0].source.as_ref(), Some(&digest));
     assert_eq!(plan.items[0].target_state, TargetState::New);
+}
+
+#[test]
+fn a_dry_run_asks_only_about_what_the_tag_list_does_not_know() {
+    let (image, other) = (sha256_of(b"image"), sha256_of(b"other"));
+    // Known: 1.0's digest, and that p-1.0 is not listed. Unknown: 2.0 (only cached) and p-2.0.
+    // Known too: p-3.0 holds another image (a move), 3.0 is the image.
+    let script = Script::new(vec![
+        row(
+            Method::Head,
+            "http://s:5000/v2/app/manifests/2.0",
+            HttpResponse::status(200).header("Docker-Content-Digest", image.to_string()),
+        ),
+        row(Method::Head, "http://s:5000/v2/app/manifests/p-2.0", HttpResponse::status(404)),
+    ]);
+    let registry = at("http://s:5000", &script);
+    let app = Repository::parse("app").unwrap();
+    let tag = |t: &str| Tag::parse(t).unwrap();
+    let pairs = vec![(tag("1.0"), tag("p-1.0")), (tag("2.0"), tag("p-2.0")), (tag("3.0"), tag("p-3.0"))];
+    let known = |t: &Tag| match t.as_str() {
+        "1.0" | "3.0" => bulk::Known::Digest(image.clone()),
+        "p-1.0" => bulk::Known::Absent,
+        "p-3.0" => bulk::Known::Digest(other.clone()),
+        _ => bulk::Known::Unknown,
+    };
+    let ends = Endpoints::new(&registry, &registry);
+    let plan = pollster::block_on(bulk::plan(&ends, (&app, &app), pairs.clone(), 4, &NoWait, &known)).unwrap();
+    script.assert_done();
+    assert_eq!(plan.looked_up, 2, "one HEAD per tag not known");
+    let states: Vec<_> = plan.items.iter().map(|i| i.target_state.clone()).collect();
+    assert_eq!(states, [TargetState::New, TargetState::New, TargetState::Moves { from: other.clone() }]);
+    // Into another repository, the target's tags are always asked: the list is of this one.
+    let prod = Repository::parse("prod").unwrap();
+    let script =
+        Script::new(vec![row(Method::Head, "http://s:5000/v2/prod/manifests/p-1.0", HttpResponse::status(404))]);
+    let registry = at("http://s:5000", &script);
+    let ends = Endpoints::new(&registry, &registry);
+    let plan = pollster::block_on(bulk::plan(&ends, (&app, &prod), pairs[..1].to_vec(), 4, &NoWait, &known)).unwrap();
+    script.assert_done();
+    assert_eq!((plan.looked_up, plan.copy), (1, true));
 }
 
 #[test]
