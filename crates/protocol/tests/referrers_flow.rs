@@ -7,12 +7,15 @@ mod common;
 
 use common::{registry, row, row_failing, Row, Script};
 use wharf_protocol::attachments::{self, CarryItem, CarryPlan};
+use wharf_protocol::copy;
 use wharf_protocol::digest::sha256_of;
+use wharf_protocol::flow::Confirmed;
 use wharf_protocol::http::{HttpResponse, Method, TransportError};
 use wharf_protocol::journal::Action;
 use wharf_protocol::kind::Kind;
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::{Digest, Repository};
+use wharf_protocol::pace::Retry;
 use wharf_protocol::referrers::{self, ApiSupport, Found};
 use wharf_protocol::state::TargetState;
 use wharf_protocol::transfer::Endpoints;
@@ -519,4 +522,98 @@ fn dropping_deletes_each_attachment_then_the_index_and_undo_puts_them_back() {
     assert_eq!(undone.outcome.unwrap().now, Some(sbom_digest.clone()));
     assert_eq!(script.sent.borrow()[2].body, sbom_body.as_bytes());
     assert_eq!((undone.journal[0].tag.as_deref(), undone.journal[0].undoes), (None, Some(5)));
+}
+
+#[test]
+fn a_copy_with_three_attachments_sends_only_what_it_needs() {
+    // The image (one blob) with a cosign signature by tag and two referrers in the fallback
+    // index, copied to an empty repository of the same registry (no referrers API): the bench's
+    // copy, one blob smaller. Every request is scripted; anything more fails the test.
+    let subject = subject();
+    let hex = subject.encoded().to_string();
+    let (sbom_body, notation_body, sig_body) = (sbom(), notation(), cosign_signature());
+    let fallback_body = index(&[
+        descriptor(&sbom_body, "application/spdx+json"),
+        descriptor(&notation_body, "application/vnd.cncf.notary.signature"),
+    ]);
+    let prod_url = "http://r:5000/v2/prod";
+    let window = |base: &str| format!("{base}/tags/list?n=8&last=sha256-{}", &hex[..63]);
+    let mount = |digest: &Digest| {
+        row(
+            Method::Post,
+            format!("{prod_url}/blobs/uploads/?mount={}&from=app", digest.as_str().replace(':', "%3A")),
+            HttpResponse::status(201),
+        )
+    };
+    let stored =
+        |body: &str| HttpResponse::status(201).header("Docker-Content-Digest", sha256_of(body.as_bytes()).to_string());
+    let name_unknown = HttpResponse::status(404).body(r#"{"errors":[{"code":"NAME_UNKNOWN","message":"m"}]}"#);
+    let script = Script::new(vec![
+        // The plan: the target tag; the referrers API (one probe); which attachment tags the
+        // source has (one page of its tag list) and those read; the referrers' manifests; which
+        // the target has (one page: none, the repository does not exist).
+        row(Method::Head, format!("{prod_url}/manifests/v1"), HttpResponse::status(404)),
+        row(Method::Get, format!("{}/referrers/{subject}", base()), HttpResponse::status(404)),
+        row(
+            Method::Get,
+            window(&base()),
+            tag_list(&["v1".into(), format!("sha256-{hex}"), format!("sha256-{hex}.sig")]),
+        ),
+        row(Method::Get, format!("{}/manifests/sha256-{hex}", base()), manifest_answer(&fallback_body, OCI_INDEX)),
+        row(Method::Get, format!("{}/manifests/sha256-{hex}.sig", base()), manifest_answer(&sig_body, OCI_MANIFEST)),
+        row(
+            Method::Get,
+            format!("{}/manifests/{}", base(), sha256_of(sbom_body.as_bytes())),
+            manifest_answer(&sbom_body, OCI_MANIFEST),
+        ),
+        row(
+            Method::Get,
+            format!("{}/manifests/{}", base(), sha256_of(notation_body.as_bytes())),
+            manifest_answer(&notation_body, OCI_MANIFEST),
+        ),
+        row(Method::Get, window(prod_url), name_unknown),
+        // The image: its blob mounted, the tag checked once more, the exact bytes written.
+        mount(&sha256_of(b"config!")),
+        row(Method::Head, format!("{prod_url}/manifests/v1"), HttpResponse::status(404)),
+        row(Method::Put, format!("{prod_url}/manifests/v1"), stored(&image())).body(image().as_bytes()),
+        // The attachments' blobs, the empty config once; one look at the tags; the manifests.
+        mount(&Digest::parse(EMPTY).unwrap()),
+        mount(&sha256_of(b"application/spdx+json")),
+        mount(&sha256_of(b"application/vnd.cncf.notary.signature")),
+        mount(&sha256_of(b"cfg")),
+        mount(&sha256_of(payload().as_bytes())),
+        row(Method::Get, window(prod_url), tag_list(&["v1".into()])),
+        row(Method::Put, format!("{prod_url}/manifests/{}", sha256_of(sbom_body.as_bytes())), stored(&sbom_body))
+            .body(sbom_body.as_bytes()),
+        row(
+            Method::Put,
+            format!("{prod_url}/manifests/{}", sha256_of(notation_body.as_bytes())),
+            stored(&notation_body),
+        )
+        .body(notation_body.as_bytes()),
+        row(Method::Put, format!("{prod_url}/manifests/sha256-{hex}.sig"), stored(&sig_body)).body(sig_body.as_bytes()),
+        // The source's own index, byte for byte: it lists exactly what was carried.
+        row(Method::Put, format!("{prod_url}/manifests/sha256-{hex}"), stored(&fallback_body))
+            .header("Content-Type", OCI_INDEX)
+            .body(fallback_body.as_bytes()),
+    ]);
+    let registry = registry(&script);
+    let ends = Endpoints::new(&registry, &registry);
+    let held = std::rc::Rc::new(fetched(&image(), OCI_MANIFEST));
+    let prod = Repository::parse("prod").unwrap();
+    let plan = pollster::block_on(copy::plan(
+        &ends,
+        (app(), held),
+        (prod, wharf_protocol::names::Tag::parse("v1").unwrap()),
+        true,
+    ))
+    .unwrap();
+    assert!(!plan.needs_confirmation(), "nothing at the target moves");
+    let confirmed = Confirmed::tags(plan.moves());
+    let copied = pollster::block_on(copy::execute(&ends, &plan, &confirmed, &|_| {}, &Retry::never()));
+    script.assert_done();
+    let report = copied.outcome.unwrap();
+    assert_eq!(report.problem(&plan), None, "the image and its 3 attachments are in place");
+    assert_eq!(script.sent.borrow().len(), 21);
+    assert_eq!(copied.journal.len(), 5, "the image, 3 attachments and the index");
 }

@@ -872,6 +872,49 @@ mod glance {
         rows
     }
 
+    /// A native client's HEAD of every tag, `concurrency` at a time (threads, no browser, no CORS
+    /// preflights): the rate the registry itself allows. Returns seconds.
+    fn native_heads(registry: &Registry, repo: &str, tags: &[String], concurrency: usize) -> f64 {
+        let base = registry.url();
+        let agent = ureq::AgentBuilder::new().build();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..concurrency {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(tag) = tags.get(i) else { return };
+                    let answer = agent
+                        .head(&format!("{base}/v2/{repo}/manifests/{tag}"))
+                        .set("Accept", wharf_protocol::media::MANIFEST_ACCEPT)
+                        .call()
+                        .expect("HEAD");
+                    assert!(answer.header("Docker-Content-Digest").is_some(), "{repo}:{tag}");
+                });
+            }
+        });
+        started.elapsed().as_secs_f64()
+    }
+
+    /// The same cold visit behind the shipped same-origin nginx file (deploy/nginx-same-origin.conf):
+    /// no CORS, so no preflights. Returns (ms to wharf:glance-complete, or why not).
+    async fn cold_same_origin(registry: &Registry, repo: &str) -> Result<f64, String> {
+        let dist = wharf_testkit::workspace_root().join("dist");
+        let nginx = wharf_testkit::nginx::Nginx::start(
+            wharf_testkit::nginx::Nginx::reserve_port(),
+            &dist,
+            &registry.host,
+            None,
+        );
+        let limit = Duration::from_secs(env_usize("WHARF_BENCH_GLANCE_LIMIT", 300) as u64);
+        let browser = Browser::start().await;
+        let url = format!("{}/r/same-origin/{repo}?sort=newest", nginx.url);
+        let visited = visit(&browser, registry, &url, limit).await;
+        browser.close().await;
+        drop(nginx);
+        visited.complete_ms.ok_or_else(|| visited.failure.unwrap_or_default())
+    }
+
     /// Seeds `bench/glance` and measures it and `demo/many` (seeded by `main`).
     pub async fn section(registry: &Registry, app: &StaticServer) -> Vec<String> {
         let tags = env_usize("WHARF_BENCH_GLANCE_TAGS", 10_000);
@@ -887,6 +930,22 @@ mod glance {
             bulk.blobs
         )];
         rows.extend(measure(registry, app, "bench/glance", tags, images).await);
+        eprintln!("bench/glance natively: every tag's HEAD, {DEFAULT_CONCURRENCY} at a time…");
+        let names: Vec<String> = bulk.tags.iter().map(|t| t.tag.clone()).collect();
+        let native_s = native_heads(registry, "bench/glance", &names, DEFAULT_CONCURRENCY);
+        rows.push(format!(
+            "| Native HEAD rate, bench/glance: {} HEADs, {DEFAULT_CONCURRENCY} at a time, no browser (the registry's own pace) | | {native_s:.1} s ({:.0} HEADs/s) | |",
+            thousands(tags),
+            tags as f64 / native_s
+        ));
+        eprintln!("bench/glance cold, behind the same-origin nginx (no preflights)…");
+        rows.push(match cold_same_origin(registry, "bench/glance").await {
+            Ok(ms) => format!(
+                "| Glance cold, bench/glance, served same-origin by deploy/nginx-same-origin.conf (no CORS preflights): navigation → wharf:glance-complete, fresh browser | {} | | figure only |",
+                duration(ms)
+            ),
+            Err(why) => format!("| Glance cold, bench/glance, behind deploy/nginx-same-origin.conf | not measured: {why} | | |"),
+        });
         rows.extend(measure(registry, app, "demo/many", 2000, 300).await);
         rows
     }
