@@ -14,10 +14,8 @@ use crate::components::registry_bar::RegistryBar;
 use crate::components::wire_panel::WirePanel;
 use crate::connection::{config, use_connection_root, ConfigState, Connection};
 use crate::journal_store::{use_journal_root, JournalStore};
-use crate::pages::{
-    catalog::CatalogPage, copy::CopyPage, delete::DeletePage, home::HomePage, journal::JournalPage,
-    manifest::ManifestPage, retag::RetagPage, selftest::SelfTestPage, tags::TagsPage,
-};
+use crate::lazy::{is_lazy, LazyPage};
+use crate::pages::{catalog::CatalogPage, home::HomePage, manifest::ManifestPage, tags::TagsPage};
 use crate::router::{link, use_current_path, HOME};
 use crate::wire::use_wire_log;
 
@@ -101,17 +99,10 @@ fn switch(page: Page) -> Html {
         Page::View(View::Manifest { registry, repository, reference }) => {
             html! { <ManifestPage {registry} {repository} {reference} /> }
         }
-        Page::View(View::SelfTest { registry }) => html! { <SelfTestPage {registry} /> },
-        Page::View(View::Journal { registry }) => html! { <JournalPage {registry} /> },
-        Page::View(View::Delete { registry, repository, reference }) => {
-            html! { <DeletePage {registry} {repository} {reference} /> }
-        }
-        Page::View(View::Copy { registry, repository, reference }) => {
-            html! { <CopyPage {registry} {repository} {reference} /> }
-        }
-        Page::View(View::Retag { registry, repository, reference }) => {
-            html! { <RetagPage {registry} {repository} {reference} /> }
-        }
+        // Self-test, journal, copy, delete and retag: fetched when they open (src/lazy.rs).
+        Page::View(view) if is_lazy(&view) => html! { <LazyPage {view} /> },
+        // Every view is one of the above.
+        Page::View(_) => Html::default(),
         Page::Invalid(message) => html! {
             <div class="error-box" data-testid="address-error">
                 { text("strong", "", "", "This address names no view of Wharf. ") }{ message }

@@ -39,6 +39,9 @@ pub enum FlowState<P, G, R> {
     Failed(Error),
 }
 
+/// How long a run goes before the page shows it running.
+const RUNNING_SHOWN_AFTER_MS: u32 = 100;
+
 /// A flow's state and the generation its actions must carry.
 pub struct Flow<P, G, R> {
     /// Where it stands.
@@ -89,7 +92,8 @@ impl<P, G: Clone, R> Reducible for Flow<P, G, R> {
                 FlowState::Planned(plan) => next(current, FlowState::Cancelled(plan.clone())),
                 _ => self,
             },
-            FlowAction::Start(n, plan, progress) => next(n, FlowState::Running(plan, progress)),
+            // A start shown late (see `RUNNING_SHOWN_AFTER_MS`) never undoes a newer reset or plan.
+            FlowAction::Start(n, plan, progress) if n >= current => next(n, FlowState::Running(plan, progress)),
             FlowAction::Progress(n, progress) if n == current => match &self.state {
                 FlowState::Running(plan, _) => Rc::new(Flow {
                     state: FlowState::Running(plan.clone(), progress),
@@ -154,6 +158,8 @@ pub struct FlowHandle<P: 'static, G: Clone + 'static, R: 'static> {
     journal: JournalStore,
     /// The stop flag of the run under way (a new one per run).
     stop: Rc<RefCell<Rc<Cell<bool>>>>,
+    /// A run is under way (set at once, before the page shows it).
+    running: Rc<Cell<bool>>,
 }
 
 impl<P, G: Clone, R> Clone for FlowHandle<P, G, R> {
@@ -163,6 +169,7 @@ impl<P, G: Clone, R> Clone for FlowHandle<P, G, R> {
             generations: self.generations.clone(),
             journal: self.journal.clone(),
             stop: self.stop.clone(),
+            running: self.running.clone(),
         }
     }
 }
@@ -186,7 +193,7 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
 
     /// Whether a lookup or a run is under way.
     pub fn busy(&self) -> bool {
-        matches!(self.flow.state, FlowState::Planning | FlowState::Running(..))
+        self.running.get() || matches!(self.flow.state, FlowState::Planning | FlowState::Running(..))
     }
 
     fn next_generation(&self) -> u64 {
@@ -251,6 +258,10 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
     where
         F: Future<Output = Finished<R>> + 'static,
     {
+        // One run at a time: a second click before the page shows the first running is ignored.
+        if self.running.replace(true) {
+            return;
+        }
         performance_mark("wharf:flow-run");
         let generation = self.next_generation();
         let dispatcher = self.flow.dispatcher();
@@ -262,15 +273,43 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
         let stop = Rc::new(Cell::new(false));
         *self.stop.borrow_mut() = stop.clone();
         let running = work(plan.clone(), Reporter { progress, journal: journal.clone(), stop });
-        // The work is queued before the state changes: yew renders on the same microtask queue,
-        // so the first request goes out before the page re-renders, not after.
+        // Run from a plan on screen, "Running" is shown only if the run is still under way after a
+        // moment: a retag that ends in 20 ms would otherwise re-render the page twice, the first
+        // time while its requests' answers wait to be read. Run again from a result (a retry),
+        // it is shown at once: the old result must not stand for the new run, even briefly.
+        let from_plan = matches!(self.flow.state, FlowState::Planned(_));
+        let start: Rc<RefCell<Option<FlowAction<P, G, R>>>> =
+            Rc::new(RefCell::new(Some(FlowAction::Start(generation, plan, initial))));
+        let show_running = from_plan.then(|| {
+            let (start, dispatcher) = (start.clone(), dispatcher.clone());
+            gloo_timers::callback::Timeout::new(RUNNING_SHOWN_AFTER_MS, move || {
+                if let Some(action) = start.borrow_mut().take() {
+                    dispatcher.dispatch(action);
+                }
+            })
+        });
+        let busy = self.running.clone();
+        let start_now = start.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let finished = running.await;
             performance_mark("wharf:flow-finished");
-            journal.record(finished.journal);
+            drop(show_running);
+            if let Some(action) = start.borrow_mut().take() {
+                dispatcher.dispatch(action);
+            }
+            busy.set(false);
+            // The report renders first; the entries are handed over right after (kept at once,
+            // written to the browser's store by a task queued behind the render).
             dispatcher.dispatch(FlowAction::Finished(generation, finished.outcome));
+            journal.record(finished.journal);
         });
-        self.flow.dispatch(FlowAction::Start(generation, plan, initial));
+        if !from_plan {
+            // After the work is queued, as yew renders on the same queue: the first request
+            // still leaves before the page re-renders.
+            if let Some(action) = start_now.borrow_mut().take() {
+                self.flow.dispatch(action);
+            }
+        }
     }
 
     /// The user declined the plan shown.
@@ -289,6 +328,14 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
 #[hook]
 pub fn use_flow<P: 'static, G: Clone + 'static, R: 'static>() -> FlowHandle<P, G, R> {
     let flow = use_reducer(|| Flow { state: FlowState::Idle, stopping: false, generation: 0 });
-    let shared = use_memo((), |_| (Rc::new(Cell::new(0u64)), Rc::new(RefCell::new(Rc::new(Cell::new(false))))));
-    FlowHandle { flow, generations: shared.0.clone(), journal: use_journal(), stop: shared.1.clone() }
+    let shared = use_memo((), |_| {
+        (Rc::new(Cell::new(0u64)), Rc::new(RefCell::new(Rc::new(Cell::new(false)))), Rc::new(Cell::new(false)))
+    });
+    FlowHandle {
+        flow,
+        generations: shared.0.clone(),
+        journal: use_journal(),
+        stop: shared.1.clone(),
+        running: shared.2.clone(),
+    }
 }

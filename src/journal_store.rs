@@ -23,7 +23,8 @@ use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
 use js_sys::Array;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{IdbCursor, IdbCursorDirection};
 use wharf_protocol::journal::{Entry, Journal};
 use yew::prelude::*;
 
@@ -76,11 +77,22 @@ impl PartialEq for JournalStore {
 
 /// Writes `batch` in one transaction, numbered after the highest stored id, and drops the
 /// oldest beyond `MAX_ENTRIES` in the same transaction; returns the ids dropped, once committed.
+/// It reads what numbering needs and no more: the highest key (one step of a cursor from the
+/// end) and how many there are, and the oldest keys only when some must go. A bulk run writes a
+/// few dozen batches into a journal of thousands.
 async fn write(store: &BrowserStore, batch: &mut Vec<Entry>) -> Js<Vec<u64>> {
     let (journal, done) = store.txn(JOURNAL, true)?;
-    let keys = settle(request(&journal.get_all_keys()?)).await?;
-    let stored: Vec<u64> = keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect();
-    let trim = Journal::number_batch(&stored, batch);
+    let last = journal.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)?;
+    let highest =
+        settle(request(&last)).await?.dyn_into::<IdbCursor>().ok().and_then(|c| c.key().ok()).and_then(|k| k.as_f64());
+    let stored = settle(request(&journal.count()?)).await?.as_f64().unwrap_or(0.0) as usize;
+    let drop = Journal::number_after(highest.map(|k| k as u64), stored, batch);
+    let trim: Vec<u64> = if drop == 0 {
+        Vec::new()
+    } else {
+        let oldest = settle(request(&journal.get_all_keys_with_key_and_limit(&JsValue::NULL, drop as u32)?)).await?;
+        oldest.unchecked_into::<Array>().iter().filter_map(|k| k.as_f64()).map(|k| k as u64).collect()
+    };
     put_entries(&journal, batch)?;
     for id in &trim {
         journal.delete(&(*id as f64).into())?;

@@ -12,6 +12,7 @@ pub mod connection;
 pub mod flow;
 pub mod glance;
 pub mod journal_store;
+pub mod lazy;
 pub mod pages;
 pub mod pause;
 pub mod referrers;

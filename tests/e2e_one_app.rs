@@ -1,6 +1,7 @@
-//! End to end: Wharf is one app. Every page is in the one bundle the first load fetches, and the
-//! wire panel keeps every exchange of the page's life whatever page opens (a second bundle, as
-//! Wharf once had, started a second app, which emptied the panel and fetched a second wasm).
+//! End to end: Wharf is one app. The first load fetches one module; the pages it does not need
+//! come as chunks of that same module when they open (the same memory, the same app), each once,
+//! and the wire panel keeps every exchange of the page's life whatever page opens (a second
+//! bundle, as Wharf once had, started a second app, which emptied the panel).
 
 mod common;
 
@@ -50,6 +51,9 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     )
     .await;
     let first = wire_rows(b).await;
+    let at_start = wasm_fetched(b).await;
+    assert_eq!(at_start.len(), 1, "the tag list needs the first module only: {at_start:?}");
+    assert!(at_start[0].ends_with("/main_bg.wasm"), "{at_start:?}");
     assert!(first.iter().any(|r| r.ends_with("/v2/demo/hello/tags/list")), "the tag list is on the wire: {first:?}");
     let mut seen = first.len();
 
@@ -74,7 +78,15 @@ async fn every_page_is_in_one_bundle_and_the_wire_panel_keeps_every_exchange() {
     assert!(rows.len() > first.len(), "and the later pages' exchanges follow them");
     assert!(rows.iter().any(|r| r.contains("/manifests/1.0")), "{rows:?}");
     let wasm = wasm_fetched(b).await;
-    assert_eq!(wasm.len(), 1, "one bundle, fetched once: {wasm:?}");
+    let mut distinct = wasm.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), wasm.len(), "each module fetched once: {wasm:?}");
+    assert_eq!(wasm.iter().filter(|w| w.ends_with("/main_bg.wasm")).count(), 1, "one app: {wasm:?}");
+    for page in ["split_copy.wasm", "split_delete.wasm", "split_journal.wasm"] {
+        assert!(wasm.iter().any(|w| w.ends_with(page)), "{page} came when its page opened: {wasm:?}");
+    }
+    assert!(!wasm.iter().any(|w| w.ends_with("split_selftest.wasm")), "no page is fetched before it opens: {wasm:?}");
     screenshot(b, "one-app-journal-with-wire").await;
     stack.close().await;
 }

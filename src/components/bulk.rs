@@ -28,7 +28,7 @@ use crate::flow::{use_flow, FlowHandle, FlowState};
 use crate::glance::GlanceRun;
 
 /// Props of [`BulkPanel`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct BulkProps {
     /// Which registry.
     pub registry: RegistryUrl,

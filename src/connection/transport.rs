@@ -109,7 +109,10 @@ impl BrowserTransport {
         };
         let response = built.map_err(|e| e.to_string())?.send().await.map_err(|e| e.to_string())?;
         let headers: Headers = response.headers().entries().collect();
-        let body = if request.method == Method::Head {
+        // No body to wait for: a HEAD, or a success that says it sent none (a PUT's 201). An
+        // error's body is always read: its envelope says what went wrong.
+        let empty = response.ok() && headers.get("Content-Length").is_some_and(|l| l.trim() == "0");
+        let body = if request.method == Method::Head || empty {
             Vec::new()
         } else {
             response.binary().await.map_err(|e| e.to_string())?
@@ -160,9 +163,18 @@ impl Transport for BrowserTransport {
             return Err(TransportError::ReadOnly);
         }
         let id = self.take_id();
+        // Marks around a change's requests (a PUT, and the GET by digest of what it writes), so
+        // the time between answers and requests is seen; not around a glance's thousands of HEADs.
+        let marked = request.method == Method::Put || request.url.contains("/manifests/sha256:");
+        if marked {
+            performance_mark("wharf:request-sent");
+        }
         let started = now_ms();
         let outcome = self.fetch(&request).await;
         let elapsed = now_ms() - started;
+        if marked {
+            performance_mark("wharf:answer-read");
+        }
         let shown = outcome.as_ref().map_err(|e| format!("fetch failed: {e}"));
         self.record.emit(Exchange::new(id, &request, absolute(&request.url), shown, elapsed));
         match outcome {

@@ -16,7 +16,7 @@ use wharf_protocol::time::age;
 use wharf_protocol::units::thousands;
 use yew::prelude::*;
 
-use crate::components::bulk::{BulkPanel, KnownTags};
+use crate::components::bulk::KnownTags;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, kind_html, now_seconds, platforms_text, size_html};
@@ -27,6 +27,7 @@ use crate::connection::transport::performance_mark;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
 use crate::glance::use_glance;
+use crate::lazy::LazyBulkPanel;
 use crate::pages::tag_view::{TagAction, TagView, PAGE_SIZE};
 use crate::router::{link, route_for};
 
@@ -273,7 +274,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                         if public.guessed { <span class="muted small" data-testid="pull-guessed">{ wharf_protocol::pull::GUESSED_NOTE }</span> }
                     </div>
                     if !read_only && !chosen.is_empty() {
-                        <BulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()}
+                        <LazyBulkPanel registry={props.registry.clone()} repository={props.repository.clone()} selected={chosen.clone()}
                             known={KnownTags { listed: listed.clone(), glance: glance.clone() }} />
                     }
                     <table class="tags" data-testid="tag-table" data-total={l.tags.len().to_string()} data-shown={shown.len().to_string()}>

@@ -352,13 +352,21 @@ impl Journal {
     /// the oldest stored ids to drop, so that at most [`MAX_ENTRIES`] remain. More new entries
     /// than the journal holds lose their oldest at once.
     pub fn number_batch(stored: &[u64], batch: &mut Vec<Entry>) -> Vec<u64> {
-        let excess = (stored.len() + batch.len()).saturating_sub(MAX_ENTRIES);
-        batch.drain(..excess.saturating_sub(stored.len()));
-        let first = stored.iter().max().map_or(1, |id| id + 1);
+        let drop = Journal::number_after(stored.iter().max().copied(), stored.len(), batch);
+        stored[..drop].to_vec()
+    }
+
+    /// [`Journal::number_batch`] knowing only the highest id stored and how many entries are
+    /// stored (what a store can answer without reading every key): numbers `batch` and returns
+    /// how many of the oldest stored entries to drop.
+    pub fn number_after(highest: Option<u64>, stored: usize, batch: &mut Vec<Entry>) -> usize {
+        let excess = (stored + batch.len()).saturating_sub(MAX_ENTRIES);
+        batch.drain(..excess.saturating_sub(stored));
+        let first = highest.map_or(1, |id| id + 1);
         for (i, entry) in batch.iter_mut().enumerate() {
             entry.id = first + i as u64;
         }
-        stored[..excess.min(stored.len())].to_vec()
+        excess.min(stored)
     }
 
     /// Adds a numbered `batch` and drops the ids in `trim`, then marks every entry an undo
