@@ -270,6 +270,18 @@ impl BrowserStore {
         Some((get(&record, "t").as_f64()?, get(&record, "v").as_string()?))
     }
 
+    /// Every key the snapshot store holds (one request, no texts read).
+    pub async fn snapshot_keys(&self) -> Vec<String> {
+        let keys = async {
+            let (store, _) = self.txn(SNAPSHOTS, false)?;
+            settle(request(&store.get_all_keys()?)).await
+        };
+        match keys.await {
+            Ok(keys) => keys.unchecked_into::<Array>().iter().filter_map(|k| k.as_string()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Stores `text` under `key`, dated now, replacing what was there.
     pub async fn snapshot_put(&self, key: &str, text: String) -> Result<(), String> {
         self.put_records(SNAPSHOTS, &[(key.to_string(), text)]).await

@@ -591,3 +591,51 @@ pub async fn read_cached(store: &BrowserStore, key: &str) -> Option<Cached> {
     }
     Some(Cached { stored_at, digests, facts })
 }
+
+/// The other repositories of a registry this browser has read: how many, and the blobs their
+/// tags reached when last read (from the cache; nothing is fetched for them).
+#[derive(Debug, Default, PartialEq)]
+pub struct OtherRepositories {
+    /// How many were read.
+    pub count: usize,
+    /// The distinct blobs their tags reach.
+    pub blobs: HashSet<String>,
+}
+
+/// At most this many other repositories are read from the cache for the comparison.
+const OTHERS_READ: usize = 200;
+
+/// [`OtherRepositories`] of `registry` besides `repository`, read from this browser's cache once
+/// per page visit; `None` until read (or when the browser keeps no cache).
+#[hook]
+pub fn use_other_repositories(registry: &RegistryUrl, repository: &Repository) -> Rc<Option<OtherRepositories>> {
+    let others = use_state(|| Rc::new(None));
+    {
+        let others = others.clone();
+        use_effect_with((registry.clone(), repository.clone()), move |(registry, repository)| {
+            let (prefix, own) = (format!("{registry} "), format!("{registry} {repository}"));
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(store) = opened().await else { return };
+                let keys: Vec<String> = store
+                    .snapshot_keys()
+                    .await
+                    .into_iter()
+                    .filter(|k| k.starts_with(&prefix) && *k != own)
+                    .take(OTHERS_READ)
+                    .collect();
+                let mut found = OtherRepositories { count: keys.len(), blobs: HashSet::new() };
+                for key in keys {
+                    let Some(cached) = read_cached(&store, &key).await else { continue };
+                    let digests: HashSet<&str> = cached.digests.values().filter_map(TagDigest::digest).collect();
+                    for digest in digests {
+                        if let Some(blobs) = wharf_protocol::storage::blobs_of(&cached.facts, digest) {
+                            found.blobs.extend(blobs.into_keys());
+                        }
+                    }
+                }
+                others.set(Rc::new(Some(found)));
+            });
+        });
+    }
+    (*others).clone()
+}

@@ -1,5 +1,5 @@
 //! Pages the first screen does not need, fetched when they open: the self-test, the journal, the
-//! copy, delete and retag pages, and the tag list's bulk panel. Each is a split point: in the
+//! clean-up, the copy, delete and retag pages, and the tag list's bulk panel. Each is a split point: in the
 //! release build (`--features split`, see `scripts/build`) wasm-split moves the code only that
 //! page reaches into a chunk of its own, and the first call of its function fetches the chunk
 //! (once; the same memory, the same app, the same wire log and history). Without the feature
@@ -15,6 +15,7 @@ use yew::prelude::*;
 
 use crate::components::bulk::{BulkPanel, BulkProps};
 use crate::components::markup::{el, owned, text};
+use crate::pages::cleanup::CleanupPage;
 use crate::pages::copy::CopyPage;
 use crate::pages::delete::DeletePage;
 use crate::pages::journal::JournalPage;
@@ -72,6 +73,15 @@ split!(
     }
 );
 split!(
+    cleanup,
+    fn cleanup_page(view: View) -> Html {
+        match view {
+            View::Cleanup { registry, repository } => html! { <CleanupPage {registry} {repository} /> },
+            _ => Html::default(),
+        }
+    }
+);
+split!(
     copy,
     fn copy_page(view: View) -> Html {
         match view {
@@ -123,7 +133,12 @@ split!(
 pub fn is_lazy(view: &View) -> bool {
     matches!(
         view,
-        View::SelfTest { .. } | View::Journal { .. } | View::Copy { .. } | View::Delete { .. } | View::Retag { .. }
+        View::SelfTest { .. }
+            | View::Journal { .. }
+            | View::Cleanup { .. }
+            | View::Copy { .. }
+            | View::Delete { .. }
+            | View::Retag { .. }
     )
 }
 
@@ -131,6 +146,7 @@ async fn load(view: View) -> Result<Html, NotLoaded> {
     match &view {
         View::SelfTest { .. } => selftest_page(view).await,
         View::Journal { .. } => journal_page(view).await,
+        View::Cleanup { .. } => cleanup_page(view).await,
         View::Copy { .. } => copy_page(view).await,
         View::Delete { .. } => delete_page(view).await,
         _ => retag_page(view).await,

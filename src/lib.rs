@@ -2,7 +2,7 @@
 //! made by `wharf-protocol`; this crate only shows results and turns clicks into operations.
 //!
 //! Imports run one way: `app` (the shell) → `pages` → `components` → services (`connection`,
-//! `router`, `browser_store`, `journal_store`, `wire`, `flow`, `referrers`, `pause`) → `wharf_protocol`. Nothing
+//! `router`, `browser_store`, `journal_store`, `wire`, `flow`, `items`, `referrers`, `pause`) → `wharf_protocol`. Nothing
 //! imports the shell.
 
 pub mod app;
@@ -11,6 +11,7 @@ pub mod components;
 pub mod connection;
 pub mod flow;
 pub mod glance;
+pub mod items;
 pub mod journal_store;
 pub mod lazy;
 pub mod pages;

@@ -2,13 +2,11 @@
 //! (and every tag that would move) before anything is sent, then a run a few items at a time with
 //! a progress bar, a result per item, stop, and retry of what did not finish.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wharf_protocol::bulk::{self, BulkPlan, Known};
-use wharf_protocol::flow::Finished;
 use wharf_protocol::glance::TagDigest;
 use wharf_protocol::names::Repository;
 use wharf_protocol::names::{Digest, Tag};
@@ -22,10 +20,11 @@ use crate::components::bulk_form::{BulkForm, FormAction, Operation, PlanRequest,
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
-use crate::connection::transport::{connection_is_multiplexed, performance_mark};
+use crate::connection::transport::connection_is_multiplexed;
 use crate::connection::{use_connection, Connection};
-use crate::flow::{use_flow, FlowHandle, FlowState};
+use crate::flow::{use_flow, FlowState};
 use crate::glance::GlanceRun;
+use crate::items::{run_items, ItemsFlow};
 
 /// Props of [`BulkPanel`].
 #[derive(Properties, PartialEq, Clone)]
@@ -83,14 +82,7 @@ pub struct BulkTarget {
     to: RegistryUrl,
 }
 
-/// Every item's state, as last shown.
-type States = Rc<Vec<ItemState>>;
-
-type BulkFlow = FlowHandle<BulkTarget, States, Vec<ItemState>>;
-
-/// The item table redraws at most this often during a run: a thousand rows re-rendered per item
-/// would be the slow part.
-const REDRAW_MS: u32 = 250;
+type BulkFlow = ItemsFlow<BulkTarget>;
 
 /// What a run is given: the plan, every item's state to start from, the items to run.
 type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
@@ -98,41 +90,13 @@ type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
 /// Runs the items at `indices` of `target`'s plan, starting from `states`; the flow's stop is
 /// read before each item starts. Each item's journal entry is recorded as the item ends.
 fn start(flow: &BulkFlow, connection: &Connection, from: &RegistryUrl, job: Job, limit: usize) {
-    let (target, mut states, indices) = job;
+    let (target, states, indices) = job;
     let (source, destination) = (connection.registry(from), connection.registry(&target.to));
-    for &i in &indices {
-        states[i] = ItemState::Waiting;
-    }
-    let initial = Rc::new(states.clone());
-    flow.run(target, initial, move |target, reporter| async move {
+    run_items(flow, target, states, indices, "bulk", move |target, indices, items| async move {
         let ends = Endpoints::new(&source, &destination);
-        let states = Rc::new(RefCell::new(states));
-        let stop = reporter.stop_flag();
-        let reporter = Rc::new(reporter);
-        let redraw_pending: Rc<RefCell<Option<gloo_timers::callback::Timeout>>> = Rc::default();
-        performance_mark("wharf:bulk-start");
         let throttle = crate::pause::BrowserThrottle::default();
-        bulk::run(&ends, &target.plan, &indices, limit, &|| stop.get(), &throttle, &|i, state, change| {
-            // The tests (and the performance panel) count the pauses a run met.
-            if matches!(state, ItemState::Paused(_)) {
-                performance_mark("wharf:bulk-paused");
-            }
-            states.borrow_mut()[i] = state;
-            reporter.journal(change);
-            if redraw_pending.borrow().is_none() {
-                let (states, reporter, pending) = (states.clone(), reporter.clone(), redraw_pending.clone());
-                *redraw_pending.borrow_mut() = Some(gloo_timers::callback::Timeout::new(REDRAW_MS, move || {
-                    pending.borrow_mut().take();
-                    reporter.progress(Rc::new(states.borrow().clone()));
-                }));
-            }
-        })
-        .await;
-        redraw_pending.borrow_mut().take();
-        performance_mark("wharf:bulk-done");
-        let states = states.borrow().clone();
-        // Each item's entry was recorded as it ended.
-        Finished { outcome: Ok(states), journal: Vec::new() }
+        let report = |i, state, entries| items.report(i, state, entries);
+        bulk::run(&ends, &target.plan, &indices, limit, &|| items.stopped(), &throttle, &report).await;
     });
 }
 

@@ -67,7 +67,8 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let client = connection.registry(&registry);
             flow.run(plan.clone(), (), move |plan, _| async move {
-                delete::execute(&client, &plan, &unique_value(), with_attachments, &Retry::never()).await
+                delete::execute(&client, &plan, &unique_value(), with_attachments, &Retry::never(), &Default::default())
+                    .await
             });
         })
     };

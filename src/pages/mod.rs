@@ -1,6 +1,7 @@
 //! One component per view.
 
 pub mod catalog;
+pub mod cleanup;
 pub mod copy;
 pub mod delete;
 pub mod home;

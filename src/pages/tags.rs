@@ -12,8 +12,9 @@ use wharf_protocol::names::{Reference, Repository};
 use wharf_protocol::pull::{pull_command, tools_for};
 use wharf_protocol::referrers::attachment_subject;
 use wharf_protocol::requests::RegistryUrl;
+use wharf_protocol::storage::{repository_storage, Storage};
 use wharf_protocol::time::age;
-use wharf_protocol::units::thousands;
+use wharf_protocol::units::{human_size, thousands};
 use yew::prelude::*;
 
 use crate::components::bulk::KnownTags;
@@ -26,7 +27,7 @@ use crate::components::pull::{copy_to_clipboard, tool_select};
 use crate::connection::transport::performance_mark;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
-use crate::glance::use_glance;
+use crate::glance::{use_glance, use_other_repositories, OtherRepositories};
 use crate::lazy::LazyBulkPanel;
 use crate::pages::tag_view::{TagAction, TagView, PAGE_SIZE};
 use crate::router::{link, route_for};
@@ -82,6 +83,11 @@ pub fn TagsPage(props: &TagsProps) -> Html {
         Rc::new(shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect());
     let done = listed.iter().filter(|t| state.is_done(t)).count();
     let now = now_seconds();
+    // Worked out once the glance is complete (not on every redraw while it runs).
+    let storage = use_memo((state.complete, done, listed.clone()), |(complete, _, listed)| {
+        complete.then(|| repository_storage(listed, &state.digests, &state.facts))
+    });
+    let others = use_other_repositories(&props.registry, &props.repository);
 
     {
         // Tags in view go first; once they are HEADed, what they need is fetched first too.
@@ -231,9 +237,15 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                 Callback::from(move |t| view.dispatch(TagAction::PullTool(t)))
             };
             let show_attachments = dispatch(TagAction::ToggleAttachmentTags);
+            let cleanup =
+                route_for(&View::Cleanup { registry: props.registry.clone(), repository: props.repository.clone() });
             html! {
                 <>
                     { progress }
+                    <p class="storage">
+                        { storage_html(storage.as_ref().as_ref(), others.as_ref().as_ref(), done, l.tags.len()) }
+                        { " · " }{ link(cleanup, "action", html! { "Clean up with retention rules…" }) }
+                    </p>
                     <div class="toolbar">
                         <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={on_change(TagAction::FilterText)} data-testid="tag-filter" />
                         <label>{ "Sort " }
@@ -373,6 +385,37 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             <h1>{ props.repository.to_string() }</h1>
             { body }
         </section>
+    }
+}
+
+/// The repository's storage: its distinct blobs, counted once every tag is known, and how much
+/// of it no other repository this browser has read shares.
+fn storage_html(storage: Option<&Storage>, others: Option<&OtherRepositories>, done: usize, total: usize) -> Html {
+    let Some(storage) = storage.filter(|s| s.complete()) else {
+        return html! {
+            <span data-testid="repo-storage" data-complete="false">{ format!("Storage: counting (metadata of {} of {} tags read)…", thousands(done), thousands(total)) }</span>
+        };
+    };
+    let shared = match others {
+        Some(o) if o.count > 0 => {
+            let alone = storage.bytes_not_in(&o.blobs.iter().map(String::as_str).collect());
+            format!(
+                "; {} of it is in none of the {} other repositories of this registry this browser has read",
+                human_size(alone),
+                o.count
+            )
+        }
+        Some(_) => {
+            "; no other repository of this registry has been read in this browser, so what it shares is not known"
+                .to_string()
+        }
+        None => String::new(),
+    };
+    html! {
+        <span data-testid="repo-storage" data-complete="true" data-bytes={storage.bytes().to_string()} data-blobs={storage.blobs.len().to_string()}
+            title="the distinct config and layer blobs of every tag (index platforms included), each counted once however many tags share it">
+            { format!("Storage: {} in {} distinct blobs{shared}.", human_size(storage.bytes()), thousands(storage.blobs.len())) }
+        </span>
     }
 }
 

@@ -8,6 +8,7 @@
 //! /r/<registry>/<repository…>/-/retag/<ref>       retag form
 //! /r/<registry>/<repository…>/-/copy/<ref>        copy to another repository or registry
 //! /r/<registry>/<repository…>/-/delete/<ref>      delete a tag, or a manifest by digest
+//! /r/<registry>/<repository…>/-/cleanup          clean-up with retention rules
 //! /r/<registry>/-/journal                         the journal of changes, with undo
 //! ```
 //! `<registry>` is `same-origin`, `http:host:port` / `https:host`, or either with a path prefix
@@ -49,6 +50,13 @@ pub enum View {
         repository: Repository,
         /// The source tag or digest.
         reference: Reference,
+    },
+    /// Clean-up of a repository with retention rules.
+    Cleanup {
+        /// Which registry.
+        registry: RegistryUrl,
+        /// Which repository.
+        repository: Repository,
     },
     /// The CORS and auth self-test of a registry.
     SelfTest {
@@ -127,6 +135,7 @@ impl View {
             | View::Journal { registry }
             | View::Delete { registry, .. }
             | View::Tags { registry, .. }
+            | View::Cleanup { registry, .. }
             | View::Manifest { registry, .. }
             | View::Retag { registry, .. }
             | View::Copy { registry, .. } => registry,
@@ -142,6 +151,7 @@ impl View {
             View::Journal { .. } => format!("/r/{reg}/-/journal"),
             View::Delete { repository, reference, .. } => format!("/r/{reg}/{repository}/-/delete/{reference}"),
             View::Tags { repository, .. } => format!("/r/{reg}/{repository}"),
+            View::Cleanup { repository, .. } => format!("/r/{reg}/{repository}/-/cleanup"),
             View::Manifest { repository, reference, .. } => format!("/r/{reg}/{repository}/-/manifest/{reference}"),
             View::Retag { repository, reference, .. } => format!("/r/{reg}/{repository}/-/retag/{reference}"),
             View::Copy { repository, reference, .. } => format!("/r/{reg}/{repository}/-/copy/{reference}"),
@@ -175,6 +185,7 @@ impl View {
         let reference = || Reference::parse(&percent_decode(arg)).map_err(AddressError::Name);
         match verb {
             "tags" if arg.is_empty() => Ok(View::Tags { registry, repository }),
+            "cleanup" if arg.is_empty() => Ok(View::Cleanup { registry, repository }),
             "manifest" => Ok(View::Manifest { registry, repository, reference: reference()? }),
             "retag" => Ok(View::Retag { registry, repository, reference: reference()? }),
             "copy" => Ok(View::Copy { registry, repository, reference: reference()? }),
@@ -221,6 +232,7 @@ mod tests {
             View::Catalog { registry: RegistryUrl::SameOrigin },
             View::SelfTest { registry: reg() },
             View::Tags { registry: reg(), repository: repo.clone() },
+            View::Cleanup { registry: reg(), repository: repo.clone() },
             View::Manifest { registry: reg(), repository: repo.clone(), reference: Reference::parse("v1.0").unwrap() },
             View::Manifest {
                 registry: RegistryUrl::Origin("https://r.example".into()),

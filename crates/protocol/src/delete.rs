@@ -21,7 +21,7 @@ use crate::names::{Digest, Reference, Repository, Tag};
 use crate::pace::Retry;
 use crate::referrers::{self, ApiSupport, Discovered};
 use crate::refusal::Refusal;
-use crate::tag_delete::TagDeleteReport;
+use crate::tag_delete::{DeleteKnowledge, TagDeleteReport};
 
 /// Said after every delete: the registry frees the space only when its garbage collector runs.
 pub const GC_REMINDER: &str = "Space comes back only after the registry's garbage collection runs \
@@ -122,18 +122,21 @@ pub enum DeleteReport {
 /// A tag that no longer holds the plan's image is refused ([`crate::refusal::Stage::Deleting`]),
 /// nothing sent but the read that found it. Failures are journaled too: a failed tag delete with
 /// where a HEAD finds the tag afterwards (it may be on the placeholder, if the registry refused
-/// both the delete and the put-back). `retry` waits out 429s (a run of many deletes).
+/// both the delete and the put-back). `retry` waits out 429s and `known` carries what earlier
+/// deletes learned of the registry (a run of many deletes).
 pub async fn execute<T: Transport>(
     registry: &Registry<T>,
     plan: &DeletePlan,
     unique: &str,
     with_attachments: bool,
     retry: &Retry<'_>,
+    known: &DeleteKnowledge,
 ) -> Finished<DeleteReport> {
     let url = registry.url();
     match plan {
         DeletePlan::Tag { repository, tag, digest } => {
-            let result = match retry.step(|| registry.tag_delete_if(repository, tag, Some(digest), unique)).await {
+            let result = match retry.step(|| registry.tag_delete_if(repository, tag, Some(digest), unique, known)).await
+            {
                 // Found holding another image: nothing was written, so nothing to journal.
                 Err(Error::Refused(moved @ Refusal::MovedSincePlan { .. })) => return Finished::refused(moved.into()),
                 result => result,

@@ -29,6 +29,8 @@ pub enum Action {
     DeleteTag,
     /// A manifest deleted by digest, with every tag on it.
     DeleteManifest,
+    /// One tag deleted by a clean-up run (its siblings kept).
+    CleanupDelete,
     /// A signature, SBOM or attestation copied with its image.
     CopyAttachment,
     /// A signature, SBOM or attestation deleted with its image.
@@ -40,13 +42,14 @@ pub enum Action {
 }
 
 impl Action {
-    const WORDS: [(Action, &'static str); 9] = [
+    const WORDS: [(Action, &'static str); 10] = [
         (Action::Retag, "retag"),
         (Action::Copy, "copy"),
         (Action::BulkRetag, "bulk retag"),
         (Action::BulkCopy, "bulk copy"),
         (Action::DeleteTag, "delete tag"),
         (Action::DeleteManifest, "delete manifest"),
+        (Action::CleanupDelete, "clean-up delete"),
         (Action::CopyAttachment, "copy attachment"),
         (Action::DeleteAttachment, "delete attachment"),
         (Action::Undo, "undo"),

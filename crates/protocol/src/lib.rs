@@ -10,12 +10,14 @@
 //! Read it in layers, bottom up; imports only run downwards:
 //! - **records and types**: [`names`], [`media`], [`digest`], [`json`], [`kind`], [`manifest`],
 //!   [`state`], [`refusal`], [`error`], [`journal`], [`http`], [`requests`], [`responses`],
-//!   [`paging`], [`pace`], and the tag list's [`glance`] with [`time`], [`pull`], [`units`];
+//!   [`paging`], [`pace`], and the tag list's [`glance`] with [`storage`], [`time`], [`pull`],
+//!   [`units`];
 //! - **operations** on a [`Registry`]: [`client`], [`tag_delete`], [`upload`], [`transfer`],
 //!   [`referrers`], [`auth`], and the [`selftest`] built on the same requests;
 //! - **flows**, each plan → execute → [`flow::Finished`]: [`retag`], [`copy`] (with
 //!   [`attachments`]), [`delete`], [`undo`];
-//! - **the runner** of many flows: [`runner`], and [`bulk`], whose items are retags and copies.
+//! - **the runner** of many flows: [`runner`]; [`bulk`], whose items are retags and copies; and
+//!   [`cleanup`], whose items are tag deletes (and their undos).
 #![deny(missing_docs)]
 
 pub mod address;
@@ -23,6 +25,7 @@ pub mod attachments;
 pub mod auth;
 pub mod auth_failure;
 pub mod bulk;
+pub mod cleanup;
 pub mod client;
 pub mod copy;
 pub mod curl;
@@ -51,6 +54,7 @@ pub mod retag;
 pub mod runner;
 pub mod selftest;
 pub mod state;
+pub mod storage;
 pub mod tag_delete;
 pub mod tags;
 pub mod time;

@@ -5,6 +5,8 @@
 //! (distribution 2.8) it moves the tag to a unique throwaway manifest and deletes that by digest.
 //! If the registry refuses the delete, the tag is put back on its image, so nothing is lost.
 
+use std::cell::Cell;
+
 use crate::client::Registry;
 use crate::digest::sha256_of;
 use crate::error::Error;
@@ -52,7 +54,33 @@ pub fn throwaway_manifest(unique: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What a run of many tag deletes learns about the registry from its first deletes and then need
+/// not ask again: whether it deletes by tag, whether it deletes by digest at all, and whether the
+/// repository holds the throwaway's `{}` config. A fresh one knows nothing (a single delete asks
+/// everything); a clean-up of a thousand tags shares one, so each tag costs three requests: the
+/// read that re-checks it, the throwaway's PUT and its DELETE.
+#[derive(Debug, Default)]
+pub struct DeleteKnowledge {
+    by_tag: Cell<Option<bool>>,
+    deletes_on: Cell<bool>,
+    empty_config: Cell<bool>,
+}
+
 impl<T: Transport> Registry<T> {
+    /// Whether this registry deletes manifests at all, asked without changing anything: a DELETE
+    /// of a manifest that does not exist answers 404 where deletes are on, and 405 (distribution:
+    /// `UNSUPPORTED`) where they are switched off. `Err` carries the refusal (or whatever else
+    /// stopped the question) for the page to explain ([`crate::delete::refusal_advice`]).
+    pub async fn deletes_allowed(&self, repository: &Repository) -> Result<(), Error> {
+        let probe = sha256_of(&throwaway_manifest("wharf: are deletes on?"));
+        match self.manifest_delete(repository, &probe).await {
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(e),
+            // Nothing held it, so nothing was deleted; the registry just says yes.
+            Ok(()) => Ok(()),
+        }
+    }
+
     /// Deletes `tag` and only `tag`: its sibling tags (same digest) stay. `unique` (a timestamp,
     /// a random value) makes the throwaway manifest's digest unique, so deleting it cannot take
     /// another tag with it. Costs, without delete-by-tag: a GET of the tag's manifest (kept to
@@ -60,20 +88,22 @@ impl<T: Transport> Registry<T> {
     /// answer 404 (deletes are on), the empty config's HEAD (and upload, once per repository),
     /// the throwaway's PUT under the tag and its DELETE.
     pub async fn tag_delete(&self, repository: &Repository, tag: &Tag, unique: &str) -> Result<TagDeleteReport, Error> {
-        delete_one_tag(self, repository, tag, None, unique).await
+        delete_one_tag(self, repository, tag, None, unique, &DeleteKnowledge::default()).await
     }
 
     /// [`Registry::tag_delete`], only while the tag holds `expected` (the image a plan showed):
     /// a tag found on another image is refused ([`Refusal::MovedSincePlan`]) before anything is
-    /// written. The check costs nothing: the delete reads the tag's manifest anyway.
+    /// written. The check costs nothing: the delete reads the tag's manifest anyway. `known` is
+    /// what earlier deletes of the same run learned, and learns from this one.
     pub async fn tag_delete_if(
         &self,
         repository: &Repository,
         tag: &Tag,
         expected: Option<&Digest>,
         unique: &str,
+        known: &DeleteKnowledge,
     ) -> Result<TagDeleteReport, Error> {
-        delete_one_tag(self, repository, tag, expected, unique).await
+        delete_one_tag(self, repository, tag, expected, unique, known).await
     }
 }
 
@@ -83,6 +113,7 @@ async fn delete_one_tag<T: Transport>(
     tag: &Tag,
     expected: Option<&Digest>,
     unique: &str,
+    known: &DeleteKnowledge,
 ) -> Result<TagDeleteReport, Error> {
     let reference = Reference::Tag(tag.clone());
     let previous = registry.manifest_get(repository, &reference).await?;
@@ -93,28 +124,36 @@ async fn delete_one_tag<T: Transport>(
             stage: crate::refusal::Stage::Deleting,
         }));
     }
-    match registry.send_checked(requests::tag_delete(registry.url(), repository, tag)).await {
-        // Some registries answer 202 without deleting (distribution 3.0–3.1.0 with deletes
-        // off): believe it only when the tag is gone.
-        Ok(_) if registry.manifest_digest(repository, &reference).await?.is_none() => {
-            return Ok(TagDeleteReport { previous: previous.digest, method: TagDeleteMethod::DeleteByTag });
+    if known.by_tag.get() != Some(false) {
+        match registry.send_checked(requests::tag_delete(registry.url(), repository, tag)).await {
+            // Some registries answer 202 without deleting (distribution 3.0–3.1.0 with deletes
+            // off): believe it only when the tag is gone.
+            Ok(_) if registry.manifest_digest(repository, &reference).await?.is_none() => {
+                known.by_tag.set(Some(true));
+                return Ok(TagDeleteReport { previous: previous.digest, method: TagDeleteMethod::DeleteByTag });
+            }
+            Ok(_) => known.by_tag.set(Some(false)),
+            // No delete-by-tag here (distribution 2.8 answers 400 DIGEST_INVALID): fall back.
+            Err(e) if lacks_delete_by_tag(&e) => known.by_tag.set(Some(false)),
+            // 401, 403, 5xx, a blocked request: not an answer about delete-by-tag, so stop with it.
+            Err(e) => return Err(e),
         }
-        Ok(_) => {}
-        // No delete-by-tag here (distribution 2.8 answers 400 DIGEST_INVALID): fall back.
-        Err(e) if lacks_delete_by_tag(&e) => {}
-        // 401, 403, 5xx, a blocked request: not an answer about delete-by-tag, so stop with it.
-        Err(e) => return Err(e),
     }
     let throwaway_bytes = throwaway_manifest(unique);
     let throwaway = FetchedManifest::from_bytes("throwaway manifest", throwaway_bytes, Some(OCI_MANIFEST), None, None)?;
     // Before the tag is touched: will this registry delete by digest at all? The throwaway does
     // not exist yet, so a registry with deletes on answers 404, and one with deletes off 405.
-    match registry.manifest_delete(repository, &throwaway.digest).await {
-        Err(e) if e.status() == Some(404) => {}
-        Err(e) => return Err(e),
-        Ok(_) => {}
+    if !known.deletes_on.get() {
+        match registry.manifest_delete(repository, &throwaway.digest).await {
+            Err(e) if e.status() == Some(404) => known.deletes_on.set(true),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
     }
-    ensure_empty_config(registry, repository).await?;
+    if !known.empty_config.get() {
+        ensure_empty_config(registry, repository).await?;
+        known.empty_config.set(true);
+    }
     registry.manifest_put(repository, &reference, &throwaway).await?;
     match registry.manifest_delete(repository, &throwaway.digest).await {
         Ok(_) => Ok(TagDeleteReport {

@@ -236,7 +236,14 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     ]);
     let plan =
         DeletePlan::Tag { repository: repository.clone(), tag: Tag::parse("old").unwrap(), digest: digest.clone() };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
+    let finished = pollster::block_on(delete::execute(
+        &registry(&script),
+        &plan,
+        "u1",
+        true,
+        &Retry::never(),
+        &Default::default(),
+    ));
     assert!(matches!(finished.outcome, Ok(DeleteReport::Tag(_))));
     let [change] = &finished.journal[..] else { panic!("{:?}", finished.journal) };
     assert_eq!((&change.action, change.tag.as_deref(), change.ok), (&Action::DeleteTag, Some("old"), true));
@@ -249,7 +256,14 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
         "http://r:5000/v2/app/manifests/old",
         HttpResponse::status(200).header("Content-Type", "application/vnd.oci.image.manifest.v1+json").body(other),
     )]);
-    let moved = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
+    let moved = pollster::block_on(delete::execute(
+        &registry(&script),
+        &plan,
+        "u1",
+        true,
+        &Retry::never(),
+        &Default::default(),
+    ));
     script.assert_done();
     assert!(moved.journal.is_empty());
     assert_eq!(
@@ -283,7 +297,14 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
         tags: vec!["a".into(), "b".into()],
         attachments: Box::new(attachments),
     };
-    let finished = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
+    let finished = pollster::block_on(delete::execute(
+        &registry(&script),
+        &plan,
+        "u1",
+        true,
+        &Retry::never(),
+        &Default::default(),
+    ));
     let tags: Vec<_> = finished.journal.iter().map(|c| c.tag.as_deref()).collect();
     assert_eq!(tags, [Some("a"), Some("b")]);
     assert!(finished.journal.iter().all(|c| c.ok && c.after.is_none()));
@@ -293,7 +314,14 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     );
 
     // Refused (deletes off): journaled as failures that left every tag where it was, no bytes kept.
-    let refused = pollster::block_on(delete::execute(&registry(&script), &plan, "u1", true, &Retry::never()));
+    let refused = pollster::block_on(delete::execute(
+        &registry(&script),
+        &plan,
+        "u1",
+        true,
+        &Retry::never(),
+        &Default::default(),
+    ));
     assert_eq!(refused.outcome.unwrap_err().status(), Some(405));
     assert!(refused.journal.iter().all(|c| !c.ok && c.after.as_deref() == Some(digest.as_str()) && c.saved.is_none()));
     script.assert_done();

@@ -16,6 +16,7 @@ pub mod oci;
 pub mod other_registry;
 pub mod registry;
 pub mod seed;
+pub mod seed_cleanup;
 pub mod seed_signed;
 pub mod skopeo;
 pub mod static_server;
