@@ -191,7 +191,7 @@ pub fn CleanupPage(props: &CleanupProps) -> Html {
                         oninput={on_field(|f, v| f.protect = v)} data-testid="cleanup-protect" /></label>
                 <button type="submit" disabled={busy || known.is_err()} data-testid="cleanup-plan">{ "Plan (dry run)" }</button>
             </div>
-            { text("p", "muted small", "", "Protection is by exact glob match on the whole tag: * stands for any characters, ? for one; patterns are separated by spaces or commas. `v*` protects v1.2 and vnext, not dev-v1.") }
+            { el("p", "muted small", "", with_code("Protection is by exact glob match on the whole tag: `*` stands for any characters, `?` for one; patterns are separated by spaces or commas. `v*` protects `v1.2` and `vnext`, not `dev-v1`.")) }
             if !problems.is_empty() {
                 <ul class="field-error" data-testid="cleanup-problems">{ for problems.iter().map(|p| el("li", "", "", owned(p.clone()))) }</ul>
             }
@@ -213,12 +213,29 @@ pub fn CleanupPage(props: &CleanupProps) -> Html {
         <section class="cleanup">
             { head }
             { title }
-            { text("p", "", "cleanup-semantics", "Images are distinct digests. An image's date is its config's created date; an index's is its newest platform's, as the tag list shows it. With a count, every tag outside the newest N images is a candidate (images of the same date at the limit are all kept); with an age, every tag whose image is older than D days; with both, only tags both select. A candidate is kept when it matches a protected pattern, or when it shares its digest with a kept tag: deleting it would free nothing. Only tags are deleted, each on its own (the other tags of its image stay): never a manifest by digest, so untagged manifests, the platforms of an index and signatures of a kept image are left as they are. Nothing is sent until you run the plan.") }
+            <ul class="rules-list" data-testid="cleanup-semantics">
+                { for SEMANTICS.iter().map(|line| el("li", "", "", with_code(line))) }
+            </ul>
             { progress }
             { form }
             { body }
         </section>
     }
+}
+
+/// How the rules work, as the page states them (and the README).
+const SEMANTICS: [&str; 5] = [
+    "Images are distinct digests. An image's date is its config's `created`; an index's is its newest platform's, as the tag list shows it.",
+    "With a count, every tag outside the newest N images is a candidate (images of the same date at the limit are all kept); with an age, every tag whose image is older than D days; with both, only tags both select.",
+    "A candidate is kept when it matches a protected pattern, or when it shares its digest with a kept tag: deleting it would free nothing.",
+    "Only tags are deleted, each on its own: the other tags of its image stay. Untagged manifests, the platforms of an index and the signatures of a kept image are never touched.",
+    "Nothing is sent until you run the plan; every deletion is journaled, and the run can be undone.",
+];
+
+/// Text with `code` spans, as written in the core's messages.
+fn with_code(line: &str) -> Html {
+    let parts = line.split('`').enumerate();
+    parts.map(|(i, part)| if i % 2 == 1 { code("", part.to_string()) } else { owned(part.to_string()) }).collect()
 }
 
 /// Starts (or retries) the run of `job` over the items at `indices` (rows of its plan).
@@ -281,7 +298,7 @@ fn plan_view(
                     { format!("Frees {} ({} blobs) of the repository's {}, once the registry's garbage collection runs: the blobs the deleted tags reach and no kept tag does.",
                         human_size(plan.freed), thousands(plan.freed_blobs), human_size(plan.storage)) }
                 </p>
-                { text("p", "muted small", "cleanup-gc", GC_AFTER_CLEANUP) }
+                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_CLEANUP)) }
                 { button("danger", "cleanup-run", owned(format!("Delete {} tag(s)", to_delete.len())), to_delete.is_empty(), go) }
                 { button("secondary", "cleanup-cancel", fixed("Change the rules"), false, back) }
             </div>
@@ -405,7 +422,7 @@ fn run_view(
                 data-not-started={count("not-started").to_string()}>
                 <p>{ format!("Clean-up ended: {} deleted, {} skipped, {} failed, {} not started, of {} planned.", count("deleted"), count("skipped"), count("failed"), count("not-started"), indices.len()) }</p>
                 <p data-testid="cleanup-done-freed" data-bytes={freed.to_string()}>{ format!("Frees {} ({} blobs) once garbage collection runs.", human_size(freed), thousands(freed_blobs)) }</p>
-                { text("p", "muted small", "cleanup-gc", GC_AFTER_CLEANUP) }
+                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_CLEANUP)) }
                 { retry_button.unwrap_or_default() }
                 { undo_view(job, &deleted, undo, connection, registry, journal, client_url) }
             </div>

@@ -326,3 +326,28 @@ fn delete_flows_journal_what_they_removed_and_what_a_refusal_left() {
     assert!(refused.journal.iter().all(|c| !c.ok && c.after.as_deref() == Some(digest.as_str()) && c.saved.is_none()));
     script.assert_done();
 }
+
+#[test]
+fn a_server_error_from_the_throwaway_delete_puts_it_back_under_the_tag_and_deletes_again() {
+    // distribution 2.8 under concurrent deletes: the manifest went, the untagging walk failed.
+    let throwaway = throwaway_manifest("u1");
+    let throwaway_digest = sha256_of(&throwaway);
+    let empty = sha256_of(b"{}");
+    let script = Script::new(vec![
+        row(Method::Get, "http://r:5000/v2/app/manifests/old", manifest()),
+        row(Method::Delete, "http://r:5000/v2/app/manifests/old", envelope(400, "DIGEST_INVALID")),
+        row(
+            Method::Delete,
+            format!("http://r:5000/v2/app/manifests/{throwaway_digest}"),
+            envelope(404, "MANIFEST_UNKNOWN"),
+        ),
+        row(Method::Head, format!("http://r:5000/v2/app/blobs/{empty}"), HttpResponse::status(200)),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)).body(&throwaway),
+        row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), envelope(500, "UNKNOWN")),
+        row(Method::Put, "http://r:5000/v2/app/manifests/old", HttpResponse::status(201)).body(&throwaway),
+        row(Method::Delete, format!("http://r:5000/v2/app/manifests/{throwaway_digest}"), HttpResponse::status(202)),
+    ]);
+    let report = delete_old(&script).unwrap();
+    script.assert_done();
+    assert_eq!(report.method, TagDeleteMethod::Throwaway { digest: throwaway_digest });
+}

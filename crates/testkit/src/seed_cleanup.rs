@@ -128,3 +128,27 @@ impl CleanupSeed {
         freed.values().sum()
     }
 }
+
+/// For the benchmark: `count` images in `repo`, one tag each (`c0000`, `c0001`, …), sharing one
+/// layer and differing in their config's date: tag `i` was built `i + 1` days before `now`, so
+/// "keep the newest N" keeps `c0000` … and deletes the rest. Pushed natively, 4 at a time (a
+/// config upload and a manifest PUT each). Returns the tags, newest first.
+pub fn seed_cleanup_bench(base: &str, repo: &str, count: usize, now: i64) -> Vec<String> {
+    let pusher = Pusher::new(base);
+    let shared = build(0, now, "amd64").layers;
+    for layer in &shared {
+        pusher.blob(repo, layer);
+    }
+    let tags: Vec<String> = (0..count).map(|i| format!("c{i:04}")).collect();
+    let indices: Vec<usize> = (0..count).collect();
+    crate::seed::in_parallel(&indices, 4, |&i| {
+        let image = build(0, now - (i as i64 + 1) * 86_400, "amd64");
+        assert_eq!(
+            image.layers.iter().map(|l| &l.digest).collect::<Vec<_>>(),
+            shared.iter().map(|l| &l.digest).collect::<Vec<_>>()
+        );
+        pusher.upload(repo, &image.config);
+        pusher.manifest(repo, &tags[i], &image.manifest);
+    });
+    tags
+}

@@ -17,7 +17,11 @@
 //!   each, against a manifest GET and a config GET per tag; the same for the 2,000-tag
 //!   `demo/many`. A visit that shows no glance is reported "not measured" with the reason.
 //!
-//! `WHARF_BENCH_ONLY=glance` (or `classic`, the sections before the glance) runs one part.
+//! - the clean-up: a plan and run deleting 1,000 of 1,010 tags in the page, requests per deleted
+//!   tag, against a `skopeo delete` loop over the same tags.
+//!
+//! `WHARF_BENCH_ONLY=glance` (or `classic`, the sections before the glance; `cleanup`, `bulk`,
+//! `retag`, `attachments`) runs one part.
 //! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
 
 use std::io::Write;
@@ -33,6 +37,9 @@ use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{many_tag_names, seed_demo, seed_many_tags, seed_two_platform_index, Seeded};
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::workspace_root;
+
+#[path = "wharf_bench_parts/cleanup.rs"]
+mod cleanup;
 
 const LATENCY_ROUNDS: usize = 15;
 const LOAD_ROUNDS: usize = 5;
@@ -517,7 +524,7 @@ fn shell_loop_seconds(registry: &Registry, tags: &[String], body: &str) -> f64 {
 }
 
 /// The sections `WHARF_BENCH_ONLY` (comma-separated) may name; all run when it is unset.
-const SECTIONS: [&str; 5] = ["classic", "glance", "attachments", "retag", "bulk"];
+const SECTIONS: [&str; 6] = ["classic", "glance", "attachments", "retag", "bulk", "cleanup"];
 
 #[tokio::main]
 async fn main() {
@@ -542,6 +549,9 @@ async fn main() {
     }
     if wanted("attachments") {
         rows.extend(attachments::section(&registry, &app).await);
+    }
+    if wanted("cleanup") {
+        rows.extend(cleanup::section(&registry, &app, 1010).await);
     }
     // The bulk runs alone (without the slow skopeo and curl loops; with them in "classic").
     if only.as_deref().is_some_and(|o| o.split(',').any(|s| s.trim() == "bulk")) {
