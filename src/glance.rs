@@ -404,13 +404,18 @@ impl GlanceRun {
             }
         }
         self.state.borrow_mut().complete = true;
-        self.write_content();
         let snapshot = wharf_protocol::glance::snapshot_to_json(&self.state.borrow().digests);
         let (store, key) = (self.store.borrow().clone(), self.snapshot_key.clone());
+        let content = std::mem::take(&mut *self.unwritten.borrow_mut());
         if let Some(store) = store {
+            // The content first, then the map that names it: a later visit (or another page's
+            // look at what repositories share) finds both. The store evicts old content itself.
             wasm_bindgen_futures::spawn_local(async move {
-                // (The store evicts the oldest content itself as it writes.)
+                if !content.is_empty() {
+                    let _ = store.content_put_many(content).await;
+                }
                 let _ = store.snapshot_put(&key, snapshot).await;
+                performance_mark("wharf:glance-stored");
             });
         }
         self.redraw.emit(());

@@ -509,6 +509,9 @@ async fn read_only_mode_hides_and_refuses_every_mutation() {
     b.client.goto(&format!("{}/r/http:{}/demo/hello/-/delete/1.0", app.url, stack.registry.host)).await.unwrap();
     assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
     assert_eq!(texts(b, "[data-testid=delete-tag], [data-testid=delete-digest]").await.len(), 0);
+    b.client.goto(&format!("{}/r/http:{}/demo/hello/-/cleanup", app.url, stack.registry.host)).await.unwrap();
+    assert!(b.text("[data-testid=read-only]").await.contains("read-only"));
+    assert_eq!(texts(b, "[data-testid=cleanup-form]").await.len(), 0);
     // The self-test would send PUT, POST and DELETE probes: the transport refuses each one.
     b.client.goto(&format!("{}/r/http:{}/-/selftest", app.url, stack.registry.host)).await.unwrap();
     b.wait_css("[data-testid=selftest-summary]").await;

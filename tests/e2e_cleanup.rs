@@ -83,10 +83,19 @@ async fn a_clean_up_plans_deletes_exactly_the_rule_skips_a_moved_tag_and_undoes(
     assert_eq!(before, seed.tags.keys().cloned().collect::<BTreeSet<_>>(), "the seeder's tags are the registry's");
     let digests_before = digests_by_skopeo(&host, &before.iter().cloned().collect::<Vec<_>>());
 
-    // The tag list's storage: every distinct blob once, once every tag is known.
+    // The tag list's storage: every distinct blob once, once every tag is known; and what no
+    // other repository this browser has read holds (`ci/other`, read first, holds build 1).
+    let unshared = seed.share_one_with(&stack.registry.url(), REPO, "build-001", "ci/other");
+    let storage_known = "document.querySelector('[data-testid=repo-storage]')?.dataset.complete === 'true'";
+    stack.goto("/ci/other").await;
+    b.wait_js_within(storage_known, WITHIN).await;
+    common::wait_mark(b, "wharf:glance-stored", WITHIN).await;
     stack.goto(&format!("/{REPO}")).await;
-    b.wait_js_within("document.querySelector('[data-testid=repo-storage]')?.dataset.complete === 'true'", WITHIN).await;
+    b.wait_js_within(storage_known, WITHIN).await;
+    b.wait_js_within("document.querySelector('[data-testid=repo-storage]')?.dataset.others === '1'", WITHIN).await;
     assert_eq!(attr_of(b, "[data-testid=repo-storage]", "data-bytes").await, Some(seed.storage().to_string()));
+    assert_eq!(attr_of(b, "[data-testid=repo-storage]", "data-unshared-bytes").await, Some(unshared.to_string()));
+    assert!(unshared > 0 && unshared < seed.storage());
     screenshot_both_widths(b, "cleanup-tag-list-storage").await;
 
     // The rules: keep the 10 newest images, delete only what is older than 31 days (no build is

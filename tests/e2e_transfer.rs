@@ -266,7 +266,10 @@ async fn deletes_keep_sibling_tags_list_every_tag_and_undo_restores_them() {
     stack.browser.click("[data-testid=confirm-delete]").await;
     let result = stack.browser.text("[data-testid=delete-result]").await;
     assert!(result.contains("Deleted team/app/api:v1.9") && result.contains("sibling tags are untouched"), "{result}");
-    assert!(stack.browser.text("[data-testid=gc-reminder]").await.contains("garbage collection"));
+    assert!(
+        stack.browser.text("[data-testid=gc-reminder]").await.contains("garbage-collect --delete-untagged"),
+        "a tag delete leaves an untagged manifest: only --delete-untagged reclaims it"
+    );
     screenshot(&stack.browser, "delete-tag-result").await;
     assert_eq!(digest_of("v1.9"), Ok(None), "the registry says v1.9 is gone");
     assert_eq!(digest_of("v1.2"), Ok(Some(nested.clone())));

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use wharf_protocol::cleanup::{self, CleanupPlan, CleanupRow, Rules, DEFAULT_PROTECT, GC_AFTER_CLEANUP};
-use wharf_protocol::delete::refusal_advice;
+use wharf_protocol::cleanup::{self, CleanupPlan, CleanupRow, Rules, DEFAULT_PROTECT};
+use wharf_protocol::delete::{refusal_advice, GC_AFTER_TAG_DELETE};
 use wharf_protocol::journal::Entry;
 use wharf_protocol::names::Repository;
 use wharf_protocol::requests::RegistryUrl;
@@ -20,7 +20,7 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, now_seconds, size_html};
 use crate::components::load::{use_load, Load};
-use crate::components::markup::{button, code, crumbs, el, fixed, head_row, owned, text};
+use crate::components::markup::{button, code, crumbs, el, fixed, owned, text};
 use crate::connection::{unique_value, use_connection, use_read_only, Connection};
 use crate::flow::{use_flow, FlowState};
 use crate::glance::use_glance;
@@ -298,12 +298,12 @@ fn plan_view(
                     { format!("Frees {} ({} blobs) of the repository's {}, once the registry's garbage collection runs: the blobs the deleted tags reach and no kept tag does.",
                         human_size(plan.freed), thousands(plan.freed_blobs), human_size(plan.storage)) }
                 </p>
-                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_CLEANUP)) }
+                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_TAG_DELETE)) }
                 { button("danger", "cleanup-run", owned(format!("Delete {} tag(s)", to_delete.len())), to_delete.is_empty(), go) }
                 { button("secondary", "cleanup-cancel", fixed("Change the rules"), false, back) }
             </div>
-            <table class="bulk-plan" data-testid="cleanup-rows">
-                { head_row(&["Tag", "Verdict", "Digest", "Created", "Size"], "") }
+            <table class="cleanup-table" data-testid="cleanup-rows">
+                <thead><tr><th>{ "Tag" }</th><th>{ "Verdict" }</th><th class="wide">{ "Digest" }</th><th>{ "Created" }</th><th class="wide">{ "Size" }</th></tr></thead>
                 <tbody>{ for plan.rows.iter().map(|row| plan_row(row, now)) }</tbody>
             </table>
         </>
@@ -333,9 +333,9 @@ fn plan_row(row: &CleanupRow, now: i64) -> Html {
         <tr key={image.tag.to_string()} data-testid="cleanup-row" data-tag={image.tag.to_string()} data-verdict={row.verdict.key()} data-digest={image.digest.to_string()}>
             { el("td", "", "", code("", image.tag.to_string())) }
             <td><strong class={class}>{ row.verdict.key() }</strong>{ ": " }<span data-testid="cleanup-reason">{ row.verdict.to_string() }</span></td>
-            { el("td", "", "", digest_badge(image.digest.as_str())) }
+            { el("td", "wide", "", digest_badge(image.digest.as_str())) }
             { el("td", "", "", created_html(image.created.as_deref(), now)) }
-            { el("td", "", "", size_html(image.size, "config and layers, compressed")) }
+            { el("td", "wide", "", size_html(image.size, "config and layers, compressed")) }
         </tr>
     }
 }
@@ -422,7 +422,7 @@ fn run_view(
                 data-not-started={count("not-started").to_string()}>
                 <p>{ format!("Clean-up ended: {} deleted, {} skipped, {} failed, {} not started, of {} planned.", count("deleted"), count("skipped"), count("failed"), count("not-started"), indices.len()) }</p>
                 <p data-testid="cleanup-done-freed" data-bytes={freed.to_string()}>{ format!("Frees {} ({} blobs) once garbage collection runs.", human_size(freed), thousands(freed_blobs)) }</p>
-                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_CLEANUP)) }
+                { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_TAG_DELETE)) }
                 { retry_button.unwrap_or_default() }
                 { undo_view(job, &deleted, undo, connection, registry, journal, client_url) }
             </div>
@@ -431,8 +431,8 @@ fn run_view(
     html! {
         <>
             { summary }
-            <table class="bulk-plan" data-testid="cleanup-items">
-                { head_row(&["Tag", "Digest", "Created", "Result"], "") }
+            <table class="cleanup-table" data-testid="cleanup-items">
+                <thead><tr><th>{ "Tag" }</th><th class="wide">{ "Digest" }</th><th class="wide">{ "Created" }</th><th>{ "Result" }</th></tr></thead>
                 <tbody>{ for indices.iter().map(|&i| html! { <CleanupItem key={i} row={RowRef(job.clone(), i)} state={states[i].clone()} {now} /> }) }</tbody>
             </table>
         </>
@@ -465,8 +465,8 @@ fn CleanupItem(props: &CleanupItemProps) -> Html {
     html! {
         <tr data-testid="cleanup-item" data-tag={row.image.tag.to_string()} data-state={state_key(&props.state)}>
             { el("td", "", "", code("", row.image.tag.to_string())) }
-            { el("td", "", "", digest_badge(row.image.digest.as_str())) }
-            { el("td", "", "", created_html(row.image.created.as_deref(), props.now)) }
+            { el("td", "wide", "", digest_badge(row.image.digest.as_str())) }
+            { el("td", "wide", "", created_html(row.image.created.as_deref(), props.now)) }
             { el("td", class, "", owned(said)) }
         </tr>
     }

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, GC_REMINDER};
+use wharf_protocol::delete::{self, refusal_advice, DeletePlan, DeleteReport, GC_AFTER_TAG_DELETE, GC_REMINDER};
 use wharf_protocol::manifest::FetchedManifest;
 use wharf_protocol::names::Reference;
 use wharf_protocol::pace::Retry;
@@ -152,7 +152,7 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">
                 { el("p", "", "", owned(summary(plan, report, &props.repository))) }
-                { text("p", "muted", "gc-reminder", GC_REMINDER) }
+                { text("p", "muted", "gc-reminder", if matches!(**plan, DeletePlan::Tag { .. }) { GC_AFTER_TAG_DELETE } else { GC_REMINDER }) }
                 { text("p", "muted", "", "The journal can undo this while the registry still holds the image.") }
             </div>
         },

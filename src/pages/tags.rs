@@ -244,7 +244,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                     { progress }
                     <p class="storage">
                         { storage_html(storage.as_ref().as_ref(), others.as_ref().as_ref(), done, l.tags.len()) }
-                        { " · " }{ link(cleanup, "action", html! { "Clean up with retention rules…" }) }
+                        if !read_only { { " · " }{ link(cleanup, "action", html! { "Clean up with retention rules…" }) } }
                     </p>
                     <div class="toolbar">
                         <input type="search" placeholder="Filter tags" aria-label="Filter tags" value={filter.text.clone()} {oninput} onchange={on_change(TagAction::FilterText)} data-testid="tag-filter" />
@@ -396,23 +396,24 @@ fn storage_html(storage: Option<&Storage>, others: Option<&OtherRepositories>, d
             <span data-testid="repo-storage" data-complete="false">{ format!("Storage: counting (metadata of {} of {} tags read)…", thousands(done), thousands(total)) }</span>
         };
     };
-    let shared = match others {
-        Some(o) if o.count > 0 => {
-            let alone = storage.bytes_not_in(&o.blobs.iter().map(String::as_str).collect());
-            format!(
-                "; {} of it is in none of the {} other repositories of this registry this browser has read",
-                human_size(alone),
-                o.count
-            )
-        }
-        Some(_) => {
+    let alone =
+        others.filter(|o| o.count > 0).map(|o| storage.bytes_not_in(&o.blobs.iter().map(String::as_str).collect()));
+    let shared = match (others, alone) {
+        (Some(o), Some(alone)) => format!(
+            "; {} of it is in none of the {} other {} of this registry this browser has read",
+            human_size(alone),
+            o.count,
+            if o.count == 1 { "repository" } else { "repositories" }
+        ),
+        (Some(_), None) => {
             "; no other repository of this registry has been read in this browser, so what it shares is not known"
                 .to_string()
         }
-        None => String::new(),
+        (None, _) => String::new(),
     };
     html! {
         <span data-testid="repo-storage" data-complete="true" data-bytes={storage.bytes().to_string()} data-blobs={storage.blobs.len().to_string()}
+            data-unshared-bytes={alone.map(|b| b.to_string())} data-others={others.map(|o| o.count.to_string())}
             title="the distinct config and layer blobs of every tag (index platforms included), each counted once however many tags share it">
             { format!("Storage: {} in {} distinct blobs{shared}.", human_size(storage.bytes()), thousands(storage.blobs.len())) }
         </span>

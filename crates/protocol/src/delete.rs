@@ -28,6 +28,17 @@ pub const GC_REMINDER: &str = "Space comes back only after the registry's garbag
 (for distribution: `registry garbage-collect /etc/docker/registry/config.yml`, with the registry read-only \
 or stopped). Until then the blobs stay on disk.";
 
+/// What a distribution registry needs after a tag delete (one, or a clean-up's) to free the space, and its trap (read in
+/// distribution's `registry/storage/garbagecollect.go` at v2.8.2, the version Debian ships, and
+/// tried on it: see the README).
+pub const GC_AFTER_TAG_DELETE: &str = "The registry frees the space only when its garbage collector runs, with the registry \
+stopped or read-only. A tag delete leaves the image's manifest in the repository without a tag, and plain \
+`registry garbage-collect` keeps every manifest with its blobs: only `registry garbage-collect --delete-untagged \
+/etc/docker/registry/config.yml` reclaims this space (try it with `--dry-run` first). The trap, in distribution 2.x \
+(2.8.2 included): `--delete-untagged` also deletes the platform manifests of a tagged multi-platform index, and their \
+layers, which breaks that image (distribution #3178, fixed in 3.0 by #4285). Where the registry holds an index you keep, \
+tag its platforms first, or run the collection with distribution 3.0 or later.";
+
 /// What to tell the user when a registry refuses a delete: 405 or `UNSUPPORTED` mean deletes are
 /// switched off. `None` for other errors (their own advice applies).
 pub fn refusal_advice(error: &Error) -> Option<String> {

@@ -47,6 +47,14 @@ impl Pusher {
         self.upload(repo, blob);
     }
 
+    /// Mounts blob `digest` from repository `from` into `repo` (POST with `mount=` and `from=`);
+    /// panics unless the registry answers 201 (mounted).
+    pub fn mount(&self, repo: &str, from: &str, digest: &str) {
+        let url = format!("{}/v2/{repo}/blobs/uploads/?mount={digest}&from={from}", self.base);
+        let answer = self.agent.post(&url).call().unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        assert_eq!(answer.status(), 201, "mount {digest} from {from} into {repo}");
+    }
+
     /// Uploads a blob without asking first whether the repository has it (POST, then PUT with
     /// `digest=`): for blobs the caller knows are new, when pushing many.
     pub fn upload(&self, repo: &str, blob: &Blob) {

@@ -111,6 +111,22 @@ impl CleanupSeed {
         all.values().sum()
     }
 
+    /// Pushes the image of `tag` to `other` as its only tag (`shared`), and returns the bytes of
+    /// this repository's storage that `other` does not hold.
+    pub fn share_one_with(&self, base: &str, repo: &str, tag: &str, other: &str) -> u64 {
+        let pusher = Pusher::new(base);
+        let digest = &self.tags[tag];
+        let (media_type, bytes) = pusher.manifest_get(repo, digest).expect("the image to share");
+        for blob in self.images[digest].1.keys() {
+            pusher.mount(other, repo, blob);
+        }
+        pusher.manifest_put(other, "shared", &Blob::new(bytes, &media_type));
+        let theirs = &self.images[digest].1;
+        let all: BTreeMap<&String, u64> =
+            self.tags.values().flat_map(|digest| self.images[digest].1.iter()).map(|(d, s)| (d, *s)).collect();
+        all.iter().filter(|(d, _)| !theirs.contains_key(d.as_str())).map(|(_, s)| s).sum()
+    }
+
     /// The bytes deleting `deleted` frees: blobs they reach that no other tag reaches.
     pub fn freed(&self, deleted: &BTreeSet<String>) -> u64 {
         let kept: BTreeSet<&String> = self
