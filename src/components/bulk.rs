@@ -19,6 +19,7 @@ use yew::prelude::*;
 use crate::components::bulk_form::{BulkForm, FormAction, Operation, PlanRequest, RuleKind};
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
 use crate::connection::transport::connection_is_multiplexed;
 use crate::connection::{use_connection, Connection};
@@ -177,8 +178,13 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
     let form_disabled = !matches!(flow.state(), FlowState::Idle | FlowState::Failed(_) | FlowState::Cancelled(_));
     let copying = form.operation == Operation::Copy;
     let view = |target: &Rc<BulkTarget>, states: &[ItemState], run: Option<bool>| {
-        let controls =
-            Controls { begin: begin.clone(), stop: on_stop.clone(), stopping: flow.stopping(), flow: flow.clone() };
+        let controls = Controls {
+            begin: begin.clone(),
+            stop: on_stop.clone(),
+            stopping: flow.stopping(),
+            flow: flow.clone(),
+            from: props.registry.clone(),
+        };
         plan_view(target, states, run, limit, &controls)
     };
     let body = match flow.state() {
@@ -309,6 +315,8 @@ struct Controls {
     stop: Callback<MouseEvent>,
     stopping: bool,
     flow: BulkFlow,
+    /// The registry the selected tags are in.
+    from: RegistryUrl,
 }
 
 /// The dry-run plan (`run`: `None`), then the run's progress (`Some(true)`) and results
@@ -351,6 +359,13 @@ fn plan_view(
                     { button("secondary", "bulk-stop", fixed(if controls.stopping { "Stopping: no new items start…" } else { "Stop" }), controls.stopping, controls.stop.clone()) }
                 }
                 { retry_button.unwrap_or_default() }
+                if !running {
+                    <ExportScript build={{
+                        let (target, states) = (target.clone(), states.to_vec());
+                        let (from, to) = (registry_for_script(&controls.from), registry_for_script(&target.to));
+                        Callback::from(move |_| Some(wharf_protocol::export::bulk(&from, &to, &target.plan, &states)))
+                    }} name="wharf-bulk" />
+                }
             </div>
         }
     } else {

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod bulk_form;
 pub mod digest_badge;
 pub mod error_box;
+pub mod export;
 pub mod facts;
 pub mod load;
 pub mod login;

@@ -18,6 +18,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::facts::{created_html, now_seconds, size_html};
 use crate::components::load::{use_load, Load};
 use crate::components::markup::{button, code, crumbs, el, fixed, owned, text};
@@ -424,6 +425,10 @@ fn run_view(
                 <p data-testid="cleanup-done-freed" data-bytes={freed.to_string()}>{ format!("Frees {} ({} blobs) once garbage collection runs.", human_size(freed), thousands(freed_blobs)) }</p>
                 { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_TAG_DELETE)) }
                 { retry_button.unwrap_or_default() }
+                <ExportScript build={{
+                    let (job, states, registry) = (job.clone(), states.to_vec(), registry_for_script(registry));
+                    Callback::from(move |_| Some(wharf_protocol::export::cleanup(&registry, &job.plan, &states)))
+                }} name="wharf-cleanup" />
                 { undo_view(job, &deleted, undo, connection, registry, journal, client_url) }
             </div>
         }
@@ -564,13 +569,13 @@ fn undo_view(
                 onclick,
             )
         }
-        FlowState::Running(job, states) => undo_result(job, states, true),
-        FlowState::Done(job, states) => undo_result(job, states, false),
+        FlowState::Running(job, states) => undo_result(job, states, true, registry),
+        FlowState::Done(job, states) => undo_result(job, states, false, registry),
         FlowState::Failed(e) => error_box(e, Some("Undo")),
     }
 }
 
-fn undo_result(job: &Rc<UndoJob>, states: &[ItemState], running: bool) -> Html {
+fn undo_result(job: &Rc<UndoJob>, states: &[ItemState], running: bool, registry: &RegistryUrl) -> Html {
     let count = |key: &str| states.iter().filter(|s| state_key(s) == key).count();
     let said = format!(
         "{}: {} put back, {} left alone (written since the clean-up), {} failed, of {}.",
@@ -596,6 +601,10 @@ fn undo_result(job: &Rc<UndoJob>, states: &[ItemState], running: bool) -> Html {
         html! {
             <div data-testid="cleanup-undone" data-restored={count("deleted").to_string()} data-left={count("skipped").to_string()} data-failed={count("failed").to_string()}>
                 { el("p", "", "", owned(said)) }{ items }
+                <ExportScript build={{
+                    let (job, registry) = (job.clone(), registry_for_script(registry));
+                    Callback::from(move |_| Some(wharf_protocol::export::cleanup_undo(&registry, &job.entries.iter().collect::<Vec<_>>())))
+                }} name="wharf-cleanup-undo" />
             </div>
         }
     }

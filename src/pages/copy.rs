@@ -19,6 +19,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::load::Load;
 use crate::components::markup::{button, code, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
@@ -180,6 +181,11 @@ pub fn CopyPage(props: &SourceProps) -> Html {
         }
         FlowState::Done(target, report) => {
             let (plan, to) = (&target.plan, &target.to);
+            let build = {
+                let (target, report) = (target.clone(), report.clone());
+                let (from, to) = (registry_for_script(&props.registry), registry_for_script(to));
+                Callback::from(move |_| Some(wharf_protocol::export::copy(&from, &to, &target.plan, &report)))
+            };
             let count = |f: fn(&BlobOutcome) -> bool| report.blobs.iter().filter(|(_, _, o)| f(o)).count();
             let (mounted, present) = (count(|o| *o == BlobOutcome::Mounted), count(|o| *o == BlobOutcome::Present));
             let target_view = View::Manifest {
@@ -197,6 +203,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                         { stored_badge(&report.stored) }</p>
                     if let (Some(carried), Some(planned)) = (&report.attachments, plan.planned_attachments()) { { carried_view(carried, planned) } }
                     { link(route_for(&target_view), "button", fixed("Open the copy")) }
+                    <ExportScript {build} name="wharf-copy" />
                 </div>
             }
         }

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::load::Load;
 use crate::components::markup::{button, code, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
@@ -151,6 +152,10 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         },
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">
+                <ExportScript build={{
+                    let (plan, registry) = (plan.clone(), registry_for_script(&props.registry));
+                    Callback::from(move |_| Some(wharf_protocol::export::delete(&registry, &plan)))
+                }} name="wharf-delete" />
                 { el("p", "", "", owned(summary(plan, report, &props.repository))) }
                 { text("p", "muted", "gc-reminder", if matches!(**plan, DeletePlan::Tag { .. }) { GC_AFTER_TAG_DELETE } else { GC_REMINDER }) }
                 { text("p", "muted", "", "The journal can undo this while the registry still holds the image.") }

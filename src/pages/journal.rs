@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::RegistryProps;
 use crate::connection::{unique_value, use_connection, use_read_only};
 use crate::flow::{use_flow, FlowHandle, FlowState};
@@ -64,6 +65,19 @@ fn undo_cell(
         Ok(_) => html! {},
         Err(why) => html! { <span class="muted small">{ why.to_string() }</span> },
     }
+}
+
+/// The script that replays an entry, against the registry it names.
+fn export_of(entry: &Entry) -> Callback<(), Option<wharf_protocol::script::Script>> {
+    let entry = entry.clone();
+    Callback::from(move |_| {
+        let title = format!("{} in {}", entry.action, entry.repository);
+        let mut script = wharf_protocol::export::entries(&title, &[&entry])?;
+        if let Ok(registry) = RegistryUrl::parse(&entry.registry) {
+            script.registry = registry_for_script(&registry);
+        }
+        Some(script)
+    })
 }
 
 fn digest_or(d: &Option<String>, none: &'static str) -> Html {
@@ -118,7 +132,7 @@ pub fn JournalPage(_props: &RegistryProps) -> Html {
                 <td><code class={(place.len() > 40).then_some("long")}>{ place }</code><div class="muted small">{ entry.registry.clone() }</div></td>
                 <td>{ digest_or(&entry.before, "none") }{ " → " }{ digest_or(&entry.after, "deleted") }</td>
                 <td class={if entry.ok { "ok" } else { "bad" }}>{ entry.result.clone() }</td>
-                <td>{ undo_html }</td>
+                <td>{ undo_html }<ExportScript build={export_of(entry)} name={format!("wharf-journal-{}", entry.id)} /></td>
             </tr>
         }
     });

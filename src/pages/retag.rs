@@ -19,6 +19,7 @@ use yew::prelude::*;
 
 use crate::components::digest_badge::{digest_badge, stored_badge};
 use crate::components::error_box::error_box;
+use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::load::Load;
 use crate::components::markup::{button, code, crumbs, el, fixed, owned, text};
 use crate::components::source::{source_view, use_source, SourceProps};
@@ -174,7 +175,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             confirm_view(plan, &confirmed, proceed, flow.clone())
         }
         FlowState::Planned(_) => html! {},
-        FlowState::Done(_, report) => report_view(report, &props.registry, &props.repository),
+        FlowState::Done(plan, report) => report_view(plan, report, &props.registry, &props.repository),
     };
 
     html! {
@@ -277,7 +278,11 @@ fn confirm_view(
     }
 }
 
-fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
+fn report_view(plan: &Rc<RetagPlan>, report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
+    let build = {
+        let (plan, registry) = (plan.clone(), registry_for_script(registry));
+        Callback::from(move |_| Some(wharf_protocol::export::retag(&registry, &plan)))
+    };
     let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
         <div class={if report.all_stored() { "result result-ok" } else { "result result-failed" }} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
@@ -301,6 +306,7 @@ fn report_view(report: &RetagReport, registry: &RegistryUrl, repository: &Reposi
             </ul>
             { text("p", "muted small", "retag-attachments-note", "Signatures and attachments need nothing: they name this digest, which is the same, in the same repository.") }
             { link(tags_route, "button", fixed("View tags")) }
+            <ExportScript {build} name="wharf-retag" />
         </div>
     }
 }

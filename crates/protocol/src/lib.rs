@@ -17,7 +17,8 @@
 //! - **flows**, each plan → execute → [`flow::Finished`]: [`retag`], [`copy`] (with
 //!   [`attachments`]), [`delete`], [`undo`];
 //! - **the runner** of many flows: [`runner`]; [`bulk`], whose items are retags and copies; and
-//!   [`cleanup`], whose items are tag deletes (and their undos).
+//!   [`cleanup`], whose items are tag deletes (and their undos);
+//! - **export**: every change as a bash script that replays it ([`script`], built by [`export`]).
 #![deny(missing_docs)]
 
 pub mod address;
@@ -32,6 +33,7 @@ pub mod curl;
 pub mod delete;
 pub mod digest;
 pub mod error;
+pub mod export;
 pub mod flow;
 pub mod glance;
 pub mod http;
@@ -52,6 +54,7 @@ pub mod requests;
 pub mod responses;
 pub mod retag;
 pub mod runner;
+pub mod script;
 pub mod selftest;
 pub mod state;
 pub mod storage;

@@ -191,7 +191,16 @@ async fn move_to_throwaway_and_delete<T: Transport>(
 ) -> Result<Result<(), Error>, Error> {
     let mut attempts = 0;
     loop {
-        registry.manifest_put(repository, reference, throwaway).await?;
+        match registry.manifest_put(repository, reference, throwaway).await {
+            // Several first deletes of a run upload the `{}` config at once, and distribution
+            // may not see it yet: upload it again and send the PUT once more.
+            Err(e) if attempts < SERVER_ERROR_RETRIES && e.to_string().contains("MANIFEST_BLOB_UNKNOWN") => {
+                attempts += 1;
+                ensure_empty_config(registry, repository).await?;
+                continue;
+            }
+            put => put?,
+        };
         match registry.manifest_delete(repository, &throwaway.digest).await {
             Err(e) if e.status().is_some_and(|status| status >= 500) && attempts < SERVER_ERROR_RETRIES => {
                 attempts += 1
