@@ -12,20 +12,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{attr_of, attrs, screenshot_both_widths, submit_and_wait, Stack, ONE_BROWSER_AT_A_TIME};
-use wharf_testkit::axe::describe;
+use common::{
+    assert_accessible, attr_of, attrs, screenshot_both_widths, submit_and_wait, Stack, ONE_BROWSER_AT_A_TIME,
+};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed_signed::{seed_foreign_referrer, seed_signed, SignedSeed};
 use wharf_testkit::skopeo;
 
 const REPO: &str = "demo/signed";
-
-/// Asserts the page as it stands has no axe-core (WCAG 2 A/AA) violations.
-async fn assert_accessible(b: &Browser, what: &str) {
-    let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
-}
 
 /// The four attachments: digest and the kind the page must call it.
 fn attachments(seed: &SignedSeed) -> Vec<(String, &'static str)> {

@@ -9,8 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{attr_of, attrs, screenshot_both_widths, Stack, ONE_BROWSER_AT_A_TIME};
-use wharf_testkit::axe::describe;
+use common::{assert_accessible, attr_of, attrs, screenshot_both_widths, Stack, ONE_BROWSER_AT_A_TIME};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::oci::Blob;
 use wharf_testkit::registry::RegistryOptions;
@@ -20,11 +19,6 @@ use wharf_testkit::skopeo;
 
 const REPO: &str = "ci/app";
 const WITHIN: Duration = Duration::from_secs(120);
-
-async fn assert_accessible(b: &Browser, what: &str) {
-    let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
-}
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64

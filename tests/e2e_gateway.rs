@@ -12,9 +12,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{attr_of, screenshot_both_widths, submit_copy, ONE_BROWSER_AT_A_TIME};
+use common::{assert_accessible, attr_of, screenshot_both_widths, submit_copy, ONE_BROWSER_AT_A_TIME};
 use serde_json::Value;
-use wharf_testkit::axe::describe;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::gateway::{Gateway, HubLike, CONFIG_JSON, HUB_USER};
 use wharf_testkit::oci::Format;
@@ -24,11 +23,6 @@ use wharf_testkit::skopeo;
 use wharf_testkit::static_server::StaticServer;
 use wharf_testkit::throttle::{Throttle, ThrottleOptions};
 use wharf_testkit::{dist_with_config, workspace_root};
-
-async fn assert_accessible(b: &Browser, what: &str) {
-    let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
-}
 
 async fn js(b: &Browser, expression: &str) -> Value {
     b.client.execute(&format!("return ({expression});"), vec![]).await.expect("script")

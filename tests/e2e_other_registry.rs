@@ -8,21 +8,17 @@ mod common;
 
 use std::time::Duration;
 
-use common::{attr_of, result_row, screenshot_both_widths, submit_copy, submit_retag, ONE_BROWSER_AT_A_TIME};
+use common::{
+    assert_accessible, attr_of, result_row, screenshot_both_widths, submit_copy, submit_retag, ONE_BROWSER_AT_A_TIME,
+};
 use serde_json::Value;
 use wharf_protocol::digest::sha256_of;
-use wharf_testkit::axe::describe;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::nginx::Nginx;
 use wharf_testkit::oci::{Blob, Format, Image};
 use wharf_testkit::other_registry::{Answer, OtherRegistry, OTHER_USER};
 use wharf_testkit::seed::app_image;
 use wharf_testkit::workspace_root;
-
-async fn assert_accessible(b: &Browser, what: &str) {
-    let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
-}
 
 async fn js(b: &Browser, expression: &str) -> Value {
     b.client.execute(&format!("return ({expression});"), vec![]).await.expect("script")

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::Locator;
+use wharf_testkit::axe::describe;
 use wharf_testkit::browser::{Browser, NOT_SEEN};
 use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, Seeded};
@@ -294,4 +295,10 @@ pub async fn screenshot_both_widths(browser: &Browser, name: &str) {
     tokio::time::sleep(Duration::from_millis(200)).await;
     screenshot(browser, &format!("{name}-390")).await;
     browser.client.set_window_size(1280, 900).await.expect("desktop width");
+}
+
+/// Asserts the page as it stands has no axe-core (WCAG 2 A/AA) violations.
+pub async fn assert_accessible(b: &Browser, what: &str) {
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "{what}: {}", describe(&violations));
 }
