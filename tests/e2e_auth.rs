@@ -7,14 +7,14 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{result_row, screenshot, submit_copy, submit_retag, ONE_BROWSER_AT_A_TIME};
+use common::{export_script, result_row, run_exported, screenshot, submit_copy, submit_retag, ONE_BROWSER_AT_A_TIME};
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::nginx::Nginx;
 use wharf_testkit::registry::{Registry, RegistryAuth, RegistryOptions};
 use wharf_testkit::seed::{seed_demo, Seeded};
 use wharf_testkit::skopeo::{self, Lookup};
-use wharf_testkit::token_server::{Grant, TokenPolicy, TokenServer, ISSUER, SERVICE};
+use wharf_testkit::token_server::{Grant, TokenPolicy, TokenRequestLog, TokenServer, ISSUER, SERVICE};
 use wharf_testkit::workspace_root;
 
 const ALICE: (&str, &str) = ("alice", "alice-secret-pw");
@@ -302,4 +302,95 @@ async fn cors_proxy_lets_another_origin_log_in_to_an_authenticated_registry() {
     let copied = skopeo::manifest_digest_as(&registry.host, "demo/hello:cross-origin", Some(ALICE));
     assert_eq!(copied, Ok(Some(seeded.hello.clone())));
     b.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22: an exported script logs in from the environment and names no secret.
+// ---------------------------------------------------------------------------------------------
+
+/// Logs in as alice, retags demo/hello:1.0 as `scripted` and exports the script; checks that no
+/// secret is in it; moves `scripted` away; runs the script without credentials (refused,
+/// nothing moved back) and with alice's from the environment (the tag holds the image again).
+/// Returns the script.
+async fn exported_script_logs_in_from_the_environment(stack: &AuthStack) -> String {
+    let b = &stack.browser;
+    stack.goto("").await;
+    // htpasswd asks at once; with tokens the anonymous catalog is refused first.
+    let (which, _) =
+        b.wait_first(&["[data-testid=login-form]", "[data-testid=login-open]"], Duration::from_secs(10)).await;
+    if which == 1 {
+        b.click("[data-testid=login-open]").await;
+    }
+    log_in(b, ALICE, false).await;
+    b.wait_js("document.querySelectorAll('[data-testid=repo-list] li').length == 4").await;
+    open_source_in_app(b, "/r/same-origin/demo/hello/-/retag/1.0").await;
+    submit_retag(b, "scripted").await;
+    assert_eq!(result_row(b, "scripted").await.0, "stored");
+    let script = export_script(b).await;
+    assert!(script.contains(&format!("REGISTRY=\"${{REGISTRY:-{}}}\"", stack.nginx.url)), "the page's origin");
+    let basic = wharf_protocol::auth::Credentials::new(ALICE.0, ALICE.1).basic_header();
+    assert!(!script.contains(ALICE.1), "no password in the script");
+    assert!(!script.contains(basic.trim_start_matches("Basic ")), "no Basic encoding in the script");
+    if let Some(token) = &stack.token {
+        let issued = token.log.lock().unwrap().clone();
+        assert!(!issued.is_empty(), "the page was given tokens");
+        assert!(issued.iter().all(|r| !script.contains(&r.token)), "no token in the script");
+    }
+
+    let (hello, hello_old) = (&stack.seeded.hello, &stack.seeded.hello_old);
+    skopeo::copy_all_as(&stack.registry.host, "demo/hello:0.9", "demo/hello:scripted", Some(ALICE)).unwrap();
+    assert_eq!(stack.skopeo_digest("demo/hello:scripted", ALICE), Ok(Some(hello_old.clone())));
+    let registry = stack.nginx.url.as_str();
+    let anonymous = run_exported(&script, &[("REGISTRY", registry)]);
+    assert!(!anonymous.success, "a push without credentials must fail: {}", anonymous.stderr);
+    assert_eq!(stack.skopeo_digest("demo/hello:scripted", ALICE), Ok(Some(hello_old.clone())), "nothing moved");
+
+    let env = [("REGISTRY", registry), ("REGISTRY_USER", ALICE.0), ("REGISTRY_PASSWORD", ALICE.1)];
+    let run = run_exported(&script, &env);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(stack.skopeo_digest("demo/hello:scripted", ALICE), Ok(Some(hello.clone())));
+    script
+}
+
+#[tokio::test]
+async fn exported_script_logs_in_with_basic_credentials_from_the_environment() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = AuthStack::start(htpasswd).await;
+    let script = exported_script_logs_in_from_the_environment(&stack).await;
+    // Without a user, the script says what to set.
+    let anonymous = run_exported(&script, &[("REGISTRY", &stack.nginx.url)]);
+    assert!(anonymous.stderr.contains("set REGISTRY_USER and REGISTRY_PASSWORD"), "{}", anonymous.stderr);
+    drop(stack);
+}
+
+#[tokio::test]
+async fn exported_script_asks_the_token_realm_as_the_page_did() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = AuthStack::start(token_auth(60)).await;
+    let token = stack.token.as_ref().unwrap();
+    let before = token.log.lock().unwrap().len();
+    let script = exported_script_logs_in_from_the_environment(&stack).await;
+    let asked: Vec<TokenRequestLog> = token.log.lock().unwrap()[before..].to_vec();
+    assert!(
+        asked.iter().any(|r| r.account.as_deref() == Some("alice")
+            && r.granted.iter().any(|g| g == "repository:demo/hello:pull,push")),
+        "the script asked the realm for alice's push token: {asked:?}"
+    );
+
+    // A token given in REGISTRY_TOKEN is used as it is.
+    let given = Command::new("curl")
+        .args(["-sS", "-f", "-u", &format!("{}:{}", ALICE.0, ALICE.1)])
+        .arg(format!("http://{}/token?service={SERVICE}&scope=repository:demo/hello:pull,push", token.host))
+        .output()
+        .unwrap();
+    assert!(given.status.success(), "{}", String::from_utf8_lossy(&given.stderr));
+    let given: Value = serde_json::from_slice(&given.stdout).unwrap();
+    let given = given["token"].as_str().unwrap().to_string();
+    skopeo::copy_all_as(&stack.registry.host, "demo/hello:0.9", "demo/hello:scripted", Some(ALICE)).unwrap();
+    let asked_before = token.issued();
+    let run = run_exported(&script, &[("REGISTRY", &stack.nginx.url), ("REGISTRY_TOKEN", &given)]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(token.issued(), asked_before, "the given token was used, no other asked for");
+    assert_eq!(stack.skopeo_digest("demo/hello:scripted", ALICE), Ok(Some(stack.seeded.hello.clone())));
+    drop(stack);
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use common::{assert_accessible, attr_of, attrs, screenshot_both_widths, Stack, ONE_BROWSER_AT_A_TIME};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::oci::Blob;
-use wharf_testkit::registry::RegistryOptions;
+use wharf_testkit::registry::{Registry, RegistryOptions};
 use wharf_testkit::seed::Pusher;
 use wharf_testkit::seed_cleanup::{seed_cleanup, CleanupSeed};
 use wharf_testkit::skopeo;
@@ -162,6 +162,28 @@ async fn a_clean_up_plans_deletes_exactly_the_rule_skips_a_moved_tag_and_undoes(
     }
     screenshot_both_widths(b, "cleanup-done").await;
     assert_accessible(b, "clean-up done").await;
+
+    // Issue 22: the run as a script, replayed on a registry seeded the same way, where one of
+    // the deleted tags has since moved: that one is refused and stays, every other one goes,
+    // and every tag the run kept keeps its digest.
+    let script = common::export_script(b).await;
+    let replica = Registry::start(RegistryOptions::default());
+    seed_cleanup(&replica.url(), REPO, now);
+    let refused = deleted.iter().next().expect("a deleted tag").clone();
+    let replica_pusher = Pusher::new(&replica.url());
+    let (media_type, latest_bytes) = replica_pusher.manifest_get(REPO, "latest").expect("latest");
+    replica_pusher.manifest_put(REPO, &refused, &Blob::new(latest_bytes, &media_type));
+    let run = common::run_exported(&script, &[("REGISTRY", &replica.url())]);
+    assert!(!run.success, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("1 of {} failed", deleted.len())), "{}", run.stderr);
+    let replayed = tag_set(skopeo::list_tags(&replica.host, REPO).expect("skopeo list-tags"));
+    let mut expected_left = after.clone();
+    expected_left.insert(refused.clone());
+    assert_eq!(replayed, expected_left, "the replay deleted what the run deleted, less the moved tag");
+    for (tag, digest) in digests_by_skopeo(&replica.host, &kept) {
+        assert_eq!(digest, digests_before[&tag], "{tag} kept its digest on the replica");
+    }
+    assert_eq!(skopeo::manifest_digest(&replica.host, &format!("{REPO}:{refused}")), Ok(Some(newer.clone())));
 
     // Undo: every deleted tag back on its digest; the moved tag is not in the run, so untouched.
     b.click("[data-testid=cleanup-undo]").await;

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{attr_of, attrs, screenshot, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{attr_of, attrs, export_script, run_exported, screenshot, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
@@ -149,6 +149,22 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     // Five distinct images: each was read once, then one PUT per tag.
     let manifest_gets = requests_matching(registry, mark, "GET", "/manifests/sha256:");
     assert_eq!(manifest_gets, 5, "one GET per distinct image");
+
+    // Issue 22: the run exported as one script, replayed on a registry seeded the same way but
+    // with one source tag moved: that item fails and says so, every other one is verified.
+    let script = export_script(b).await;
+    let replica = Registry::start(RegistryOptions::default());
+    seed_many_tags(&replica.url(), "bulk/app", 50, 5);
+    Pusher::new(&replica.url()).tagged("bulk/app", &other, &["v0.0.7"]);
+    let run = run_exported(&script, &[("REGISTRY", &replica.url())]);
+    assert!(!run.success, "a failed item makes the script exit non-zero: {}", run.stderr);
+    assert!(run.stderr.contains("FAILED: retag bulk/app:v0.0.7 to bulk/app:prod-v0.0.7\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 of 50 failed"), "{}", run.stderr);
+    assert_eq!(replica.digest_of("bulk/app", "prod-v0.0.7"), Ok(None), "the moved item wrote nothing");
+    for tag in wharf_testkit::seed::many_tag_names(50).iter().filter(|t| *t != "v0.0.7") {
+        let source = registry.digest_of("bulk/app", tag).unwrap().expect("source");
+        assert_eq!(replica.digest_of("bulk/app", &format!("prod-{tag}")), Ok(Some(source)), "replayed prod-{tag}");
+    }
 
     // The journal has an entry per item, after a reload.
     stack.goto("/-/journal").await;

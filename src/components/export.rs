@@ -65,7 +65,7 @@ pub fn ExportScript(props: &ExportProps) -> Html {
         <div class="export">
             <button class="secondary small" onclick={toggle} data-testid="export-script">{ "Hide the script" }</button>
             <p class="muted small">{ "Plain bash with curl and sha256sum. Set REGISTRY (and TARGET_REGISTRY) to run it elsewhere; credentials come from REGISTRY_USER and REGISTRY_PASSWORD, or REGISTRY_TOKEN. It stops an item, writing nothing, when its source is no longer the image used here." }</p>
-            <textarea readonly=true rows="14" class="script" aria-label="The exported script" data-testid="export-script-text" value={(*text).clone()} />
+            <textarea readonly=true rows="14" wrap="off" class="script" aria-label="The exported script" data-testid="export-script-text" value={(*text).clone()} />
             <div class="row">
                 <button class="secondary small" onclick={copy} data-testid="export-script-copy">{ if *copied { "Copied" } else { "Copy" } }</button>
                 <a class="button small" href={href} download={format!("{}.sh", props.name)} data-testid="export-script-download">{ "Download" }</a>

@@ -87,6 +87,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
         );
         let (connection, registry, repository, source) =
             (connection.clone(), props.registry.clone(), props.repository.clone(), source.clone());
+        let reference = props.reference.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Load::Ready(manifest) = &*source else { return };
@@ -109,7 +110,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 (connection.registry(&registry), connection.registry(&to), repository.clone(), manifest.clone());
             let (connection, registry) = (connection.clone(), registry.clone());
             let with = *with_attachments;
-            let learning = connection.clone();
+            let (learning, reference) = (connection.clone(), reference.clone());
             // A copy that moves no tag and carries nothing goes straight on; otherwise the plan
             // is shown first: what moves, and every attachment that goes with the image.
             flow.plan_or_send(
@@ -121,7 +122,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                     let (source_api, target_api) = ends.referrers_api.get();
                     learning.learned_referrers_api(source_url, source_api);
                     learning.learned_referrers_api(target_url, target_api);
-                    Ok(Target { plan: plan?, to })
+                    Ok(Target { plan: plan?.chosen_by(&reference), to })
                 },
                 |target| {
                     target.plan.needs_confirmation()

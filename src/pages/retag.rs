@@ -94,6 +94,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             (targets_text.clone(), name_errors.clone(), source.clone(), checked.clone());
         let (connection, registry, repository, flow, confirmed) =
             (connection.clone(), props.registry.clone(), props.repository.clone(), flow.clone(), confirmed.clone());
+        let reference = props.reference.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             performance_mark("wharf:retag-click");
@@ -129,17 +130,18 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                 }
             };
             if let Some(c) = looked_up {
-                let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone());
+                let plan = RetagPlan::new(repository.clone(), source_digest, c.current.clone()).chosen_by(&reference);
                 flow.show_or_send(plan, RetagPlan::needs_confirmation, send);
                 forget();
                 return;
             }
             forget();
-            let (client, repository) = (connection.registry(&registry), repository.clone());
+            let (client, repository, reference) =
+                (connection.registry(&registry), repository.clone(), reference.clone());
             flow.plan_or_send(
                 async move {
                     let current = lookup_targets(&client, &repository, targets).await?;
-                    Ok(RetagPlan::new(repository, source_digest, current))
+                    Ok(RetagPlan::new(repository, source_digest, current).chosen_by(&reference))
                 },
                 RetagPlan::needs_confirmation,
                 send,

@@ -302,3 +302,49 @@ pub async fn assert_accessible(b: &Browser, what: &str) {
     let violations = b.axe_violations().await;
     assert!(violations.is_empty(), "{what}: {}", describe(&violations));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22, export as script (tests/e2e_export.rs, tests/e2e_auth.rs).
+// ---------------------------------------------------------------------------------------------
+
+/// Presses the first `Export as script` on the page and returns the script it shows.
+pub async fn export_script(browser: &Browser) -> String {
+    browser.click("[data-testid=export-script]").await;
+    let text = browser.wait_css("[data-testid=export-script-text]").await;
+    text.prop("value").await.expect("script text").unwrap_or_default()
+}
+
+/// How an exported script ended.
+pub struct ScriptRun {
+    /// It exited 0.
+    pub success: bool,
+    /// What it said (its report lines and errors).
+    pub stderr: String,
+}
+
+/// Checks `script` with shellcheck (every warning, style included, fails the test), then runs it
+/// with `bash` and exactly the `REGISTRY*` variables in `env` (none from this process's
+/// environment leaks in).
+pub fn run_exported(script: &str, env: &[(&str, &str)]) -> ScriptRun {
+    let dir = std::env::temp_dir().join(format!("wharf-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("script dir");
+    let path = dir.join(format!("script-{}.sh", NEXT_SCRIPT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    std::fs::write(&path, script).expect("write script");
+    let lint = std::process::Command::new("shellcheck")
+        .args(["--shell=bash", "--severity=style"])
+        .arg(&path)
+        .output()
+        .expect("shellcheck (scripts/setup installs it)");
+    assert!(lint.status.success(), "shellcheck on the exported script:\n{}", String::from_utf8_lossy(&lint.stdout));
+    let mut command = std::process::Command::new("bash");
+    command.arg(&path);
+    for name in ["REGISTRY", "TARGET_REGISTRY", "REGISTRY_USER", "REGISTRY_PASSWORD", "REGISTRY_TOKEN"] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().expect("bash");
+    let _ = std::fs::remove_file(&path);
+    ScriptRun { success: output.status.success(), stderr: String::from_utf8_lossy(&output.stderr).into_owned() }
+}
+
+static NEXT_SCRIPT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

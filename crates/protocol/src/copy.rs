@@ -82,6 +82,15 @@ impl CopyPlan {
         }
     }
 
+    /// The same plan, naming the tag the image was chosen by when `reference` is one (an
+    /// exported script reads the source by it, and stops when it has moved).
+    pub fn chosen_by(mut self, reference: &Reference) -> Self {
+        if let Reference::Tag(tag) = reference {
+            self.source_tag = Some(tag.clone());
+        }
+        self
+    }
+
     /// One item of a bulk copy: `source_tag`'s image to `target_tag`, whose state the dry run
     /// read, and, when `attachments` is `Some`, what the dry run found attached to it (`Some(None)`:
     /// not looked up yet).

@@ -73,6 +73,15 @@ impl RetagPlan {
         RetagPlan { repository, source, source_tag: None, targets, action: Action::Retag }
     }
 
+    /// The same plan, naming the tag the image was chosen by when `reference` is one (an
+    /// exported script reads the source by it, and stops when it has moved).
+    pub fn chosen_by(mut self, reference: &Reference) -> Self {
+        if let Reference::Tag(tag) = reference {
+            self.source_tag = Some(tag.clone());
+        }
+        self
+    }
+
     /// One item of a bulk retag: `source_tag`'s image to `target`, whose state the dry run read.
     pub fn item(repository: &Repository, (source_tag, source): (&Tag, &Digest), target: (&Tag, &TargetState)) -> Self {
         RetagPlan {

@@ -487,10 +487,70 @@ mod tests {
         assert!(text.contains("  read_manifest \"$REGISTRY\" 'app' 'v1' 'sha256:ab'\n  put_manifest \"$TARGET_REGISTRY\" 'app' 'stable' 'sha256:ab'"));
         assert!(text.contains("if (item_1); then"));
         // bash itself reads it (syntax only, nothing runs).
-        let path = std::env::temp_dir().join(format!("wharf-script-test-{}.sh", std::process::id()));
-        std::fs::write(&path, &text).unwrap();
-        let checked = std::process::Command::new("bash").arg("-n").arg(&path).output().expect("bash");
+        checked_by(&text, "bash", &["-n"]);
+    }
+
+    /// Runs `program` with `arguments` on `text` written to a file, and fails with its output
+    /// unless it exits 0.
+    fn checked_by(text: &str, program: &str, arguments: &[&str]) {
+        let path = std::env::temp_dir().join(format!("wharf-script-{program}-{}.sh", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let checked = std::process::Command::new(program).args(arguments).arg(&path).output();
         let _ = std::fs::remove_file(&path);
-        assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+        let checked = checked.unwrap_or_else(|e| panic!("{program} (scripts/setup installs it): {e}"));
+        assert!(
+            checked.status.success(),
+            "{program}: {}{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+
+    /// Every kind of step, for the linters.
+    fn every_step() -> Script {
+        let (from, to, digest) = ("src/app".to_string(), "dst/app".to_string(), "sha256:ab".to_string());
+        Script {
+            title: "Every step".into(),
+            registry: "http://127.0.0.1:5000".into(),
+            target_registry: Some("http://127.0.0.1:5001".into()),
+            items: vec![
+                Item {
+                    label: "copy it's".into(),
+                    steps: vec![
+                        Step::Read {
+                            at: At::Source,
+                            repository: from.clone(),
+                            reference: "v1".into(),
+                            expect: digest.clone(),
+                        },
+                        Step::Blob { from: from.clone(), to: to.clone(), digest: "sha256:cd".into() },
+                        Step::Child { from: from.clone(), to: to.clone(), digest: "sha256:ef".into() },
+                        Step::Referenced { from: from.clone(), to: to.clone(), digest: digest.clone() },
+                        Step::Put { at: At::Target, repository: to.clone(), tag: "v1".into(), digest: digest.clone() },
+                    ],
+                },
+                Item {
+                    label: "delete and undo".into(),
+                    steps: vec![
+                        Step::DeleteTag {
+                            at: At::Target,
+                            repository: to.clone(),
+                            tag: "old".into(),
+                            expect: digest.clone(),
+                        },
+                        Step::DeleteManifest { at: At::Target, repository: to.clone(), digest: digest.clone() },
+                        Step::Absent { at: At::Source, repository: from, tag: "gone".into() },
+                    ],
+                },
+            ],
+            notes: vec!["a note".into()],
+        }
+    }
+
+    #[test]
+    fn every_step_passes_shellcheck() {
+        let text = every_step().render();
+        checked_by(&text, "bash", &["-n"]);
+        checked_by(&text, "shellcheck", &["--shell=bash", "--severity=style"]);
     }
 }

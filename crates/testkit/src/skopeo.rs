@@ -154,14 +154,18 @@ pub fn image_size(host: &str, reference: &str) -> Result<(u64, Vec<(String, u64)
 /// `skopeo copy --all` of `host/from` to `host/to` (both `repo:tag`) on the same registry: moves
 /// or creates the tag `to`. `Err` with skopeo's message when it fails.
 pub fn copy_all(host: &str, from: &str, to: &str) -> Result<(), String> {
-    let output = run(Command::new("skopeo").args([
-        "copy",
-        "--all",
-        "--src-tls-verify=false",
-        "--dest-tls-verify=false",
-        &format!("docker://{host}/{from}"),
-        &format!("docker://{host}/{to}"),
-    ]))?;
+    copy_all_as(host, from, to, None)
+}
+
+/// [`copy_all`], logged in as (user, password) on both ends when given.
+pub fn copy_all_as(host: &str, from: &str, to: &str, user: Option<(&str, &str)>) -> Result<(), String> {
+    let mut command = Command::new("skopeo");
+    command.args(["copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false"]);
+    if let Some((name, password)) = user {
+        let creds = format!("{name}:{password}");
+        command.args(["--src-creds", &creds, "--dest-creds", &creds]);
+    }
+    let output = run(command.args([format!("docker://{host}/{from}"), format!("docker://{host}/{to}")]))?;
     if output.status.success() {
         Ok(())
     } else {

@@ -74,6 +74,8 @@ pub struct TokenRequestLog {
     pub scopes: Vec<String>,
     /// Scopes granted.
     pub granted: Vec<String>,
+    /// The token issued (a test checks it was never written anywhere it should not be).
+    pub token: String,
 }
 
 /// A running token service; stopped on drop.
@@ -227,7 +229,12 @@ impl TokenServer {
                 let signature = signer.sign(&SystemRandom::new(), signing_input.as_bytes()).expect("sign");
                 let token = format!("{signing_input}.{}", b64url(signature.as_ref()));
                 if let Ok(mut l) = worker_log.lock() {
-                    l.push(TokenRequestLog { account: account.clone(), scopes: scopes.clone(), granted: granted_log });
+                    l.push(TokenRequestLog {
+                        account: account.clone(),
+                        scopes: scopes.clone(),
+                        granted: granted_log,
+                        token: token.clone(),
+                    });
                 }
                 let body =
                     json!({ "token": token, "access_token": token, "expires_in": policy.expires_in }).to_string();
