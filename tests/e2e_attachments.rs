@@ -17,7 +17,7 @@ use common::{
 };
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::{Registry, RegistryOptions};
-use wharf_testkit::seed_signed::{seed_foreign_referrer, seed_signed, SignedSeed};
+use wharf_testkit::seed_signed::{seed_foreign_referrer, seed_signed, seed_signed_as_on, SignedSeed};
 use wharf_testkit::skopeo;
 
 const REPO: &str = "demo/signed";
@@ -191,6 +191,31 @@ async fn a_copy_brings_every_attachment_with_its_digest_and_merges_the_target_in
         .count();
     assert_eq!(uploads, 0, "{:?}", stack.registry.requests_since(mark));
 
+    // Issue 22: the copy as a script, attachments and merged index included. On a registry
+    // seeded the same way (their referrer included) it leaves the same index, by digest; where
+    // the target's index is not the one the page merged with, it stops before writing it.
+    let script = common::export_script(b).await;
+    let merged = stack.registry.digest_of("prod/signed", &seed.fallback_tag).unwrap().expect("the merged index");
+    let replica = Registry::start(RegistryOptions::default());
+    let replica_seed = seed_signed_as_on(&replica.url(), REPO, "v1", &host);
+    assert_eq!(replica_seed.signature, seed.signature, "signed as on the page's registry: the same digests");
+    assert_eq!(seed_foreign_referrer(&replica.url(), "prod/signed", &seed.image), theirs);
+    let run = common::run_exported(&script, &[("REGISTRY", &replica.url())]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(skopeo::manifest_digest(&replica.host, "prod/signed:v1"), Ok(Some(seed.image.clone())));
+    assert_all_there(&replica.host, "prod/signed", &seed);
+    assert_eq!(replica.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(merged.clone())), "the same index");
+    let without_theirs = Registry::start(RegistryOptions::default());
+    seed_signed_as_on(&without_theirs.url(), REPO, "v1", &host);
+    let refused = common::run_exported(&script, &[("REGISTRY", &without_theirs.url())]);
+    assert!(!refused.success, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!("{}:{} holds nothing now", "prod/signed", seed.fallback_tag)),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(without_theirs.digest_of("prod/signed", &seed.fallback_tag), Ok(None), "no index written over");
+
     // To a second registry: every attachment streamed, and the fallback index, which the target
     // did not have, is the source's own bytes.
     let dest = Registry::start(RegistryOptions::default());
@@ -206,6 +231,16 @@ async fn a_copy_brings_every_attachment_with_its_digest_and_merges_the_target_in
     );
     for (digest, _) in attachments(&seed) {
         skopeo::assert_reads_whole_image(&dest.host, &format!("prod/signed@{digest}"));
+    }
+    // Its script, from the replica into an empty registry: every blob uploaded, the same index.
+    let script = common::export_script(b).await;
+    let empty = Registry::start(RegistryOptions::default());
+    let run = common::run_exported(&script, &[("REGISTRY", &replica.url()), ("TARGET_REGISTRY", &empty.url())]);
+    assert!(run.success, "{}", run.stderr);
+    assert_all_there(&empty.host, "prod/signed", &seed);
+    assert_eq!(empty.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(seed.fallback_index.clone())));
+    for (digest, _) in attachments(&seed) {
+        skopeo::assert_reads_whole_image(&empty.host, &format!("prod/signed@{digest}"));
     }
 
     // The journal recorded every attachment; undo of the SBOM copy removes it again.
@@ -252,6 +287,18 @@ async fn delete_by_digest_lists_the_attachments_and_removes_them_with_the_image(
     }
     assert_eq!(stack.registry.digest_of(REPO, &seed.fallback_tag), Ok(None), "the fallback index went too");
     assert_eq!(stack.registry.digest_of(REPO, &seed.signature_tag), Ok(None));
+
+    // Issue 22: the delete as a script removes the same things from a registry seeded the same way.
+    let script = common::export_script(b).await;
+    let replica = Registry::start(RegistryOptions::default());
+    seed_signed_as_on(&replica.url(), REPO, "v1", &host);
+    let run = common::run_exported(&script, &[("REGISTRY", &replica.url())]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(replica.digest_of(REPO, &seed.image), Ok(None));
+    for (digest, kind) in attachments(&seed) {
+        assert_eq!(replica.digest_of(REPO, &digest), Ok(None), "{kind} {digest} deleted by the script");
+    }
+    assert_eq!(replica.digest_of(REPO, &seed.fallback_tag), Ok(None));
 
     // Undo the SBOM's delete from the journal: it is back by digest, with its exact bytes.
     stack.goto("/-/journal").await;

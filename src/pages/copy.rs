@@ -294,7 +294,7 @@ fn carried_view(carried: &CarryReport, planned: &CarryPlan) -> Html {
                 </li>
             }) }</ul>
             { match &carried.index {
-                Some(Ok(digest)) => el("p", "muted small", "copy-index-result", owned(format!("Fallback index written: {}.", digest.short()))),
+                Some(Ok(written)) => el("p", "muted small", "copy-index-result", owned(format!("Fallback index written: {}.", written.manifest.digest.short()))),
                 Some(Err(e)) => error_box(e, Some("Writing the target's fallback index")),
                 None => html! {},
             } }

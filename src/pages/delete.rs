@@ -153,8 +153,8 @@ pub fn DeletePage(props: &SourceProps) -> Html {
         FlowState::Done(plan, report) => html! {
             <div class="result result-ok" data-testid="delete-result">
                 <ExportScript build={{
-                    let (plan, registry) = (plan.clone(), registry_for_script(&props.registry));
-                    Callback::from(move |_| Some(wharf_protocol::export::delete(&registry, &plan)))
+                    let (plan, report, registry) = (plan.clone(), report.clone(), registry_for_script(&props.registry));
+                    Callback::from(move |_| Some(wharf_protocol::export::delete(&registry, &plan, &report)))
                 }} name="wharf-delete" />
                 { el("p", "", "", owned(summary(plan, report, &props.repository))) }
                 { text("p", "muted", "gc-reminder", if matches!(**plan, DeletePlan::Tag { .. }) { GC_AFTER_TAG_DELETE } else { GC_REMINDER }) }

@@ -168,14 +168,26 @@ pub struct Carried {
     pub outcome: Result<Option<Stored>, Error>,
 }
 
+/// The fallback index a copy wrote: where, over what, and its exact bytes (an exported script
+/// writes the same bytes, over the same index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexWritten {
+    /// Its tag (`sha256-<subject>`).
+    pub tag: Tag,
+    /// What the tag held before (`None`: it did not exist).
+    pub before: Option<Digest>,
+    /// The index written.
+    pub manifest: FetchedManifest,
+}
+
 /// What carrying did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarryReport {
     /// Each attachment.
     pub items: Vec<Carried>,
     /// The target's fallback index: `None` when none was needed or it listed everything
-    /// already; otherwise its new digest, or why writing it failed.
-    pub index: Option<Result<Digest, Error>>,
+    /// already; otherwise what was written, or why writing it failed.
+    pub index: Option<Result<IndexWritten, Error>>,
 }
 
 impl CarryReport {
@@ -341,7 +353,7 @@ async fn write_index<T: Transport>(
     plan: &CarryPlan,
     tags_now: Option<&[Tag]>,
     journal: &mut Vec<Entry>,
-) -> Option<Result<Digest, Error>> {
+) -> Option<Result<IndexWritten, Error>> {
     let listed = plan.listed();
     if listed.is_empty() {
         return None;
@@ -396,7 +408,7 @@ async fn write_index<T: Transport>(
         stored.as_ref(),
         format!("fallback index of {}: {count} referrers", plan.subject.short()),
     ));
-    Some(stored.map(|_| index.digest))
+    Some(stored.map(|_| IndexWritten { tag, before, manifest: index }))
 }
 
 /// Deletes every attachment `found` lists, by digest, then the fallback index when it lists

@@ -4,10 +4,11 @@
 //! reference the change used (its tag where it had one), so a tag that moved since stops the
 //! script's item before anything is written.
 
+use crate::attachments::{CarryPlan, CarryReport};
 use crate::bulk::BulkPlan;
 use crate::cleanup::CleanupPlan;
 use crate::copy::{CopyPlan, CopyReport};
-use crate::delete::DeletePlan;
+use crate::delete::{DeletePlan, DeleteReport};
 use crate::journal::{Action, Entry};
 use crate::retag::RetagPlan;
 use crate::runner::ItemState;
@@ -64,18 +65,66 @@ pub fn copy(source_registry: &str, target_registry: &str, plan: &CopyPlan, repor
         digest: digest.to_string(),
     }));
     steps.push(Step::Put { at: At::Target, repository: to.clone(), tag: plan.target_tag.to_string(), digest: source });
+    if let Some(carried) = &report.attachments {
+        steps.extend(attachment_steps((&from, &to), plan.planned_attachments(), carried));
+    }
     let label = format!("copy {from}:{reference} to {to}:{}", plan.target_tag);
-    let carried = report.attachments.as_ref().map_or(0, |a| a.items.len());
     Script {
         title: format!("Wharf: {label}"),
         registry: source_registry.to_string(),
         target_registry: (target_registry != source_registry).then(|| target_registry.to_string()),
         items: vec![Item { label, steps }],
-        notes: (carried > 0)
-            .then(|| format!("the {carried} signature(s) and attachment(s) the page copied with the image are not in this script."))
-            .into_iter()
-            .collect(),
+        notes: Vec::new(),
     }
+}
+
+/// The attachments a copy carried, as the page carried them: each one's manifest read by digest
+/// and checked, its blobs, then the manifest PUT by digest (or under its cosign tag, only while
+/// that tag holds what it held when the page wrote it); then the fallback index the page wrote,
+/// its exact bytes, only over the index the page wrote over.
+fn attachment_steps((from, to): (&str, &str), planned: Option<&CarryPlan>, carried: &CarryReport) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for item in carried.items.iter().filter(|item| item.outcome.is_ok()) {
+        let digest = item.digest.to_string();
+        steps.push(Step::Read {
+            at: At::Source,
+            repository: from.to_string(),
+            reference: digest.clone(),
+            expect: digest.clone(),
+        });
+        steps.push(Step::Referenced { from: from.to_string(), to: to.to_string(), digest: digest.clone() });
+        if let Some(tag) = &item.tag {
+            let held = planned
+                .and_then(|p| p.items.iter().find(|i| i.referrer.digest == item.digest))
+                .and_then(|i| i.state.current(&item.digest).map(ToString::to_string));
+            steps.push(Step::Unchanged {
+                at: At::Target,
+                repository: to.to_string(),
+                tag: tag.to_string(),
+                before: held,
+                after: digest.clone(),
+            });
+        }
+        let tag = item.tag.as_ref().map_or(digest.clone(), ToString::to_string);
+        steps.push(Step::Put { at: At::Target, repository: to.to_string(), tag, digest });
+    }
+    if let Some(Ok(index)) = &carried.index {
+        let digest = index.manifest.digest.to_string();
+        steps.push(Step::Unchanged {
+            at: At::Target,
+            repository: to.to_string(),
+            tag: index.tag.to_string(),
+            before: index.before.as_ref().map(ToString::to_string),
+            after: digest.clone(),
+        });
+        steps.push(Step::Literal {
+            digest: digest.clone(),
+            media_type: index.manifest.media_type.as_str().to_string(),
+            text: index.manifest.text(),
+        });
+        steps.push(Step::Put { at: At::Target, repository: to.to_string(), tag: index.tag.to_string(), digest });
+    }
+    steps
 }
 
 /// A bulk run: one item per operation that ran (done or failed), each a retag or a copy of its
@@ -152,35 +201,40 @@ pub fn cleanup(registry: &str, plan: &CleanupPlan, states: &[ItemState]) -> Scri
     }
 }
 
-/// A delete from the delete page.
-pub fn delete(registry: &str, plan: &DeletePlan) -> Script {
-    let (label, step, notes) = match plan {
+/// A delete from the delete page, with the attachments the page deleted after the image.
+pub fn delete(registry: &str, plan: &DeletePlan, report: &DeleteReport) -> Script {
+    let (label, steps) = match plan {
         DeletePlan::Tag { repository, tag, digest } => (
             format!("delete {repository}:{tag} (its other tags stay)"),
-            Step::DeleteTag {
+            vec![Step::DeleteTag {
                 at: At::Source,
                 repository: repository.to_string(),
                 tag: tag.to_string(),
                 expect: digest.to_string(),
-            },
-            Vec::new(),
+            }],
         ),
-        DeletePlan::Manifest { repository, manifest, tags, .. } => (
-            format!("delete {repository}@{} with its tags {}", manifest.digest, tags.join(", ")),
-            Step::DeleteManifest {
-                at: At::Source,
-                repository: repository.to_string(),
-                digest: manifest.digest.to_string(),
-            },
-            vec!["attachments the page deleted with the image are not in this script.".to_string()],
-        ),
+        DeletePlan::Manifest { repository, manifest, tags, .. } => {
+            let dropped: &[_] = match report {
+                DeleteReport::Manifest { attachments, .. } => attachments,
+                DeleteReport::Tag(_) => &[],
+            };
+            let steps = std::iter::once(&manifest.digest)
+                .chain(dropped.iter().filter(|(_, ended)| ended.is_ok()).map(|(digest, _)| digest))
+                .map(|digest| Step::DeleteManifest {
+                    at: At::Source,
+                    repository: repository.to_string(),
+                    digest: digest.to_string(),
+                })
+                .collect();
+            (format!("delete {repository}@{} with its tags {}", manifest.digest, tags.join(", ")), steps)
+        }
     };
     Script {
         title: format!("Wharf: {label}"),
         registry: registry.to_string(),
         target_registry: None,
-        items: vec![Item { label, steps: vec![step] }],
-        notes,
+        items: vec![Item { label, steps }],
+        notes: Vec::new(),
     }
 }
 

@@ -111,6 +111,30 @@ pub enum Step {
         /// The manifest.
         digest: String,
     },
+    /// Check that `tag` holds what it held when the page wrote it (`before`; `None`: it did not
+    /// exist), or `after` already; anything else stops the item (the page refused it too).
+    Unchanged {
+        /// Where.
+        at: At,
+        /// Repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+        /// What it held before the page wrote it.
+        before: Option<String>,
+        /// What the page wrote.
+        after: String,
+    },
+    /// A manifest the page made itself (a merged fallback index), carried in the script as its
+    /// exact text and checked against `digest`; later steps PUT it.
+    Literal {
+        /// Its digest.
+        digest: String,
+        /// Its media type (the Content-Type it is PUT with).
+        media_type: String,
+        /// Its bytes.
+        text: String,
+    },
     /// Check that `tag` does not exist (an undo of a delete puts it back only then).
     Absent {
         /// Where.
@@ -263,9 +287,11 @@ copy_child() {
   put_manifest "$TARGET_REGISTRY" "$2" "$3" "$3"
 }
 
-# The digests a manifest names, once each.
+# The digests a manifest names, once each, less its subject (the image an attachment refers to,
+# which is no blob or child of it).
 digests_in() {
-  grep -o '"digest"[[:space:]]*:[[:space:]]*"sha256:[0-9a-f]\{64\}"' "$1" | grep -o 'sha256:[0-9a-f]\{64\}' | sort -u
+  tr -d '\n\r' < "$1" | sed 's/"subject"[[:space:]]*:[[:space:]]*{[^}]*}//' |
+    grep -o '"digest"[[:space:]]*:[[:space:]]*"sha256:[0-9a-f]\{64\}"' | grep -o 'sha256:[0-9a-f]\{64\}' | sort -u
 }
 
 # copy_referenced SOURCE_REPOSITORY TARGET_REPOSITORY DIGEST: what the manifest read as DIGEST
@@ -327,6 +353,22 @@ holds() {
     404) HELD='' ;;
     *) fail "HEAD $2:$3 answered $STATUS" ;;
   esac
+}
+
+# unchanged REGISTRY REPOSITORY TAG BEFORE AFTER: refuses unless the tag holds BEFORE (what it
+# held when the page wrote it; empty: nothing) or AFTER (what the page wrote) already.
+unchanged() {
+  holds "$1" "$2" "$3"
+  [ "$HELD" = "$4" ] || [ "$HELD" = "$5" ] || fail "$2:$3 holds ${HELD:-nothing} now, not ${4:-nothing} as when the page wrote it: left alone"
+}
+
+# literal_manifest DIGEST MEDIA_TYPE TEXT: a manifest the page made, from this script's text.
+literal_manifest() {
+  local file
+  file="$(manifest_file "$1")"
+  printf '%s' "$3" > "$file"
+  printf '%s' "$2" > "$file.type"
+  [ "$(sha256_of "$file")" = "$1" ] || fail "the manifest written into this script does not hash to $1"
 }
 
 # absent REGISTRY REPOSITORY TAG: refuses when the tag exists.
@@ -442,6 +484,21 @@ fn step_line(step: &Step) -> String {
         Step::DeleteManifest { at, repository, digest } => {
             format!("delete_manifest {} {} {}", at.var(), quoted(repository), quoted(digest))
         }
+        Step::Unchanged { at, repository, tag, before, after } => format!(
+            "unchanged {} {} {} {} {}",
+            at.var(),
+            quoted(repository),
+            quoted(tag),
+            quoted(before.as_deref().unwrap_or_default()),
+            quoted(after)
+        ),
+        // `$` and backquotes in a manifest are its text, not expansions: single quotes on purpose.
+        Step::Literal { digest, media_type, text } => format!(
+            "# shellcheck disable=SC2016\n  literal_manifest {} {} {}",
+            quoted(digest),
+            quoted(media_type),
+            quoted(text)
+        ),
         Step::Absent { at, repository, tag } => format!("absent {} {} {}", at.var(), quoted(repository), quoted(tag)),
     }
 }
@@ -493,7 +550,10 @@ mod tests {
     /// Runs `program` with `arguments` on `text` written to a file, and fails with its output
     /// unless it exits 0.
     fn checked_by(text: &str, program: &str, arguments: &[&str]) {
-        let path = std::env::temp_dir().join(format!("wharf-script-{program}-{}.sh", std::process::id()));
+        // Tests run in parallel: a file each.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("wharf-script-{program}-{}-{n}.sh", std::process::id()));
         std::fs::write(&path, text).unwrap();
         let checked = std::process::Command::new(program).args(arguments).arg(&path).output();
         let _ = std::fs::remove_file(&path);
@@ -539,12 +599,42 @@ mod tests {
                             expect: digest.clone(),
                         },
                         Step::DeleteManifest { at: At::Target, repository: to.clone(), digest: digest.clone() },
+                        Step::Unchanged {
+                            at: At::Target,
+                            repository: to.clone(),
+                            tag: "sha256-ab".into(),
+                            before: None,
+                            after: digest.clone(),
+                        },
+                        Step::Literal {
+                            digest: digest.clone(),
+                            media_type: "application/vnd.oci.image.index.v1+json".into(),
+                            text: r#"{"schemaVersion":2,"manifests":[],"annotations":{"it's":"$HOME `x`"}}"#.into(),
+                        },
                         Step::Absent { at: At::Source, repository: from, tag: "gone".into() },
                     ],
                 },
             ],
             notes: vec!["a note".into()],
         }
+    }
+
+    #[test]
+    fn a_literal_manifest_is_written_byte_for_byte() {
+        let text = "{\"annotations\":{\"it's\":\"$HOME `x` \\\\n ünï\"}}\n";
+        let digest = crate::digest::sha256_of(text.as_bytes()).to_string();
+        let script = Script {
+            title: "A literal".into(),
+            registry: "http://127.0.0.1:9".into(),
+            target_registry: None,
+            items: vec![Item {
+                label: "write it".into(),
+                steps: vec![Step::Literal { digest, media_type: "application/json".into(), text: text.into() }],
+            }],
+            notes: Vec::new(),
+        };
+        // The script checks the bytes it wrote against the digest, and exits 0 only when they match.
+        checked_by(&script.render(), "bash", &[]);
     }
 
     #[test]

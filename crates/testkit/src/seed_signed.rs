@@ -194,8 +194,14 @@ fn push(p: &Pusher, repo: &str, image: &Image, reference: &str) -> String {
 ///
 /// then the referrers fallback index under `sha256-<hex>` listing 3 and 4.
 pub fn seed_signed(base: &str, repo: &str, tag: &str) -> SignedSeed {
+    seed_signed_as_on(base, repo, tag, host_of(base))
+}
+
+/// [`seed_signed`] into `base`, with the signatures naming the image as it is on `host` (they name
+/// the registry they sign for): the same bytes, so the same digests, as `seed_signed` there.
+pub fn seed_signed_as_on(base: &str, repo: &str, tag: &str, host: &str) -> SignedSeed {
     let p = Pusher::new(base);
-    let reference = format!("{}/{repo}", host_of(base));
+    let reference = format!("{host}/{repo}");
     let image = oci::image(&ImageSpec {
         format: Format::Oci,
         architecture: "amd64",
