@@ -347,5 +347,24 @@ async fn a_bulk_copy_to_another_registry_brings_the_attachments_of_every_image()
     assert_eq!(skopeo::manifest_digest(&dest.host, "prod/signed:v1"), Ok(Some(seed.image.clone())));
     assert_all_there(&dest.host, "prod/signed", &seed);
     assert_eq!(dest.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(seed.fallback_index.clone())));
+
+    // Issue 22: the run as a script, into an empty registry: the image, its attachments and the
+    // same fallback index. Into one with an index of its own, the script does not write over it.
+    let script = common::export_script(b).await;
+    let empty = Registry::start(RegistryOptions::default());
+    let run = common::run_exported(&script, &[("TARGET_REGISTRY", &empty.url())]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(skopeo::manifest_digest(&empty.host, "prod/signed:v1"), Ok(Some(seed.image.clone())));
+    assert_all_there(&empty.host, "prod/signed", &seed);
+    assert_eq!(empty.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(seed.fallback_index.clone())));
+    let theirs = Registry::start(RegistryOptions::default());
+    seed_signed_as_on(&theirs.url(), REPO, "v1", &stack.registry.host);
+    let foreign_index = {
+        seed_foreign_referrer(&theirs.url(), "prod/signed", &seed.image);
+        theirs.digest_of("prod/signed", &seed.fallback_tag).unwrap().expect("their index")
+    };
+    let refused = common::run_exported(&script, &[("TARGET_REGISTRY", &theirs.url())]);
+    assert!(!refused.success, "{}", refused.stderr);
+    assert_eq!(theirs.digest_of("prod/signed", &seed.fallback_tag), Ok(Some(foreign_index)), "their index kept");
     stack.close().await;
 }

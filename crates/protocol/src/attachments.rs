@@ -344,6 +344,30 @@ async fn put_one<T: Transport>(
     target.manifest_put(repository, &reference, manifest).await
 }
 
+/// The bytes of the fallback index a copy writes, given the target's (`None`: it has none), the
+/// source's, and the descriptors of the referrers carried: the source's own bytes when the target
+/// has none and the source lists exactly those (so its digest stays the same), else the target's
+/// index with the carried ones added (`None`: the target's lists them all already).
+pub fn index_to_write(
+    target_index: Option<&FetchedManifest>,
+    source_index: Option<&FetchedManifest>,
+    listed: &[Value],
+) -> Option<Vec<u8>> {
+    let source_lists_exactly = source_index.filter(|index| {
+        let entries = referrers::index_entries(&index.bytes).unwrap_or_default();
+        let digests = |list: &[Value]| {
+            let mut d: Vec<String> = list.iter().filter_map(|e| text(e, "digest")).collect();
+            d.sort();
+            d
+        };
+        digests(&entries) == digests(listed)
+    });
+    match (target_index, source_lists_exactly) {
+        (None, Some(source)) => Some(source.bytes.clone()),
+        (existing, _) => referrers::merged_index(existing, listed),
+    }
+}
+
 /// Brings the target's fallback index up to date: the source's own bytes when the target has
 /// none and they list exactly what was carried (the same digest at both ends), otherwise the
 /// target's index with the new entries added. Journaled as a tag write.
@@ -358,19 +382,7 @@ async fn write_index<T: Transport>(
     if listed.is_empty() {
         return None;
     }
-    let source_lists_exactly = plan.source_index.as_ref().filter(|index| {
-        let entries = referrers::index_entries(&index.bytes).unwrap_or_default();
-        let digests = |list: &[Value]| {
-            let mut d: Vec<String> = list.iter().filter_map(|e| text(e, "digest")).collect();
-            d.sort();
-            d
-        };
-        digests(&entries) == digests(&listed)
-    });
-    let bytes = match (&plan.target_index, source_lists_exactly) {
-        (None, Some(source)) => source.bytes.clone(),
-        (existing, _) => referrers::merged_index(existing.as_ref(), &listed)?,
-    };
+    let bytes = index_to_write(plan.target_index.as_ref(), plan.source_index.as_ref(), &listed)?;
     let tag = referrers::fallback_tag(&plan.subject);
     let before = plan.target_index.as_ref().map(|i| i.digest.clone());
     let index = match FetchedManifest::from_bytes(

@@ -4,12 +4,16 @@
 //! reference the change used (its tag where it had one), so a tag that moved since stops the
 //! script's item before anything is written.
 
-use crate::attachments::{CarryPlan, CarryReport};
+use crate::attachments::{self, CarryPlan, CarryReport};
 use crate::bulk::BulkPlan;
 use crate::cleanup::CleanupPlan;
 use crate::copy::{CopyPlan, CopyReport};
 use crate::delete::{DeletePlan, DeleteReport};
 use crate::journal::{Action, Entry};
+use crate::manifest::FetchedManifest;
+use crate::media::OCI_INDEX;
+use crate::names::{Digest, Tag};
+use crate::referrers::{self, Discovered};
 use crate::retag::RetagPlan;
 use crate::runner::ItemState;
 use crate::script::{At, Item, Script, Step};
@@ -85,46 +89,73 @@ pub fn copy(source_registry: &str, target_registry: &str, plan: &CopyPlan, repor
 fn attachment_steps((from, to): (&str, &str), planned: Option<&CarryPlan>, carried: &CarryReport) -> Vec<Step> {
     let mut steps = Vec::new();
     for item in carried.items.iter().filter(|item| item.outcome.is_ok()) {
-        let digest = item.digest.to_string();
-        steps.push(Step::Read {
-            at: At::Source,
-            repository: from.to_string(),
-            reference: digest.clone(),
-            expect: digest.clone(),
-        });
-        steps.push(Step::Referenced { from: from.to_string(), to: to.to_string(), digest: digest.clone() });
-        if let Some(tag) = &item.tag {
-            let held = planned
-                .and_then(|p| p.items.iter().find(|i| i.referrer.digest == item.digest))
-                .and_then(|i| i.state.current(&item.digest).map(ToString::to_string));
-            steps.push(Step::Unchanged {
-                at: At::Target,
-                repository: to.to_string(),
-                tag: tag.to_string(),
-                before: held,
-                after: digest.clone(),
-            });
-        }
-        let tag = item.tag.as_ref().map_or(digest.clone(), ToString::to_string);
-        steps.push(Step::Put { at: At::Target, repository: to.to_string(), tag, digest });
+        let held = planned
+            .and_then(|p| p.items.iter().find(|i| i.referrer.digest == item.digest))
+            .and_then(|i| i.state.current(&item.digest).map(ToString::to_string));
+        steps.extend(carry_one((from, to), &item.digest, item.tag.as_ref(), Some(held)));
     }
     if let Some(Ok(index)) = &carried.index {
-        let digest = index.manifest.digest.to_string();
+        steps.extend(index_steps(to, &index.tag, index.before.as_ref(), &index.manifest));
+    }
+    steps
+}
+
+/// The attachments a bulk copy carried with one image: each as the page carried it, and the
+/// fallback index the page writes where the target has none. (A run does not keep what each
+/// target held, so a target with its own index stops the item there: the script does not write
+/// over an index it did not see.)
+fn discovered_steps((from, to): (&str, &str), found: &Discovered) -> Vec<Step> {
+    let mut steps: Vec<Step> =
+        found.referrers.iter().flat_map(|r| carry_one((from, to), &r.digest, r.tag(), None)).collect();
+    let listed: Vec<_> = found.referrers.iter().filter_map(|r| r.descriptor.clone()).collect();
+    if listed.is_empty() {
+        return steps;
+    }
+    let made = attachments::index_to_write(None, found.fallback.as_ref(), &listed)
+        .and_then(|bytes| FetchedManifest::from_bytes("the fallback index", bytes, Some(OCI_INDEX), None, None).ok());
+    if let Some(index) = made {
+        steps.extend(index_steps(to, &referrers::fallback_tag(&found.subject), None, &index));
+    }
+    steps
+}
+
+/// One attachment: its manifest read by digest and checked, its blobs, then the manifest PUT by
+/// digest or under its cosign tag; with `held`, only while that tag holds what it held when the
+/// page wrote it (`Some(None)`: nothing).
+fn carry_one((from, to): (&str, &str), digest: &Digest, tag: Option<&Tag>, held: Option<Option<String>>) -> Vec<Step> {
+    let digest = digest.to_string();
+    let mut steps = vec![
+        Step::Read { at: At::Source, repository: from.to_string(), reference: digest.clone(), expect: digest.clone() },
+        Step::Referenced { from: from.to_string(), to: to.to_string(), digest: digest.clone() },
+    ];
+    if let (Some(tag), Some(before)) = (tag, held) {
         steps.push(Step::Unchanged {
             at: At::Target,
             repository: to.to_string(),
-            tag: index.tag.to_string(),
-            before: index.before.as_ref().map(ToString::to_string),
+            tag: tag.to_string(),
+            before,
             after: digest.clone(),
         });
-        steps.push(Step::Literal {
-            digest: digest.clone(),
-            media_type: index.manifest.media_type.as_str().to_string(),
-            text: index.manifest.text(),
-        });
-        steps.push(Step::Put { at: At::Target, repository: to.to_string(), tag: index.tag.to_string(), digest });
     }
+    let tag = tag.map_or(digest.clone(), ToString::to_string);
+    steps.push(Step::Put { at: At::Target, repository: to.to_string(), tag, digest });
     steps
+}
+
+/// A fallback index as the page wrote it: its exact bytes under its tag, only over `before`.
+fn index_steps(to: &str, tag: &Tag, before: Option<&Digest>, index: &FetchedManifest) -> Vec<Step> {
+    let digest = index.digest.to_string();
+    vec![
+        Step::Unchanged {
+            at: At::Target,
+            repository: to.to_string(),
+            tag: tag.to_string(),
+            before: before.map(ToString::to_string),
+            after: digest.clone(),
+        },
+        Step::Literal { digest: digest.clone(), media_type: index.media_type.as_str().to_string(), text: index.text() },
+        Step::Put { at: At::Target, repository: to.to_string(), tag: tag.to_string(), digest },
+    ]
 }
 
 /// A bulk run: one item per operation that ran (done or failed), each a retag or a copy of its
@@ -150,11 +181,16 @@ pub fn bulk(source_registry: &str, target_registry: &str, plan: &BulkPlan, state
                 tag: item.target_tag.to_string(),
                 digest: digest.clone(),
             };
-            let steps = if plan.copy {
+            let mut steps = if plan.copy {
                 vec![read, Step::Referenced { from: from.clone(), to: to.clone(), digest }, put]
             } else {
                 vec![read, put]
             };
+            if plan.copy && plan.with_attachments {
+                if let Some(found) = item.source.as_ref().and_then(|source| plan.attachments_of(source)) {
+                    steps.extend(discovered_steps((&from, &to), found));
+                }
+            }
             let verb = if plan.copy { "copy" } else { "retag" };
             Some(Item { label: format!("{verb} {from}:{} to {to}:{}", item.source_tag, item.target_tag), steps })
         })
@@ -165,11 +201,7 @@ pub fn bulk(source_registry: &str, target_registry: &str, plan: &BulkPlan, state
         registry: source_registry.to_string(),
         target_registry: (target_registry != source_registry).then(|| target_registry.to_string()),
         items,
-        notes: plan
-            .with_attachments
-            .then(|| "signatures and attachments the run carried are not in this script.".to_string())
-            .into_iter()
-            .collect(),
+        notes: Vec::new(),
     }
 }
 
