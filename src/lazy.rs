@@ -13,7 +13,9 @@
 use wharf_protocol::address::View;
 use yew::prelude::*;
 
+use crate::components::about::{ArtifactProps, ArtifactSection};
 use crate::components::bulk::{BulkPanel, BulkProps};
+use crate::components::digest_search::{DigestSearch, SearchProps};
 use crate::components::markup::{el, owned, text};
 use crate::pages::cleanup::CleanupPage;
 use crate::pages::copy::CopyPage;
@@ -195,19 +197,77 @@ pub fn LazyPage(props: &LazyProps) -> Html {
     }
 }
 
-/// The bulk panel, loaded when the first tag is selected.
-#[component]
-pub fn LazyBulkPanel(props: &BulkProps) -> Html {
-    let renderer = use_state(|| None::<Result<BulkRenderer, NotLoaded>>);
+/// A part of a page in a chunk of its own: its renderer once the chunk arrived (fetched when the
+/// part first shows).
+#[hook]
+fn use_chunk<R, F>(fetch: impl FnOnce() -> F + 'static) -> Option<Result<R, NotLoaded>>
+where
+    R: Clone + 'static,
+    F: std::future::Future<Output = Result<R, NotLoaded>> + 'static,
+{
+    let renderer = use_state(|| None::<Result<R, NotLoaded>>);
     {
         let renderer = renderer.clone();
         use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move { renderer.set(Some(bulk_renderer().await)) });
+            wasm_bindgen_futures::spawn_local(async move { renderer.set(Some(fetch().await)) });
         });
     }
-    match &*renderer {
+    (*renderer).clone()
+}
+
+/// The bulk panel, loaded when the first tag is selected.
+#[component]
+pub fn LazyBulkPanel(props: &BulkProps) -> Html {
+    match use_chunk(bulk_renderer) {
         Some(Ok(render)) => render(props.clone()),
-        Some(Err(why)) => not_loaded("the bulk panel", why),
+        Some(Err(why)) => not_loaded("the bulk panel", &why),
         None => text("p", "muted", "bulk-loading", "Loading…"),
+    }
+}
+
+type SearchRenderer = fn(SearchProps) -> Html;
+
+fn render_search(props: SearchProps) -> Html {
+    html! { <DigestSearch ..props /> }
+}
+
+split!(
+    search,
+    fn search_renderer() -> SearchRenderer {
+        render_search
+    }
+);
+
+/// The digest search of the catalog page: the list shows without waiting for it.
+#[component]
+pub fn LazyDigestSearch(props: &SearchProps) -> Html {
+    match use_chunk(search_renderer) {
+        Some(Ok(render)) => render(props.clone()),
+        Some(Err(why)) => not_loaded("the search", &why),
+        None => text("p", "muted", "search-loading", "Loading the search…"),
+    }
+}
+
+type ArtifactRenderer = fn(ArtifactProps) -> Html;
+
+fn render_artifact(props: ArtifactProps) -> Html {
+    html! { <ArtifactSection ..props /> }
+}
+
+split!(
+    artifact,
+    fn artifact_renderer() -> ArtifactRenderer {
+        render_artifact
+    }
+);
+
+/// A Helm chart's or another artifact's part of the manifest page (images, the common case, do
+/// not fetch it).
+#[component]
+pub fn LazyArtifact(props: &ArtifactProps) -> Html {
+    match use_chunk(artifact_renderer) {
+        Some(Ok(render)) => render(props.clone()),
+        Some(Err(why)) => not_loaded("the artifact view", &why),
+        None => text("p", "muted", "artifact-loading", "Loading…"),
     }
 }

@@ -34,6 +34,25 @@ pub fn current_path() -> String {
         .unwrap_or_else(|| "/".to_string())
 }
 
+/// A query parameter of the page's URL (`?sort=newest`, `?ns=team`).
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+}
+
+/// Replaces the page's query (the path stays; no history entry, no navigation): `None` drops it.
+pub fn replace_query(query: Option<&str>) {
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_default();
+    let url = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// Goes to `path` (pushing a history entry, or replacing the current one).
 pub fn navigate(path: &str, replace: bool) {
     let Some(window) = web_sys::window() else { return };

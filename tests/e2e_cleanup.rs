@@ -38,21 +38,10 @@ fn tag_set(tags: Vec<String>) -> BTreeSet<String> {
     tags.into_iter().collect()
 }
 
-/// Sets a field as typing would leave it (WebDriver's clear would be undone by the next redraw
-/// while the tag list's metadata still loads).
-async fn fill(b: &Browser, testid: &str, value: &str) {
-    b.wait_css(&format!("[data-testid={testid}]")).await;
-    let script = format!(
-        "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?}; \
-         f.dispatchEvent(new Event('input', {{bubbles: true}}));"
-    );
-    b.client.execute(&script, vec![]).await.expect("fill the field");
-}
-
 async fn plan(b: &Browser, keep: &str, days: &str, protect: &str) {
-    fill(b, "cleanup-keep-newest", keep).await;
-    fill(b, "cleanup-older-than", days).await;
-    fill(b, "cleanup-protect", protect).await;
+    b.fill("cleanup-keep-newest", keep).await;
+    b.fill("cleanup-older-than", days).await;
+    b.fill("cleanup-protect", protect).await;
     // Offered only once every tag's date is known.
     b.wait_js_within("!document.querySelector('[data-testid=cleanup-plan]')?.disabled", WITHIN).await;
     b.click("[data-testid=cleanup-plan]").await;

@@ -1,9 +1,11 @@
 //! Pieces shared by several pages.
 
+pub mod about;
 pub mod attachments;
 pub mod bulk;
 pub mod bulk_form;
 pub mod digest_badge;
+pub mod digest_search;
 pub mod error_box;
 pub mod export;
 pub mod facts;

@@ -9,7 +9,7 @@ use wharf_protocol::tags::{filter_and_sort, SortOrder};
 use yew::prelude::*;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use wharf_protocol::glance::TagDigest;
@@ -23,13 +23,18 @@ use crate::components::facts::{created_html, now_seconds};
 use crate::components::load::{use_load, Load};
 use crate::connection::{pins, use_connection};
 use crate::glance::read_cached;
-use crate::router::route_for;
+use crate::lazy::LazyDigestSearch;
+use crate::router::{query_param, replace_query, route_for};
+use wharf_protocol::namespaces;
 
 /// Repositories (from the top of the list in view) whose tags are counted: each count is a tag
 /// list GET, so a catalog of thousands opens at once and costs a bounded number of requests.
 const COUNTED: usize = 50;
 /// Tag lists read at once.
 const COUNTING_IN_FLIGHT: usize = 4;
+/// Above this many repositories the catalog opens as a tree of namespaces (below, a flat list
+/// shows everything at once).
+const TREE_OVER: usize = 50;
 
 /// What the catalog shows beside a repository's name.
 #[derive(Clone, Default)]
@@ -66,12 +71,23 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
+    // A deep link names a namespace (`?ns=team/app`): it opens with its ancestors.
+    let open =
+        use_state(|| query_param("ns").map(|ns| namespaces::ancestors(&ns).into_iter().collect::<BTreeSet<_>>()));
+    let flat = use_state(|| false);
     let shown = match &*catalog {
         Load::Ready(listing) => filter_and_sort(&listing.items, &filter, SortOrder::Registry),
         _ => Vec::new(),
     };
+    // The tree: a large catalog, or a deep link to a namespace; a filter lists matches across
+    // every namespace.
+    let tree = matches!(&*catalog, Load::Ready(l) if l.items.len() > TREE_OVER || open.is_some())
+        && filter.is_empty()
+        && !*flat;
+    let open_set = (*open).clone().unwrap_or_default();
     {
-        let counted: Vec<String> = shown.iter().take(COUNTED).cloned().collect();
+        let in_view = if tree { namespaces::shown(&shown, &open_set) } else { shown.clone() };
+        let counted: Vec<String> = in_view.into_iter().take(COUNTED).collect();
         let (lines, registry) = (lines.clone(), props.registry.clone());
         let client = Rc::new(use_connection().registry(&registry));
         let generation = use_mut_ref(|| 0u64);
@@ -153,50 +169,128 @@ pub fn CatalogPage(props: &CatalogProps) -> Html {
         },
         Load::Ready(listing) => {
             let lines = lines.borrow();
+            let item =
+                |name: &String| repo_item(&props.registry, name, lines.get(name).cloned().unwrap_or_default(), now);
+            let toggle = {
+                let open = open.clone();
+                Callback::from(move |path: String| {
+                    let mut now_open = (*open).clone().unwrap_or_default();
+                    // Closing a namespace closes what is open inside it; the address names the
+                    // namespace last opened (or the closed one's parent).
+                    let shown_now = if now_open.remove(&path) {
+                        now_open.retain(|p| !p.starts_with(&format!("{path}/")));
+                        path.rsplit_once('/').map(|(parent, _)| parent.to_string())
+                    } else {
+                        now_open.insert(path.clone());
+                        Some(path)
+                    };
+                    replace_query(shown_now.map(|ns| format!("ns={}", js_sys::encode_uri_component(&ns))).as_deref());
+                    open.set(Some(now_open));
+                })
+            };
+            let switch_layout = {
+                let flat = flat.clone();
+                Callback::from(move |_: MouseEvent| flat.set(!*flat))
+            };
             html! {
                 <>
                     <div class="toolbar">
                         <input type="search" placeholder="Filter repositories" aria-label="Filter repositories" value={(*filter).clone()} {oninput} data-testid="repo-filter" />
                         <span class="muted" data-testid="repo-count">{ format!("{} of {} repositories ({} page{})", shown.len(), listing.items.len(), listing.pages, if listing.pages == 1 { "" } else { "s" }) }</span>
+                        if listing.items.len() > TREE_OVER && filter.is_empty() {
+                            <button class="secondary small" onclick={switch_layout} data-testid="catalog-layout">{ if *flat { "Group by namespace" } else { "Show as one list" } }</button>
+                        }
                     </div>
                     if listing.items.is_empty() {
                         <p class="muted">{ "The registry lists no repositories." }</p>
                     }
-                    <ul class="repo-list" data-testid="repo-list">
-                        { for shown.iter().map(|name| match Repository::parse(name) {
-                            Ok(repository) => {
-                                let to = route_for(&View::Tags { registry: props.registry.clone(), repository });
-                                let line = lines.get(name).cloned().unwrap_or_default();
-                                html! {
-                                    <li key={name.clone()} data-testid="repo-item" data-repo={name.clone()}
-                                        data-tags={line.tags.as_ref().and_then(|t| t.as_ref().ok()).map(|n| n.to_string()).unwrap_or_default()}>
-                                        { link(to, "", html! { <>{ name.clone() }</> }) }
-                                        <span class="muted small">
-                                            { match &line.tags {
-                                                Some(Ok(n)) => format!(" · {} tag{}", thousands(*n), if *n == 1 { "" } else { "s" }),
-                                                Some(Err(_)) => " · tags not readable".to_string(),
-                                                None => String::new(),
-                                            } }
-                                            if let Some(newest) = line.newest.as_deref() { { " · newest " }{ created_html(Some(newest), now) }{ " (cached)" } }
-                                        </span>
-                                    </li>
-                                }
-                            }
-                            // A name the registry lists but the grammar refuses: show, don't link.
-                            Err(_) => html! { <li key={name.clone()} class="muted">{ name.clone() }{ " (invalid name)" }</li> },
-                        }) }
+                    <ul class="repo-list" data-testid="repo-list" data-layout={if tree { "tree" } else { "flat" }}>
+                        if tree {
+                            { tree_level(&shown, "", &open_set, &toggle, &item) }
+                        } else {
+                            { for shown.iter().map(item) }
+                        }
                     </ul>
                 </>
             }
         }
     };
+    // The search looks in the catalog's repositories, or in the pinned ones where it is refused.
+    let (searched, scope) = match &*catalog {
+        Load::Ready(listing) => {
+            (listing.items.clone(), format!("the catalog's {} repositories", thousands(listing.items.len())))
+        }
+        _ => {
+            (pinned.iter().map(|(name, _)| name.clone()).collect(), format!("the {} pinned repositories", pinned.len()))
+        }
+    };
+    let searched = use_memo(searched, |s| s.clone());
     html! {
         <section>
             <h1>{ "Repositories" }</h1>
             { open_by_name(&props.registry, &typed_name, &name_problem, &pins_changed) }
             { pinned_list(&props.registry, &pinned, &pins_changed) }
+            if !matches!(&*catalog, Load::Loading) {
+                <LazyDigestSearch registry={props.registry.clone()} repositories={searched} scope={scope} />
+            }
             { body }
         </section>
+    }
+}
+
+/// One repository of the list: its link, its tag count and its newest date when known.
+fn repo_item(registry: &RegistryUrl, name: &str, line: RepoLine, now: i64) -> Html {
+    let Ok(repository) = Repository::parse(name) else {
+        // A name the registry lists but the grammar refuses: show, don't link.
+        return html! { <li key={name.to_owned()} class="muted">{ name.to_owned() }{ " (invalid name)" }</li> };
+    };
+    let to = route_for(&View::Tags { registry: registry.clone(), repository });
+    html! {
+        <li key={name.to_owned()} data-testid="repo-item" data-repo={name.to_owned()}
+            data-tags={line.tags.as_ref().and_then(|t| t.as_ref().ok()).map(|n| n.to_string()).unwrap_or_default()}>
+            { link(to, "", html! { <>{ name.to_owned() }</> }) }
+            <span class="muted small">
+                { match &line.tags {
+                    Some(Ok(n)) => format!(" · {} tag{}", thousands(*n), if *n == 1 { "" } else { "s" }),
+                    Some(Err(_)) => " · tags not readable".to_string(),
+                    None => String::new(),
+                } }
+                if let Some(newest) = line.newest.as_deref() { { " · newest " }{ created_html(Some(newest), now) }{ " (cached)" } }
+            </span>
+        </li>
+    }
+}
+
+/// One level of the namespace tree: its namespaces (each opened on demand, with its count), then
+/// its repositories.
+fn tree_level(
+    names: &[String],
+    under: &str,
+    open: &BTreeSet<String>,
+    toggle: &Callback<String>,
+    item: &dyn Fn(&String) -> Html,
+) -> Html {
+    let level = namespaces::level(names, under);
+    html! {
+        <>
+            { for level.namespaces.iter().map(|(path, count)| {
+                let is_open = open.contains(path);
+                let path_owned = path.clone();
+                html! {
+                    <li key={format!("ns {path}")} class="namespace" data-testid="namespace" data-path={path.clone()}
+                        data-count={count.to_string()} data-open={is_open.to_string()}>
+                        <button class="link" aria-expanded={is_open.to_string()} onclick={toggle.reform(move |_: MouseEvent| path_owned.clone())} data-testid="namespace-toggle">
+                            { if is_open { "▾ " } else { "▸ " } }{ format!("{}/", namespaces::leaf(path)) }
+                        </button>
+                        <span class="muted small">{ format!(" {} repositor{}", thousands(*count), if *count == 1 { "y" } else { "ies" }) }</span>
+                        if is_open {
+                            <ul class="repo-list nested">{ tree_level(names, path, open, toggle, item) }</ul>
+                        }
+                    </li>
+                }
+            }) }
+            { for level.repositories.iter().map(item) }
+        </>
     }
 }
 

@@ -2,9 +2,11 @@
 //! readable view: image config and layers, or an index's platforms with attestations marked.
 
 use crate::router::link;
+use wharf_protocol::about::{self, HelmChart};
 use wharf_protocol::address::View;
 use wharf_protocol::digest::HeaderCheck;
 use wharf_protocol::glance::{read_all, ManifestFacts, PlatformRow, Summary};
+use wharf_protocol::kind::Kind;
 use wharf_protocol::manifest::{
     Descriptor, FetchedManifest, ImageConfig, ImageManifest, ParsedManifest, REFERENCE_DIGEST_ANNOTATION,
 };
@@ -14,6 +16,7 @@ use wharf_protocol::requests::RegistryUrl;
 use wharf_protocol::units::{first_chars, human_size};
 use yew::prelude::*;
 
+use crate::components::about::about_section;
 use crate::components::attachments::AttachmentsSection;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
@@ -24,6 +27,7 @@ use crate::components::pull::PullBox;
 use crate::components::text::value_or_link;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
+use crate::lazy::LazyArtifact;
 use crate::router::route_for;
 
 /// Props of [`ManifestPage`].
@@ -56,14 +60,17 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                 ParsedManifest::Index(_) => Some(read_all(&client, &repository, &manifest).await),
                 _ => None,
             };
+            // The config blob as its bytes: an image's config, a chart's Chart.yaml as JSON, an
+            // artifact's own; the empty config `{}` and an oversized one are not read.
             let config = match &manifest.parsed {
-                ParsedManifest::Image(image) => Some(match Digest::parse(&image.config.digest) {
-                    Ok(digest) => match client.blob_get(&repository, &digest).await {
-                        Ok(bytes) => ImageConfig::parse(&format!("config {digest}"), &bytes),
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(wharf_protocol::Error::InvalidName(e)),
-                }),
+                ParsedManifest::Image(image)
+                    if image.config.media_type != about::EMPTY_CONFIG && image.config.size <= MAX_CONFIG =>
+                {
+                    Some(match Digest::parse(&image.config.digest) {
+                        Ok(digest) => client.blob_get(&repository, &digest).await,
+                        Err(e) => Err(wharf_protocol::Error::InvalidName(e)),
+                    })
+                }
                 _ => None,
             };
             Ok((manifest, config, platforms))
@@ -86,6 +93,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
             let copy_to = action(|registry, repository, reference| View::Copy { registry, repository, reference });
             let retag_to = action(|registry, repository, reference| View::Retag { registry, repository, reference });
             let delete_to = action(|registry, repository, reference| View::Delete { registry, repository, reference });
+            let kind = ManifestFacts::read(m).kind;
             html! {
                 <>
                     { summary(m, props.registry.is_same_origin()) }
@@ -100,7 +108,7 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                     }
                     <PullBox public={public.clone()} repository={props.repository.to_string()}
                         tag={match &props.reference { Reference::Tag(t) => Some(t.to_string()), _ => None }}
-                        digest={Some(m.digest.to_string())} kind={Some(ManifestFacts::read(m).kind)} />
+                        digest={Some(m.digest.to_string())} kind={Some(kind.clone())} />
                     { match &m.parsed {
                         ParsedManifest::Index(index) => {
                             let (summary, failed) = match platforms {
@@ -108,7 +116,10 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                                 None => (Summary::default(), &[][..]),
                             };
                             let now = now_seconds();
+                            let about = platforms.as_ref().and_then(|(facts, _)| facts.summary(m.digest.as_str()).description);
                             html! {
+                            <>
+                            { about_section(about.as_ref(), &about::standard_facts(&[Some(&index.annotations)])) }
                             <section>
                                 { text("h2", "", "", "Platforms") }
                                 <table class="platforms" data-testid="platforms">
@@ -123,8 +134,25 @@ pub fn ManifestPage(props: &ManifestProps) -> Html {
                                 </p>
                                 { for failed.iter().map(|(digest, e)| error_box(e, Some(&format!("Reading {}", first_chars(digest, 19))))) }
                             </section>
+                            </>
                         }},
-                        ParsedManifest::Image(image) => image_details(image, config.as_ref()),
+                        ParsedManifest::Image(image) => match kind {
+                            Kind::Image => {
+                                let parsed = config.as_ref().map(|c| c.as_ref().map_err(Clone::clone).and_then(|bytes| ImageConfig::parse("the image config", bytes)));
+                                html! { <>{ about_of_image(image, parsed.as_ref().and_then(|c| c.as_ref().ok())) }{ image_details(image, parsed.as_ref()) }</> }
+                            }
+                            Kind::Helm => html! {
+                                <>
+                                    { about_of_image(image, None) }
+                                    { match config {
+                                        Some(Ok(bytes)) => artifact_html(&props.registry, &props.repository, image, Some(HelmChart::parse(bytes))),
+                                        Some(Err(e)) => html! { <>{ error_box(e, Some("Reading the chart's config")) }{ artifact_html(&props.registry, &props.repository, image, None) }</> },
+                                        None => artifact_html(&props.registry, &props.repository, image, Some(Err("The chart's config was not read.".into()))),
+                                    } }
+                                </>
+                            },
+                            _ => html! { <>{ about_of_image(image, None) }{ artifact_html(&props.registry, &props.repository, image, None) }</> },
+                        },
                         ParsedManifest::Schema1(s) => html! {
                             <div class="notice" data-testid="schema1">
                                 { text("strong", "", "", "Read-only: schema 1 manifest. ") }{ SCHEMA1_EXPLANATION }
@@ -178,6 +206,30 @@ fn platform_row(d: &Descriptor, image: Option<&PlatformRow>, now: i64, view_of: 
             { el("td", "wide", "", code("small", d.media_type.clone())) }
         </tr>
     }
+}
+
+/// The largest config blob the page reads (a chart's or artifact's config is small; this bounds a
+/// hostile one).
+const MAX_CONFIG: u64 = 4 * 1024 * 1024;
+
+/// What an image manifest says about itself: its description (the manifest's annotation, else the
+/// config's label) and the standard facts.
+fn about_of_image(image: &ImageManifest, config: Option<&ImageConfig>) -> Html {
+    let labels = config.and_then(|c| c.config.as_ref()).and_then(|c| c.labels.as_ref());
+    let description =
+        about::description(about::described_in(Some(&image.annotations)), None, about::described_in(labels));
+    about_section(description.as_ref(), &about::standard_facts(&[Some(&image.annotations), labels]))
+}
+
+/// An artifact's type and layers, and a chart's metadata (in a chunk of their own).
+fn artifact_html(
+    registry: &RegistryUrl,
+    repository: &Repository,
+    image: &ImageManifest,
+    helm: Option<Result<HelmChart, String>>,
+) -> Html {
+    let (artifact_type, layers) = about::artifact_layers(image);
+    html! { <LazyArtifact registry={registry.clone()} repository={repository.clone()} {artifact_type} {layers} {helm} /> }
 }
 
 /// Media type, size, digest and how it compares with the registry's header.

@@ -17,6 +17,7 @@ use wharf_protocol::time::age;
 use wharf_protocol::units::{human_size, thousands};
 use yew::prelude::*;
 
+use crate::components::about::description_line;
 use crate::components::bulk::KnownTags;
 use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
@@ -30,13 +31,7 @@ use crate::connection::use_read_only;
 use crate::glance::{use_glance, use_other_repositories, OtherRepositories};
 use crate::lazy::LazyBulkPanel;
 use crate::pages::tag_view::{TagAction, TagView, PAGE_SIZE};
-use crate::router::{link, route_for};
-
-/// A query parameter of the page's URL (`?sort=newest`).
-fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
-}
+use crate::router::{link, query_param, replace_query, route_for};
 
 /// Props of [`TagsPage`].
 #[derive(Properties, PartialEq)]
@@ -127,16 +122,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
             let next = Order::from_key(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value());
             view.dispatch(TagAction::Sort(next));
             // The order is part of the address, so a link or a reload keeps it.
-            if let Some(w) = web_sys::window() {
-                let path = w.location().pathname().unwrap_or_default();
-                let _ = w.history().map(|h| {
-                    h.replace_state_with_url(
-                        &wasm_bindgen::JsValue::NULL,
-                        "",
-                        Some(&format!("{path}?sort={}", next.key())),
-                    )
-                });
-            }
+            replace_query(Some(&format!("sort={}", next.key())));
         })
     };
     let dispatch = |action: TagAction| {
@@ -326,7 +312,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
                                         data-kind={kind.map(Kind::key).unwrap_or_default()} data-platforms={platforms_text(&summary, ",")}
                                         data-fresh={fresh.to_string()} class={(!fresh).then_some("cached")} data-attached={badges.join(",")}>
                                         <td>if !read_only { <input type="checkbox" checked={view.selected.contains(tag)} onclick={toggle(tag)} aria-label={format!("Select {tag}")} data-testid="tag-select" /> }</td>
-                                        <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }</td>
+                                        <td>{ match repo_view(tag, false) { Some(to) => link(to, "", html! { <>{ tag.clone() }</> }), None => html! { tag.clone() } } }{ summary.description.as_ref().map(description_line) }</td>
                                         <td>{ match &fetch_failed { Some(why) => html! { <span class="field-error" title={why.clone()}>{ "could not read" }</span> }, None if summary.complete && summary.created.is_none() => html! { <span class="muted" title="it states no creation date">{ "—" }</span> }, None => created_html(summary.created.as_deref(), now) } }</td>
                                         <td>{ size_html(summary.size, if kind == Some(&Kind::Index) { "distinct blobs of every platform" } else { "config and layers, compressed" }) }</td>
                                         <td>{ kind_html(kind) }{ for badges.iter().map(|k| attached_badge(k)) }</td>

@@ -9,6 +9,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use crate::about::{self, Description};
 use crate::json::{text, Value};
 use crate::kind::{Kind, REFERRERS_INDEX, SIGNED};
 use crate::manifest::{FetchedManifest, ParsedManifest};
@@ -28,6 +29,8 @@ pub struct ManifestFacts {
     pub platforms: Vec<(String, String)>,
     /// For a fallback referrers index: the kind of each entry it lists, by its `artifactType`.
     pub lists: Vec<Kind>,
+    /// Its own `org.opencontainers.image.description` annotation.
+    pub description: Option<String>,
 }
 
 impl ManifestFacts {
@@ -43,6 +46,7 @@ impl ManifestFacts {
                     .collect(),
                 platforms: Vec::new(),
                 lists: Vec::new(),
+                description: about::described_in(Some(&image.annotations)).map(str::to_owned),
                 kind,
             },
             ParsedManifest::Index(index) => ManifestFacts {
@@ -60,6 +64,7 @@ impl ManifestFacts {
                 kind,
                 config: None,
                 blobs: Vec::new(),
+                description: about::described_in(Some(&index.annotations)).map(str::to_owned),
                 platforms: index
                     .manifests
                     .iter()
@@ -67,7 +72,14 @@ impl ManifestFacts {
                     .map(|d| (d.digest.clone(), d.platform.as_ref().map(|p| p.label()).unwrap_or_default()))
                     .collect(),
             },
-            _ => ManifestFacts { kind, config: None, blobs: Vec::new(), platforms: Vec::new(), lists: Vec::new() },
+            _ => ManifestFacts {
+                kind,
+                config: None,
+                blobs: Vec::new(),
+                platforms: Vec::new(),
+                lists: Vec::new(),
+                description: None,
+            },
         }
     }
 }
@@ -79,6 +91,8 @@ pub struct ConfigFacts {
     pub created: Option<String>,
     /// `os/arch[/variant]`.
     pub platform: Option<String>,
+    /// Its `org.opencontainers.image.description` label.
+    pub description: Option<String>,
 }
 
 impl ConfigFacts {
@@ -92,7 +106,13 @@ impl ConfigFacts {
             }),
             _ => None,
         };
-        Some(ConfigFacts { created: text(&json, "created"), platform })
+        let description = json
+            .get("config")
+            .and_then(|c| c.get("Labels"))
+            .and_then(|labels| labels.get(about::DESCRIPTION))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Some(ConfigFacts { created: text(&json, "created"), platform, description })
     }
 }
 
@@ -143,6 +163,9 @@ pub struct Summary {
     pub platforms: Vec<PlatformRow>,
     /// Whether everything a glance shows is known.
     pub complete: bool,
+    /// What the image says it is ([`about::description`]): for an index, its own annotation,
+    /// else its first platform's.
+    pub description: Option<Description>,
 }
 
 /// Everything read by digest so far. Content addressed, so never stale.
@@ -256,7 +279,22 @@ impl Facts {
             }
         }
         summary.created_at = summary.created.as_deref().and_then(parse_rfc3339);
+        summary.description = self.description_of(manifest);
         summary
+    }
+
+    /// What an image says it is: its annotation, else its config's label; for an index, the
+    /// index's annotation, else its first platform image's.
+    fn description_of(&self, manifest: &ManifestFacts) -> Option<Description> {
+        let label = |image: &ManifestFacts| {
+            image.config.as_ref().and_then(|c| self.configs.get(c)).and_then(|c| c.description.as_deref())
+        };
+        if manifest.kind != Kind::Index {
+            return about::description(manifest.description.as_deref(), None, label(manifest));
+        }
+        let first = manifest.platforms.first().and_then(|(child, _)| self.manifests.get(child));
+        about::description(None, manifest.description.as_deref(), None)
+            .or_else(|| about::description(first.and_then(|f| f.description.as_deref()), None, first.and_then(label)))
     }
 }
 

@@ -21,6 +21,7 @@
 //! - **export**: every change as a bash script that replays it ([`script`], built by [`export`]).
 #![deny(missing_docs)]
 
+pub mod about;
 pub mod address;
 pub mod attachments;
 pub mod auth;
@@ -43,6 +44,7 @@ pub mod kind;
 pub mod manifest;
 pub mod media;
 pub mod names;
+pub mod namespaces;
 pub mod pace;
 pub mod paging;
 pub mod pretty;
@@ -55,6 +57,7 @@ pub mod responses;
 pub mod retag;
 pub mod runner;
 pub mod script;
+pub mod search;
 pub mod selftest;
 pub mod state;
 pub mod storage;

@@ -93,6 +93,7 @@ mod tests {
             blobs: blobs.iter().map(|(d, s)| (d.to_string(), *s)).collect(),
             platforms: Vec::new(),
             lists: Vec::new(),
+            description: None,
         }
     }
 
@@ -109,6 +110,7 @@ mod tests {
                 blobs: Vec::new(),
                 platforms: vec![("m2".into(), "linux/amd64".into()), ("m3".into(), "linux/arm64".into())],
                 lists: Vec::new(),
+                description: None,
             },
         );
         let tags: Vec<String> = ["a", "b", "b2", "ix", "gone"].iter().map(|s| s.to_string()).collect();

@@ -145,6 +145,18 @@ impl Browser {
         input.send_keys(text).await.expect("type");
     }
 
+    /// Sets the field `[data-testid=<testid>]` as typing would leave it, with an input event.
+    /// WebDriver's clear would be undone by the next redraw of a page whose field is controlled
+    /// by its state.
+    pub async fn fill(&self, testid: &str, value: &str) {
+        self.wait_css(&format!("[data-testid={testid}]")).await;
+        let script = format!(
+            "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?}; \
+             f.dispatchEvent(new Event('input', {{bubbles: true}}));"
+        );
+        self.client.execute(&script, vec![]).await.expect("fill the field");
+    }
+
     /// Clicks an element after scrolling it to the middle of the window (the wire panel is fixed
     /// at the bottom and would otherwise be in the way).
     pub async fn click(&self, selector: &str) {

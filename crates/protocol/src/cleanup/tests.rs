@@ -214,7 +214,7 @@ fn globs_match_whole_tags() {
 fn an_index_is_dated_by_its_newest_platform_and_reaches_every_platform() {
     let config = |name: &str, created: &str| {
         let digest = sha256_of(name.as_bytes()).to_string();
-        (digest, ConfigFacts { created: Some(created.into()), platform: Some("linux/amd64".into()) })
+        (digest, ConfigFacts { created: Some(created.into()), platform: Some("linux/amd64".into()), description: None })
     };
     let (old_cfg, old_facts) = config("old", "2026-01-01T00:00:00Z");
     let (new_cfg, new_facts) = config("new", "2026-11-01T00:00:00Z");
@@ -224,6 +224,7 @@ fn an_index_is_dated_by_its_newest_platform_and_reaches_every_platform() {
         blobs: vec![(cfg.to_string(), 1), (layer.to_string(), 100)],
         platforms: Vec::new(),
         lists: Vec::new(),
+        description: None,
     };
     let (amd, arm, index) =
         (sha256_of(b"amd").to_string(), sha256_of(b"arm").to_string(), sha256_of(b"ix").to_string());
@@ -238,6 +239,7 @@ fn an_index_is_dated_by_its_newest_platform_and_reaches_every_platform() {
             blobs: Vec::new(),
             platforms: vec![(amd.clone(), "linux/amd64".into()), (arm, "linux/arm64".into())],
             lists: Vec::new(),
+            description: None,
         },
     );
     facts.add_config(old_cfg, old_facts.clone());

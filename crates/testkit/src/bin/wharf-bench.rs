@@ -40,6 +40,8 @@ use wharf_testkit::workspace_root;
 
 #[path = "wharf_bench_parts/cleanup.rs"]
 mod cleanup;
+#[path = "wharf_bench_parts/search.rs"]
+mod search;
 
 const LATENCY_ROUNDS: usize = 15;
 const LOAD_ROUNDS: usize = 5;
@@ -524,7 +526,7 @@ fn shell_loop_seconds(registry: &Registry, tags: &[String], body: &str) -> f64 {
 }
 
 /// The sections `WHARF_BENCH_ONLY` (comma-separated) may name; all run when it is unset.
-const SECTIONS: [&str; 6] = ["classic", "glance", "attachments", "retag", "bulk", "cleanup"];
+const SECTIONS: [&str; 7] = ["classic", "glance", "attachments", "retag", "bulk", "cleanup", "search"];
 
 #[tokio::main]
 async fn main() {
@@ -552,6 +554,9 @@ async fn main() {
     }
     if wanted("cleanup") {
         rows.extend(cleanup::section(&registry, &app, 1010).await);
+    }
+    if wanted("search") {
+        rows.extend(search::section(&app).await);
     }
     // The bulk runs alone (without the slow skopeo and curl loops; with them in "classic").
     if only.as_deref().is_some_and(|o| o.split(',').any(|s| s.trim() == "bulk")) {

@@ -20,15 +20,6 @@ async fn now_ms(browser: &Browser) -> f64 {
     browser.client.execute("return performance.now()", vec![]).await.expect("now").as_f64().expect("ms")
 }
 
-/// Sets a field as typing would leave it.
-async fn fill(browser: &Browser, testid: &str, value: &str) {
-    let script = format!(
-        "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?}; \
-         f.dispatchEvent(new Event('input', {{bubbles: true}}));"
-    );
-    browser.client.execute(&script, vec![]).await.expect("fill");
-}
-
 /// Requests by method, CORS preflights left out.
 fn by_method(requests: &[(String, String)]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
@@ -55,9 +46,9 @@ pub async fn section(registry: &Registry, app: &StaticServer, count: usize) -> V
         .wait_js_within("!document.querySelector('[data-testid=cleanup-plan]').disabled", Duration::from_secs(300))
         .await;
     let offered_ms = now_ms(&browser).await;
-    fill(&browser, "cleanup-keep-newest", &KEEP.to_string()).await;
-    fill(&browser, "cleanup-older-than", "").await;
-    fill(&browser, "cleanup-protect", "").await;
+    browser.fill("cleanup-keep-newest", &KEEP.to_string()).await;
+    browser.fill("cleanup-older-than", "").await;
+    browser.fill("cleanup-protect", "").await;
     let clicked = now_ms(&browser).await;
     browser.click("[data-testid=cleanup-plan]").await;
     browser.wait_js_within("!!document.querySelector('[data-testid=cleanup-summary]')", Duration::from_secs(60)).await;
