@@ -37,13 +37,7 @@ pub fn retag(registry: &str, plan: &RetagPlan) -> Script {
     }));
     let targets: Vec<String> = plan.targets.iter().map(|t| t.tag.to_string()).collect();
     let label = format!("retag {repository}:{reference} as {}", targets.join(", "));
-    Script {
-        title: format!("Wharf: {label}"),
-        registry: registry.to_string(),
-        target_registry: None,
-        items: vec![Item { label, steps }],
-        notes: Vec::new(),
-    }
+    one_item(registry, None, label, steps)
 }
 
 /// A copy: read the source, get every blob the copy moved into the target repository, the child
@@ -73,10 +67,16 @@ pub fn copy(source_registry: &str, target_registry: &str, plan: &CopyPlan, repor
         steps.extend(attachment_steps((&from, &to), plan.planned_attachments(), carried));
     }
     let label = format!("copy {from}:{reference} to {to}:{}", plan.target_tag);
+    one_item(source_registry, Some(target_registry), label, steps)
+}
+
+/// A script of one item, titled by it; `target` names `TARGET_REGISTRY` when it is another
+/// registry.
+fn one_item(registry: &str, target: Option<&str>, label: String, steps: Vec<Step>) -> Script {
     Script {
         title: format!("Wharf: {label}"),
-        registry: source_registry.to_string(),
-        target_registry: (target_registry != source_registry).then(|| target_registry.to_string()),
+        registry: registry.to_string(),
+        target_registry: target.filter(|t| *t != registry).map(str::to_string),
         items: vec![Item { label, steps }],
         notes: Vec::new(),
     }
@@ -261,13 +261,7 @@ pub fn delete(registry: &str, plan: &DeletePlan, report: &DeleteReport) -> Scrip
             (format!("delete {repository}@{} with its tags {}", manifest.digest, tags.join(", ")), steps)
         }
     };
-    Script {
-        title: format!("Wharf: {label}"),
-        registry: registry.to_string(),
-        target_registry: None,
-        items: vec![Item { label, steps }],
-        notes: Vec::new(),
-    }
+    one_item(registry, None, label, steps)
 }
 
 /// What replays one journal entry, as its own item: the tag made to hold the digest the change

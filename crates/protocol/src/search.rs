@@ -79,16 +79,6 @@ pub struct Hit {
 pub struct Indexes(RefCell<HashMap<Digest, Vec<(String, String)>>>);
 
 impl Indexes {
-    /// How many indexes were read.
-    pub fn len(&self) -> usize {
-        self.0.borrow().len()
-    }
-
-    /// Whether none was read.
-    pub fn is_empty(&self) -> bool {
-        self.0.borrow().is_empty()
-    }
-
     async fn platforms_of<T: Transport>(
         &self,
         registry: &Registry<T>,
