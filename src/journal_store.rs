@@ -3,9 +3,10 @@
 //!
 //! The app shell holds one [`JournalStore`] and provides it as a context; flows hand it the
 //! entries their reports carry. Entries are written at once, in one readwrite transaction for
-//! all the entries recorded while the previous write was under way: a bulk run of a thousand
-//! items makes a few dozen transactions, and nothing waits for a timer (a transaction begun when
-//! the page goes away might not finish). Each transaction numbers its entries after the highest
+//! all the entries recorded while the previous write was under way, and for a short moment after
+//! it (`GATHER_MS`): a bulk run of a thousand items makes a few dozen transactions, and a lone
+//! entry waits for no timer (a transaction begun when the page goes away might not finish).
+//! Each transaction numbers its entries after the highest
 //! id stored and drops the oldest beyond `MAX_ENTRIES`. IndexedDB runs readwrite transactions on
 //! the journal one at a time, across tabs, so two tabs recording at the same moment both keep
 //! their entries. Once written, the entries join the in-memory copy with the ids the store gave
@@ -29,6 +30,10 @@ use wharf_protocol::journal::{Entry, Journal};
 use yew::prelude::*;
 
 use crate::browser_store::{describe, put_entries, request, settle, BrowserStore, Js, JOURNAL, OLD_JOURNAL};
+
+/// While entries keep coming (a bulk run ends an item every few milliseconds), transactions start
+/// at most this often after one another; a lone entry (a retag) is written at once.
+const GATHER_MS: u32 = 200;
 
 const IN_MEMORY: &str = "entries are kept in this page only, until it closes. Export the journal to keep them.";
 
@@ -205,6 +210,11 @@ impl JournalStore {
                     Ok(trim) => {
                         this.0.journal.borrow_mut().join(batch, &trim);
                         this.changed();
+                        // Entries that came while this write ran are from a many-item run: gather
+                        // a moment's worth into the next transaction rather than one each.
+                        if !this.0.pending.borrow().is_empty() {
+                            gloo_timers::future::TimeoutFuture::new(GATHER_MS).await;
+                        }
                     }
                     Err(why) => {
                         this.report(format!(

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_accessible, attr_of, screenshot_both_widths, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{assert_accessible, attr_of, screenshot_both_widths_at, Stack, ONE_BROWSER_AT_A_TIME};
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::RegistryOptions;
@@ -56,7 +56,7 @@ async fn descriptions_from_each_place_stay_text_and_charts_and_artifacts_show_wh
     let documentation_link =
         js(b, "document.querySelectorAll('[data-testid=standard-fact][data-name=Documentation] a').length").await;
     assert_eq!(documentation_link, 0, "a javascript: URL stays text");
-    screenshot_both_widths(b, "about-manifest").await;
+    screenshot_both_widths_at(b, "about-manifest", "[data-testid=about]").await;
     assert_accessible(b, "manifest page with a description").await;
 
     // On the tag list: its first line under the tag, the rest on demand.
@@ -71,7 +71,7 @@ async fn descriptions_from_each_place_stay_text_and_charts_and_artifacts_show_wh
     b.wait_js(&format!("document.querySelector(\"{row}\").open === true")).await;
     assert!(b.text(row).await.contains(second), "the rest on demand");
     assert_eq!(js(b, "typeof window.__pwned").await, "undefined");
-    screenshot_both_widths(b, "about-tag-list").await;
+    screenshot_both_widths_at(b, "about-tag-list", "[data-testid=tag-description]").await;
     assert_accessible(b, "tag list with a description").await;
 
     // 2. The index's annotation, on the index's page and its tag row.
@@ -113,7 +113,7 @@ async fn descriptions_from_each_place_stay_text_and_charts_and_artifacts_show_wh
     let expected = format!("helm pull oci://{}/charts/{name} --version {version}", stack.registry.host);
     assert!(pull.starts_with(&expected), "{pull}");
     assert_eq!(text_content(b, "[data-testid=description]").await, description, "Helm's own annotation");
-    screenshot_both_widths(b, "about-helm").await;
+    screenshot_both_widths_at(b, "about-helm", "[data-testid=helm-chart]").await;
     assert_accessible(b, "Helm chart page").await;
     stack.goto(&format!("/charts/{name}")).await;
     b.wait_js("document.querySelector('[data-testid=tag-row]')?.dataset.kind === 'helm'").await;
@@ -138,7 +138,7 @@ async fn descriptions_from_each_place_stay_text_and_charts_and_artifacts_show_wh
     assert_eq!(js(b, "document.querySelectorAll('[data-testid=artifact-layer-text] *').length").await, 0);
     let reads = stack.registry.requests_since_settled(mark);
     assert!(reads.iter().any(|(m, u)| m == "GET" && u.contains("/blobs/sha256:")), "read when asked: {reads:?}");
-    screenshot_both_widths(b, "about-artifact").await;
+    screenshot_both_widths_at(b, "about-artifact", "[data-testid=artifact]").await;
     assert_accessible(b, "artifact page").await;
     stack.close().await;
 }

@@ -9,7 +9,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{assert_accessible, attr_of, attrs, screenshot_both_widths, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{
+    assert_accessible, attr_of, attrs, screenshot_both_widths, screenshot_both_widths_at, Stack, ONE_BROWSER_AT_A_TIME,
+};
 use wharf_testkit::browser::Browser;
 use wharf_testkit::registry::RegistryOptions;
 use wharf_testkit::seed_search::{seed_namespaces, seed_search};
@@ -60,7 +62,7 @@ async fn the_digest_search_finds_every_tag_and_index_that_holds_it() {
     assert_eq!(attr_of(b, "[data-testid=search-done]", "data-stopped").await.as_deref(), Some("false"));
     let index_hit = b.text("[data-testid=search-hit][data-repo='search/multi']").await;
     assert!(index_hit.contains("linux/amd64"), "{index_hit}");
-    screenshot_both_widths(b, "search-done").await;
+    screenshot_both_widths_at(b, "search-done", "[data-testid=registry-search]").await;
     assert_accessible(b, "catalog with search hits").await;
 
     // By repository:tag, resolved to the same digest; the index, read once already, is not read
@@ -119,7 +121,7 @@ async fn a_large_catalog_opens_as_namespaces_and_the_search_stops_when_asked() {
     // A deep link opens it again, with its ancestors.
     b.client.goto(url.as_str()).await.unwrap();
     b.wait_js(&format!("document.querySelectorAll(\"{inside}\").length === 19")).await;
-    screenshot_both_widths(b, "namespaces-deep-link").await;
+    screenshot_both_widths_at(b, "namespaces-deep-link", "[data-testid=namespace][data-open=true]").await;
 
     // The filter lists matches across every namespace.
     b.fill("repo-filter", "app-07").await;

@@ -162,6 +162,7 @@ pub fn ArtifactSection(props: &ArtifactProps) -> Html {
                 }) }</tbody>
             </table>
             if let Some(digest) = (*shown).clone() {
+                <h3>{ props.layers.iter().find(|l| l.digest == digest).and_then(|l| l.title.clone()).unwrap_or_else(|| "The layer".into()) }</h3>
                 <LayerText registry={props.registry.clone()} repository={props.repository.clone()} {digest} />
             }
         </section>

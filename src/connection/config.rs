@@ -157,9 +157,12 @@ impl RuntimeConfig {
 
 /// Fetches the config: `Ok(None)` when there is none (404), `Err` with a message when it is broken.
 pub async fn load() -> Result<Option<RuntimeConfig>, String> {
-    let response = gloo_net::http::Request::get(CONFIG_PATH)
-        .cache(web_sys::RequestCache::NoStore)
-        .send()
+    let options = super::fetch::Options {
+        cache: web_sys::RequestCache::NoStore,
+        credentials: web_sys::RequestCredentials::SameOrigin,
+        mode: web_sys::RequestMode::Cors,
+    };
+    let response = super::fetch::send("GET", CONFIG_PATH, &Default::default(), &[], options)
         .await
         .map_err(|e| format!("could not load {CONFIG_PATH}: {e}"))?;
     if response.status() == 404 {
@@ -168,7 +171,7 @@ pub async fn load() -> Result<Option<RuntimeConfig>, String> {
     if !response.ok() {
         return Err(format!("could not load {CONFIG_PATH}: HTTP {}", response.status()));
     }
-    let text = response.text().await.map_err(|e| format!("could not read {CONFIG_PATH}: {e}"))?;
+    let text = super::fetch::text(&response).await.map_err(|e| format!("could not read {CONFIG_PATH}: {e}"))?;
     RuntimeConfig::parse(&text).map(Some)
 }
 

@@ -6,6 +6,7 @@
 //! provides one [`Connection`] as a context; exchanges go to the `record` callback it is given.
 
 pub mod config;
+mod fetch;
 pub mod pins;
 pub mod session;
 pub mod transport;

@@ -1,5 +1,5 @@
-//! The browser's [`Transport`]: `fetch` through gloo-net, every exchange recorded for the wire
-//! panel.
+//! The browser's [`Transport`]: `fetch` (see [`super::fetch`]), every exchange recorded for the
+//! wire panel.
 //!
 //! Requests go out with `cache: 'no-store'` (registries send no `Vary: Accept`, so the HTTP cache
 //! could hand back another representation of a manifest) and `credentials: 'omit'` (Wharf sets any
@@ -9,11 +9,12 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use gloo_net::http::{Method as FetchMethod, RequestBuilder};
 use web_sys::{RequestCache, RequestCredentials, RequestMode};
 use wharf_protocol::curl::Exchange;
 use wharf_protocol::http::{Headers, HttpRequest, HttpResponse, Method, Transport, TransportError};
 use yew::Callback;
+
+use super::fetch::{self, Options};
 
 /// Fetch-based transport that reports each exchange to `record`.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct BrowserTransport {
     record: Callback<Exchange>,
     next_id: Rc<Cell<u64>>,
     read_only: bool,
+    /// Requests sent and not answered yet.
+    in_flight: Rc<Cell<usize>>,
 }
 
 impl PartialEq for BrowserTransport {
@@ -33,18 +36,7 @@ impl BrowserTransport {
     /// A transport reporting to `record`, numbering exchanges with `ids`.
     /// `read_only` (from the runtime config) stops every mutating request before it is sent.
     pub fn new(record: Callback<Exchange>, ids: Rc<Cell<u64>>, read_only: bool) -> Self {
-        BrowserTransport { record, next_id: ids, read_only }
-    }
-}
-
-fn fetch_method(method: Method) -> FetchMethod {
-    match method {
-        Method::Get => FetchMethod::GET,
-        Method::Head => FetchMethod::HEAD,
-        Method::Put => FetchMethod::PUT,
-        Method::Post => FetchMethod::POST,
-        Method::Patch => FetchMethod::PATCH,
-        Method::Delete => FetchMethod::DELETE,
+        BrowserTransport { record, next_id: ids, read_only, in_flight: Rc::default() }
     }
 }
 
@@ -74,7 +66,11 @@ pub fn connection_is_multiplexed() -> bool {
 }
 
 fn page_origin() -> String {
-    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    thread_local! {
+        // Read once: the page's origin does not change, and a bulk run asks for it per request.
+        static ORIGIN: String = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    }
+    ORIGIN.with(Clone::clone)
 }
 
 /// The URL as the browser resolves it (same-origin requests are written as paths).
@@ -94,29 +90,15 @@ impl BrowserTransport {
     }
 
     async fn fetch(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
-        let mut builder = RequestBuilder::new(&request.url)
-            .method(fetch_method(request.method))
-            .cache(RequestCache::NoStore)
-            .credentials(RequestCredentials::Omit);
-        for (name, value) in request.headers.iter() {
-            builder = builder.header(name, value);
-        }
-        let built = if request.body.is_empty() {
-            builder.build()
-        } else {
-            // Bytes, never a string: a string body goes out as text/plain and is re-encoded.
-            builder.body(js_sys::Uint8Array::from(request.body.as_slice()))
-        };
-        let response = built.map_err(|e| e.to_string())?.send().await.map_err(|e| e.to_string())?;
-        let headers: Headers = response.headers().entries().collect();
+        let options =
+            Options { cache: RequestCache::NoStore, credentials: RequestCredentials::Omit, mode: RequestMode::Cors };
+        let response =
+            fetch::send(request.method.as_str(), &request.url, &request.headers, &request.body, options).await?;
+        let headers = fetch::headers_of(&response);
         // No body to wait for: a HEAD, or a success that says it sent none (a PUT's 201). An
         // error's body is always read: its envelope says what went wrong.
         let empty = response.ok() && headers.get("Content-Length").is_some_and(|l| l.trim() == "0");
-        let body = if request.method == Method::Head || empty {
-            Vec::new()
-        } else {
-            response.binary().await.map_err(|e| e.to_string())?
-        };
+        let body = if request.method == Method::Head || empty { Vec::new() } else { fetch::bytes(&response).await? };
         Ok(HttpResponse { status: response.status(), headers, body })
     }
 
@@ -132,16 +114,9 @@ impl BrowserTransport {
         }
         let started = now_ms();
         let probe = HttpRequest::new(Method::Get, request.url.clone());
-        let answered = RequestBuilder::new(&request.url)
-            .mode(RequestMode::NoCors)
-            .cache(RequestCache::NoStore)
-            .credentials(RequestCredentials::Omit)
-            .build()
-            .map_err(|e| e.to_string());
-        let answered = match answered {
-            Ok(req) => req.send().await.is_ok(),
-            Err(_) => false,
-        };
+        let options =
+            Options { cache: RequestCache::NoStore, credentials: RequestCredentials::Omit, mode: RequestMode::NoCors };
+        let answered = fetch::send("GET", &request.url, &Headers::new(), &[], options).await.is_ok();
         let note = if answered {
             "no-cors probe: the server answered (opaque), so CORS blocked the real request"
         } else {
@@ -164,13 +139,17 @@ impl Transport for BrowserTransport {
         }
         let id = self.take_id();
         // Marks around a change's requests (a PUT, and the GET by digest of what it writes), so
-        // the time between answers and requests is seen; not around a glance's thousands of HEADs.
-        let marked = request.method == Method::Put || request.url.contains("/manifests/sha256:");
+        // the time between answers and requests is seen; not around a glance's thousands of HEADs,
+        // nor a bulk run's thousand PUTs (others in flight: the marks would say nothing).
+        let alone = self.in_flight.get() == 0;
+        let marked = alone && (request.method == Method::Put || request.url.contains("/manifests/sha256:"));
+        self.in_flight.set(self.in_flight.get() + 1);
         if marked {
             performance_mark("wharf:request-sent");
         }
         let started = now_ms();
         let outcome = self.fetch(&request).await;
+        self.in_flight.set(self.in_flight.get() - 1);
         let elapsed = now_ms() - started;
         if marked {
             performance_mark("wharf:answer-read");

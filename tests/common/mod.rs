@@ -297,6 +297,19 @@ pub async fn screenshot_both_widths(browser: &Browser, name: &str) {
     browser.client.set_window_size(1280, 900).await.expect("desktop width");
 }
 
+/// [`screenshot_both_widths`] of the part of the page at `selector`, scrolled to the top of the
+/// window at each width (at 390 px a section below the fold would otherwise not be in the picture).
+pub async fn screenshot_both_widths_at(browser: &Browser, name: &str, selector: &str) {
+    let scroll = "document.querySelector(arguments[0])?.scrollIntoView({block: 'start'});";
+    browser.client.execute(scroll, vec![serde_json::json!(selector)]).await.expect("scroll");
+    screenshot(browser, name).await;
+    browser.client.set_window_size(390, 844).await.expect("phone width");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    browser.client.execute(scroll, vec![serde_json::json!(selector)]).await.expect("scroll");
+    screenshot(browser, &format!("{name}-390")).await;
+    browser.client.set_window_size(1280, 900).await.expect("desktop width");
+}
+
 /// Asserts the page as it stands has no axe-core (WCAG 2 A/AA) violations.
 pub async fn assert_accessible(b: &Browser, what: &str) {
     let violations = b.axe_violations().await;

@@ -21,6 +21,8 @@ pub const NOT_SEEN: &str = ":not([data-testkit-seen])";
 pub struct Browser {
     driver: Child,
     profile: std::path::PathBuf,
+    /// chromedriver's address, for the commands fantoccini does not wrap (DevTools).
+    driver_url: String,
     /// The WebDriver session.
     pub client: Client,
 }
@@ -28,6 +30,16 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium session.
     pub async fn start() -> Browser {
+        Self::start_with(&[]).await
+    }
+
+    /// [`Browser::start`] trusting any TLS certificate: for a server with a certificate made by
+    /// the test (`Nginx::start_tls`), where a real deployment has one a CA signed.
+    pub async fn start_accepting_any_certificate() -> Browser {
+        Self::start_with(&["--ignore-certificate-errors"]).await
+    }
+
+    async fn start_with(extra_args: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -36,19 +48,25 @@ impl Browser {
             .spawn()
             .expect("start chromedriver (apt-get install chromium-driver)");
         let profile = scratch_dir("chromium-profile");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+        ]
+        .iter()
+        .chain(extra_args)
+        .map(|a| a.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
-            }),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": args }));
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
@@ -61,7 +79,25 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Browser { driver, profile, client }
+        Browser { driver, profile, driver_url: url, client }
+    }
+
+    /// Sends a Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`) and
+    /// returns its result: the profiler and tracing, which WebDriver has no command for.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        let session = self.client.session_id().await.expect("session id").expect("a session");
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver_url);
+        let body = json!({ "cmd": command, "params": params });
+        tokio::task::spawn_blocking(move || {
+            let answer = ureq::post(&url)
+                .set("Content-Type", "application/json")
+                .send_string(&body.to_string())
+                .unwrap_or_else(|e| panic!("DevTools command: {e}"));
+            let answer: Value = serde_json::from_str(&answer.into_string().expect("answer")).expect("json");
+            answer["value"].clone()
+        })
+        .await
+        .expect("DevTools command thread")
     }
 
     /// Waits for an element matching a CSS selector (up to 20 s).

@@ -35,12 +35,40 @@ impl Nginx {
     pub fn start(port: u16, dist: &Path, registry_host: &str, token_host: Option<&str>) -> Nginx {
         let mut substitutions = vec![
             ("root /srv/wharf/dist;", format!("root {};", dist.display())),
-            ("proxy_pass http://127.0.0.1:5000;", format!("proxy_pass http://{registry_host};")),
+            ("server 127.0.0.1:5000;", format!("server {registry_host};")),
         ];
         if let Some(token) = token_host {
             substitutions.push(("proxy_pass http://127.0.0.1:5001;", format!("proxy_pass http://{token};")));
         }
         Self::start_shipped("nginx-same-origin.conf", port, &substitutions)
+    }
+
+    /// deploy/nginx-same-origin.conf as its comment says to run it in production: over TLS with
+    /// HTTP/2 (a self-signed certificate for 127.0.0.1, made here; the browser must be started
+    /// with [`crate::browser::Browser::start_accepting_any_certificate`]). `url` is `https://…`.
+    pub fn start_tls(port: u16, dist: &Path, registry_host: &str) -> Nginx {
+        let dir = scratch_dir("nginx-tls");
+        let key = rcgen::KeyPair::generate().expect("TLS key");
+        let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .expect("cert params")
+            .self_signed(&key)
+            .expect("self-signed certificate");
+        let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+        fs::write(&cert_path, certificate.pem()).expect("write certificate");
+        fs::write(&key_path, key.serialize_pem()).expect("write key");
+        let listen = format!(
+            "listen 127.0.0.1:{port} ssl http2;\n    ssl_certificate {};\n    ssl_certificate_key {};",
+            cert_path.display(),
+            key_path.display()
+        );
+        let substitutions = [
+            ("listen 80;", listen),
+            ("root /srv/wharf/dist;", format!("root {};", dist.display())),
+            ("server 127.0.0.1:5000;", format!("server {registry_host};")),
+        ];
+        let mut nginx = Self::start_shipped("nginx-same-origin.conf", port, &substitutions);
+        nginx.url = format!("https://127.0.0.1:{port}");
+        nginx
     }
 
     /// deploy/nginx-cors-proxy.conf: the registry at `registry_host` on `port`, for Wharf served
@@ -88,7 +116,11 @@ impl Nginx {
     fn start_shipped(file: &str, port: u16, substitutions: &[(&str, String)]) -> Nginx {
         let dir = scratch_dir("nginx");
         let shipped = fs::read_to_string(workspace_root().join("deploy").join(file)).expect("deploy/ file");
-        let mut server = substitute(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        let mut server = shipped;
+        // A substitution of the listen line itself (TLS) comes first; otherwise plain HTTP.
+        if !substitutions.iter().any(|(from, _)| *from == "listen 80;") {
+            server = substitute(&server, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        }
         for (from, to) in substitutions {
             server = substitute(&server, from, to);
         }

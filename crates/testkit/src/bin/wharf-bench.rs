@@ -9,7 +9,11 @@
 //! - time from navigation to a rendered 2,000-tag list (and to every digest of its first page);
 //! - registry requests for a copy of a 2-platform index to another repository (Wharf, skopeo);
 //! - a bulk retag of 1,000 tags in the page against the same retags done with skopeo and with
-//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count);
+//!   curl GET + PUT in shell loops (`WHARF_BENCH_BULK` sets another count): cross-origin, and
+//!   behind the shipped same-origin nginx file over HTTP/1.1 and over TLS with HTTP/2, each beside
+//!   a bare `fetch` of the same requests and a native client at the same concurrency
+//!   (`WHARF_BENCH_PROFILE=1` adds the page's and the bare fetch's CPU profiles, self time by
+//!   function, on stderr);
 //! - the glance (issue 9): seeding a 10,000-tag repository over 500 images, the floor (its tag
 //!   list and a bare `fetch` HEAD of every tag, as many at a time as the page says it uses), the
 //!   page's cold visit (fresh browser) to `wharf:glance-complete` against that floor, the warm
@@ -20,8 +24,10 @@
 //! - the clean-up: a plan and run deleting 1,000 of 1,010 tags in the page, requests per deleted
 //!   tag, against a `skopeo delete` loop over the same tags.
 //!
+//! - the digest search over 1,000 repositories × 5 tags, cold and warm, beside its HEAD floor.
+//!
 //! `WHARF_BENCH_ONLY=glance` (or `classic`, the sections before the glance; `cleanup`, `bulk`,
-//! `retag`, `attachments`) runs one part.
+//! `retag`, `attachments`, `search`) runs one part.
 //! Needs `dist/` (scripts/bench builds it). Prints a Markdown table.
 
 use std::io::Write;
@@ -274,7 +280,7 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
 /// list's glance knows every digest (as a user's list does by the time they have selected a
 /// thousand tags); returns (dry-run ms, run ms, tags the dry run looked up) from the page's own
 /// marks and plan.
-async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &str) -> (f64, f64, String) {
+async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &str) -> (f64, f64, String, usize) {
     browser.client.goto(url).await.expect("goto");
     browser.wait_js(&format!("document.querySelector('[data-testid=tag-table]')?.dataset.shown == '{count}'")).await;
     browser
@@ -285,6 +291,13 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         .await;
     browser.click("[data-testid=select-all]").await;
     browser.type_into("[data-testid=bulk-rule-text]", prefix).await;
+    // What the page chose to run at once (6 over HTTP/1.1, more over a multiplexed connection).
+    let at_once = browser
+        .client
+        .execute("return document.querySelector('[data-testid=bulk-concurrency]').value", vec![])
+        .await
+        .expect("concurrency");
+    let at_once: usize = at_once.as_str().and_then(|v| v.parse().ok()).expect("a number at once");
     browser.client.execute("performance.mark('bench:plan-click')", vec![]).await.expect("mark");
     browser.click("[data-testid=bulk-plan]").await;
     browser
@@ -300,6 +313,12 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let profiling = std::env::var_os("WHARF_BENCH_PROFILE").is_some();
+    if profiling {
+        browser.cdp("Profiler.enable", json!({})).await;
+        browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
+        browser.cdp("Profiler.start", json!({})).await;
+    }
     browser.click("[data-testid=bulk-run]").await;
     browser
         .wait_js_within(
@@ -307,13 +326,49 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
             std::time::Duration::from_secs(600),
         )
         .await;
+    if profiling {
+        let profile = browser.cdp("Profiler.stop", json!({})).await;
+        eprintln!("where the bulk run's main thread went ({url}):\n{}", profile_summary(&profile["profile"], 30));
+    }
     let done = browser
         .client
         .execute("return document.querySelector('[data-testid=bulk-summary]').dataset.done", vec![])
         .await;
     assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
     let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
-    (plan_ms, run_ms, looked_up)
+    (plan_ms, run_ms, looked_up, at_once)
+}
+
+/// A DevTools CPU profile's self time by function, the `top` largest first, one per line.
+fn profile_summary(profile: &serde_json::Value, top: usize) -> String {
+    let nodes = profile["nodes"].as_array().cloned().unwrap_or_default();
+    let name_of: std::collections::HashMap<u64, String> = nodes
+        .iter()
+        .map(|n| {
+            let frame = &n["callFrame"];
+            let url = frame["url"].as_str().unwrap_or_default();
+            let file = url.rsplit('/').next().unwrap_or_default();
+            (
+                n["id"].as_u64().unwrap_or_default(),
+                format!("{} {file}", frame["functionName"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    let mut self_us: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
+    let samples = profile["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = profile["timeDeltas"].as_array().cloned().unwrap_or_default();
+    for (sample, delta) in samples.iter().zip(deltas.iter()) {
+        let name = name_of.get(&sample.as_u64().unwrap_or_default()).map(String::as_str).unwrap_or("?");
+        *self_us.entry(name).or_default() += delta.as_f64().unwrap_or_default();
+    }
+    let total: f64 = self_us.values().sum();
+    let mut rows: Vec<(&str, f64)> = self_us.into_iter().collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    rows.iter()
+        .take(top)
+        .map(|(name, us)| format!("  {:8.1} ms {:5.1}%  {name}", us / 1000.0, 100.0 * us / total))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The floor of a bulk retag: a native client sending what the page sends (each distinct image
@@ -361,13 +416,14 @@ fn native_bulk_floor(registry: &Registry, repo: &str, tags: &[String], prefix: &
     started.elapsed().as_secs_f64()
 }
 
-/// The floor of a bulk retag inside a page at `origin` (a page of the app, cross-origin to the
-/// registry): bare `fetch`, each distinct image read once by digest, then one PUT per tag,
-/// `concurrency` at a time. Each PUT's URL is new, so the browser preflights every one (a
-/// preflight is cached per URL). Returns seconds.
+/// The floor of a bulk retag inside a page at `origin` (a page of the app) writing to the
+/// registry at `base`: bare `fetch`, each distinct image read once by digest, then one PUT per
+/// tag, `concurrency` at a time. Cross-origin each PUT's URL is new, so the browser preflights
+/// every one (a preflight is cached per URL); same-origin (behind the nginx file) none is.
+/// Returns seconds.
 async fn page_bulk_floor(
     browser: &Browser,
-    origin: &str,
+    (origin, base): (&str, &str),
     registry: &Registry,
     repo: &str,
     tags: &[String],
@@ -400,12 +456,18 @@ async function worker() {
 await Promise.all(Array.from({ length: concurrency }, worker));
 done(failed ? { failed } : { ms: performance.now() - started });
 "#;
+    let profiling = std::env::var_os("WHARF_BENCH_PROFILE").is_some();
+    if profiling {
+        browser.cdp("Profiler.enable", json!({})).await;
+        browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
+        browser.cdp("Profiler.start", json!({})).await;
+    }
     let answer = browser
         .client
         .execute_async(
             script,
             vec![
-                json!(format!("{}/v2/{repo}", registry.url())),
+                json!(format!("{base}/v2/{repo}")),
                 json!(tags),
                 json!(digests),
                 json!(prefix),
@@ -415,6 +477,10 @@ done(failed ? { failed } : { ms: performance.now() - started });
         )
         .await
         .expect("page floor");
+    if profiling {
+        let profile = browser.cdp("Profiler.stop", json!({})).await;
+        eprintln!("where the bare fetch's main thread went ({base}):\n{}", profile_summary(&profile["profile"], 30));
+    }
     let ms = answer["ms"].as_f64().unwrap_or_else(|| panic!("page floor failed: {answer}"));
     ms / 1000.0
 }
@@ -431,14 +497,17 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     let same_repo = "bench/bulk-same";
     seed_many_tags(&registry.url(), repo, count, 10);
     seed_many_tags(&registry.url(), same_repo, count, 10);
+    let h2_repo = "bench/bulk-h2";
+    seed_many_tags(&registry.url(), h2_repo, count, 10);
     let browser = Browser::start().await;
     eprintln!("bulk retag of {count} tags: in the page, cross-origin…");
     let cross_url = format!("{}/r/http:{}/{repo}", app.url, registry.host);
-    let (plan_ms, run_ms, looked_up) = wharf_bulk_retag(&browser, &cross_url, count, "p-").await;
+    let (plan_ms, run_ms, looked_up, _) = wharf_bulk_retag(&browser, &cross_url, count, "p-").await;
     browser.close().await;
     eprintln!("… bare fetch from a page of the same origin…");
     let browser = Browser::start().await;
-    let page_floor_s = page_bulk_floor(&browser, &app.url, registry, repo, &tags, "f-", concurrency).await;
+    let page_floor_s =
+        page_bulk_floor(&browser, (&app.url, &registry.url()), registry, repo, &tags, "f-", concurrency).await;
     browser.close().await;
     eprintln!("… in the page behind deploy/nginx-same-origin.conf…");
     let dist = workspace_root().join("dist");
@@ -446,11 +515,28 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         wharf_testkit::nginx::Nginx::start(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host, None);
     let browser = Browser::start().await;
     let same_url = format!("{}/r/same-origin/{same_repo}", nginx.url);
-    let (same_plan_ms, same_run_ms, _) = wharf_bulk_retag(&browser, &same_url, count, "o-").await;
+    let (same_plan_ms, same_run_ms, _, _) = wharf_bulk_retag(&browser, &same_url, count, "o-").await;
+    browser.close().await;
+    eprintln!("… bare fetch of the same requests, same-origin behind the same nginx…");
+    let browser = Browser::start().await;
+    let same_floor_s =
+        page_bulk_floor(&browser, (&nginx.url, &nginx.url), registry, same_repo, &tags, "g-", concurrency).await;
     browser.close().await;
     drop(nginx);
+    eprintln!("… in the page behind the same nginx file over TLS with HTTP/2…");
+    let tls =
+        wharf_testkit::nginx::Nginx::start_tls(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host);
+    let browser = Browser::start_accepting_any_certificate().await;
+    let h2_url = format!("{}/r/same-origin/{h2_repo}", tls.url);
+    let (_, h2_run_ms, _, h2_at_once) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
+    browser.close().await;
+    let browser = Browser::start_accepting_any_certificate().await;
+    let h2_floor_s = page_bulk_floor(&browser, (&tls.url, &tls.url), registry, h2_repo, &tags, "k-", h2_at_once).await;
+    browser.close().await;
+    drop(tls);
     eprintln!("… natively, the same requests at the page's concurrency…");
     let native_s = native_bulk_floor(registry, repo, &tags, "n-", concurrency);
+    let h2_native_s = native_bulk_floor(registry, h2_repo, &tags, "m-", h2_at_once);
     let mut prefixes = vec!["p-", "f-", "n-"];
     let loops = if with_loops {
         eprintln!("… with curl GET + PUT in a loop…");
@@ -478,9 +564,24 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         for prefix in &prefixes {
             assert_eq!(registry.digest_of(repo, &format!("{prefix}{tag}")), Ok(Some(source.clone())), "{prefix}{tag}");
         }
-        assert_eq!(registry.digest_of(same_repo, &format!("o-{tag}")), Ok(Some(source.clone())), "o-{tag}");
+        for prefix in ["o-", "g-"] {
+            assert_eq!(
+                registry.digest_of(same_repo, &format!("{prefix}{tag}")),
+                Ok(Some(source.clone())),
+                "{prefix}{tag}"
+            );
+        }
+        let h2_source = registry.digest_of(h2_repo, tag).expect("digest").expect("seeded");
+        assert_eq!(h2_source, source, "the h2 repository holds the same images");
+        for prefix in ["h-", "k-", "m-"] {
+            assert_eq!(
+                registry.digest_of(h2_repo, &format!("{prefix}{tag}")),
+                Ok(Some(source.clone())),
+                "{prefix}{tag}"
+            );
+        }
     }
-    let (run_s, same_s) = (run_ms / 1000.0, same_run_ms / 1000.0);
+    let (run_s, same_s, h2_s) = (run_ms / 1000.0, same_run_ms / 1000.0, h2_run_ms / 1000.0);
     let versus = |seconds: f64| match loops {
         Some((curl_s, skopeo_s)) => format!(
             "skopeo loop: {skopeo_s:.1} s (**{:.1}×** slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower); ",
@@ -491,9 +592,16 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     };
     vec![
         format!(
-            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf (confirm → all verified, {concurrency} at a time; no CORS preflights) | {same_s:.2} s | {}native client, the same requests {concurrency} at a time: {native_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
+            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over TLS with HTTP/2, as it says to run in production (confirm → all verified, {h2_at_once} at a time over one connection) | {h2_s:.2} s | {}native client, the same requests {h2_at_once} at a time: {h2_native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {h2_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
+            versus(h2_s),
+            h2_s / h2_native_s,
+            h2_s / h2_floor_s
+        ),
+        format!(
+            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over HTTP/1.1 (confirm → all verified, {concurrency} at a time; no CORS preflights) | {same_s:.2} s | {}native client, the same requests {concurrency} at a time: {native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {same_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
             versus(same_s),
-            same_s / native_s
+            same_s / native_s,
+            same_s / same_floor_s
         ),
         format!(
             "| Bulk retag of {count} tags in the page, cross-origin (CORS: a preflight before each PUT, {concurrency} at a time) | {run_s:.2} s | {}bare fetch of the same requests from a page of the same origin: {page_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
