@@ -313,12 +313,7 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let profiling = std::env::var_os("WHARF_BENCH_PROFILE").is_some();
-    if profiling {
-        browser.cdp("Profiler.enable", json!({})).await;
-        browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
-        browser.cdp("Profiler.start", json!({})).await;
-    }
+    let profiling = start_profile(browser).await;
     browser.click("[data-testid=bulk-run]").await;
     browser
         .wait_js_within(
@@ -327,8 +322,7 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         )
         .await;
     if profiling {
-        let profile = browser.cdp("Profiler.stop", json!({})).await;
-        eprintln!("where the bulk run's main thread went ({url}):\n{}", profile_summary(&profile["profile"], 30));
+        stop_profile(browser, &format!("the bulk run ({url})")).await;
     }
     let done = browser
         .client
@@ -337,6 +331,23 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
     assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
     let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
     (plan_ms, run_ms, looked_up, at_once)
+}
+
+/// Starts the page's CPU profiler when `WHARF_BENCH_PROFILE` is set; returns whether it did.
+async fn start_profile(browser: &Browser) -> bool {
+    if std::env::var_os("WHARF_BENCH_PROFILE").is_none() {
+        return false;
+    }
+    browser.cdp("Profiler.enable", json!({})).await;
+    browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
+    browser.cdp("Profiler.start", json!({})).await;
+    true
+}
+
+/// Stops the profiler [`start_profile`] started and prints where `what`'s main thread went.
+async fn stop_profile(browser: &Browser, what: &str) {
+    let profile = browser.cdp("Profiler.stop", json!({})).await;
+    eprintln!("where {what}'s main thread went:\n{}", profile_summary(&profile["profile"], 30));
 }
 
 /// A DevTools CPU profile's self time by function, the `top` largest first, one per line.
@@ -456,12 +467,7 @@ async function worker() {
 await Promise.all(Array.from({ length: concurrency }, worker));
 done(failed ? { failed } : { ms: performance.now() - started });
 "#;
-    let profiling = std::env::var_os("WHARF_BENCH_PROFILE").is_some();
-    if profiling {
-        browser.cdp("Profiler.enable", json!({})).await;
-        browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
-        browser.cdp("Profiler.start", json!({})).await;
-    }
+    let profiling = start_profile(browser).await;
     let answer = browser
         .client
         .execute_async(
@@ -478,8 +484,7 @@ done(failed ? { failed } : { ms: performance.now() - started });
         .await
         .expect("page floor");
     if profiling {
-        let profile = browser.cdp("Profiler.stop", json!({})).await;
-        eprintln!("where the bare fetch's main thread went ({base}):\n{}", profile_summary(&profile["profile"], 30));
+        stop_profile(browser, &format!("the bare fetch ({base})")).await;
     }
     let ms = answer["ms"].as_f64().unwrap_or_else(|| panic!("page floor failed: {answer}"));
     ms / 1000.0
