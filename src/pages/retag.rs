@@ -4,6 +4,7 @@
 //! so what is tagged is what was shown. Targets that already exist are looked up first; moving one
 //! needs an explicit confirmation, and declining sends nothing.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::router::link;
@@ -71,7 +72,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                     let client = connection.registry(&registry);
                     if let Ok(current) = lookup_targets(&client, &repository, targets).await {
                         if *typing.borrow() == mine {
-                            checked.set(Some(Rc::new(Checked { text, current })));
+                            checked.set(Some(Rc::new(Checked { text, current, spent: Cell::new(false) })));
                         }
                     }
                 });
@@ -113,15 +114,19 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             };
             let source_digest = manifest.digest.clone();
             // Looked up while typing: decide at once. Otherwise look now. Either way the lookup is
-            // spent: the retag changes what the targets hold, so the next one looks again.
-            let looked_up = checked.as_ref().filter(|c| c.text == *targets_text).cloned();
+            // spent: the retag changes what the targets hold, so the next one looks again. It is
+            // marked, not cleared: clearing would render the page while the GET is out, and the
+            // next render (the result) hides it anyway.
+            let looked_up = checked.as_ref().filter(|c| c.text == *targets_text && !c.spent.get()).cloned();
+            if let Some(c) = &*checked {
+                c.spent.set(true);
+            }
             let send = {
                 let (connection, registry) = (connection.clone(), registry.clone());
                 move |flow: &RetagFlow, plan| start(flow, &connection, &registry, plan, Vec::new())
             };
             // The flow starts first: what changes on the page renders while the request is out.
             let forget = || {
-                checked.set(None);
                 if !name_errors.is_empty() {
                     name_errors.set(Vec::new());
                 }
@@ -207,7 +212,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                         </div>
                     }
                     { match (&*checked, &*source) {
-                        (Some(c), Load::Ready(m)) if c.text == *targets_text => checked_view(c, &m.digest),
+                        (Some(c), Load::Ready(m)) if c.text == *targets_text && !c.spent.get() => checked_view(c, &m.digest),
                         _ => html! {},
                     } }
                 </form>
@@ -222,6 +227,8 @@ pub fn RetagPage(props: &SourceProps) -> Html {
 struct Checked {
     text: String,
     current: Vec<(Tag, Option<Digest>)>,
+    /// A retag click used it: what the targets hold has changed since.
+    spent: Cell<bool>,
 }
 
 /// One line per target: new, or the digest it holds (moving it will be confirmed).

@@ -49,7 +49,7 @@ mod cleanup;
 #[path = "wharf_bench_parts/search.rs"]
 mod search;
 
-const LATENCY_ROUNDS: usize = 15;
+const LATENCY_ROUNDS: usize = 25;
 const LOAD_ROUNDS: usize = 5;
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -338,8 +338,11 @@ async fn start_profile(browser: &Browser) -> bool {
     if std::env::var_os("WHARF_BENCH_PROFILE").is_none() {
         return false;
     }
+    browser.cdp("Performance.enable", json!({ "timeDomain": "threadTicks" })).await;
+    let before = page_metrics(browser).await;
+    *PAGE_METRICS.lock().expect("metrics") = before;
     browser.cdp("Profiler.enable", json!({})).await;
-    browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
+    browser.cdp("Profiler.setSamplingInterval", json!({ "interval": 100 })).await;
     browser.cdp("Profiler.start", json!({})).await;
     true
 }
@@ -347,7 +350,39 @@ async fn start_profile(browser: &Browser) -> bool {
 /// Stops the profiler [`start_profile`] started and prints where `what`'s main thread went.
 async fn stop_profile(browser: &Browser, what: &str) {
     let profile = browser.cdp("Profiler.stop", json!({})).await;
-    eprintln!("where {what}'s main thread went:\n{}", profile_summary(&profile["profile"], 30));
+    let after = page_metrics(browser).await;
+    let before = std::mem::take(&mut *PAGE_METRICS.lock().expect("metrics"));
+    let deltas: Vec<String> = after
+        .iter()
+        .filter_map(|(name, value)| {
+            let was = before.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v);
+            let delta = value - was;
+            (delta != 0.0).then(|| {
+                if name.ends_with("Duration") {
+                    format!("{name} {:.0} ms", delta * 1000.0)
+                } else {
+                    format!("{name} {delta:.0}")
+                }
+            })
+        })
+        .collect();
+    eprintln!("where {what}'s main thread went:\n{}", profile_summary(&profile["profile"], 60));
+    eprintln!("its renderer's counters over the run: {}", deltas.join(", "));
+}
+
+/// The renderer's counters when the profile started.
+static PAGE_METRICS: std::sync::Mutex<Vec<(String, f64)>> = std::sync::Mutex::new(Vec::new());
+
+/// The renderer's cumulative counters (DevTools' Performance domain): task, script, style and
+/// layout time, layout and style recalculation counts, nodes, listeners.
+async fn page_metrics(browser: &Browser) -> Vec<(String, f64)> {
+    let answer = browser.cdp("Performance.getMetrics", json!({})).await;
+    answer["metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| Some((m["name"].as_str()?.to_string(), m["value"].as_f64()?)))
+        .collect()
 }
 
 /// A DevTools CPU profile's self time by function, the `top` largest first, one per line.
@@ -699,6 +734,7 @@ async fn retag_latency(browser: &Browser, registry: &Registry, app: &StaticServe
     open_retag_page(browser, &view("/demo/hello/-/retag/1.0")).await;
     let (mut ui, mut floor) = (Vec::new(), Vec::new());
     let mut steps: Vec<Vec<f64>> = vec![Vec::new(); RETAG_STEPS.len()];
+    let profiling = start_profile(browser).await;
     for round in 0..LATENCY_ROUNDS {
         let target = format!("lat-ui-{round}");
         ui.push(wharf_retag(browser, registry, &target).await.1);
@@ -708,6 +744,9 @@ async fn retag_latency(browser: &Browser, registry: &Registry, app: &StaticServe
         floor.push(
             fetch_floor(browser, &registry.url(), "demo/hello", &seeded.hello, &format!("lat-floor-{round}")).await,
         );
+    }
+    if profiling {
+        stop_profile(browser, "the retags and their floors").await;
     }
     let (ui_ms, floor_ms) = (median(ui), median(floor));
     let step_medians: Vec<f64> = steps.into_iter().map(median).collect();
