@@ -50,6 +50,8 @@ mod cleanup;
 mod search;
 
 const LATENCY_ROUNDS: usize = 25;
+/// Runs of the bulk retag over HTTP/2 (and of its bare fetch floor): see `bulk_section`.
+const H2_ROUNDS: usize = 3;
 const LOAD_ROUNDS: usize = 5;
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -537,8 +539,14 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     let same_repo = "bench/bulk-same";
     seed_many_tags(&registry.url(), repo, count, 10);
     seed_many_tags(&registry.url(), same_repo, count, 10);
-    let h2_repo = "bench/bulk-h2";
-    seed_many_tags(&registry.url(), h2_repo, count, 10);
+    // The production set-up's row is the table's headline, and one run of it varies by ±15% on
+    // this 2-core machine: it is run H2_ROUNDS times (a repository each), page and bare fetch
+    // alternated, and the medians are shown.
+    let h2_repos: Vec<String> = (0..H2_ROUNDS).map(|i| format!("bench/bulk-h2-{i}")).collect();
+    for h2_repo in &h2_repos {
+        seed_many_tags(&registry.url(), h2_repo, count, 10);
+    }
+    let h2_repo = h2_repos[0].as_str();
     let browser = Browser::start().await;
     eprintln!("bulk retag of {count} tags: in the page, cross-origin…");
     let cross_url = format!("{}/r/http:{}/{repo}", app.url, registry.host);
@@ -566,13 +574,20 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     eprintln!("… in the page behind the same nginx file over TLS with HTTP/2…");
     let tls =
         wharf_testkit::nginx::Nginx::start_tls(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host);
-    let browser = Browser::start_accepting_any_certificate().await;
-    let h2_url = format!("{}/r/same-origin/{h2_repo}", tls.url);
-    let (_, h2_run_ms, _, h2_at_once) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
-    browser.close().await;
-    let browser = Browser::start_accepting_any_certificate().await;
-    let h2_floor_s = page_bulk_floor(&browser, (&tls.url, &tls.url), registry, h2_repo, &tags, "k-", h2_at_once).await;
-    browser.close().await;
+    let (mut h2_runs_ms, mut h2_floors_s, mut h2_at_once) = (Vec::new(), Vec::new(), 0);
+    for repo in &h2_repos {
+        let browser = Browser::start_accepting_any_certificate().await;
+        let h2_url = format!("{}/r/same-origin/{repo}", tls.url);
+        let (_, run_ms, _, at_once) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
+        browser.close().await;
+        let browser = Browser::start_accepting_any_certificate().await;
+        h2_floors_s.push(page_bulk_floor(&browser, (&tls.url, &tls.url), registry, repo, &tags, "k-", at_once).await);
+        browser.close().await;
+        eprintln!("…… {:.2} s in the page, {:.2} s bare fetch", run_ms / 1000.0, h2_floors_s.last().unwrap());
+        h2_runs_ms.push(run_ms);
+        h2_at_once = at_once;
+    }
+    let (h2_run_ms, h2_floor_s) = (median(h2_runs_ms), median(h2_floors_s));
     drop(tls);
     eprintln!("… natively, the same requests at the page's concurrency…");
     let native_s = native_bulk_floor(registry, repo, &tags, "n-", concurrency);
@@ -611,14 +626,17 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
                 "{prefix}{tag}"
             );
         }
-        let h2_source = registry.digest_of(h2_repo, tag).expect("digest").expect("seeded");
-        assert_eq!(h2_source, source, "the h2 repository holds the same images");
-        for prefix in ["h-", "k-", "m-"] {
-            assert_eq!(
-                registry.digest_of(h2_repo, &format!("{prefix}{tag}")),
-                Ok(Some(source.clone())),
-                "{prefix}{tag}"
-            );
+        for repo in &h2_repos {
+            let h2_source = registry.digest_of(repo, tag).expect("digest").expect("seeded");
+            assert_eq!(h2_source, source, "the h2 repositories hold the same images");
+            let native = (repo.as_str() == h2_repo).then_some("m-");
+            for prefix in ["h-", "k-"].into_iter().chain(native) {
+                assert_eq!(
+                    registry.digest_of(repo, &format!("{prefix}{tag}")),
+                    Ok(Some(source.clone())),
+                    "{repo}:{prefix}{tag}"
+                );
+            }
         }
     }
     let (run_s, same_s, h2_s) = (run_ms / 1000.0, same_run_ms / 1000.0, h2_run_ms / 1000.0);
@@ -632,7 +650,7 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     };
     vec![
         format!(
-            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over TLS with HTTP/2, as it says to run in production (confirm → all verified, {h2_at_once} at a time over one connection) | {h2_s:.2} s | {}native client, the same requests {h2_at_once} at a time: {h2_native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {h2_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
+            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over TLS with HTTP/2, as it says to run in production (confirm → all verified, {h2_at_once} at a time over one connection; median of {H2_ROUNDS} runs, and of the bare fetch's) | {h2_s:.2} s | {}native client, the same requests {h2_at_once} at a time: {h2_native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {h2_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
             versus(h2_s),
             h2_s / h2_native_s,
             h2_s / h2_floor_s
