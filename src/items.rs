@@ -1,7 +1,7 @@
 //! A many-item run in a flow, as every page with one shows it (the bulk panel, the clean-up):
-//! each item's state kept, the item table redrawn at most every [`REDRAW_MS`] (more rarely for long lists), each item's
-//! journal entries recorded the moment it ends, User Timing marks where a run starts, pauses
-//! and ends.
+//! each item's state kept, the item table redrawn at most every [`REDRAW_MS`] (more rarely for
+//! long lists), each item's journal entries recorded the moment it ends, User Timing marks where
+//! a run starts, pauses and ends.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -25,10 +25,10 @@ pub type ItemsFlow<P> = FlowHandle<P, States, Vec<ItemState>>;
 /// would be the slow part.
 pub const REDRAW_MS: u32 = 250;
 /// Items per extra millisecond between redraws: a redraw's style and layout grow with the table,
-/// and a thousand-row table's cost ~30 ms each time, main-thread time the answers that arrived
-/// meanwhile wait in (measured with the benchmark's CPU profile: a 1,000-item run redrawn every
-/// 250 ms spent ~0.5 s more in the browser's own work than one not redrawn). 1,000 items redraw
-/// every 750 ms.
+/// and a thousand-row table costs ~30 ms each time, main-thread time in which the answers that
+/// arrived wait to be read (the benchmark's CPU profile: a 1,000-item run redrawn every 250 ms
+/// spent ~0.5 s more in the browser's own work than one not redrawn). 1,000 items redraw every
+/// 750 ms.
 const REDRAW_ITEMS_PER_MS: usize = 2;
 
 /// What a running list of items reports through.

@@ -208,10 +208,28 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
             "{tag}"
         );
     }
+    // A double click: the page shows the run only after a moment (or with its result), so the
+    // second click lands on an enabled button, and must send nothing more.
+    type_and_check_targets(b, "twice").await;
+    let mark = stack.registry.log_mark();
+    b.client
+        .execute("const s = document.querySelector('[data-testid=retag-submit]'); s.click(); s.click();", vec![])
+        .await
+        .expect("double click");
+    b.wait_css("[data-testid=result-row][data-tag=twice]").await;
+    assert_eq!(
+        stack.registry.requests_since_settled(mark),
+        [
+            ("GET".to_string(), format!("/v2/demo/hello/manifests/{}", stack.seeded.hello)),
+            ("PUT".to_string(), "/v2/demo/hello/manifests/twice".to_string()),
+        ],
+        "the second click sent nothing"
+    );
+    assert_eq!(skopeo::manifest_digest(&stack.registry.host, "demo/hello:twice"), Ok(Some(stack.seeded.hello.clone())));
     click_link(b, "View tags").await;
-    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 6").await;
+    b.wait_js("document.querySelectorAll('[data-testid=tag-row]').length == 7").await;
     let tags = attrs(b, "[data-testid=tag-row]", "data-tag").await;
-    for tag in ["release-1", "stable", "v1"] {
+    for tag in ["release-1", "stable", "v1", "twice"] {
         assert!(tags.contains(&tag.to_string()), "{tag} in {tags:?}");
     }
     stack.close().await;

@@ -98,6 +98,12 @@ pub fn RetagPage(props: &SourceProps) -> Html {
         let reference = props.reference.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            // A second click while the first retag runs: the button is disabled only once the
+            // page shows the run (after a moment, or with its result), and a new lookup now
+            // would leave the first run's result unshown.
+            if flow.busy() {
+                return;
+            }
             performance_mark("wharf:retag-click");
             // A lookup still waiting for typing to pause is not needed any more.
             *typing.borrow_mut() += 1;
@@ -125,7 +131,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
                 let (connection, registry) = (connection.clone(), registry.clone());
                 move |flow: &RetagFlow, plan| start(flow, &connection, &registry, plan, Vec::new())
             };
-            // The flow starts first: what changes on the page renders while the request is out.
+            // The flow starts first: anything left to clear renders after the request is out.
             let forget = || {
                 if !name_errors.is_empty() {
                     name_errors.set(Vec::new());
