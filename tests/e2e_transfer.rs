@@ -213,6 +213,8 @@ async fn bulk_copy_with_stop_and_a_destination_stopped_midway_ends_every_item_an
     let mark = dest.log_mark();
     b.click("[data-testid=bulk-retry]").await;
     wait_for_manifest_puts(&dest, mark, 3).await;
+    // Stopped as an operator stops it: requests under way finish, new ones are refused (a
+    // SIGKILL can break the registry's own storage; see `Registry::stop`).
     dest.stop();
     wait_bulk_finished(b).await;
     let states = attrs(b, "[data-testid=bulk-item]", "data-state").await;

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::{free_port, scratch_dir, workspace_root};
 
+/// How long a stopped registry may take to finish the requests under way (`http.draintimeout`).
+const DRAIN: Duration = Duration::from_secs(5);
+
 /// The query that marks the harness's own log barrier (see [`Registry::requests_since_settled`]).
 const BARRIER_QUERY: &str = "wharf-testkit-barrier=";
 
@@ -158,10 +161,12 @@ storage:
       enabled: {read_only}
 http:
   addr: 127.0.0.1:{port}
+  draintimeout: {drain}s
 {headers_block}{auth_block}{middleware_block}",
             storage = dir.join("storage").display(),
             delete = options.delete,
             read_only = options.read_only,
+            drain = DRAIN.as_secs(),
         );
         fs::write(dir.join("config.yml"), config).expect("write registry config");
         let log_path = dir.join("access.log");
@@ -295,8 +300,27 @@ http:
         self.wait_ready();
     }
 
-    /// Stops the registry (the process this handle started).
+    /// Stops the registry (the process this handle started) the way an operator would: SIGTERM,
+    /// so requests under way finish and new ones are refused, then SIGKILL if it hangs.
+    ///
+    /// Why not SIGKILL at once: distribution's filesystem driver writes a blob in place, and a
+    /// later PUT of the same content skips a blob whose file exists. A kill that lands between
+    /// creating a manifest's data file and writing it leaves that file empty for good: every
+    /// later PUT of that manifest answers 201 and every GET or HEAD of its tags answers 500.
+    /// That is the registry's own crash safety, which no client can repair, so a test that
+    /// stops a registry midway would fail now and then for a reason outside Wharf.
     pub fn stop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + DRAIN + Duration::from_secs(2);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
