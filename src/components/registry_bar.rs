@@ -62,6 +62,9 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
         None => html! {},
     };
     let show_form = *form_open || (login_needed && user.is_none()) || refusal.is_some();
+    // Until the ping answers, "Log in" waits: a registry that asks at once replaces it with the
+    // form, and a button that flashes and goes can take a click meant for something else.
+    let offer_login = user.is_none() && !show_form && !matches!(&*ping, Load::Loading);
     let status = match &*ping {
         Load::Loading => text("span", "ping pending", "ping", "connecting…"),
         Load::Ready(Ping::Open { api_version }) => html! {
@@ -82,7 +85,7 @@ pub fn RegistryBar(props: &RegistryBarProps) -> Html {
             { link(route_for(&View::SelfTest { registry: props.registry.clone() }), "selftest-link", fixed("Self-test")) }
             { link(route_for(&View::Journal { registry: props.registry.clone() }), "journal-link", fixed("Journal")) }
             { account }
-            if user.is_none() && !show_form {
+            if offer_login {
                 { button("link", "login-open", fixed("Log in"), false, toggle_form) }
             }
             { registry_switch(&switch_fields, false) }
