@@ -180,6 +180,13 @@ impl<P: 'static, G: Clone + 'static, R: 'static> FlowHandle<P, G, R> {
         &self.flow.state
     }
 
+    /// Which plan or run the state belongs to: a new one for each. A report keyed by it is a new
+    /// element for each run, not the last run's element patched in place, so whatever the
+    /// browser (or a person's assistive technology) knew of the old result is not carried over.
+    pub fn run_id(&self) -> u64 {
+        self.flow.generation
+    }
+
     /// Whether the user asked the run under way to stop.
     pub fn stopping(&self) -> bool {
         self.flow.stopping

@@ -198,7 +198,9 @@ async fn retag_single_arch_sends_exactly_get_and_put_and_keeps_the_digest() {
         Ok(Some(stack.seeded.hello.clone()))
     );
 
-    // Several targets at once; then the tag list shows them.
+    // Several targets at once, looked up while typing, so the retag ends before the page shows
+    // it running: the result is still a new element, not the last one changed in place.
+    type_and_check_targets(b, "stable, v1 v1").await;
     submit_retag(b, "stable, v1 v1").await;
     b.wait_css("[data-testid=result-row][data-tag=v1]").await;
     for tag in ["stable", "v1"] {

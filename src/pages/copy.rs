@@ -195,7 +195,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                 reference: Reference::Tag(plan.target_tag.clone()),
             };
             html! {
-                <div class={if report.stored.holds_source() { "result result-ok" } else { "result result-failed" }} data-testid="copy-result"
+                <div key={flow.run_id()} class={if report.stored.holds_source() { "result result-ok" } else { "result result-failed" }} data-testid="copy-result"
                     data-registry-digest={report.registry_digest.clone().unwrap_or_default()}>
                     <p>{ format!("Copied to {}{}:{}. ", if *to == props.registry { String::new() } else { format!("{} ", label_of(to)) }, plan.target_repository, plan.target_tag) }
                         { format!("{} blob(s): {mounted} mounted, {present} already there, {} streamed; {} child manifest(s).", report.blobs.len(), report.blobs.len() - mounted - present, report.children.len()) }</p>

@@ -188,7 +188,7 @@ pub fn RetagPage(props: &SourceProps) -> Html {
             confirm_view(plan, &confirmed, proceed, flow.clone())
         }
         FlowState::Planned(_) => html! {},
-        FlowState::Done(plan, report) => report_view(plan, report, &props.registry, &props.repository),
+        FlowState::Done(plan, report) => report_view(plan, report, &props.registry, &props.repository, flow.run_id()),
     };
 
     html! {
@@ -293,14 +293,20 @@ fn confirm_view(
     }
 }
 
-fn report_view(plan: &Rc<RetagPlan>, report: &RetagReport, registry: &RegistryUrl, repository: &Repository) -> Html {
+fn report_view(
+    plan: &Rc<RetagPlan>,
+    report: &RetagReport,
+    registry: &RegistryUrl,
+    repository: &Repository,
+    run: u64,
+) -> Html {
     let build = {
         let (plan, registry) = (plan.clone(), registry_for_script(registry));
         Callback::from(move |_| Some(wharf_protocol::export::retag(&registry, &plan)))
     };
     let tags_route = route_for(&View::Tags { registry: registry.clone(), repository: repository.clone() });
     html! {
-        <div class={if report.all_stored() { "result result-ok" } else { "result result-failed" }} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
+        <div key={run} class={if report.all_stored() { "result result-ok" } else { "result result-failed" }} data-testid="retag-result" data-all-stored={report.all_stored().to_string()}>
             <p>{ "Source digest (sha256 of the bytes sent): " }{ el("code", "", "result-source-digest", owned(report.source.to_string())) }</p>
             <ul>
                 { for report.outcomes.iter().map(|(tag, outcome)| {

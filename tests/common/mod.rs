@@ -144,7 +144,8 @@ pub async fn submit_and_wait(browser: &Browser, submit: &str, outcomes: &[&str],
 /// Panics with the page's words when it shows its error box instead, refuses a name, or asks to
 /// confirm moving a tag (that flow has its own buttons).
 pub async fn submit_retag(browser: &Browser, targets: &str) -> Element {
-    let field = browser.wait_css("[data-testid=retag-targets]").await;
+    // The field is disabled until the source manifest has loaded; typing into it then fails.
+    let field = browser.wait_css("[data-testid=retag-targets]:not([disabled])").await;
     if field.prop("value").await.expect("targets value").as_deref() != Some(targets) {
         browser.type_into("[data-testid=retag-targets]", targets).await;
     }
