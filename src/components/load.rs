@@ -31,10 +31,17 @@ type AnyLoad = Rc<dyn Any>;
 /// Starts the load for the dependencies it was made with.
 type Start = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = AnyLoad>>>>;
 
-/// Dependencies of any type, compared by a function of their own type.
+/// Dependencies of any type, compared and copied by functions of their own type.
 struct Deps {
     value: Box<dyn Any>,
     same: fn(&dyn Any, &dyn Any) -> bool,
+    copy: fn(&dyn Any) -> Box<dyn Any>,
+}
+
+impl Deps {
+    fn duplicate(&self) -> Deps {
+        Deps { value: (self.copy)(&*self.value), same: self.same, copy: self.copy }
+    }
 }
 
 impl PartialEq for Deps {
@@ -45,6 +52,10 @@ impl PartialEq for Deps {
 
 fn same<D: PartialEq + 'static>(a: &dyn Any, b: &dyn Any) -> bool {
     a.downcast_ref::<D>() == b.downcast_ref::<D>()
+}
+
+fn copy<D: Clone + 'static>(value: &dyn Any) -> Box<dyn Any> {
+    Box::new(value.downcast_ref::<D>().expect("dependencies of one type").clone())
 }
 
 fn loading<T: 'static>() -> AnyLoad {
@@ -73,7 +84,8 @@ where
             })
         })
     };
-    let (state, reload) = use_any_load(Deps { value: Box::new(deps), same: same::<D> }, start, loading::<T>);
+    let (state, reload) =
+        use_any_load(Deps { value: Box::new(deps), same: same::<D>, copy: copy::<D> }, start, loading::<T>);
     match state.downcast::<Load<T>>() {
         Ok(state) => (state, reload),
         // The state only ever holds what `start` and `loading` made, both `Load<T>`.
@@ -86,13 +98,20 @@ where
 #[hook]
 fn use_any_load(deps: Deps, start: Start, loading: fn() -> AnyLoad) -> (AnyLoad, Callback<()>) {
     let state = use_state(loading);
+    // What the state was loaded for. The render in which the dependencies change comes before
+    // the effect that starts their load, so the state still holds the old dependencies' result
+    // (a self-test's empty list from before config.json, another repository's tags): that
+    // render shows "loading" instead.
+    let loaded_for: Rc<RefCell<Option<Deps>>> = use_mut_ref(|| None);
+    let stale = loaded_for.borrow().as_ref() != Some(&deps);
     let generation: Rc<RefCell<u64>> = use_mut_ref(|| 0);
     let reloads = use_state(|| 0u32);
     // A login or logout changes what the registry will answer: load again.
     let login_epoch = crate::connection::use_connection().epoch;
     {
         let state = state.clone();
-        use_effect_with((deps, *reloads, login_epoch), move |_| {
+        use_effect_with((deps, *reloads, login_epoch), move |(deps, _, _)| {
+            *loaded_for.borrow_mut() = Some(deps.duplicate());
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
             state.set(loading());
@@ -106,5 +125,5 @@ fn use_any_load(deps: Deps, start: Start, loading: fn() -> AnyLoad) -> (AnyLoad,
         });
     }
     let reload = Callback::from(move |_| reloads.set(*reloads + 1));
-    ((*state).clone(), reload)
+    (if stale { loading() } else { (*state).clone() }, reload)
 }
