@@ -702,6 +702,12 @@ async fn main() {
     let wanted = |section: &str| only.as_deref().is_none_or(|o| o.split(',').any(|s| s.trim() == section));
     if let Some(o) = &only {
         assert!(o.split(',').all(|s| SECTIONS.contains(&s.trim())), "WHARF_BENCH_ONLY names one of {SECTIONS:?}");
+        // "classic" runs the bulk retag itself (with the skopeo and curl loops); "bulk" beside it
+        // would retag the same tags again on the same registry, where its checks cannot hold.
+        assert!(
+            !(wanted("classic") && o.split(',').any(|s| s.trim() == "bulk")),
+            "WHARF_BENCH_ONLY: \"classic\" already runs the bulk retag; name one of the two"
+        );
     }
     eprintln!("starting registry and seeding (2,000 tags)…");
     let registry = Registry::start(RegistryOptions::default());
