@@ -699,13 +699,16 @@ async fn main() {
     let dist = workspace_root().join("dist");
     assert!(dist.join("index.html").is_file(), "dist/ is missing: run scripts/bench (it builds the app first)");
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let wanted = |section: &str| only.as_deref().is_none_or(|o| o.split(',').any(|s| s.trim() == section));
+    // A section named in WHARF_BENCH_ONLY; with it unset, every section but "bulk" and "retag"
+    // (which "classic" holds) is wanted.
+    let named = |section: &str| only.as_deref().is_some_and(|o| o.split(',').any(|s| s.trim() == section));
+    let wanted = |section: &str| only.is_none() || named(section);
     if let Some(o) = &only {
         assert!(o.split(',').all(|s| SECTIONS.contains(&s.trim())), "WHARF_BENCH_ONLY names one of {SECTIONS:?}");
         // "classic" runs the bulk retag itself (with the skopeo and curl loops); "bulk" beside it
         // would retag the same tags again on the same registry, where its checks cannot hold.
         assert!(
-            !(wanted("classic") && o.split(',').any(|s| s.trim() == "bulk")),
+            !(named("classic") && named("bulk")),
             "WHARF_BENCH_ONLY: \"classic\" already runs the bulk retag; name one of the two"
         );
     }
@@ -731,12 +734,12 @@ async fn main() {
         rows.extend(search::section(&app).await);
     }
     // The bulk runs alone (without the slow skopeo and curl loops; with them in "classic").
-    if only.as_deref().is_some_and(|o| o.split(',').any(|s| s.trim() == "bulk")) {
+    if named("bulk") {
         let bulk: usize = std::env::var("WHARF_BENCH_BULK").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
         rows.extend(bulk_section(&registry, &app, bulk, false).await);
     }
     // The retag's latency alone (it is part of "classic"): for looking at where its time goes.
-    if only.as_deref().is_some_and(|o| o.split(',').any(|s| s.trim() == "retag")) {
+    if named("retag") {
         let browser = Browser::start().await;
         rows.extend(retag_latency(&browser, &registry, &app, &seeded).await);
         browser.close().await;
