@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{attr_of, attrs, export_script, run_exported, screenshot, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{attr_of, attrs, export_script, run_exported, screenshot, screenshot_both_widths_at, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
@@ -171,6 +171,51 @@ async fn bulk_retag_of_fifty_tags_shows_a_dry_run_first_and_verifies_every_item(
     b.wait_css("[data-testid=journal]").await;
     let actions = attrs(b, "[data-testid=journal-entry]", "data-action").await;
     assert_eq!(actions.iter().filter(|a| *a == "bulk retag").count(), 50, "{actions:?}");
+    stack.close().await;
+}
+
+/// A plan of more operations than one page of the table: 100 rows a page, every operation on
+/// one of the pages exactly once, and the run verifies them all.
+#[tokio::test]
+async fn bulk_plan_of_150_tags_pages_its_operations_and_runs_them_all() {
+    let _serial = ONE_BROWSER_AT_A_TIME.lock().await;
+    let stack = Stack::start(RegistryOptions::default()).await;
+    let registry = &stack.registry;
+    seed_many_tags(&registry.url(), "paged/app", 150, 5);
+    let b = &stack.browser;
+
+    stack.goto("/paged/app").await;
+    b.wait_css("[data-testid=tag-row]").await;
+    b.click("[data-testid=select-all]").await;
+    assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (150)");
+    b.wait_css("[data-testid=bulk-panel]").await;
+    b.type_into("[data-testid=bulk-rule-text]", "rc-").await;
+    b.click("[data-testid=bulk-plan]").await;
+    b.wait_css("[data-testid=bulk-dry-run]").await;
+    assert_eq!(attr_of(b, "[data-testid=bulk-dry-run]", "data-operations").await.as_deref(), Some("150"));
+    assert_eq!(b.text("[data-testid=bulk-page-label]").await, "Operations 1–100 of 150 (page 1 of 2)");
+    let mut listed = attrs(b, "[data-testid=bulk-item]", "data-source").await;
+    assert_eq!(listed.len(), 100);
+    b.click("[data-testid=bulk-page-next]").await;
+    b.wait_js("document.querySelector('[data-testid=bulk-page-label]').textContent.startsWith('Operations 101–150')")
+        .await;
+    let second = attrs(b, "[data-testid=bulk-item]", "data-source").await;
+    assert_eq!(second.len(), 50);
+    listed.extend(second);
+    listed.sort();
+    let mut every = wharf_testkit::seed::many_tag_names(150);
+    every.sort();
+    assert_eq!(listed, every, "each operation on exactly one page");
+    screenshot_both_widths_at(&stack.browser, "bulk-paged", "[data-testid=bulk-page-label]").await;
+
+    b.click("[data-testid=bulk-run]").await;
+    wait_bulk_finished(b).await;
+    assert_eq!(summary_count(b, "data-done").await, 150);
+    assert_eq!(attrs(b, "[data-testid=bulk-item]", "data-state").await.len(), 50, "still on the second page");
+    for tag in wharf_testkit::seed::many_tag_names(150) {
+        let source = registry.digest_of("paged/app", &tag).expect("source digest").expect("source tag");
+        assert_eq!(registry.digest_of("paged/app", &format!("rc-{tag}")), Ok(Some(source)), "rc-{tag}");
+    }
     stack.close().await;
 }
 

@@ -85,6 +85,12 @@ pub struct BulkTarget {
 
 type BulkFlow = ItemsFlow<BulkTarget>;
 
+/// Operations listed per page of the plan's table. A run of a thousand items redraws its table
+/// while it runs, and each redraw's diff, style and layout grow with the rows on the page: work
+/// on the main thread that the answers arriving meanwhile wait behind (the benchmark's bulk run
+/// measured it). A person reads the summary's counts anyway, and pages through the rows.
+const ROWS_PER_PAGE: usize = 100;
+
 /// What a run is given: the plan, every item's state to start from, the items to run.
 type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
 
@@ -133,9 +139,10 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
         move || BulkForm::new(&repository, concurrency)
     });
     let flow: BulkFlow = use_flow();
+    let rows_page = use_state(|| 0usize);
     let limit = form.limit();
     let on_plan = {
-        let (flow, form, connection) = (flow.clone(), form.clone(), connection.clone());
+        let (flow, form, connection, rows_page) = (flow.clone(), form.clone(), connection.clone(), rows_page.clone());
         let (registry, repository, selected, known) =
             (props.registry.clone(), props.repository.clone(), props.selected.clone(), props.known.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -145,6 +152,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
                 Err(problems) => return form.dispatch(FormAction::Problems(problems)),
             };
             form.dispatch(FormAction::Problems(Vec::new()));
+            rows_page.set(0);
             let PlanRequest { to, target_repository, pairs, limit, with_attachments } = request;
             // The dry run asks the registry only about what the tag list does not know yet.
             let listed = known.snapshot(pairs.iter().flat_map(|(source, target)| [source, target]));
@@ -184,6 +192,7 @@ pub fn BulkPanel(props: &BulkProps) -> Html {
             stopping: flow.stopping(),
             flow: flow.clone(),
             from: props.registry.clone(),
+            rows_page: rows_page.clone(),
         };
         plan_view(target, states, run, limit, &controls)
     };
@@ -317,6 +326,8 @@ struct Controls {
     flow: BulkFlow,
     /// The registry the selected tags are in.
     from: RegistryUrl,
+    /// Which page of the operations the table shows.
+    rows_page: UseStateHandle<usize>,
 }
 
 /// The dry-run plan (`run`: `None`), then the run's progress (`Some(true)`) and results
@@ -392,16 +403,55 @@ fn plan_view(
             </div>
         }
     };
+    let pages = states.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page = (*controls.rows_page).min(pages - 1);
+    let first = page * ROWS_PER_PAGE;
     html! {
         <>
             { summary }
+            { rows_pager(&controls.rows_page, page, pages, (first, states)) }
             <table class="bulk-plan" data-testid="bulk-items">
                 { head_row(&["Source", "Digest", "Target", "Target now", "Result"], "") }
-                <tbody>{ for states.iter().enumerate().map(|(index, state)| html! {
+                <tbody>{ for states.iter().enumerate().skip(first).take(ROWS_PER_PAGE).map(|(index, state)| html! {
                     <BulkRow key={index} target={PlanRef(target.clone())} {index} state={state.clone()} />
                 }) }</tbody>
             </table>
         </>
+    }
+}
+
+/// "Operations 101–200 of 1000" with Previous and Next, when the plan has more than one page,
+/// and the pages that hold failed items (a thousand rows are not read one by one).
+fn rows_pager(
+    rows_page: &UseStateHandle<usize>,
+    page: usize,
+    pages: usize,
+    (first, states): (usize, &[ItemState]),
+) -> Html {
+    if pages == 1 {
+        return html! {};
+    }
+    let go = |to: usize| {
+        let rows_page = rows_page.clone();
+        Callback::from(move |_| rows_page.set(to))
+    };
+    let last = (first + ROWS_PER_PAGE).min(states.len());
+    let mut failed_on: Vec<String> = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        let on = (i / ROWS_PER_PAGE + 1).to_string();
+        if matches!(state, ItemState::Failed(_)) && failed_on.last() != Some(&on) {
+            failed_on.push(on);
+        }
+    }
+    html! {
+        <div class="pager">
+            { button("secondary", "bulk-page-prev", fixed("← Previous"), page == 0, go(page.saturating_sub(1))) }
+            { el("span", "", "bulk-page-label", owned(format!("Operations {}–{last} of {} (page {} of {pages})", first + 1, states.len(), page + 1))) }
+            { button("secondary", "bulk-page-next", fixed("Next →"), page + 1 >= pages, go(page + 1)) }
+            if !failed_on.is_empty() {
+                { el("span", "bad", "bulk-failed-pages", owned(format!("Failed items on page {}", failed_on.join(", ")))) }
+            }
+        </div>
     }
 }
 
