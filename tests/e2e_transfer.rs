@@ -7,7 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{attr_of, attrs, export_script, run_exported, screenshot, screenshot_both_widths_at, submit_copy, Stack, ONE_BROWSER_AT_A_TIME};
+use common::{
+    attr_of, attrs, export_script, run_exported, screenshot, screenshot_both_widths_at, submit_copy, Stack,
+    ONE_BROWSER_AT_A_TIME,
+};
 use fantoccini::Locator;
 use serde_json::Value;
 use wharf_testkit::browser::Browser;
