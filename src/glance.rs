@@ -3,7 +3,8 @@
 //! pace the registry allows, with what an earlier visit learned shown at once and re-checked.
 //!
 //! The run holds its state in one `Rc` the tag page reads when it renders; answers arrive much
-//! faster than a person reads, so it asks for a redraw at most every [`REDRAW_MS`].
+//! faster than a person reads, so it asks for a redraw at most every [`REDRAW_MS`] (longer for
+//! long lists, see [`REDRAW_TAGS_PER_MS`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -25,9 +26,10 @@ use crate::pause::BrowserThrottle;
 /// between renders (a render re-sorts every tag, and time spent rendering is time the answers
 /// that arrived meanwhile wait to be read and the next requests wait to be sent).
 const REDRAW_MS: u32 = 250;
-/// Tags per extra millisecond between renders: 10,000 tags re-render every 750 ms. (Each render
-/// of 10,000 tags re-sorts and re-counts them all; the benchmark's cold glance of 10,000 tags
-/// took 41.8 s redrawn every 500 ms and 40.6 s never redrawn, medians of 3.)
+/// Tags per extra millisecond between renders: 10,000 tags re-render every 750 ms. Each render
+/// of 10,000 tags re-sorts and re-counts them all on the main thread; fewer of them leave more of
+/// it to the answers (a cold glance of 10,000 tags, medians of 3: 41.8 s redrawn every 500 ms,
+/// 40.6 s never redrawn, a gap within the spread of single runs).
 const REDRAW_TAGS_PER_MS: usize = 20;
 /// Content written to the cache in one transaction, at most.
 const WRITE_BATCH: usize = 200;

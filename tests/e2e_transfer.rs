@@ -188,7 +188,7 @@ async fn bulk_plan_of_150_tags_pages_its_operations_and_runs_them_all() {
     let b = &stack.browser;
 
     stack.goto("/paged/app").await;
-    b.wait_css("[data-testid=tag-row]").await;
+    b.wait_js("document.querySelector('[data-testid=tag-table]')?.dataset.shown == '150'").await;
     b.click("[data-testid=select-all]").await;
     assert_eq!(b.text("[data-testid=select-none]").await, "Clear selection (150)");
     b.wait_css("[data-testid=bulk-panel]").await;
@@ -196,12 +196,11 @@ async fn bulk_plan_of_150_tags_pages_its_operations_and_runs_them_all() {
     b.click("[data-testid=bulk-plan]").await;
     b.wait_css("[data-testid=bulk-dry-run]").await;
     assert_eq!(attr_of(b, "[data-testid=bulk-dry-run]", "data-operations").await.as_deref(), Some("150"));
-    assert_eq!(b.text("[data-testid=bulk-page-label]").await, "Operations 1–100 of 150 (page 1 of 2)");
+    assert_eq!(b.text("[data-testid=bulk-page-label]").await, "Items 1–100 of 150 (page 1 of 2)");
     let mut listed = attrs(b, "[data-testid=bulk-item]", "data-source").await;
     assert_eq!(listed.len(), 100);
     b.click("[data-testid=bulk-page-next]").await;
-    b.wait_js("document.querySelector('[data-testid=bulk-page-label]').textContent.startsWith('Operations 101–150')")
-        .await;
+    b.wait_js("document.querySelector('[data-testid=bulk-page-label]').textContent.startsWith('Items 101–150')").await;
     let second = attrs(b, "[data-testid=bulk-item]", "data-source").await;
     assert_eq!(second.len(), 50);
     listed.extend(second);

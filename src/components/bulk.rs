@@ -420,8 +420,8 @@ fn plan_view(
     }
 }
 
-/// "Operations 101–200 of 1000" with Previous and Next, when the plan has more than one page,
-/// and the pages that hold failed items (a thousand rows are not read one by one).
+/// "Items 101–200 of 1000" with Previous and Next, when the plan has more than one page, and the
+/// pages that hold failed items (a thousand rows are not read one by one).
 fn rows_pager(
     rows_page: &UseStateHandle<usize>,
     page: usize,
@@ -436,20 +436,27 @@ fn rows_pager(
         Callback::from(move |_| rows_page.set(to))
     };
     let last = (first + ROWS_PER_PAGE).min(states.len());
-    let mut failed_on: Vec<String> = Vec::new();
+    let mut failed_on: Vec<usize> = Vec::new();
     for (i, state) in states.iter().enumerate() {
-        let on = (i / ROWS_PER_PAGE + 1).to_string();
+        let on = i / ROWS_PER_PAGE + 1;
         if matches!(state, ItemState::Failed(_)) && failed_on.last() != Some(&on) {
             failed_on.push(on);
         }
     }
+    let failed_note = match failed_on.as_slice() {
+        [] => None,
+        [one] => Some(format!("Failed items on page {one}")),
+        many => {
+            Some(format!("Failed items on pages {}", many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")))
+        }
+    };
     html! {
         <div class="pager">
             { button("secondary", "bulk-page-prev", fixed("← Previous"), page == 0, go(page.saturating_sub(1))) }
-            { el("span", "", "bulk-page-label", owned(format!("Operations {}–{last} of {} (page {} of {pages})", first + 1, states.len(), page + 1))) }
+            { el("span", "", "bulk-page-label", owned(format!("Items {}–{last} of {} (page {} of {pages})", first + 1, states.len(), page + 1))) }
             { button("secondary", "bulk-page-next", fixed("Next →"), page + 1 >= pages, go(page + 1)) }
-            if !failed_on.is_empty() {
-                { el("span", "bad", "bulk-failed-pages", owned(format!("Failed items on page {}", failed_on.join(", ")))) }
+            if let Some(note) = failed_note {
+                { el("span", "bad", "bulk-failed-pages", owned(note)) }
             }
         </div>
     }

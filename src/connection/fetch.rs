@@ -58,15 +58,30 @@ pub async fn send(
 /// The answer's headers, in the order the browser gives them. They cross into the app as one
 /// JSON text (`[[name, value], …]`, made by the browser's own `Array.from` and `JSON.stringify`):
 /// walking the `Headers` iterator took about fifty calls across the JS boundary per answer, and a
-/// bulk run reads a thousand answers on the main thread their next requests wait on.
+/// bulk run reads a thousand answers on the main thread their next requests wait on. Should the
+/// text ever not come, the iterator is walked: a header dropped here would be read as hidden (a
+/// digest "not exposed", a last page of tags).
 pub fn headers_of(response: &Response) -> Headers {
-    let mut headers = Headers::new();
     let pairs = Array::from(&response.headers());
-    let Some(text) = js_sys::JSON::stringify(&pairs).ok().and_then(|t| t.as_string()) else { return headers };
-    let Ok(json) = wharf_protocol::json::parse(text.as_bytes()) else { return headers };
-    for pair in json.as_array().into_iter().flatten() {
+    let text = js_sys::JSON::stringify(&pairs).ok().and_then(|t| t.as_string());
+    let parsed = text.and_then(|t| wharf_protocol::json::parse(t.as_bytes()).ok());
+    let Some(list) = parsed.as_ref().and_then(|json| json.as_array()) else { return headers_by_entries(&pairs) };
+    let mut headers = Headers::new();
+    for pair in list {
         if let (Some(name), Some(value)) = (pair.get(0).and_then(|n| n.as_str()), pair.get(1).and_then(|v| v.as_str()))
         {
+            headers.push(name, value);
+        }
+    }
+    headers
+}
+
+/// The headers read pair by pair, from what `Array.from` made of them.
+fn headers_by_entries(pairs: &Array) -> Headers {
+    let mut headers = Headers::new();
+    for pair in pairs.iter() {
+        let pair: Array = pair.unchecked_into();
+        if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
             headers.push(name, value);
         }
     }
