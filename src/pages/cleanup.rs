@@ -514,10 +514,12 @@ fn undo_view(
                     tags.clone(),
                 );
                 wasm_bindgen_futures::spawn_local(async move {
-                    // The run's entries reach the journal a moment after each tag ends: wait for
-                    // them (a few seconds at most), so the undo covers every deleted tag.
+                    // The run's entries reach the journal a moment after each tag ends (once the
+                    // browser's store has written them): wait for them, so the undo covers every
+                    // deleted tag. Usually that is at once; a full test run on a loaded machine
+                    // once undid 26 of 27 after waiting 5 s, hence up to 30 s.
                     let mut entries = Vec::new();
-                    for _ in 0..50 {
+                    for _ in 0..300 {
                         let names: HashSet<&str> = tags.iter().map(String::as_str).collect();
                         let repository = job.plan.repository.to_string();
                         entries = cleanup::entries_of_run(
