@@ -21,6 +21,7 @@ use crate::components::digest_badge::digest_badge;
 use crate::components::error_box::error_box;
 use crate::components::export::{registry_for_script, ExportScript};
 use crate::components::markup::{button, code, el, fixed, head_row, owned, text};
+use crate::components::paging::{page_within, ROWS_PER_PAGE};
 use crate::connection::transport::connection_is_multiplexed;
 use crate::connection::{use_connection, Connection};
 use crate::flow::{use_flow, FlowState};
@@ -84,12 +85,6 @@ pub struct BulkTarget {
 }
 
 type BulkFlow = ItemsFlow<BulkTarget>;
-
-/// Operations listed per page of the plan's table. A run of a thousand items redraws its table
-/// while it runs, and each redraw's diff, style and layout grow with the rows on the page: work
-/// on the main thread that the answers arriving meanwhile wait behind (the benchmark's bulk run
-/// measured it). A person reads the summary's counts anyway, and pages through the rows.
-const ROWS_PER_PAGE: usize = 100;
 
 /// What a run is given: the plan, every item's state to start from, the items to run.
 type Job = (Rc<BulkTarget>, Vec<ItemState>, Vec<usize>);
@@ -403,8 +398,7 @@ fn plan_view(
             </div>
         }
     };
-    let pages = states.len().div_ceil(ROWS_PER_PAGE).max(1);
-    let page = (*controls.rows_page).min(pages - 1);
+    let (page, pages) = page_within(states.len(), *controls.rows_page);
     let first = page * ROWS_PER_PAGE;
     html! {
         <>

@@ -13,6 +13,7 @@ pub mod load;
 pub mod login;
 pub mod markup;
 pub mod open_reference;
+pub mod paging;
 pub mod pull;
 pub mod registry_bar;
 pub mod source;

@@ -9,8 +9,7 @@ use wharf_protocol::glance::{Filter, Order};
 use wharf_protocol::pull::Tool;
 use yew::Reducible;
 
-/// Tags shown per page: enough to scan, few enough to render at once.
-pub const PAGE_SIZE: usize = 100;
+use crate::components::paging::page_within;
 
 /// The view of one tag list.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +49,7 @@ impl TagView {
 
     /// The page shown of `shown` tags, and how many pages there are (at least one).
     pub fn page_of(&self, shown: usize) -> (usize, usize) {
-        let pages = shown.div_ceil(PAGE_SIZE).max(1);
-        (self.page.min(pages - 1), pages)
+        page_within(shown, self.page)
     }
 
     /// The selected tags in the order shown; selected tags the filter hides now follow in the

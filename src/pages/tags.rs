@@ -24,13 +24,14 @@ use crate::components::error_box::error_box;
 use crate::components::facts::{created_html, kind_html, now_seconds, platforms_text, size_html};
 use crate::components::load::{use_load, Load};
 use crate::components::open_reference::OpenReference;
+use crate::components::paging::ROWS_PER_PAGE;
 use crate::components::pull::{copy_to_clipboard, tool_select};
 use crate::connection::transport::performance_mark;
 use crate::connection::use_connection;
 use crate::connection::use_read_only;
 use crate::glance::{use_glance, use_other_repositories, OtherRepositories};
 use crate::lazy::LazyBulkPanel;
-use crate::pages::tag_view::{TagAction, TagView, PAGE_SIZE};
+use crate::pages::tag_view::{TagAction, TagView};
 use crate::router::{link, query_param, replace_query, route_for};
 
 /// Props of [`TagsPage`].
@@ -75,7 +76,7 @@ pub fn TagsPage(props: &TagsProps) -> Html {
     let attached = attached(&listed, &state.digests, &state.facts);
     let (current_page, pages) = view.page_of(shown.len());
     let visible: Rc<Vec<String>> =
-        Rc::new(shown.iter().skip(current_page * PAGE_SIZE).take(PAGE_SIZE).cloned().collect());
+        Rc::new(shown.iter().skip(current_page * ROWS_PER_PAGE).take(ROWS_PER_PAGE).cloned().collect());
     let done = listed.iter().filter(|t| state.is_done(t)).count();
     let now = now_seconds();
     // Worked out once the glance is complete (not on every redraw while it runs).
