@@ -141,6 +141,12 @@ impl JournalStore {
         Some(problem).filter(|p| !p.is_empty())
     }
 
+    /// Whether every entry recorded so far is written and in [`JournalStore::journal`] (in the
+    /// browser's store, or in memory where there is none): nothing waits, no write is under way.
+    pub fn all_written(&self) -> bool {
+        self.0.pending.borrow().is_empty() && !self.0.writing.get()
+    }
+
     /// Whether the journal page's read of the whole journal is still under way.
     pub fn reading(&self) -> bool {
         self.0.reading.get()

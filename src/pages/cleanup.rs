@@ -514,10 +514,10 @@ fn undo_view(
                     tags.clone(),
                 );
                 wasm_bindgen_futures::spawn_local(async move {
-                    // The run's entries reach the journal a moment after each tag ends (once the
-                    // browser's store has written them): wait for them, so the undo covers every
-                    // deleted tag. Usually that is at once; a full test run on a loaded machine
-                    // once undid 26 of 27 after waiting 5 s, hence up to 30 s.
+                    // The run's entries reach the journal once the browser's store has written
+                    // them: wait until it has written all it was given, so the undo covers every
+                    // deleted tag. (A fixed 5 s wait once ran out on a loaded machine: 26 of 27
+                    // undone.) The 30 s bound is only for a store that never answers.
                     let mut entries = Vec::new();
                     for _ in 0..300 {
                         let names: HashSet<&str> = tags.iter().map(String::as_str).collect();
@@ -532,7 +532,7 @@ fn undo_view(
                         .into_iter()
                         .cloned()
                         .collect();
-                        if entries.len() >= tags.len() {
+                        if entries.len() >= tags.len() || journal.all_written() {
                             break;
                         }
                         gloo_timers::future::TimeoutFuture::new(100).await;
