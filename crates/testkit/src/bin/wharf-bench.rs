@@ -46,6 +46,8 @@ use wharf_testkit::workspace_root;
 
 #[path = "wharf_bench_parts/cleanup.rs"]
 mod cleanup;
+#[path = "wharf_bench_parts/cpu.rs"]
+mod cpu;
 #[path = "wharf_bench_parts/search.rs"]
 mod search;
 
@@ -53,10 +55,18 @@ const LATENCY_ROUNDS: usize = 25;
 /// Runs of the bulk retag over HTTP/2 (and of its bare fetch floor): see `bulk_section`.
 const H2_ROUNDS: usize = 3;
 const LOAD_ROUNDS: usize = 5;
+/// The skopeo loop's rounds (as many as `H2_ROUNDS`), each into tags of its own prefix.
+const SKOPEO_PREFIXES: [&str; H2_ROUNDS] = ["s0-", "s1-", "s2-"];
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values[values.len() / 2]
+}
+
+/// The round with the median time (of an odd number), with what it spent.
+fn median_round(mut rounds: Vec<(f64, cpu::Spent)>) -> (f64, cpu::Spent) {
+    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    rounds.swap_remove(rounds.len() / 2)
 }
 
 fn count_skopeo_copy(registry: &Registry, source: &str, target: &str, all: bool) -> usize {
@@ -282,7 +292,12 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
 /// list's glance knows every digest (as a user's list does by the time they have selected a
 /// thousand tags); returns (dry-run ms, run ms, tags the dry run looked up) from the page's own
 /// marks and plan.
-async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &str) -> (f64, f64, String, usize) {
+async fn wharf_bulk_retag(
+    browser: &Browser,
+    url: &str,
+    count: usize,
+    prefix: &str,
+) -> (f64, f64, String, usize, cpu::Spent) {
     browser.client.goto(url).await.expect("goto");
     browser.wait_js(&format!("document.querySelector('[data-testid=tag-table]')?.dataset.shown == '{count}'")).await;
     browser
@@ -316,6 +331,7 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         .unwrap_or_default()
         .to_string();
     let profiling = start_profile(browser).await;
+    let cpu_before = cpu::snapshot();
     browser.click("[data-testid=bulk-run]").await;
     browser
         .wait_js_within(
@@ -332,7 +348,8 @@ async fn wharf_bulk_retag(browser: &Browser, url: &str, count: usize, prefix: &s
         .await;
     assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
     let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
-    (plan_ms, run_ms, looked_up, at_once)
+    let spent = cpu_before.spent(&format!("the bulk run ({url})"), run_ms / 1000.0);
+    (plan_ms, run_ms, looked_up, at_once, spent)
 }
 
 /// Starts the page's CPU profiler when `WHARF_BENCH_PROFILE` is set; returns whether it did.
@@ -430,6 +447,7 @@ fn native_bulk_floor(registry: &Registry, repo: &str, tags: &[String], prefix: &
     let base = registry.url();
     let accept = wharf_protocol::media::MANIFEST_ACCEPT;
     let agent = ureq::AgentBuilder::new().build();
+    let cpu_before = cpu::snapshot();
     let started = Instant::now();
     let mut distinct: Vec<&String> = digests.iter().collect();
     distinct.sort();
@@ -461,7 +479,9 @@ fn native_bulk_floor(registry: &Registry, repo: &str, tags: &[String], prefix: &
             });
         }
     });
-    started.elapsed().as_secs_f64()
+    let seconds = started.elapsed().as_secs_f64();
+    cpu_before.spent(&format!("the native client, {concurrency} at a time"), seconds);
+    seconds
 }
 
 /// The floor of a bulk retag inside a page at `origin` (a page of the app) writing to the
@@ -477,7 +497,7 @@ async fn page_bulk_floor(
     tags: &[String],
     prefix: &str,
     concurrency: usize,
-) -> f64 {
+) -> (f64, cpu::Spent) {
     let digests: Vec<String> = tags
         .iter()
         .map(|t| registry.digest_of(repo, t).expect("digest").unwrap_or_else(|| panic!("{repo}:{t} missing")))
@@ -505,6 +525,7 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 done(failed ? { failed } : { ms: performance.now() - started });
 "#;
     let profiling = start_profile(browser).await;
+    let cpu_before = cpu::snapshot();
     let answer = browser
         .client
         .execute_async(
@@ -524,7 +545,7 @@ done(failed ? { failed } : { ms: performance.now() - started });
         stop_profile(browser, &format!("the bare fetch ({base})")).await;
     }
     let ms = answer["ms"].as_f64().unwrap_or_else(|| panic!("page floor failed: {answer}"));
-    ms / 1000.0
+    (ms / 1000.0, cpu_before.spent(&format!("the bare fetch ({base})"), ms / 1000.0))
 }
 
 /// The bulk retag of `count` tags (10 distinct images): in the page cross-origin and behind the
@@ -550,11 +571,11 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     let browser = Browser::start().await;
     eprintln!("bulk retag of {count} tags: in the page, cross-origin…");
     let cross_url = format!("{}/r/http:{}/{repo}", app.url, registry.host);
-    let (plan_ms, run_ms, looked_up, _) = wharf_bulk_retag(&browser, &cross_url, count, "p-").await;
+    let (plan_ms, run_ms, looked_up, _, _) = wharf_bulk_retag(&browser, &cross_url, count, "p-").await;
     browser.close().await;
     eprintln!("… bare fetch from a page of the same origin…");
     let browser = Browser::start().await;
-    let page_floor_s =
+    let (page_floor_s, _) =
         page_bulk_floor(&browser, (&app.url, &registry.url()), registry, repo, &tags, "f-", concurrency).await;
     browser.close().await;
     eprintln!("… in the page behind deploy/nginx-same-origin.conf…");
@@ -563,31 +584,32 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         wharf_testkit::nginx::Nginx::start(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host, None);
     let browser = Browser::start().await;
     let same_url = format!("{}/r/same-origin/{same_repo}", nginx.url);
-    let (same_plan_ms, same_run_ms, _, _) = wharf_bulk_retag(&browser, &same_url, count, "o-").await;
+    let (same_plan_ms, same_run_ms, _, _, _) = wharf_bulk_retag(&browser, &same_url, count, "o-").await;
     browser.close().await;
     eprintln!("… bare fetch of the same requests, same-origin behind the same nginx…");
     let browser = Browser::start().await;
-    let same_floor_s =
+    let (same_floor_s, _) =
         page_bulk_floor(&browser, (&nginx.url, &nginx.url), registry, same_repo, &tags, "g-", concurrency).await;
     browser.close().await;
     drop(nginx);
     eprintln!("… in the page behind the same nginx file over TLS with HTTP/2…");
     let tls =
         wharf_testkit::nginx::Nginx::start_tls(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host);
-    let (mut h2_runs_ms, mut h2_floors_s, mut h2_at_once) = (Vec::new(), Vec::new(), 0);
+    let (mut h2_runs, mut h2_floors, mut h2_at_once) = (Vec::new(), Vec::new(), 0);
     for repo in &h2_repos {
         let browser = Browser::start_accepting_any_certificate().await;
         let h2_url = format!("{}/r/same-origin/{repo}", tls.url);
-        let (_, run_ms, _, at_once) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
+        let (_, run_ms, _, at_once, spent) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
         browser.close().await;
         let browser = Browser::start_accepting_any_certificate().await;
-        h2_floors_s.push(page_bulk_floor(&browser, (&tls.url, &tls.url), registry, repo, &tags, "k-", at_once).await);
+        let floor = page_bulk_floor(&browser, (&tls.url, &tls.url), registry, repo, &tags, "k-", at_once).await;
         browser.close().await;
-        eprintln!("…… {:.2} s in the page, {:.2} s bare fetch", run_ms / 1000.0, h2_floors_s.last().unwrap());
-        h2_runs_ms.push(run_ms);
+        eprintln!("…… {:.2} s in the page, {:.2} s bare fetch", run_ms / 1000.0, floor.0);
+        h2_runs.push((run_ms / 1000.0, spent));
+        h2_floors.push(floor);
         h2_at_once = at_once;
     }
-    let (h2_run_ms, h2_floor_s) = (median(h2_runs_ms), median(h2_floors_s));
+    let ((h2_s, h2_spent), (h2_floor_s, h2_floor_spent)) = (median_round(h2_runs), median_round(h2_floors));
     drop(tls);
     eprintln!("… natively, the same requests at the page's concurrency…");
     let native_s = native_bulk_floor(registry, repo, &tags, "n-", concurrency);
@@ -600,14 +622,24 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
             &tags,
             r#"ct=$(curl -sf -D - -o /tmp/wharf-bench-manifest -H "Accept: $ACCEPT" "http://$R/v2/bench/bulk/manifests/$t" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: //p'); curl -sf -X PUT -H "Content-Type: $ct" --data-binary @/tmp/wharf-bench-manifest "http://$R/v2/bench/bulk/manifests/c-$t""#,
         );
-        eprintln!("… with skopeo copy in a loop (slow)…");
-        let skopeo_s = shell_loop_seconds(
-            registry,
-            &tags,
-            r#"skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/bench/bulk:$t" "docker://$R/bench/bulk:s-$t""#,
-        );
-        prefixes.extend(["c-", "s-"]);
-        Some((curl_s, skopeo_s))
+        // The peer's loop is timed as often as the page's headline row, and its median shown: one
+        // loop's pace varies by a fifth from run to run on this machine (31 to 38 s).
+        let mut skopeo_rounds = Vec::new();
+        for round in SKOPEO_PREFIXES {
+            eprintln!("… with skopeo copy in a loop (slow), into {round}…");
+            let seconds = shell_loop_seconds(
+                registry,
+                &tags,
+                &format!(
+                    r#"skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/bench/bulk:$t" "docker://$R/bench/bulk:{round}$t""#
+                ),
+            );
+            eprintln!("…… {seconds:.1} s");
+            skopeo_rounds.push(seconds);
+        }
+        prefixes.push("c-");
+        prefixes.extend(SKOPEO_PREFIXES);
+        Some((curl_s, median(skopeo_rounds)))
     } else {
         None
     };
@@ -639,21 +671,31 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
             }
         }
     }
-    let (run_s, same_s, h2_s) = (run_ms / 1000.0, same_run_ms / 1000.0, h2_run_ms / 1000.0);
-    let versus = |seconds: f64| match loops {
+    let (run_s, same_s) = (run_ms / 1000.0, same_run_ms / 1000.0);
+    let versus = |seconds: f64| {
+        match loops {
         Some((curl_s, skopeo_s)) => format!(
-            "skopeo loop: {skopeo_s:.1} s (**{:.1}×** slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower); ",
+            "skopeo loop (median of {H2_ROUNDS}): {skopeo_s:.1} s (**{:.1}×** slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower); ",
             skopeo_s / seconds,
             curl_s / seconds
         ),
         None => String::new(),
+    }
     };
     vec![
         format!(
-            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over TLS with HTTP/2, as it says to run in production (confirm → all verified, {h2_at_once} at a time over one connection; median of {H2_ROUNDS} runs, and of the bare fetch's) | {h2_s:.2} s | {}native client, the same requests {h2_at_once} at a time: {h2_native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {h2_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
+            "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over TLS with HTTP/2, as it says to run in production (confirm → all verified, {h2_at_once} at a time over one connection; median of {H2_ROUNDS} runs, and of the bare fetch's) | {h2_s:.2} s | {}native client, the same requests {h2_at_once} at a time: {h2_native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {h2_floor_s:.2} s (the page takes {:.2}×). CPU seconds spent in the median run, page / bare fetch: registry {:.2} / {:.2}, Chromium {:.2} / {:.2} (of which the page's main thread {:.2} / {:.2}), Chromium, registry and nginx together {:.2} / {:.2}, on 2 cores | ≥ 10× faster than skopeo |",
             versus(h2_s),
             h2_s / h2_native_s,
-            h2_s / h2_floor_s
+            h2_s / h2_floor_s,
+            h2_spent.registry(),
+            h2_floor_spent.registry(),
+            h2_spent.chromium(),
+            h2_floor_spent.chromium(),
+            h2_spent.page_main_thread(),
+            h2_floor_spent.page_main_thread(),
+            h2_spent.total(),
+            h2_floor_spent.total(),
         ),
         format!(
             "| Bulk retag of {count} tags in the page, served same-origin by deploy/nginx-same-origin.conf over HTTP/1.1 (confirm → all verified, {concurrency} at a time; no CORS preflights) | {same_s:.2} s | {}native client, the same requests {concurrency} at a time: {native_s:.2} s (the page takes {:.2}×); bare fetch of the same requests from a page behind the same nginx: {same_floor_s:.2} s (the page takes {:.2}×) | ≥ 10× faster than skopeo |",
