@@ -55,6 +55,8 @@ const LATENCY_ROUNDS: usize = 25;
 /// Runs of the bulk retag over HTTP/2 (and of its bare fetch floor): see `bulk_section`.
 const H2_ROUNDS: usize = 3;
 const LOAD_ROUNDS: usize = 5;
+/// The distinct images a bulk benchmark repository's tags point at.
+const BULK_IMAGES: usize = 10;
 /// The skopeo loop's rounds (as many as `H2_ROUNDS`), each into tags of its own prefix.
 const SKOPEO_PREFIXES: [&str; H2_ROUNDS] = ["s0-", "s1-", "s2-"];
 
@@ -294,6 +296,7 @@ async fn wharf_copy(browser: &Browser, registry: &Registry, url: &str, target: &
 /// marks and plan.
 async fn wharf_bulk_retag(
     browser: &Browser,
+    registry: &Registry,
     url: &str,
     count: usize,
     prefix: &str,
@@ -332,6 +335,7 @@ async fn wharf_bulk_retag(
         .to_string();
     let profiling = start_profile(browser).await;
     let cpu_before = cpu::snapshot();
+    let log_mark = registry.log_mark();
     browser.click("[data-testid=bulk-run]").await;
     browser
         .wait_js_within(
@@ -349,6 +353,12 @@ async fn wharf_bulk_retag(
     assert_eq!(done.expect("done").as_str(), Some(count.to_string().as_str()), "every bulk item done");
     let run_ms = mark_time(browser, "wharf:bulk-done").await - mark_time(browser, "wharf:bulk-start").await;
     let spent = cpu_before.spent(&format!("the bulk run ({url})"), run_ms / 1000.0);
+    // The run's requests, from the registry's log: one PUT per tag and one GET per distinct
+    // image (each read once), nothing else. A CPU figure means little if the run sent more.
+    let requests = registry.requests_since_settled(log_mark);
+    let puts = requests.iter().filter(|(m, u)| m == "PUT" && u.contains(&format!("/manifests/{prefix}"))).count();
+    let reads = requests.iter().filter(|(m, u)| m == "GET" && u.contains("/manifests/sha256:")).count();
+    assert_eq!((puts, reads, requests.len()), (count, BULK_IMAGES, count + BULK_IMAGES), "the run's requests ({url})");
     (plan_ms, run_ms, looked_up, at_once, spent)
 }
 
@@ -558,20 +568,20 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     let tags = many_tag_names(count);
     // The same-origin run gets a repository of its own: each page run selects every listed tag.
     let same_repo = "bench/bulk-same";
-    seed_many_tags(&registry.url(), repo, count, 10);
-    seed_many_tags(&registry.url(), same_repo, count, 10);
+    seed_many_tags(&registry.url(), repo, count, BULK_IMAGES);
+    seed_many_tags(&registry.url(), same_repo, count, BULK_IMAGES);
     // The production set-up's row is the table's headline, and one run of it varies by ±15% on
     // this 2-core machine: it is run H2_ROUNDS times (a repository each), page and bare fetch
     // alternated, and the medians are shown.
     let h2_repos: Vec<String> = (0..H2_ROUNDS).map(|i| format!("bench/bulk-h2-{i}")).collect();
     for h2_repo in &h2_repos {
-        seed_many_tags(&registry.url(), h2_repo, count, 10);
+        seed_many_tags(&registry.url(), h2_repo, count, BULK_IMAGES);
     }
     let h2_repo = h2_repos[0].as_str();
     let browser = Browser::start().await;
     eprintln!("bulk retag of {count} tags: in the page, cross-origin…");
     let cross_url = format!("{}/r/http:{}/{repo}", app.url, registry.host);
-    let (plan_ms, run_ms, looked_up, _, _) = wharf_bulk_retag(&browser, &cross_url, count, "p-").await;
+    let (plan_ms, run_ms, looked_up, _, _) = wharf_bulk_retag(&browser, registry, &cross_url, count, "p-").await;
     browser.close().await;
     eprintln!("… bare fetch from a page of the same origin…");
     let browser = Browser::start().await;
@@ -584,7 +594,7 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         wharf_testkit::nginx::Nginx::start(wharf_testkit::nginx::Nginx::reserve_port(), &dist, &registry.host, None);
     let browser = Browser::start().await;
     let same_url = format!("{}/r/same-origin/{same_repo}", nginx.url);
-    let (same_plan_ms, same_run_ms, _, _, _) = wharf_bulk_retag(&browser, &same_url, count, "o-").await;
+    let (same_plan_ms, same_run_ms, _, _, _) = wharf_bulk_retag(&browser, registry, &same_url, count, "o-").await;
     browser.close().await;
     eprintln!("… bare fetch of the same requests, same-origin behind the same nginx…");
     let browser = Browser::start().await;
@@ -599,7 +609,7 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
     for repo in &h2_repos {
         let browser = Browser::start_accepting_any_certificate().await;
         let h2_url = format!("{}/r/same-origin/{repo}", tls.url);
-        let (_, run_ms, _, at_once, spent) = wharf_bulk_retag(&browser, &h2_url, count, "h-").await;
+        let (_, run_ms, _, at_once, spent) = wharf_bulk_retag(&browser, registry, &h2_url, count, "h-").await;
         browser.close().await;
         let browser = Browser::start_accepting_any_certificate().await;
         let floor = page_bulk_floor(&browser, (&tls.url, &tls.url), registry, repo, &tags, "k-", at_once).await;
