@@ -365,6 +365,7 @@ fn plan_view(
                     { button("secondary", "bulk-stop", fixed(if controls.stopping { "Stopping: no new items start…" } else { "Stop" }), controls.stopping, controls.stop.clone()) }
                 }
                 { retry_button.unwrap_or_default() }
+                { " " }
                 if !running {
                     <ExportScript build={{
                         let (target, states) = (target.clone(), states.to_vec());

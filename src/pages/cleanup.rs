@@ -425,6 +425,7 @@ fn run_view(
                 <p data-testid="cleanup-done-freed" data-bytes={freed.to_string()}>{ format!("Frees {} ({} blobs) once garbage collection runs.", human_size(freed), thousands(freed_blobs)) }</p>
                 { el("p", "muted small", "cleanup-gc", with_code(GC_AFTER_TAG_DELETE)) }
                 { retry_button.unwrap_or_default() }
+                { " " }
                 <ExportScript build={{
                     let (job, states, registry) = (job.clone(), states.to_vec(), registry_for_script(registry));
                     Callback::from(move |_| Some(wharf_protocol::export::cleanup(&registry, &job.plan, &states)))

@@ -204,6 +204,7 @@ pub fn CopyPage(props: &SourceProps) -> Html {
                         { stored_badge(&report.stored) }</p>
                     if let (Some(carried), Some(planned)) = (&report.attachments, plan.planned_attachments()) { { carried_view(carried, planned) } }
                     { link(route_for(&target_view), "button", fixed("Open the copy")) }
+                    { " " }
                     <ExportScript {build} name="wharf-copy" />
                 </div>
             }

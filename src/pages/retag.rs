@@ -327,6 +327,7 @@ fn report_view(
             </ul>
             { text("p", "muted small", "retag-attachments-note", "Signatures and attachments need nothing: they name this digest, which is the same, in the same repository.") }
             { link(tags_route, "button", fixed("View tags")) }
+            { " " }
             <ExportScript {build} name="wharf-retag" />
         </div>
     }
