@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    attr_of, attrs, click_link, screenshot, screenshot_both_widths, submit_copy, submit_retag, texts, writes, Stack,
-    ONE_BROWSER_AT_A_TIME,
+    attr_of, attrs, click_link, screenshot, screenshot_both_widths, screenshot_both_widths_at, submit_copy,
+    submit_retag, texts, writes, Stack, ONE_BROWSER_AT_A_TIME,
 };
 use fantoccini::Locator;
 use std::time::Duration;
@@ -402,14 +402,8 @@ async fn large_repository_pages_filters_and_sorts() {
     assert_eq!(b.text("[data-testid=page-label]").await, "Page 1 of 20");
     assert_eq!(texts(b, "[data-testid=tag-row]").await.len(), 100, "one page rendered");
     b.wait_js("document.querySelectorAll('[data-testid=tag-row] [data-digest]').length == 100").await;
-    // The pager, at both widths (it wraps on a phone): scrolled into view after each resize.
-    let pager_in_view = "document.querySelector('[data-testid=page-label]').scrollIntoView({ block: 'center' })";
-    b.client.execute(pager_in_view, vec![]).await.expect("scroll to the pager");
-    screenshot(b, "tags-pager").await;
-    b.client.set_window_size(390, 844).await.expect("phone width");
-    b.client.execute(pager_in_view, vec![]).await.expect("scroll to the pager");
-    screenshot(b, "tags-pager-390").await;
-    b.client.set_window_size(1280, 900).await.expect("desktop width");
+    // The pager, at both widths (it wraps on a phone).
+    screenshot_both_widths_at(b, "tags-pager", "[data-testid=page-label]").await;
     // Every tag gets a HEAD, the ones in view first: the first answers the registry logged are
     // all for tags on this page (six in flight, so the last few of the page may land after).
     let in_view: Vec<String> = attrs(b, "[data-testid=tag-row]", "data-tag").await;
