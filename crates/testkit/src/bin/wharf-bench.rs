@@ -60,15 +60,14 @@ const BULK_IMAGES: usize = 10;
 /// The skopeo loop's rounds (as many as `H2_ROUNDS`), each into tags of its own prefix.
 const SKOPEO_PREFIXES: [&str; H2_ROUNDS] = ["s0-", "s1-", "s2-"];
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
+/// The middle item by `key` (the upper middle of an even count).
+fn median_by<T>(mut items: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    items.swap_remove(items.len() / 2)
 }
 
-/// The round with the median time (of an odd number), with what it spent.
-fn median_round(mut rounds: Vec<(f64, cpu::Spent)>) -> (f64, cpu::Spent) {
-    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    rounds.swap_remove(rounds.len() / 2)
+fn median(values: Vec<f64>) -> f64 {
+    median_by(values, |v| *v)
 }
 
 fn count_skopeo_copy(registry: &Registry, source: &str, target: &str, all: bool) -> usize {
@@ -619,7 +618,7 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         h2_floors.push(floor);
         h2_at_once = at_once;
     }
-    let ((h2_s, h2_spent), (h2_floor_s, h2_floor_spent)) = (median_round(h2_runs), median_round(h2_floors));
+    let ((h2_s, h2_spent), (h2_floor_s, h2_floor_spent)) = (median_by(h2_runs, |r| r.0), median_by(h2_floors, |r| r.0));
     drop(tls);
     eprintln!("… natively, the same requests at the page's concurrency…");
     let native_s = native_bulk_floor(registry, repo, &tags, "n-", concurrency);
@@ -633,7 +632,7 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
             r#"ct=$(curl -sf -D - -o /tmp/wharf-bench-manifest -H "Accept: $ACCEPT" "http://$R/v2/bench/bulk/manifests/$t" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: //p'); curl -sf -X PUT -H "Content-Type: $ct" --data-binary @/tmp/wharf-bench-manifest "http://$R/v2/bench/bulk/manifests/c-$t""#,
         );
         // The peer's loop is timed as often as the page's headline row, and its median shown: one
-        // loop's pace varies by a fifth from run to run on this machine (31 to 38 s).
+        // loop's pace varies by a fifth or more from round to round on this machine (31 to 40 s).
         let mut skopeo_rounds = Vec::new();
         for round in SKOPEO_PREFIXES {
             eprintln!("… with skopeo copy in a loop (slow), into {round}…");
@@ -682,15 +681,14 @@ async fn bulk_section(registry: &Registry, app: &StaticServer, count: usize, wit
         }
     }
     let (run_s, same_s) = (run_ms / 1000.0, same_run_ms / 1000.0);
-    let versus = |seconds: f64| {
-        match loops {
+    let versus = |seconds: f64| match loops {
         Some((curl_s, skopeo_s)) => format!(
-            "skopeo loop (median of {H2_ROUNDS}): {skopeo_s:.1} s (**{:.1}×** slower); curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower); ",
+            "skopeo loop (median of {H2_ROUNDS}): {skopeo_s:.1} s (**{:.1}×** slower); \
+             curl GET+PUT loop: {curl_s:.1} s ({:.1}× slower); ",
             skopeo_s / seconds,
             curl_s / seconds
         ),
         None => String::new(),
-    }
     };
     vec![
         format!(

@@ -68,11 +68,12 @@ impl Snapshot {
             .0
             .iter()
             .map(|(key, t)| (key.clone(), t.saturating_sub(*self.0.get(key).unwrap_or(&0)) as f64 / 100.0))
-            .filter(|(_, s)| *s >= 0.02)
             .collect();
         spent.sort_by(|a, b| b.1.total_cmp(&a.1));
         let spent = Spent(spent);
-        let parts: Vec<String> = spent.0.iter().take(10).map(|(k, s)| format!("{k} {s:.2}")).collect();
+        // Every thread counts in the sums; the log names the ten that spent most.
+        let parts: Vec<String> =
+            spent.0.iter().filter(|(_, s)| *s >= 0.02).take(10).map(|(k, s)| format!("{k} {s:.2}")).collect();
         eprintln!("CPU during {what} ({wall_s:.2} s wall, {:.2} s CPU): {}", spent.total(), parts.join(", "));
         spent
     }
